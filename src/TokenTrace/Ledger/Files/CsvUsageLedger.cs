@@ -1,0 +1,52 @@
+namespace TokenTrace;
+
+/// <summary>
+/// A ledger of RFC 4180 rows under a header in one file that opens in spreadsheet tools; cells that could run as formulas are neutralised. Large files rotate into <c>NAME-archive/</c> and can be gzipped and pruned.
+/// Safe for several processes appending at once; a torn last line is skipped and reported, never fatal.
+/// </summary>
+public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance
+{
+    private readonly FileLedgerEngine _engine;
+
+    /// <summary>Opens (or prepares to create) the ledger.</summary>
+    /// <param name="path">The CSV file; created with owner-only permissions.</param>
+    /// <param name="options">Rotation, retention and problem reporting.</param>
+    public CsvUsageLedger(string path, FileLedgerOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        _engine = new FileLedgerEngine(Path, daily: false, CsvFormat.Instance, options ?? new FileLedgerOptions());
+    }
+
+    /// <summary>The ledger's location.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public string Spec => "csv:" + Path;
+
+    /// <inheritdoc/>
+    public Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default) =>
+        _engine.AppendAsync(records ?? throw new ArgumentNullException(nameof(records)), cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken = default) =>
+        _engine.ReadAsync(query ?? throw new ArgumentNullException(nameof(query)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<UsageSummary> SummarizeAsync(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken = default) =>
+        UsageSummaries.FromRecordsAsync(ReadAsync(query, cancellationToken), by, timeZone);
+
+    /// <inheritdoc/>
+    public Task<int> ReviseCostsAsync(IReadOnlyList<CostRevision> revisions, CancellationToken cancellationToken = default) =>
+        _engine.ReviseCostsAsync(revisions ?? throw new ArgumentNullException(nameof(revisions)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<LedgerHealth> CheckAsync(CancellationToken cancellationToken = default) => _engine.CheckAsync(Spec, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<LedgerMaintenanceResult> MaintainAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _engine.MaintainAsync(now, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

@@ -1,0 +1,500 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace TokenTrace;
+
+/// <summary>
+/// The storage mechanics shared by the JSONL and CSV ledgers: a lock around every change, an incremental index of the
+/// ids in each active file (so re-recording never double counts), repair of a torn last line before appending,
+/// reading active and gzip-archived files with de-duplication, atomic rewrites for re-pricing, and rotation,
+/// archiving and retention.
+/// </summary>
+internal sealed class FileLedgerEngine
+{
+    private const string ArchiveFolder = "archive";
+    private readonly IFileLedgerFormat _format;
+    private readonly FileLedgerOptions _options;
+    private readonly bool _daily;
+    private readonly string _root;
+    private readonly string? _singleFile;
+    private readonly Dictionary<string, IdIndex> _indexes = new(StringComparer.Ordinal);
+
+    /// <summary>Creates an engine for a folder of daily files (<paramref name="daily"/>) or for one file.</summary>
+    public FileLedgerEngine(string path, bool daily, IFileLedgerFormat format, FileLedgerOptions options)
+    {
+        _format = format;
+        _options = options;
+        _daily = daily;
+        var full = Path.GetFullPath(path);
+        if (daily)
+        {
+            _root = full;
+        }
+        else
+        {
+            _singleFile = full;
+            _root = Path.GetDirectoryName(full)!;
+        }
+    }
+
+    private string LockPath => _daily ? Path.Combine(_root, ".lock") : _singleFile + ".lock";
+
+    private string GenerationPath => _daily ? Path.Combine(_root, ".generation") : _singleFile + ".generation";
+
+    private string ArchiveDirectory => _daily ? Path.Combine(_root, ArchiveFolder) : Path.Combine(_root, Path.GetFileNameWithoutExtension(_singleFile) + "-" + ArchiveFolder);
+
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return default;
+        }
+
+        foreach (var record in records)
+        {
+            UsageRecordValidator.ThrowIfInvalid(record);
+        }
+
+        var byFile = records.GroupBy(ActivePathFor, StringComparer.Ordinal);
+        SecureFile.EnsureDirectory(_root);
+        using var held = await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+        var generation = ReadGeneration();
+        var result = default(AppendResult);
+        foreach (var group in byFile)
+        {
+            result += AppendToFile(group.Key, [.. group], generation);
+        }
+
+        return result;
+    }
+
+    private AppendResult AppendToFile(string path, List<UsageRecord> records, long generation)
+    {
+        var index = RefreshIndex(path, generation);
+        var fresh = new List<UsageRecord>(records.Count);
+        foreach (var record in records)
+        {
+            if (index.Ids.Add(record.Id))
+            {
+                fresh.Add(record);
+            }
+        }
+
+        if (fresh.Count > 0)
+        {
+            var buffer = new ArrayBufferWriter<byte>(fresh.Count * 400);
+            _format.Write(fresh, buffer);
+            using var stream = SecureFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length == 0)
+            {
+                stream.Write(_format.Preamble);
+            }
+            else
+            {
+                stream.Seek(-1, SeekOrigin.End);
+                var last = stream.ReadByte();
+                stream.Seek(0, SeekOrigin.End);
+                if (last != '\n')
+                {
+                    // A crashed writer left half a record: end it so it stays one skipped line instead of corrupting ours.
+                    stream.WriteByte((byte)'\n');
+                }
+            }
+
+            stream.Write(buffer.WrittenSpan);
+            stream.Flush();
+            index.Offset = stream.Length;
+        }
+
+        return new AppendResult(fresh.Count, records.Count - fresh.Count);
+    }
+
+    /// <summary>Brings the id index of <paramref name="path"/> up to date by reading only what other writers added since.</summary>
+    private IdIndex RefreshIndex(string path, long generation)
+    {
+        if (!_indexes.TryGetValue(path, out var index) || index.Generation != generation)
+        {
+            _indexes[path] = index = new IdIndex { Generation = generation };
+        }
+
+        if (!File.Exists(path))
+        {
+            index.Ids.Clear();
+            index.Offset = 0;
+            return index;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (stream.Length < index.Offset)
+        {
+            index.Ids.Clear();
+            index.Offset = 0;
+        }
+
+        if (stream.Length == index.Offset)
+        {
+            return index;
+        }
+
+        if (index.Offset > 0 && _format.Preamble.Length > 0)
+        {
+            // The CSV reader needs the header; re-read from the start (rare: only after another process appended).
+            index.Ids.Clear();
+            index.Offset = 0;
+        }
+
+        stream.Seek(index.Offset, SeekOrigin.Begin);
+        foreach (var entry in _format.Read(stream, path))
+        {
+            if (entry.Record is { } record)
+            {
+                index.Ids.Add(record.Id);
+            }
+        }
+
+        index.Offset = stream.Length;
+        return index;
+    }
+
+    public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in ListFiles(query))
+        {
+            await foreach (var entry in ReadFileAsync(file, cancellationToken).ConfigureAwait(false))
+            {
+                if (entry.Record is { } record)
+                {
+                    if (seen.Add(record.Id) && query.Matches(record))
+                    {
+                        yield return record;
+                    }
+                }
+                else if (entry.Problem is { } problem)
+                {
+                    _options.OnProblem?.Invoke(problem);
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads a file; an incomplete last line is checked again under the lock, since a writer may be finishing it.</summary>
+    private async IAsyncEnumerable<FileEntry> ReadFileAsync(LedgerFile file, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        FileEntry? incomplete = null;
+        using (var stream = OpenForRead(file))
+        {
+            if (stream is null)
+            {
+                yield break;
+            }
+
+            foreach (var entry in _format.Read(stream, file.Path))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!entry.Complete && !file.Compressed)
+                {
+                    incomplete = entry;
+                    break;
+                }
+
+                yield return entry;
+            }
+        }
+
+        if (incomplete is { } torn)
+        {
+            List<FileEntry> tail;
+            using (await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                using var stream = OpenForRead(file);
+                tail = stream is null ? [] : [.. _format.Read(stream, file.Path).SkipWhile(e => e.Line < torn.Line)];
+            }
+
+            foreach (var entry in tail)
+            {
+                yield return entry;
+            }
+        }
+    }
+
+    private static Stream? OpenForRead(LedgerFile file)
+    {
+        try
+        {
+            var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+            return file.Compressed ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+        }
+        catch (FileNotFoundException)
+        {
+            return null; // archived or deleted by maintenance since it was listed
+        }
+    }
+
+    public async Task<int> ReviseCostsAsync(IReadOnlyList<CostRevision> revisions, CancellationToken cancellationToken)
+    {
+        if (revisions.Count == 0)
+        {
+            return 0;
+        }
+
+        var byId = new Dictionary<string, CostRevision>(StringComparer.Ordinal);
+        foreach (var revision in revisions)
+        {
+            byId[revision.Id] = revision;
+        }
+
+        var changed = 0;
+        using var held = await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+        foreach (var file in ListFiles(UsageQuery.All))
+        {
+            List<FileEntry> entries;
+            using (var stream = OpenForRead(file))
+            {
+                if (stream is null)
+                {
+                    continue;
+                }
+
+                entries = [.. _format.Read(stream, file.Path)];
+            }
+
+            var fileChanged = 0;
+            var output = new ArrayBufferWriter<byte>();
+            output.Write(_format.Preamble);
+            foreach (var entry in entries)
+            {
+                if (entry.Record is { } record && byId.TryGetValue(record.Id, out var revision)
+                    && (record.CostUsd != revision.CostUsd || record.Price != revision.Price))
+                {
+                    _format.Write([record with { CostUsd = revision.CostUsd, Price = revision.Price }], output);
+                    fileChanged++;
+                }
+                else
+                {
+                    // Everything else, malformed lines included, is kept byte for byte.
+                    output.Write(Encoding.UTF8.GetBytes(entry.RawText));
+                    output.Write("\n"u8);
+                }
+            }
+
+            if (fileChanged > 0)
+            {
+                ReplaceFile(file, output.WrittenSpan);
+                changed += fileChanged;
+            }
+        }
+
+        if (changed > 0)
+        {
+            BumpGeneration();
+        }
+
+        return changed;
+    }
+
+    public async Task<LedgerHealth> CheckAsync(string spec, CancellationToken cancellationToken)
+    {
+        var problems = new List<LedgerProblem>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        long records = 0, duplicates = 0;
+        var files = ListFiles(UsageQuery.All).ToList();
+        foreach (var file in files)
+        {
+            await foreach (var entry in ReadFileAsync(file, cancellationToken).ConfigureAwait(false))
+            {
+                if (entry.Record is { } record)
+                {
+                    if (ids.Add(record.Id))
+                    {
+                        records++;
+                    }
+                    else
+                    {
+                        duplicates++;
+                    }
+                }
+                else if (entry.Problem is { } problem)
+                {
+                    problems.Add(problem);
+                }
+            }
+        }
+
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["files"] = files.Count(f => !f.Compressed).ToString(CultureInfo.InvariantCulture),
+            ["archived files"] = files.Count(f => f.Compressed).ToString(CultureInfo.InvariantCulture),
+            ["repeated ids (counted once)"] = duplicates.ToString(CultureInfo.InvariantCulture),
+        };
+        return new LedgerHealth(spec, records, problems, details);
+    }
+
+    public async Task<LedgerMaintenanceResult> MaintainAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        int rotated = 0, compressed = 0, deleted = 0;
+        if (!Directory.Exists(_root))
+        {
+            return new LedgerMaintenanceResult(0, 0, 0);
+        }
+
+        using var held = await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (!_daily && _options.MaxFileBytes is { } maxBytes && File.Exists(_singleFile) && new FileInfo(_singleFile!).Length > maxBytes)
+        {
+            SecureFile.EnsureDirectory(ArchiveDirectory);
+            var target = Path.Combine(ArchiveDirectory, now.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture) + _format.Extension);
+            File.Move(_singleFile!, target);
+            rotated++;
+        }
+
+        foreach (var file in ListFiles(UsageQuery.All).ToList())
+        {
+            if (file.Day is not { } day || (file.Active && !_daily))
+            {
+                continue;
+            }
+
+            var age = today.DayNumber - day.DayNumber;
+            if (_options.RetentionDays is { } keep && age > keep)
+            {
+                File.Delete(file.Path);
+                deleted++;
+            }
+            else if (!file.Compressed && day < today && _options.CompressAfterDays is { } after && age >= after)
+            {
+                SecureFile.EnsureDirectory(ArchiveDirectory);
+                var target = Path.Combine(ArchiveDirectory, Path.GetFileName(file.Path) + ".gz");
+                using (var input = File.OpenRead(file.Path))
+                using (var output = SecureFile.Open(target + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+                using (var gzip = new GZipStream(output, CompressionLevel.Optimal))
+                {
+                    input.CopyTo(gzip);
+                }
+
+                File.Move(target + ".tmp", target, overwrite: true);
+                File.Delete(file.Path);
+                compressed++;
+            }
+        }
+
+        if (rotated + compressed + deleted > 0)
+        {
+            BumpGeneration();
+            _indexes.Clear();
+        }
+
+        return new LedgerMaintenanceResult(rotated, compressed, deleted);
+    }
+
+    private string ActivePathFor(UsageRecord record) => _daily
+        ? Path.Combine(_root, record.Timestamp.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + _format.Extension)
+        : _singleFile!;
+
+    /// <summary>Files holding records that may match <paramref name="query"/>: archives first, then active files, oldest first.</summary>
+    private IEnumerable<LedgerFile> ListFiles(UsageQuery query)
+    {
+        var files = new List<LedgerFile>();
+        if (Directory.Exists(ArchiveDirectory))
+        {
+            foreach (var path in Directory.EnumerateFiles(ArchiveDirectory))
+            {
+                var compressed = path.EndsWith(_format.Extension + ".gz", StringComparison.Ordinal);
+                if (compressed || path.EndsWith(_format.Extension, StringComparison.Ordinal))
+                {
+                    files.Add(new LedgerFile(path, DayOf(path), compressed, Active: false));
+                }
+            }
+        }
+
+        if (_daily)
+        {
+            if (Directory.Exists(_root))
+            {
+                foreach (var path in Directory.EnumerateFiles(_root, "*" + _format.Extension))
+                {
+                    if (DayOf(path) is { } day)
+                    {
+                        files.Add(new LedgerFile(path, day, Compressed: false, Active: true));
+                    }
+                }
+            }
+        }
+        else if (File.Exists(_singleFile))
+        {
+            files.Add(new LedgerFile(_singleFile!, DateOnly.FromDateTime(DateTime.UtcNow), Compressed: false, Active: true));
+        }
+
+        var since = query.Since is { } s ? DateOnly.FromDateTime(s.UtcDateTime) : (DateOnly?)null;
+        var until = query.Until is { } u ? DateOnly.FromDateTime(u.UtcDateTime) : (DateOnly?)null;
+        return files
+            .Where(f => !_daily || f.Day is null || ((since is null || f.Day >= since) && (until is null || f.Day <= until)))
+            .OrderBy(f => f.Day ?? DateOnly.MinValue).ThenBy(f => f.Path, StringComparer.Ordinal);
+    }
+
+    /// <summary>The day in a file name: <c>2026-11-23.jsonl</c> for daily files, <c>20261123T…Z.csv</c> for rotated ones.</summary>
+    private static DateOnly? DayOf(string path)
+    {
+        var name = Path.GetFileName(path);
+        if (name.Length >= 10 && DateOnly.TryParseExact(name[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return day;
+        }
+
+        return name.Length >= 8 && DateOnly.TryParseExact(name[..8], "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day) ? day : null;
+    }
+
+    private static void ReplaceFile(LedgerFile file, ReadOnlySpan<byte> content)
+    {
+        var temp = file.Path + ".tmp";
+        using (var output = SecureFile.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            if (file.Compressed)
+            {
+                using var gzip = new GZipStream(output, CompressionLevel.Optimal);
+                gzip.Write(content);
+            }
+            else
+            {
+                output.Write(content);
+            }
+
+            output.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, file.Path, overwrite: true);
+    }
+
+    private long ReadGeneration()
+    {
+        try
+        {
+            return File.Exists(GenerationPath) && long.TryParse(File.ReadAllText(GenerationPath), CultureInfo.InvariantCulture, out var value) ? value : 0;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    private void BumpGeneration()
+    {
+        var next = ReadGeneration() + 1;
+        using var stream = SecureFile.Open(GenerationPath, FileMode.Create, FileAccess.Write, FileShare.None);
+        stream.Write(Encoding.ASCII.GetBytes(next.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private sealed class IdIndex
+    {
+        public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
+
+        public long Offset { get; set; }
+
+        public long Generation { get; init; }
+    }
+
+    private readonly record struct LedgerFile(string Path, DateOnly? Day, bool Compressed, bool Active);
+}

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+
+namespace TokenTrace;
+
+/// <summary>
+/// An exclusive lock shared by threads and processes: a semaphore within the process, and an exclusively opened lock
+/// file across processes (.NET takes an advisory <c>flock</c> on Unix for <see cref="FileShare.None"/>).
+/// </summary>
+internal static class FileLedgerLock
+{
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    public static async Task<IDisposable> AcquireAsync(string lockPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var gate = Gates.GetOrAdd(Path.GetFullPath(lockPath), static _ => new SemaphoreSlim(1, 1));
+        if (!await gate.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0}s waiting for the ledger lock {lockPath}.");
+        }
+
+        try
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            var delay = 1;
+            while (true)
+            {
+                try
+                {
+                    var stream = SecureFile.Open(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    return new Held(stream, gate);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(Random.Shared.Next(delay, delay * 2 + 1), cancellationToken).ConfigureAwait(false);
+                    delay = Math.Min(delay * 2, 20);
+                }
+                catch (IOException ex)
+                {
+                    throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0}s waiting for the ledger lock {lockPath}.", ex);
+                }
+            }
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    private sealed class Held(FileStream stream, SemaphoreSlim gate) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                stream.Dispose();
+                gate.Release();
+            }
+        }
+    }
+}

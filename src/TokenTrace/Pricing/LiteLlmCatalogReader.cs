@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace TokenTrace;
+
+/// <summary>
+/// Reads LiteLLM's <c>model_prices_and_context_window.json</c> as it is: USD per token, <c>*_above_Nk_tokens</c>
+/// long-context rates, <c>cache_creation_input_token_cost_above_1hr</c> for 1-hour writes, <c>_batches</c>,
+/// <c>_flex</c> and <c>_priority</c> tier rates. Unknown fields are ignored; <c>sample_spec</c> is not a model;
+/// entries without token prices are skipped with a reason.
+/// </summary>
+public static partial class LiteLlmCatalogReader
+{
+    /// <summary>Reads a catalogue file.</summary>
+    public static PriceSheet ReadFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Read(stream, $"litellm:{Path.GetFileName(path)}");
+    }
+
+    /// <summary>Reads a catalogue from <paramref name="stream"/> into a layer named <paramref name="layer"/>.</summary>
+    /// <exception cref="JsonException">The stream is not JSON; the message gives the line.</exception>
+    public static PriceSheet Read(Stream stream, string layer)
+    {
+        using var document = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException($"{layer}: expected a JSON object of model entries, found {document.RootElement.ValueKind}");
+        }
+
+        var prices = new List<ModelPrice>();
+        var skipped = new List<(string, string)>();
+        foreach (var entry in document.RootElement.EnumerateObject())
+        {
+            if (entry.Name == "sample_spec")
+            {
+                continue;
+            }
+
+            if (entry.Value.ValueKind != JsonValueKind.Object)
+            {
+                skipped.Add((entry.Name, $"expected an object, found {entry.Value.ValueKind}"));
+                continue;
+            }
+
+            try
+            {
+                if (ReadEntry(entry.Name, entry.Value, layer) is { } price)
+                {
+                    prices.Add(price);
+                }
+                else
+                {
+                    skipped.Add((entry.Name, "no per-token input or output price"));
+                }
+            }
+            catch (FormatException ex)
+            {
+                skipped.Add((entry.Name, ex.Message));
+            }
+        }
+
+        return new PriceSheet(layer, prices, skipped);
+    }
+
+    private static ModelPrice? ReadEntry(string name, JsonElement entry, string layer)
+    {
+        var standard = new TokenRates
+        {
+            Input = Rate(entry, "input_cost_per_token"),
+            Output = Rate(entry, "output_cost_per_token"),
+            CacheRead = Rate(entry, "cache_read_input_token_cost"),
+            CacheWrite = Rate(entry, "cache_creation_input_token_cost"),
+            CacheWrite1h = Rate(entry, "cache_creation_input_token_cost_above_1hr"),
+            Reasoning = Rate(entry, "output_cost_per_reasoning_token"),
+        };
+        if (standard.Input is null && standard.Output is null)
+        {
+            return null;
+        }
+
+        var thresholds = new SortedSet<long>();
+        foreach (var property in entry.EnumerateObject())
+        {
+            var match = AboveThreshold().Match(property.Name);
+            if (match.Success)
+            {
+                thresholds.Add(long.Parse(match.Groups["k"].Value, CultureInfo.InvariantCulture) * 1000);
+            }
+        }
+
+        var longContext = new List<LongContextRates>();
+        foreach (var threshold in thresholds)
+        {
+            var suffix = $"_above_{threshold / 1000}k_tokens";
+            var rates = new TokenRates
+            {
+                Input = Rate(entry, "input_cost_per_token" + suffix),
+                Output = Rate(entry, "output_cost_per_token" + suffix),
+                CacheRead = Rate(entry, "cache_read_input_token_cost" + suffix),
+                CacheWrite = Rate(entry, "cache_creation_input_token_cost" + suffix),
+                CacheWrite1h = Rate(entry, "cache_creation_input_token_cost_above_1hr" + suffix),
+            };
+            if (!rates.IsEmpty)
+            {
+                longContext.Add(new LongContextRates(threshold, rates));
+            }
+        }
+
+        var tiers = new Dictionary<string, TokenRates>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (tier, suffix) in new[] { ("batch", "_batches"), ("flex", "_flex"), ("priority", "_priority") })
+        {
+            var rates = new TokenRates
+            {
+                Input = Rate(entry, "input_cost_per_token" + suffix),
+                Output = Rate(entry, "output_cost_per_token" + suffix),
+                CacheRead = Rate(entry, "cache_read_input_token_cost" + suffix),
+                CacheWrite = Rate(entry, "cache_creation_input_token_cost" + suffix),
+            };
+            if (!rates.IsEmpty)
+            {
+                tiers[tier] = rates;
+            }
+        }
+
+        var perUnit = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (Rate(entry, "output_cost_per_image") is { } perImage)
+        {
+            perUnit[ExtraCounts.ImageOutput] = perImage;
+        }
+
+        if (entry.TryGetProperty("search_context_cost_per_query", out var search) && search.ValueKind == JsonValueKind.Object
+            && (Rate(search, "search_context_size_medium") ?? Rate(search, "search_context_size_low")) is { } perSearch)
+        {
+            perUnit[ExtraCounts.WebSearchRequests] = perSearch;
+        }
+
+        return new ModelPrice
+        {
+            Name = name,
+            Provider = entry.TryGetProperty("litellm_provider", out var provider) && provider.ValueKind == JsonValueKind.String ? provider.GetString() : null,
+            Source = entry.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.String ? source.GetString() : null,
+            Mode = entry.TryGetProperty("mode", out var mode) && mode.ValueKind == JsonValueKind.String ? mode.GetString() : null,
+            Catalog = layer,
+            Rates = standard,
+            LongContext = longContext,
+            ServiceTiers = tiers,
+            PerRequest = Rate(entry, "input_cost_per_request"),
+            PerUnit = perUnit,
+        };
+    }
+
+    private static decimal? Rate(JsonElement entry, string name)
+    {
+        if (!entry.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        // Parse the number's own text: going through double would turn 3e-06 into 2.9999999999999997E-06.
+        if (value.ValueKind == JsonValueKind.Number
+            && decimal.TryParse(value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate >= 0)
+        {
+            return DecimalCanonical.Trim(rate);
+        }
+
+        throw new FormatException($"{name}: {value.GetRawText()} is not a price of at least 0");
+    }
+
+    [GeneratedRegex(@"^(?:input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(?<k>\d+)k_tokens$", RegexOptions.CultureInvariant)]
+    private static partial Regex AboveThreshold();
+}

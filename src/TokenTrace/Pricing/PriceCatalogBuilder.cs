@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+
+namespace TokenTrace;
+
+/// <summary>Assembles a <see cref="PriceCatalog"/> from layers; a later layer replaces every version of a name an earlier one had.</summary>
+public sealed class PriceCatalogBuilder
+{
+    private readonly Dictionary<string, List<ModelPrice>> _versions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(Regex Pattern, string Target)> _patterns = [];
+    private readonly List<string> _layers = [];
+
+    internal PriceCatalogBuilder(bool includeBuiltIn)
+    {
+        if (includeBuiltIn)
+        {
+            var sheet = BuiltInPriceSheet.Load();
+            AddLayer(sheet.Layer, sheet.Prices);
+        }
+    }
+
+    /// <summary>Adds a layer of entries. Entries sharing a name within the layer are versions by date.</summary>
+    public PriceCatalogBuilder AddLayer(string layer, IEnumerable<ModelPrice> prices)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(layer);
+        ArgumentNullException.ThrowIfNull(prices);
+        var layerVersions = new Dictionary<string, List<ModelPrice>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var price in prices)
+        {
+            var stamped = price.Catalog.Length == 0 ? price with { Catalog = layer } : price;
+            if (!layerVersions.TryGetValue(price.Name, out var list))
+            {
+                layerVersions[price.Name] = list = [];
+            }
+
+            list.Add(stamped);
+            foreach (var alias in price.Aliases)
+            {
+                _aliases[alias] = price.Name;
+            }
+        }
+
+        foreach (var (name, list) in layerVersions)
+        {
+            _versions[name] = list;
+        }
+
+        _layers.Add(layer);
+        return this;
+    }
+
+    /// <summary>Makes <paramref name="alias"/> resolve to the entry named <paramref name="target"/>.</summary>
+    public PriceCatalogBuilder AddAlias(string alias, string target)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(alias);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        _aliases[alias] = target;
+        return this;
+    }
+
+    /// <summary>Makes every model name matching <paramref name="pattern"/> resolve to <paramref name="target"/>, before suffix rules.</summary>
+    public PriceCatalogBuilder AddPattern(string pattern, string target)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        _patterns.Add((new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)), target));
+        return this;
+    }
+
+    /// <summary>Builds the immutable catalogue.</summary>
+    public PriceCatalog Build()
+    {
+        var versions = new Dictionary<string, ModelPrice[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, list) in _versions)
+        {
+            versions[name] = [.. list.OrderBy(p => p.EffectiveFrom ?? DateOnly.MinValue)];
+        }
+
+        return new PriceCatalog(versions, new Dictionary<string, string>(_aliases, StringComparer.OrdinalIgnoreCase), [.. _patterns], [.. _layers]);
+    }
+}

@@ -1,0 +1,94 @@
+namespace TokenTrace;
+
+/// <summary>
+/// Checks a record before it is priced or stored, so that bad input fails loudly with the name of the field
+/// instead of turning into a wrong number later.
+/// </summary>
+public static class UsageRecordValidator
+{
+    /// <summary>The largest cost one record may carry; larger values are taken as a unit mistake.</summary>
+    public const decimal MaxCostUsd = 1_000_000m;
+
+    /// <summary>Returns the problems of <paramref name="record"/>, empty when it is valid.</summary>
+    public static IReadOnlyList<string> Validate(UsageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        List<string>? problems = null;
+        void Problem(string text) => (problems ??= []).Add(text);
+
+        if (string.IsNullOrWhiteSpace(record.Id))
+        {
+            Problem("id: must not be empty");
+        }
+
+        if (string.IsNullOrWhiteSpace(record.Model))
+        {
+            Problem("model: must not be empty");
+        }
+
+        var tokens = record.Tokens;
+        CheckCount("input", tokens.Input);
+        CheckCount("cacheRead", tokens.CacheRead);
+        CheckCount("cacheWrite", tokens.CacheWrite);
+        CheckCount("cacheWrite1h", tokens.CacheWrite1h);
+        CheckCount("output", tokens.Output);
+        CheckCount("reasoning", tokens.Reasoning);
+        if (tokens.Reasoning > tokens.Output)
+        {
+            Problem($"reasoning: {tokens.Reasoning} is more than output ({tokens.Output}); reasoning is a part of output");
+        }
+
+        foreach (var (key, value) in tokens.Extra)
+        {
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                Problem("extra: a count has an empty name");
+            }
+
+            CheckCount($"extra.{key}", value);
+        }
+
+        foreach (var key in record.Attribution.Tags.Keys)
+        {
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                Problem("tags: a tag has an empty key");
+            }
+        }
+
+        if (record.CostUsd is { } cost && (cost < 0 || cost > MaxCostUsd))
+        {
+            Problem($"costUsd: {cost} is outside 0..{MaxCostUsd}");
+        }
+
+        if (record.LatencyMs is { } latency && (latency < 0 || double.IsNaN(latency) || double.IsInfinity(latency)))
+        {
+            Problem($"latencyMs: {latency} must be a finite number of at least 0");
+        }
+
+        if (record.Timestamp.Year is < 1970 or > 9999)
+        {
+            Problem($"timestamp: {record.Timestamp:O} is out of range");
+        }
+
+        return problems ?? (IReadOnlyList<string>)[];
+
+        void CheckCount(string field, long value)
+        {
+            if (value < 0)
+            {
+                Problem($"{field}: {value} is negative; token counts must be 0 or more");
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming every problem of <paramref name="record"/>.</summary>
+    public static void ThrowIfInvalid(UsageRecord record)
+    {
+        var problems = Validate(record);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"Invalid usage record '{record.Id}': {string.Join("; ", problems)}", nameof(record));
+        }
+    }
+}
