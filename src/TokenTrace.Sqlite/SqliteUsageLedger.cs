@@ -1,0 +1,476 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace TokenTrace.Sqlite;
+
+/// <summary>
+/// The embedded default ledger: one SQLite file in WAL mode, safe for many processes, idempotent on record id,
+/// with a schema version table and forward migrations. Summaries are computed by SQLite where the data lives.
+/// </summary>
+public sealed class SqliteUsageLedger : IUsageLedger
+{
+    private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
+    private static readonly string InsertSql = BuildInsertSql();
+    private static readonly string SelectColumns = string.Join(", ", SqliteSchema.Columns.Select(c => c.Column));
+    private readonly string _connectionString;
+    private int _initialized;
+
+    /// <summary>Opens (creating if needed) the ledger at <paramref name="path"/>.</summary>
+    public SqliteUsageLedger(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 60,
+        }.ToString();
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public string Spec => "sqlite:" + Path;
+
+    /// <inheritdoc/>
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return default;
+        }
+
+        foreach (var record in records)
+        {
+            UsageRecordValidator.ThrowIfInvalid(record);
+        }
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return Guard(() =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = InsertSql;
+            var parameters = new SqliteParameter[SqliteSchema.Columns.Length + 1];
+            for (var i = 0; i < SqliteSchema.Columns.Length; i++)
+            {
+                parameters[i] = command.Parameters.Add("@p" + i.ToString(CultureInfo.InvariantCulture), SqliteType.Text);
+            }
+
+            parameters[^1] = command.Parameters.Add("@pico", SqliteType.Integer);
+            command.Prepare();
+
+            var added = 0;
+            foreach (var record in records)
+            {
+                Bind(parameters, record);
+                added += command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return new AppendResult(added, records.Count - added);
+        });
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        var where = Where(query, command);
+        command.CommandText = $"SELECT {SelectColumns} FROM usage{where} ORDER BY ts, seq";
+        SqliteDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+
+        await using (reader.ConfigureAwait(false))
+        {
+            var values = new string?[UsageRecordFields.Names.Length];
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return ReadRecord(reader, values);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<UsageSummary> SummarizeAsync(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(timeZone);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        var where = Where(query, command);
+
+        // Time dimensions are grouped in 15-minute UTC buckets and mapped to local hours, days, weeks and months here:
+        // every time zone's offset is a whole number of quarter hours, so no bucket straddles a local boundary.
+        var keys = new List<string>();
+        var hasTime = false;
+        for (var i = 0; i < by.Count; i++)
+        {
+            var dimension = by[i];
+            if (dimension.IsTime)
+            {
+                hasTime = true;
+                keys.Add("NULL");
+            }
+            else if (dimension.TagKey is { } tagKey)
+            {
+                var name = "@tag" + i.ToString(CultureInfo.InvariantCulture);
+                command.Parameters.AddWithValue(name, tagKey);
+                keys.Add($"(SELECT value FROM json_each(usage.tags) WHERE key = {name})");
+            }
+            else
+            {
+                keys.Add(ColumnOf(dimension.Name));
+            }
+        }
+
+        var select = new StringBuilder("SELECT ");
+        foreach (var key in keys)
+        {
+            select.Append(key).Append(", ");
+        }
+
+        select.Append(hasTime ? $"ts / {TicksPerBucket}" : "0").Append(
+            ", COUNT(*), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning)," +
+            " SUM(cost_pico / 1000000), SUM(cost_pico % 1000000), SUM(cost_pico IS NULL), SUM(energy_wh IS NOT NULL)," +
+            " TOTAL(energy_wh_low), TOTAL(energy_wh), TOTAL(energy_wh_high), TOTAL(co2e_g_low), TOTAL(co2e_g), TOTAL(co2e_g_high)" +
+            " FROM usage").Append(where);
+        var groupBy = Enumerable.Range(1, keys.Count + (hasTime ? 1 : 0)).Where(i => i > keys.Count || !by[i - 1].IsTime).ToList();
+        if (groupBy.Count > 0)
+        {
+            select.Append(" GROUP BY ").Append(string.Join(", ", groupBy));
+        }
+
+        command.CommandText = select.ToString();
+        var builder = new UsageSummaryBuilder(by, timeZone);
+        await using var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
+        var n = keys.Count;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var records = reader.GetInt64(n + 1);
+            if (records == 0)
+            {
+                continue;
+            }
+
+            var values = new string?[n];
+            var bucketStart = new DateTimeOffset(reader.GetInt64(n) * TicksPerBucket, TimeSpan.Zero);
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = by[i].IsTime ? by[i].TimeKey(bucketStart, timeZone) : reader.IsDBNull(i) ? null : reader.GetString(i);
+            }
+
+            var cost = (reader.IsDBNull(n + 8) ? 0m : reader.GetInt64(n + 8) * 0.000001m) + (reader.IsDBNull(n + 9) ? 0m : reader.GetInt64(n + 9) * 0.000000000001m);
+            builder.Add(values, UsageTotals.FromSums(
+                records, reader.GetInt64(n + 2), reader.GetInt64(n + 3), reader.GetInt64(n + 4), reader.GetInt64(n + 5), reader.GetInt64(n + 6), reader.GetInt64(n + 7),
+                DecimalCanonical.Trim(cost), reader.GetInt64(n + 10), reader.GetInt64(n + 11),
+                new EstimateRange(reader.GetDouble(n + 12), reader.GetDouble(n + 13), reader.GetDouble(n + 14)),
+                new EstimateRange(reader.GetDouble(n + 15), reader.GetDouble(n + 16), reader.GetDouble(n + 17))));
+        }
+
+        return builder.Build();
+    }
+
+    /// <inheritdoc/>
+    public async Task<int> ReviseCostsAsync(IReadOnlyList<CostRevision> revisions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(revisions);
+        if (revisions.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return Guard(() =>
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText =
+                "UPDATE usage SET cost_usd = @cost, cost_pico = @pico, price_entry = @entry, price_effective_from = @from, price_catalog = @catalog " +
+                "WHERE id = @id AND (cost_usd IS NOT @cost OR price_entry IS NOT @entry OR price_effective_from IS NOT @from OR price_catalog IS NOT @catalog)";
+            var id = command.Parameters.Add("@id", SqliteType.Text);
+            var cost = command.Parameters.Add("@cost", SqliteType.Text);
+            var pico = command.Parameters.Add("@pico", SqliteType.Integer);
+            var entry = command.Parameters.Add("@entry", SqliteType.Text);
+            var from = command.Parameters.Add("@from", SqliteType.Text);
+            var catalog = command.Parameters.Add("@catalog", SqliteType.Text);
+            command.Prepare();
+            var changed = 0;
+            foreach (var revision in revisions)
+            {
+                id.Value = revision.Id;
+                cost.Value = (object?)revision.CostUsd?.ToString(CultureInfo.InvariantCulture) ?? DBNull.Value;
+                pico.Value = revision.CostUsd is { } c ? Pico(c) : DBNull.Value;
+                entry.Value = (object?)revision.Price?.Entry ?? DBNull.Value;
+                from.Value = (object?)revision.Price?.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? DBNull.Value;
+                catalog.Value = (object?)revision.Price?.Catalog ?? DBNull.Value;
+                changed += command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return changed;
+        });
+    }
+
+    /// <inheritdoc/>
+    public async Task<LedgerHealth> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var problems = new List<LedgerProblem>();
+        var details = new Dictionary<string, string>(StringComparer.Ordinal);
+        long records = 0;
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            details["schema version"] = Scalar(connection, "SELECT MAX(version) FROM schema_version");
+            details["journal mode"] = Scalar(connection, "PRAGMA journal_mode");
+            records = long.Parse(Scalar(connection, "SELECT COUNT(*) FROM usage"), CultureInfo.InvariantCulture);
+            using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA quick_check";
+            using var reader = check.ExecuteReader();
+            while (reader.Read())
+            {
+                var line = reader.GetString(0);
+                if (line != "ok")
+                {
+                    problems.Add(new LedgerProblem(Path, 0, null, "integrity: " + line));
+                }
+            }
+        }
+        catch (LedgerFormatException ex)
+        {
+            problems.Add(ex.Problem);
+        }
+        catch (SqliteException ex)
+        {
+            problems.Add(Translate(ex).Problem);
+        }
+
+        return new LedgerHealth(Spec, records, problems, details);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path))
+        {
+            SecureFile.Touch(Path);
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using (var pragma = connection.CreateCommand())
+            {
+                // WAL lets readers work while one process writes; NORMAL sync keeps every commit across a process crash.
+                pragma.CommandText = "PRAGMA busy_timeout = 60000; PRAGMA synchronous = NORMAL;";
+                pragma.ExecuteNonQuery();
+            }
+
+            if (Volatile.Read(ref _initialized) == 0)
+            {
+                Migrate(connection);
+                Volatile.Write(ref _initialized, 1);
+            }
+
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Translate(ex);
+        }
+    }
+
+    private void Migrate(SqliteConnection connection)
+    {
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            wal.ExecuteNonQuery();
+        }
+
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied TEXT NOT NULL); SELECT COALESCE(MAX(version), 0) FROM schema_version";
+        var version = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (version > SqliteSchema.Latest)
+        {
+            throw new LedgerFormatException(new LedgerProblem(Path, 0, null,
+                $"schema version {version} was written by a newer TokenTrace (this one knows up to {SqliteSchema.Latest}); upgrade TokenTrace"));
+        }
+
+        for (var next = version + 1; next <= SqliteSchema.Latest; next++)
+        {
+            command.CommandText = SqliteSchema.Migrations[next - 1];
+            command.ExecuteNonQuery();
+            command.CommandText = "INSERT INTO schema_version (version, applied) VALUES (@v, @at)";
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("@v", next);
+            command.Parameters.AddWithValue("@at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            command.ExecuteNonQuery();
+            command.Parameters.Clear();
+        }
+
+        transaction.Commit();
+    }
+
+    private static void Bind(SqliteParameter[] parameters, UsageRecord record)
+    {
+        var text = UsageRecordFields.ToText(record);
+        for (var i = 0; i < text.Length; i++)
+        {
+            parameters[i].Value = (object?)text[i] ?? DBNull.Value;
+        }
+
+        var t = record.Tokens;
+        parameters[1].Value = record.Timestamp.UtcTicks;
+        parameters[1].SqliteType = SqliteType.Integer;
+        SetInteger(parameters[5], t.Input);
+        SetInteger(parameters[6], t.CacheRead);
+        SetInteger(parameters[7], t.CacheWrite);
+        SetInteger(parameters[8], t.CacheWrite1h);
+        SetInteger(parameters[9], t.Output);
+        SetInteger(parameters[10], t.Reasoning);
+        for (var i = 24; i <= 29; i++)
+        {
+            parameters[i].SqliteType = SqliteType.Real;
+        }
+
+        parameters[32].SqliteType = SqliteType.Real;
+        parameters[^1].Value = record.CostUsd is { } cost ? Pico(cost) : DBNull.Value;
+
+        static void SetInteger(SqliteParameter parameter, long value)
+        {
+            parameter.Value = value;
+            parameter.SqliteType = SqliteType.Integer;
+        }
+    }
+
+    private static UsageRecord ReadRecord(SqliteDataReader reader, string?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = reader.IsDBNull(i) ? null
+                : i == 1 ? new DateTime(reader.GetInt64(1), DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)
+                : reader.GetFieldType(i) == typeof(double) ? reader.GetDouble(i).ToString("R", CultureInfo.InvariantCulture)
+                : reader.GetString(i);
+        }
+
+        return UsageRecordFields.FromText(values);
+    }
+
+    private static long Pico(decimal cost) => (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m);
+
+    private static string ColumnOf(string dimension) => dimension switch
+    {
+        "user" => "user_name",
+        "model" or "provider" or "project" or "job" or "task" or "agent" or "session" or "source" => dimension,
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "not a column dimension"),
+    };
+
+    private static string Where(UsageQuery query, SqliteCommand command)
+    {
+        var clauses = new List<string>();
+        void Equal(string column, string? value)
+        {
+            if (value is not null)
+            {
+                var name = "@w" + clauses.Count.ToString(CultureInfo.InvariantCulture);
+                command.Parameters.AddWithValue(name, value);
+                clauses.Add($"{column} = {name}");
+            }
+        }
+
+        if (query.Since is { } since)
+        {
+            command.Parameters.AddWithValue("@since", since.UtcTicks);
+            clauses.Add("ts >= @since");
+        }
+
+        if (query.Until is { } until)
+        {
+            command.Parameters.AddWithValue("@until", until.UtcTicks);
+            clauses.Add("ts < @until");
+        }
+
+        Equal("model", query.Model);
+        Equal("provider", query.Provider);
+        Equal("source", query.Source);
+        Equal("project", query.Project);
+        Equal("job", query.Job);
+        Equal("task", query.Task);
+        Equal("agent", query.Agent);
+        Equal("session", query.Session);
+        Equal("user_name", query.User);
+        var tag = 0;
+        foreach (var (key, value) in query.Tags)
+        {
+            var k = "@tk" + tag.ToString(CultureInfo.InvariantCulture);
+            var v = "@tv" + tag.ToString(CultureInfo.InvariantCulture);
+            tag++;
+            command.Parameters.AddWithValue(k, key);
+            command.Parameters.AddWithValue(v, value);
+            clauses.Add($"EXISTS (SELECT 1 FROM json_each(usage.tags) WHERE key = {k} AND value = {v})");
+        }
+
+        return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
+    }
+
+    private static string Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+    }
+
+    private T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <summary>Damage to the file becomes a <see cref="LedgerFormatException"/> naming it; anything else stays as it is.</summary>
+    private Exception TranslateCore(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        11 or 26 => new LedgerFormatException(new LedgerProblem(Path, 0, null, $"not a usable SQLite database ({ex.Message.TrimEnd('.')}); restore it from a backup (see docs/runbook/backup-and-recovery.md)"), ex),
+        _ => ex,
+    };
+
+    private LedgerFormatException Translate(SqliteException ex) =>
+        TranslateCore(ex) as LedgerFormatException ?? throw new IOException($"SQLite ledger {Path}: {ex.Message}", ex);
+
+    private static string BuildInsertSql()
+    {
+        var columns = string.Join(", ", SqliteSchema.Columns.Select(c => c.Column)) + ", cost_pico";
+        var values = string.Join(", ", Enumerable.Range(0, SqliteSchema.Columns.Length).Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture))) + ", @pico";
+        return $"INSERT OR IGNORE INTO usage ({columns}) VALUES ({values})";
+    }
+}

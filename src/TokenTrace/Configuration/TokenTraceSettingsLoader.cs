@@ -1,0 +1,314 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace TokenTrace;
+
+/// <summary>
+/// Loads <c>tokentrace.yaml</c>: substitutes environment variables, parses YAML, checks every key and value (naming
+/// the line of anything unexpected), then applies <c>TOKENTRACE_LEDGER</c> and <c>TOKENTRACE_REGION</c>.
+/// </summary>
+public static class TokenTraceSettingsLoader
+{
+    private const decimal PerMillion = 0.000001m;
+
+    /// <summary>Loads the config file in effect (see <see cref="TokenTraceEnvironment.FindConfigFile"/>), or defaults when there is none.</summary>
+    /// <exception cref="ConfigurationException">The file is missing (when named explicitly) or malformed.</exception>
+    public static TokenTraceSettings Load(string? explicitPath = null, Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        var path = TokenTraceEnvironment.FindConfigFile(explicitPath);
+        TokenTraceSettings settings;
+        if (path is null)
+        {
+            settings = new TokenTraceSettings();
+        }
+        else
+        {
+            if (!File.Exists(path))
+            {
+                throw new ConfigurationException(path, 0, "the config file does not exist");
+            }
+
+            settings = Parse(File.ReadAllText(path), path, getVariable);
+        }
+
+        if (getVariable("TOKENTRACE_LEDGER") is { Length: > 0 } ledger)
+        {
+            settings.Ledger = ledger;
+        }
+
+        if (getVariable("TOKENTRACE_REGION") is { Length: > 0 } region)
+        {
+            settings.Region = region;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Parses configuration text.</summary>
+    /// <exception cref="ConfigurationException">The text is malformed; the message names <paramref name="path"/> and the line.</exception>
+    public static TokenTraceSettings Parse(string text, string path, Func<string, string?>? getVariable = null)
+    {
+        var substituted = EnvironmentSubstitution.Apply(text, path, getVariable ?? Environment.GetEnvironmentVariable);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(substituted));
+        }
+        catch (YamlException ex)
+        {
+            throw new ConfigurationException(path, ex.Start.Line, $"not valid YAML: {Inner(ex).Message}", ex);
+        }
+
+        var settings = new TokenTraceSettings { SourcePath = path };
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return settings;
+        }
+
+        var reader = new Reader(path);
+        var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
+        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices"))
+        {
+            switch (key)
+            {
+                case "ledger":
+                    settings.Ledger = reader.Text(value, key);
+                    try
+                    {
+                        _ = TokenTrace.LedgerSpec.Parse(settings.Ledger);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw reader.Error(value, ex.Message);
+                    }
+
+                    break;
+                case "region":
+                    settings.Region = reader.Text(value, key);
+                    break;
+                case "files":
+                    settings.Files = ReadFiles(reader, value);
+                    break;
+                case "prices":
+                    ReadPrices(reader, value, settings.Prices);
+                    break;
+            }
+        }
+
+        return settings;
+    }
+
+    private static FileLedgerOptions ReadFiles(Reader reader, YamlNode node)
+    {
+        var options = new FileLedgerOptions();
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "files"), "compressAfterDays", "retentionDays", "maxFileBytes"))
+        {
+            options = key switch
+            {
+                "compressAfterDays" => options with { CompressAfterDays = (int)reader.Whole(value, key, 0, 36_500) },
+                "retentionDays" => options with { RetentionDays = (int)reader.Whole(value, key, 1, 36_500) },
+                _ => options with { MaxFileBytes = reader.Whole(value, key, 1024, long.MaxValue) },
+            };
+        }
+
+        return options;
+    }
+
+    private static void ReadPrices(Reader reader, YamlNode node, PriceSettings prices)
+    {
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "prices"), "catalogs", "aliases", "patterns", "overrides"))
+        {
+            switch (key)
+            {
+                case "catalogs":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        prices.Catalogs.Add(TokenTrace.LedgerSpec.ExpandHome(reader.Text(item, "catalogs[]")));
+                    }
+
+                    break;
+                case "aliases":
+                    foreach (var (alias, target) in reader.Entries(reader.Mapping(value, key)))
+                    {
+                        prices.Aliases[alias] = reader.Text(target, $"aliases.{alias}");
+                    }
+
+                    break;
+                case "patterns":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        string? match = null, model = null;
+                        foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(item, "patterns[]"), "match", "model"))
+                        {
+                            if (field == "match")
+                            {
+                                match = reader.Text(fieldValue, "match");
+                                try
+                                {
+                                    _ = new System.Text.RegularExpressions.Regex(match);
+                                }
+                                catch (ArgumentException ex)
+                                {
+                                    throw reader.Error(fieldValue, $"'match' is not a valid regular expression: {ex.Message}");
+                                }
+                            }
+                            else
+                            {
+                                model = reader.Text(fieldValue, "model");
+                            }
+                        }
+
+                        if (match is null || model is null)
+                        {
+                            throw reader.Error(item, "a pattern needs both 'match' (a regular expression) and 'model' (a catalogue entry)");
+                        }
+
+                        prices.Patterns.Add((match, model));
+                    }
+
+                    break;
+                case "overrides":
+                    foreach (var (model, price) in reader.Entries(reader.Mapping(value, key)))
+                    {
+                        prices.Overrides.Add(ReadOverride(reader, model, price));
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static ModelPrice ReadOverride(Reader reader, string model, YamlNode node)
+    {
+        var mapping = reader.Mapping(node, $"overrides.{model}");
+        var rates = ReadRates(reader, mapping, model, allowOthers: true);
+        string? provider = null;
+        DateOnly? effectiveFrom = null;
+        var longContext = new List<LongContextRates>();
+        var tiers = new Dictionary<string, TokenRates>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in reader.Entries(mapping, "provider", "effectiveFrom", "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning", "longContext", "tiers"))
+        {
+            switch (key)
+            {
+                case "provider":
+                    provider = reader.Text(value, key);
+                    break;
+                case "effectiveFrom":
+                    effectiveFrom = DateOnly.TryParseExact(reader.Text(value, key), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+                        ? day : throw reader.Error(value, "'effectiveFrom' must be a date written yyyy-MM-dd");
+                    break;
+                case "longContext":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        var itemMapping = reader.Mapping(item, "longContext[]");
+                        var above = reader.Entries(itemMapping, "above", "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning").FirstOrDefault(e => e.Key == "above");
+                        if (above.Value is null)
+                        {
+                            throw reader.Error(item, "a longContext entry needs 'above' (a prompt size in tokens)");
+                        }
+
+                        longContext.Add(new LongContextRates(reader.Whole(above.Value, "above", 1, long.MaxValue), ReadRates(reader, itemMapping, model, allowOthers: true)));
+                    }
+
+                    break;
+                case "tiers":
+                    foreach (var (tier, tierNode) in reader.Entries(reader.Mapping(value, key)))
+                    {
+                        tiers[tier] = ReadRates(reader, reader.Mapping(tierNode, $"tiers.{tier}"), model, allowOthers: false);
+                    }
+
+                    break;
+            }
+        }
+
+        if (rates.Input is null && rates.Output is null)
+        {
+            throw reader.Error(node, $"override '{model}' needs at least 'input' or 'output' (USD per million tokens)");
+        }
+
+        return new ModelPrice
+        {
+            Name = model,
+            Provider = provider,
+            EffectiveFrom = effectiveFrom,
+            Source = reader.Path,
+            Rates = rates,
+            LongContext = longContext.OrderBy(l => l.AboveTokens).ToList(),
+            ServiceTiers = tiers,
+        };
+    }
+
+    private static TokenRates ReadRates(Reader reader, YamlMappingNode mapping, string model, bool allowOthers)
+    {
+        decimal? Rate(string name)
+        {
+            foreach (var (key, value) in reader.Entries(mapping))
+            {
+                if (key == name)
+                {
+                    return reader.Number(value, $"{model}.{name}") * PerMillion;
+                }
+            }
+
+            return null;
+        }
+
+        if (!allowOthers)
+        {
+            _ = reader.Entries(mapping, "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning").ToList();
+        }
+
+        return new TokenRates
+        {
+            Input = Rate("input"),
+            Output = Rate("output"),
+            CacheRead = Rate("cacheRead"),
+            CacheWrite = Rate("cacheWrite"),
+            CacheWrite1h = Rate("cacheWrite1h"),
+            Reasoning = Rate("reasoning"),
+        };
+    }
+
+    private static Exception Inner(Exception ex) => ex.InnerException is { } inner && inner is not YamlException ? inner : ex;
+
+    /// <summary>Typed access to YAML nodes, every failure naming the file and line.</summary>
+    private sealed class Reader(string path)
+    {
+        public string Path { get; } = path;
+
+        public ConfigurationException Error(YamlNode node, string problem) => new(Path, node.Start.Line, problem);
+
+        public YamlMappingNode Mapping(YamlNode node, string what) =>
+            node as YamlMappingNode ?? throw Error(node, $"{what}: expected a mapping of keys to values");
+
+        public IEnumerable<YamlNode> Sequence(YamlNode node, string what) =>
+            node as YamlSequenceNode ?? throw Error(node, $"'{what}': expected a list");
+
+        public IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping, params string[] allowed)
+        {
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? throw Error(keyNode, "keys must be plain text");
+                if (allowed.Length > 0 && Array.IndexOf(allowed, key) < 0)
+                {
+                    throw Error(keyNode, $"unknown key '{key}'; expected one of: {string.Join(", ", allowed)}");
+                }
+
+                yield return (key, value);
+            }
+        }
+
+        public string Text(YamlNode node, string what) =>
+            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, $"'{what}': expected a value");
+
+        public decimal Number(YamlNode node, string what) =>
+            decimal.TryParse(Text(node, what), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+                ? value : throw Error(node, $"'{what}': expected a number of at least 0 (USD per million tokens)");
+
+        public long Whole(YamlNode node, string what, long min, long max) =>
+            long.TryParse(Text(node, what), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+                ? value : throw Error(node, $"'{what}': expected a whole number from {min} to {max}");
+    }
+}
