@@ -3,6 +3,10 @@ namespace TokenTrace;
 /// <summary>Who and what spent the tokens of a call. Every field is optional.</summary>
 public sealed record Attribution
 {
+    // Declared first: static initializers run in order, and None/Zero below use it.
+    internal static readonly IReadOnlyDictionary<string, string> EmptyTags =
+        new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
+
     /// <summary>No attribution.</summary>
     public static Attribution None { get; } = new();
 
@@ -26,9 +30,6 @@ public sealed record Attribution
 
     /// <summary>Free key/value tags.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
-
-    internal static readonly IReadOnlyDictionary<string, string> EmptyTags =
-        new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
 
     /// <summary>
     /// Fills every field this attribution leaves empty from <paramref name="fallback"/>; tags are merged, this one's winning.

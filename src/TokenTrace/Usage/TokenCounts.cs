@@ -9,6 +9,10 @@ namespace TokenTrace;
 /// </remarks>
 public sealed record TokenCounts
 {
+    // Declared first: static initializers run in order, and None/Zero below use it.
+    internal static readonly IReadOnlyDictionary<string, long> EmptyExtra =
+        new System.Collections.ObjectModel.ReadOnlyDictionary<string, long>(new Dictionary<string, long>());
+
     /// <summary>An empty count.</summary>
     public static TokenCounts Zero { get; } = new();
 
@@ -44,9 +48,6 @@ public sealed record TokenCounts
 
     /// <summary>Both cache-write buckets together.</summary>
     public long CacheWriteAll => CacheWrite + CacheWrite1h;
-
-    internal static readonly IReadOnlyDictionary<string, long> EmptyExtra =
-        new System.Collections.ObjectModel.ReadOnlyDictionary<string, long>(new Dictionary<string, long>());
 
     /// <summary>Adds two counts bucket by bucket, extras by key.</summary>
     public TokenCounts Add(TokenCounts other)

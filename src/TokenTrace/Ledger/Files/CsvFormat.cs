@@ -64,6 +64,13 @@ internal sealed class CsvFormat : IFileLedgerFormat
                 yield break;
             }
 
+            if (row.Cells.Length != map.Length)
+            {
+                // A short row is a cut-off record (a crashed writer, repaired by a later append): never read it as data.
+                yield return new FileEntry(null, new LedgerProblem(displayPath, row.Line, null, $"row has {row.Cells.Length} cells, the header has {map.Length}; skipped"), row.Raw, row.Line, true);
+                continue;
+            }
+
             UsageRecord? record = null;
             LedgerProblem? problem = null;
             try

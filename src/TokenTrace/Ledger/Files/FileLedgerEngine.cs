@@ -454,8 +454,10 @@ internal sealed class FileLedgerEngine
         {
             if (file.Compressed)
             {
-                using var gzip = new GZipStream(output, CompressionLevel.Optimal);
-                gzip.Write(content);
+                using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
+                {
+                    gzip.Write(content);
+                }
             }
             else
             {

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using TokenTrace.Sqlite;
+
+namespace TokenTrace.Cli;
+
+/// <summary>What one command run needs, read from the global options: settings, the ledger, prices, output and time.</summary>
+internal sealed class CliContext
+{
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private TokenTraceSettings? _settings;
+    private PriceCatalog? _catalog;
+
+    public CliContext(ParseResult parse)
+    {
+        Parse = parse;
+        Format = parse.GetValue(GlobalOptions.Format) ?? "table";
+        Quiet = parse.GetValue(GlobalOptions.Quiet);
+        TimeZone = ResolveTimeZone(parse.GetValue(GlobalOptions.TimeZone));
+        Since = ParseTime(parse.GetValue(GlobalOptions.Since), "--since", endOfDay: false);
+        Until = ParseTime(parse.GetValue(GlobalOptions.Until), "--until", endOfDay: true);
+        if (Since is { } s && Until is { } u && u <= s)
+        {
+            throw new CliInputException($"--until ({u:O}) is not after --since ({s:O})");
+        }
+    }
+
+    public ParseResult Parse { get; }
+
+    public string Format { get; }
+
+    public bool Quiet { get; }
+
+    public TimeZoneInfo TimeZone { get; }
+
+    public DateTimeOffset? Since { get; }
+
+    public DateTimeOffset? Until { get; }
+
+    public static IAnsiConsole Out { get; set; } = AnsiConsole.Console;
+
+    public static IAnsiConsole Error { get; set; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    public TokenTraceSettings Settings => _settings ??= TokenTraceSettingsLoader.Load(Parse.GetValue(GlobalOptions.Config));
+
+    public string LedgerSpec => Parse.GetValue(GlobalOptions.Ledger) ?? Settings.LedgerSpec;
+
+    public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog();
+
+    public IUsageLedger OpenLedger()
+    {
+        var options = Settings.Files with { OnProblem = Warn };
+        try
+        {
+            return new UsageLedgerFactory().AddSqlite().Open(LedgerSpec, options);
+        }
+        catch (FormatException ex)
+        {
+            throw new CliInputException(ex.Message);
+        }
+    }
+
+    public UsageQuery Query(UsageQuery? filters = null) => (filters ?? UsageQuery.All) with { Since = Since, Until = Until };
+
+    public void Warn(LedgerProblem problem) => Warn(problem.ToString());
+
+    public void Warn(string message)
+    {
+        if (_reported.Add(message))
+        {
+            Error.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
+        }
+    }
+
+    public void Info(string message)
+    {
+        if (!Quiet)
+        {
+            Error.MarkupLineInterpolated($"[grey]{message}[/]");
+        }
+    }
+
+    /// <summary>Whether to draw progress bars: only for a person watching a terminal.</summary>
+    public bool ShowProgress => !Quiet && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+
+    private static TimeZoneInfo ResolveTimeZone(string? id)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return TimeZoneInfo.Local;
+        }
+
+        if (id.Equals("utc", StringComparison.OrdinalIgnoreCase))
+        {
+            return TimeZoneInfo.Utc;
+        }
+
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new CliInputException($"--tz: unknown time zone '{id}'; use an IANA id such as Europe/Paris or UTC");
+        }
+    }
+
+    private DateTimeOffset? ParseTime(string? text, string option, bool endOfDay)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var trimmed = text.Trim();
+        foreach (var format in new[] { "yyyy-MM-dd", "yyyyMMdd" })
+        {
+            if (DateOnly.TryParseExact(trimmed, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            {
+                var local = (endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+                return new DateTimeOffset(local, TimeZone.GetUtcOffset(local)).ToUniversalTime();
+            }
+        }
+
+        if (DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant))
+        {
+            return instant.ToUniversalTime();
+        }
+
+        throw new CliInputException($"{option}: '{text}' is not a date (YYYY-MM-DD or YYYYMMDD) or an ISO 8601 instant");
+    }
+}

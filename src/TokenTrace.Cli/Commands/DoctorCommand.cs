@@ -1,0 +1,109 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace TokenTrace.Cli;
+
+/// <summary><c>tokentrace doctor</c>: checks the config, the ledger's integrity and which models have no price.</summary>
+internal static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("doctor", """
+            Check the configuration, the ledger's integrity (torn or malformed lines, a damaged database)
+            and list models that have no price. Exits 2 when the ledger has problems.
+
+            Example:
+              tokentrace doctor --ledger jsonl:~/.tokentrace/usage
+            """);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var settings = context.Settings;
+            var catalog = context.Catalog;
+            var ledger = context.OpenLedger();
+            LedgerHealth health;
+            UsageSummary? unpriced = null;
+            await using (ledger.ConfigureAwait(false))
+            {
+                health = await ledger.CheckAsync(cancellationToken).ConfigureAwait(false);
+                if (health.IsHealthy)
+                {
+                    var byModel = await ledger.SummarizeAsync(context.Query(), [SummaryDimension.Model], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
+                    unpriced = byModel with { Rows = [.. byModel.Rows.Where(r => r.Totals.UnpricedRecords > 0)] };
+                }
+            }
+
+            if (context.Format == "json")
+            {
+                JsonOutput.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("config", settings.SourcePath);
+                    writer.WriteString("ledger", health.Spec);
+                    writer.WriteBoolean("healthy", health.IsHealthy);
+                    writer.WriteNumber("records", health.Records);
+                    writer.WriteStartArray("problems");
+                    foreach (var problem in health.Problems)
+                    {
+                        writer.WriteStringValue(problem.ToString());
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteStartObject("details");
+                    foreach (var (key, value) in health.Details)
+                    {
+                        writer.WriteString(key, value);
+                    }
+
+                    writer.WriteEndObject();
+                    writer.WriteStartArray("catalogLayers");
+                    foreach (var layer in catalog.Layers)
+                    {
+                        writer.WriteStringValue(layer);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteNumber("pricedModels", catalog.Count);
+                    writer.WriteStartArray("unpricedModels");
+                    foreach (var row in unpriced?.Rows ?? [])
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("model", row.Key["model"]);
+                        writer.WriteNumber("records", row.Totals.UnpricedRecords);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                var console = CliContext.Out;
+                console.MarkupLineInterpolated($"config:  {settings.SourcePath ?? "(none; defaults)"}");
+                console.MarkupLineInterpolated($"ledger:  {health.Spec}");
+                foreach (var (key, value) in health.Details)
+                {
+                    console.MarkupLineInterpolated($"  {key}: {value}");
+                }
+
+                console.MarkupLineInterpolated($"records: {health.Records:N0}");
+                console.MarkupLineInterpolated($"prices:  {catalog.Count:N0} models from {string.Join(", ", catalog.Layers)}");
+                foreach (var row in unpriced?.Rows ?? [])
+                {
+                    console.MarkupLineInterpolated($"[yellow]unpriced:[/] {row.Key["model"]} ({row.Totals.UnpricedRecords:N0} records) — see `tokentrace prices show {row.Key["model"]}`");
+                }
+
+                foreach (var problem in health.Problems)
+                {
+                    console.MarkupLineInterpolated($"[red]problem:[/] {problem}");
+                }
+
+                console.MarkupLine(health.IsHealthy ? "[green]healthy[/]" : "[red]problems found[/] (see docs/runbook/backup-and-recovery.md)");
+            }
+
+            return health.IsHealthy ? ExitCodes.Success : ExitCodes.BadInput;
+        });
+        return command;
+    }
+}

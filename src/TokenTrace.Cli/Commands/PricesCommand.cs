@@ -1,0 +1,283 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace TokenTrace.Cli;
+
+/// <summary><c>tokentrace prices list|show|import</c>: the price catalogue and how model names resolve.</summary>
+internal static class PricesCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("prices", """
+            The price catalogue: built-in prices, imported catalogues and your overrides (later layers win).
+
+            Examples:
+              tokentrace prices list --provider anthropic
+              tokentrace prices show us.anthropic.claude-sonnet-4-5-20250929-v1:0
+              tokentrace prices import ./model_prices_and_context_window.json
+            """);
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Show());
+        command.Subcommands.Add(Import());
+        return command;
+    }
+
+    private static Command List()
+    {
+        var provider = new Option<string?>("--provider") { Description = "Only this provider.", HelpName = "P" };
+        var search = new Option<string?>("--search") { Description = "Only names containing this text.", HelpName = "TEXT" };
+        var command = new Command("list", "List the prices in force today (USD per million tokens).\n\nExample:\n  tokentrace prices list --search sonnet");
+        command.Options.Add(provider);
+        command.Options.Add(search);
+        command.SetAction(parse =>
+        {
+            var context = new CliContext(parse);
+            var wantedProvider = parse.GetValue(provider);
+            var wantedText = parse.GetValue(search);
+            var entries = context.Catalog.Current()
+                .Where(p => wantedProvider is null || string.Equals(p.Provider, wantedProvider, StringComparison.OrdinalIgnoreCase))
+                .Where(p => wantedText is null || p.Name.Contains(wantedText, StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            if (context.Format == "json")
+            {
+                JsonOutput.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteStartArray("prices");
+                    foreach (var price in entries)
+                    {
+                        WritePrice(writer, price);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                });
+                return ExitCodes.Success;
+            }
+
+            TabularOutput.Write(context.Format,
+                ["Model", "Provider", "Input", "Output", "Cache read", "Cache write", "Since", "Catalogue"],
+                [.. entries.Select(p => new[]
+                {
+                    p.Name, p.Provider, Money.PerMillion(p.Rates.Input), Money.PerMillion(p.Rates.Output), Money.PerMillion(p.Rates.CacheRead),
+                    Money.PerMillion(p.Rates.CacheWrite), p.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.Catalog,
+                })]);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var model = new Argument<string>("MODEL") { Description = "A model name as a provider or log reports it." };
+        var provider = new Option<string?>("--provider") { Description = "The provider, which can decide between entries.", HelpName = "P" };
+        var at = new Option<string?>("--at") { Description = "Show the price in force on this date (YYYY-MM-DD). Default: today.", HelpName = "DATE" };
+        var command = new Command("show", """
+            Explain which catalogue entry a model name resolves to, by which rule, and its prices.
+            Exits 2 when no entry matches.
+
+            Example:
+              tokentrace prices show claude-sonnet-4-5-20250929
+            """);
+        command.Arguments.Add(model);
+        command.Options.Add(provider);
+        command.Options.Add(at);
+        command.SetAction(parse =>
+        {
+            var context = new CliContext(parse);
+            var name = parse.GetValue(model)!;
+            var when = DateTimeOffset.UtcNow;
+            if (parse.GetValue(at) is { } atText)
+            {
+                when = DateOnly.TryParseExact(atText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+                    ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+                    : throw new CliInputException($"--at: '{atText}' is not a date (YYYY-MM-DD)");
+            }
+
+            var resolution = context.Catalog.Resolve(name, parse.GetValue(provider), when);
+            var steps = resolution?.Steps ?? context.Catalog.Explain(name, parse.GetValue(provider));
+            if (context.Format == "json")
+            {
+                JsonOutput.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("model", name);
+                    writer.WriteBoolean("resolved", resolution is not null);
+                    writer.WriteString("rule", resolution?.Rule);
+                    writer.WriteStartArray("steps");
+                    foreach (var step in steps)
+                    {
+                        writer.WriteStringValue(step);
+                    }
+
+                    writer.WriteEndArray();
+                    if (resolution is not null)
+                    {
+                        writer.WritePropertyName("price");
+                        WritePrice(writer, resolution.Price);
+                    }
+
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                var console = CliContext.Out;
+                foreach (var step in steps)
+                {
+                    console.MarkupLineInterpolated($"  [grey]{step}[/]");
+                }
+
+                if (resolution is { Price: var price })
+                {
+                    console.MarkupLineInterpolated($"[bold]{name}[/] → [green]{price.Name}[/] ({resolution.Rule}) from {price.Catalog}, in force since {price.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "(undated)"}");
+                    if (price.Source is not null)
+                    {
+                        console.MarkupLineInterpolated($"  source: {price.Source}");
+                    }
+
+                    var rows = new List<string?[]> { Rates("standard", price.Rates) };
+                    rows.AddRange(price.LongContext.Select(l => Rates($"prompt > {l.AboveTokens:N0}", price.Rates.Overlay(l.Rates))));
+                    rows.AddRange(price.ServiceTiers.Select(t => Rates(t.Key + " tier", t.Value)));
+                    TabularOutput.Write("table", ["Rates (USD / 1M tokens)", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h", "Reasoning"], rows);
+                    foreach (var (unit, unitPrice) in price.PerUnit)
+                    {
+                        console.MarkupLineInterpolated($"  {unit}: ${unitPrice} each");
+                    }
+                }
+                else
+                {
+                    console.MarkupLineInterpolated($"[red]No price for '{name}'.[/] Add one under prices.overrides (or an alias) in tokentrace.yaml, or import a catalogue.");
+                }
+            }
+
+            return resolution is null ? ExitCodes.BadInput : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var source = new Argument<string>("FILE_OR_URL") { Description = "A LiteLLM-format catalogue: a file path or an http(s) URL." };
+        var name = new Option<string>("--name") { Description = "The layer's name (kept as ~/.tokentrace/prices/NAME.json).", DefaultValueFactory = _ => "litellm", HelpName = "NAME" };
+        var command = new Command("import", """
+            Import a LiteLLM-format price catalogue as a layer above the built-in prices.
+
+            Example:
+              tokentrace prices import https://example.org/model_prices_and_context_window.json
+            """);
+        command.Arguments.Add(source);
+        command.Options.Add(name);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var from = parse.GetValue(source)!;
+            var layer = parse.GetValue(name)!;
+            if (layer.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || layer.Contains('.', StringComparison.Ordinal))
+            {
+                throw new CliInputException($"--name: '{layer}' must be a plain file name without dots or slashes");
+            }
+
+            byte[] content;
+            if (Uri.TryCreate(from, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+                try
+                {
+                    content = await http.GetByteArrayAsync(uri, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw new CliInputException($"{from}: download failed ({ex.Message})");
+                }
+            }
+            else if (File.Exists(from))
+            {
+                content = await File.ReadAllBytesAsync(from, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                throw new CliInputException($"{from}: no such file");
+            }
+
+            PriceSheet sheet;
+            try
+            {
+                sheet = LiteLlmCatalogReader.Read(new MemoryStream(content), $"litellm:{layer}");
+            }
+            catch (JsonException ex)
+            {
+                throw new CliInputException($"{from}: not a LiteLLM catalogue ({ex.Message})");
+            }
+
+            if (sheet.Prices.Count == 0)
+            {
+                throw new CliInputException($"{from}: no entry with per-token prices; nothing imported");
+            }
+
+            var directory = TokenTraceEnvironment.ImportedCatalogDirectory;
+            Directory.CreateDirectory(directory);
+            var target = Path.Combine(directory, layer + ".json");
+            await File.WriteAllBytesAsync(target + ".tmp", content, cancellationToken).ConfigureAwait(false);
+            File.Move(target + ".tmp", target, overwrite: true);
+            context.Info($"Imported {sheet.Prices.Count:N0} priced entries into {target} ({sheet.Skipped.Count:N0} without token prices skipped).");
+            context.Info("Run `tokentrace reprice` to apply them to stored records.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string?[] Rates(string label, TokenRates r) =>
+        [label, Money.PerMillion(r.Input), Money.PerMillion(r.Output), Money.PerMillion(r.CacheRead), Money.PerMillion(r.CacheWrite), Money.PerMillion(r.CacheWrite1h), Money.PerMillion(r.Reasoning)];
+
+    private static void WritePrice(Utf8JsonWriter writer, ModelPrice price)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", price.Name);
+        writer.WriteString("provider", price.Provider);
+        writer.WriteString("effectiveFrom", price.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        writer.WriteString("catalog", price.Catalog);
+        writer.WriteString("source", price.Source);
+        WriteRates(writer, "perMillionTokens", price.Rates);
+        writer.WriteStartArray("longContext");
+        foreach (var tier in price.LongContext)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("aboveTokens", tier.AboveTokens);
+            WriteRates(writer, "perMillionTokens", tier.Rates);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartObject("serviceTiers");
+        foreach (var (tier, rates) in price.ServiceTiers)
+        {
+            WriteRates(writer, tier, rates);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteRates(Utf8JsonWriter writer, string name, TokenRates rates)
+    {
+        writer.WriteStartObject(name);
+        Write("input", rates.Input);
+        Write("output", rates.Output);
+        Write("cacheRead", rates.CacheRead);
+        Write("cacheWrite", rates.CacheWrite);
+        Write("cacheWrite1h", rates.CacheWrite1h);
+        Write("reasoning", rates.Reasoning);
+        writer.WriteEndObject();
+
+        void Write(string field, decimal? value)
+        {
+            if (value is { } v)
+            {
+                writer.WriteNumber(field, v * 1_000_000m / 1.000000000000000000000m);
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace TokenTrace.Cli;
+
+/// <summary><c>tokentrace reprice</c>: recomputes stored costs after a catalogue change; token counts never change.</summary>
+internal static class RepriceCommand
+{
+    public static Command Create()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would change without writing." };
+        var filters = new FilterOptions();
+        var command = new Command("reprice", """
+            Recompute the cost of stored records from the current catalogue (after `prices import` or a
+            config override). Token counts are never changed; each new cost records the entry it came from.
+
+            Example:
+              tokentrace reprice --since 2026-11-01 --dry-run
+            """);
+        command.Options.Add(dryRun);
+        filters.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var pricer = new UsagePricer(context.Catalog);
+            var ledger = context.OpenLedger();
+            await using (ledger.ConfigureAwait(false))
+            {
+                var revisions = new List<CostRevision>();
+                long examined = 0, unpriced = 0;
+                decimal before = 0, after = 0;
+                await foreach (var record in ledger.ReadAsync(context.Query(filters.Read(parse)), cancellationToken).ConfigureAwait(false))
+                {
+                    examined++;
+                    var priced = pricer.Price(record, out _);
+                    before += record.CostUsd ?? 0;
+                    after += priced.CostUsd ?? 0;
+                    unpriced += priced.CostUsd is null ? 1 : 0;
+                    if (priced.CostUsd != record.CostUsd || priced.Price != record.Price)
+                    {
+                        revisions.Add(new CostRevision(record.Id, priced.CostUsd, priced.Price));
+                    }
+                }
+
+                var changed = parse.GetValue(dryRun) ? revisions.Count : await ledger.ReviseCostsAsync(revisions, cancellationToken).ConfigureAwait(false);
+                if (context.Format == "json")
+                {
+                    JsonOutput.Write(writer =>
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("examined", examined);
+                        writer.WriteNumber("changed", changed);
+                        writer.WriteNumber("unpricedRecords", unpriced);
+                        writer.WriteNumber("costUsdBefore", before);
+                        writer.WriteNumber("costUsdAfter", after);
+                        writer.WriteBoolean("dryRun", parse.GetValue(dryRun));
+                        writer.WriteEndObject();
+                    });
+                }
+                else if (!context.Quiet)
+                {
+                    var verb = parse.GetValue(dryRun) ? "Would re-price" : "Re-priced";
+                    CliContext.Out.MarkupLineInterpolated($"{verb} {changed:N0} of {examined:N0} records: {Money.Format(before)} → {Money.Format(after)}; {unpriced:N0} without a price.");
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

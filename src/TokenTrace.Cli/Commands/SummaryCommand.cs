@@ -1,0 +1,87 @@
+using System.CommandLine;
+
+namespace TokenTrace.Cli;
+
+/// <summary><c>tokentrace summary</c> and <c>tokentrace by-job</c>: totals grouped by any dimensions.</summary>
+internal static class SummaryCommand
+{
+    public static Command Create()
+    {
+        var by = new Option<string[]>("--by")
+        {
+            Description = "Group by (repeatable or comma-separated): " + string.Join(", ", SummaryDimension.Names) + ", tag:KEY.",
+            HelpName = "DIM",
+        };
+        var filters = new FilterOptions();
+        var command = new Command("summary", """
+            Totals of tokens and cost, grouped by any dimensions. Costs add priced records only;
+            unpricedRecords says how many were left out.
+
+            Examples:
+              tokentrace summary --by model
+              tokentrace summary --by day --by project --since 2026-11-01 --format json
+            """);
+        command.Options.Add(by);
+        filters.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var dimensions = ParseDimensions(parse.GetValue(by));
+            await RunAsync(context, context.Query(filters.Read(parse)), dimensions, null, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command CreateByJob()
+    {
+        var job = new Argument<string>("JOB") { Description = "The job's name." };
+        var command = new Command("by-job", """
+            The cost of one job, by model.
+
+            Example:
+              tokentrace by-job nightly-eval --format json
+            """);
+        command.Arguments.Add(job);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var name = parse.GetValue(job)!;
+            await RunAsync(context, context.Query(new UsageQuery { Job = name }), [SummaryDimension.Model], $"Job {name}", cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(CliContext context, UsageQuery query, IReadOnlyList<SummaryDimension> dimensions, string? title, CancellationToken cancellationToken)
+    {
+        var ledger = context.OpenLedger();
+        await using (ledger.ConfigureAwait(false))
+        {
+            var summary = await ledger.SummarizeAsync(query, dimensions, context.TimeZone, cancellationToken).ConfigureAwait(false);
+            SummaryOutput.Write(context, summary, title);
+        }
+    }
+
+    internal static IReadOnlyList<SummaryDimension> ParseDimensions(string[]? values)
+    {
+        var dimensions = new List<SummaryDimension>();
+        foreach (var name in (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            try
+            {
+                var dimension = SummaryDimension.Parse(name);
+                if (!dimensions.Contains(dimension))
+                {
+                    dimensions.Add(dimension);
+                }
+            }
+            catch (FormatException ex)
+            {
+                throw new CliInputException("--by: " + ex.Message);
+            }
+        }
+
+        return dimensions;
+    }
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+
+namespace TokenTrace.Cli;
+
+/// <summary>Options every command accepts.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> Ledger = new("--ledger")
+    {
+        Description = "The ledger: sqlite:PATH (or PATH.db), jsonl:DIR, csv:FILE. Default: sqlite:~/.tokentrace/usage.db, or TOKENTRACE_LEDGER.",
+        Recursive = true,
+        HelpName = "SPEC",
+    };
+
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "The config file. Default: ./tokentrace.yaml, then ~/.tokentrace/config.yaml.",
+        Recursive = true,
+        HelpName = "FILE",
+    };
+
+    public static readonly Option<string> Format = new("--format")
+    {
+        Description = "Output format where the output is data: table, json, csv or markdown.",
+        Recursive = true,
+        DefaultValueFactory = _ => "table",
+        HelpName = "FORMAT",
+    };
+
+    public static readonly Option<string?> Since = new("--since")
+    {
+        Description = "First day or instant included: YYYY-MM-DD, YYYYMMDD or an ISO 8601 instant.",
+        Recursive = true,
+        HelpName = "TIME",
+    };
+
+    public static readonly Option<string?> Until = new("--until")
+    {
+        Description = "Last day included (or first instant excluded, for an ISO instant).",
+        Recursive = true,
+        HelpName = "TIME",
+    };
+
+    public static readonly Option<string?> TimeZone = new("--tz")
+    {
+        Description = "Time zone for days, weeks and months (IANA id such as Europe/Paris). Default: the system's.",
+        Recursive = true,
+        HelpName = "ZONE",
+    };
+
+    public static readonly Option<bool> Quiet = new("--quiet", "-q")
+    {
+        Description = "Print only data and errors.",
+        Recursive = true,
+    };
+
+    static GlobalOptions()
+    {
+        Format.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
+    }
+
+    public static IEnumerable<Option> All => [Ledger, Config, Format, Since, Until, TimeZone, Quiet];
+}

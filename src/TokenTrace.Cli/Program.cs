@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace TokenTrace.Cli;
+
+/// <summary>The <c>tokentrace</c> entry point: builds the commands and maps failures to the documented exit codes.</summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = CreateRootCommand();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                CliContext.Error.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+            }
+
+            CliContext.Error.MarkupLine("Run with [bold]--help[/] for usage.");
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or FormatException or ArgumentException)
+        {
+            CliContext.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex)
+        {
+            CliContext.Error.MarkupLineInterpolated($"[red]unexpected error:[/] {ex.Message}");
+            if (Environment.GetEnvironmentVariable("TOKENTRACE_DEBUG") is not null)
+            {
+                CliContext.Error.WriteException(ex);
+            }
+
+            return ExitCodes.Failure;
+        }
+    }
+
+    internal static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("""
+            TokenTrace: what your AI usage costs, in tokens and dollars, attributed to projects, jobs,
+            agents, sessions and users. Records go to a ledger (SQLite at ~/.tokentrace/usage.db by default).
+
+            Examples:
+              tokentrace record --model claude-sonnet-4-5 --input 1000000 --output 0
+              tokentrace summary --by model --format json
+            """);
+        foreach (var option in GlobalOptions.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Subcommands.Add(RecordCommand.Create());
+        root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(SummaryCommand.CreateByJob());
+        root.Subcommands.Add(PricesCommand.Create());
+        root.Subcommands.Add(RepriceCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(RotateCommand.Create());
+        return root;
+    }
+}

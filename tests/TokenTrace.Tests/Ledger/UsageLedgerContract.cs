@@ -1,0 +1,206 @@
+using CsCheck;
+
+namespace TokenTrace.Tests;
+
+/// <summary>
+/// The behaviour every ledger must have. Each store's test class derives from this and says how to open the store;
+/// the same tests then run against SQLite, JSONL and CSV.
+/// </summary>
+public abstract class UsageLedgerContract
+{
+    /// <summary>Opens a ledger that keeps its data under <paramref name="directory"/>.</summary>
+    protected abstract IUsageLedger Open(string directory);
+
+    private static UsageRecord Make(string id, DateTimeOffset at, string model = "claude-sonnet-4-5", string? job = null, string? project = null, decimal? cost = 0.5m, long input = 100) => new()
+    {
+        Id = id,
+        Timestamp = at,
+        Model = model,
+        Provider = "anthropic",
+        Tokens = new TokenCounts { Input = input, Output = 10 },
+        Attribution = new Attribution { Job = job, Project = project, Agent = "a-" + id, Session = "s-" + id, User = "u", Task = "t", Tags = new Dictionary<string, string> { ["team"] = job ?? "none" } },
+        CostUsd = cost,
+    };
+
+    private static async Task<List<UsageRecord>> ReadAll(IUsageLedger ledger, UsageQuery? query = null)
+    {
+        var list = new List<UsageRecord>();
+        await foreach (var record in ledger.ReadAsync(query ?? UsageQuery.All))
+        {
+            list.Add(record);
+        }
+
+        return list;
+    }
+
+    [Fact]
+    public void Every_field_round_trips_exactly_including_hostile_text()
+    {
+        RecordGenerators.Batch.Sample(batch =>
+        {
+            using var temp = new TempDirectory();
+            var ledger = Open(temp.Path);
+            ledger.AppendAsync(batch).GetAwaiter().GetResult();
+            var read = ReadAll(ledger).GetAwaiter().GetResult().ToDictionary(r => r.Id);
+            Assert.Equal(batch.Length, read.Count);
+            foreach (var record in batch)
+            {
+                Assert.Equal(record, read[record.Id]);
+            }
+        }, iter: 40);
+    }
+
+    [Fact]
+    public async Task Appending_the_same_id_again_never_double_counts()
+    {
+        using var temp = new TempDirectory();
+        var ledger = Open(temp.Path);
+        var at = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+        var first = await ledger.AppendAsync([Make("a", at), Make("b", at)]);
+        var second = await ledger.AppendAsync([Make("a", at, cost: 99m), Make("c", at)]);
+        Assert.Equal(new AppendResult(2, 0), first);
+        Assert.Equal(new AppendResult(1, 1), second);
+        var records = await ReadAll(ledger);
+        Assert.Equal(["a", "b", "c"], records.Select(r => r.Id).Order());
+        Assert.Equal(0.5m, records.Single(r => r.Id == "a").CostUsd);
+    }
+
+    [Fact]
+    public async Task Queries_filter_by_time_range_and_every_field()
+    {
+        using var temp = new TempDirectory();
+        var ledger = Open(temp.Path);
+        var day = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
+        await ledger.AppendAsync(
+        [
+            Make("1", day.AddHours(1), job: "j1", project: "p1"),
+            Make("2", day.AddDays(1).AddHours(1), model: "gpt-4o", job: "j2", project: "p1"),
+            Make("3", day.AddDays(2).AddHours(1), job: "j1", project: "p2"),
+        ]);
+
+        async Task<string[]> Ids(UsageQuery query) => [.. (await ReadAll(ledger, query)).Select(r => r.Id).Order()];
+
+        Assert.Equal(["2", "3"], await Ids(new UsageQuery { Since = day.AddDays(1) }));
+        Assert.Equal(["1"], await Ids(new UsageQuery { Until = day.AddDays(1) }));
+        Assert.Equal(["2"], await Ids(new UsageQuery { Since = day.AddDays(1), Until = day.AddDays(1).AddHours(1).AddTicks(1) }));
+        Assert.Equal(["1", "3"], await Ids(new UsageQuery { Job = "j1" }));
+        Assert.Equal(["3"], await Ids(new UsageQuery { Project = "p2" }));
+        Assert.Equal(["2"], await Ids(new UsageQuery { Model = "gpt-4o" }));
+        Assert.Equal(["1", "2", "3"], await Ids(new UsageQuery { Provider = "anthropic" }));
+        Assert.Equal(["2"], await Ids(new UsageQuery { Agent = "a-2" }));
+        Assert.Equal(["3"], await Ids(new UsageQuery { Session = "s-3" }));
+        Assert.Equal(["1", "2", "3"], await Ids(new UsageQuery { User = "u", Task = "t" }));
+        Assert.Equal(["2"], await Ids(new UsageQuery { Tags = new Dictionary<string, string> { ["team"] = "j2" } }));
+        Assert.Empty(await Ids(new UsageQuery { User = "nobody" }));
+    }
+
+    [Fact]
+    public void Summaries_equal_the_sum_of_the_records_by_any_dimension()
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        RecordGenerators.Batch.Sample(batch =>
+        {
+            using var temp = new TempDirectory();
+            var ledger = Open(temp.Path);
+            ledger.AppendAsync(batch).GetAwaiter().GetResult();
+            foreach (var by in new[] { "model", "day", "week,month", "project,hour", "tag:team", "user,provider" })
+            {
+                var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+                var expected = new UsageSummaryBuilder(dimensions, zone);
+                foreach (var record in batch)
+                {
+                    expected.Add(record);
+                }
+
+                var actual = ledger.SummarizeAsync(UsageQuery.All, dimensions, zone).GetAwaiter().GetResult();
+                AssertSame(expected.Build(), actual);
+            }
+        }, iter: 15);
+    }
+
+    [Fact]
+    public async Task Revising_costs_changes_the_cost_and_nothing_else()
+    {
+        using var temp = new TempDirectory();
+        var ledger = Open(temp.Path);
+        var at = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+        var original = Make("a", at, cost: null);
+        await ledger.AppendAsync([original, Make("b", at)]);
+        var reference = new PriceReference("claude-sonnet-4-5", new DateOnly(2025, 9, 29), "builtin@test");
+        var changed = await ledger.ReviseCostsAsync([new CostRevision("a", 1.25m, reference), new CostRevision("missing", 1m, null)]);
+        Assert.Equal(1, changed);
+        var revised = (await ReadAll(ledger)).Single(r => r.Id == "a");
+        Assert.Equal(original with { CostUsd = 1.25m, Price = reference }, revised);
+        Assert.Equal(0, await ledger.ReviseCostsAsync([new CostRevision("a", 1.25m, reference)]));
+    }
+
+    [Fact]
+    public async Task Concurrent_appenders_lose_and_duplicate_nothing()
+    {
+        using var temp = new TempDirectory();
+        var at = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+        var tasks = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            var ledger = Open(temp.Path);
+            for (var i = 0; i < 40; i++)
+            {
+                // Every worker also re-sends worker 0's ids: they must be stored once.
+                await ledger.AppendAsync([Make($"w{worker}-{i}", at), Make($"w0-{i}", at)]);
+            }
+        }));
+        await Task.WhenAll(tasks);
+        var records = await ReadAll(Open(temp.Path));
+        Assert.Equal(8 * 40, records.Count);
+        Assert.Equal(8 * 40, records.Select(r => r.Id).Distinct().Count());
+        Assert.True((await Open(temp.Path).CheckAsync()).IsHealthy);
+    }
+
+    [Fact]
+    public async Task Files_are_readable_by_their_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var temp = new TempDirectory();
+        var ledger = Open(temp.Path);
+        await ledger.AppendAsync([Make("a", DateTimeOffset.UtcNow)]);
+        var files = Directory.EnumerateFiles(temp.Path, "*", SearchOption.AllDirectories).ToList();
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var mode = File.GetUnixFileMode(file);
+            Assert.True((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) == 0, $"{file} is {mode}");
+        }
+    }
+
+    internal static void AssertSame(UsageSummary expected, UsageSummary actual)
+    {
+        Assert.Equal(expected.Rows.Count, actual.Rows.Count);
+        var actualRows = actual.Rows.ToDictionary(r => string.Join("|", r.Key.Select(k => $"{k.Key}={k.Value ?? "<null>"}")));
+        foreach (var row in expected.Rows)
+        {
+            var key = string.Join("|", row.Key.Select(k => $"{k.Key}={k.Value ?? "<null>"}"));
+            Assert.True(actualRows.TryGetValue(key, out var other), $"missing group {key}");
+            AssertSame(row.Totals, other!.Totals);
+        }
+
+        AssertSame(expected.Total, actual.Total);
+    }
+
+    private static void AssertSame(UsageTotals expected, UsageTotals actual)
+    {
+        Assert.Equal(expected.Records, actual.Records);
+        Assert.Equal(expected.InputTokens, actual.InputTokens);
+        Assert.Equal(expected.OutputTokens, actual.OutputTokens);
+        Assert.Equal(expected.CacheReadTokens, actual.CacheReadTokens);
+        Assert.Equal(expected.CacheWrite5mTokens, actual.CacheWrite5mTokens);
+        Assert.Equal(expected.CacheWrite1hTokens, actual.CacheWrite1hTokens);
+        Assert.Equal(expected.ReasoningTokens, actual.ReasoningTokens);
+        Assert.Equal(expected.CostUsd, actual.CostUsd);
+        Assert.Equal(expected.UnpricedRecords, actual.UnpricedRecords);
+        Assert.Equal(expected.EstimatedRecords, actual.EstimatedRecords);
+        Assert.Equal(expected.EnergyWh?.Central ?? 0, actual.EnergyWh?.Central ?? 0, 9);
+    }
+}
