@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace TokenTrace.Cli.Tests;
+
+/// <summary>Runs the real <c>tokentrace</c> program in its own process, with its home in a temp folder.</summary>
+public static class CliRunner
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "TokenTrace.Cli.dll");
+
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
+        start.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["TOKENTRACE_HOME"] = home;
+        start.Environment["TOKENTRACE_LEDGER"] = null;
+        start.Environment["COLUMNS"] = "200";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+}

@@ -1,0 +1,204 @@
+using System.Text.Json;
+using TokenTrace.Tests;
+
+namespace TokenTrace.Cli.Tests;
+
+public sealed class CliTests
+{
+    private static JsonElement Total(string json) => JsonDocument.Parse(json).RootElement.GetProperty("total");
+
+    [Fact]
+    public async Task Record_then_summary_reports_the_cost_in_the_default_sqlite_ledger()
+    {
+        using var home = new TempDirectory();
+        var record = await CliRunner.RunAsync(home.Path, "record", "--model", "claude-sonnet-4-5", "--input", "200000", "--output", "0", "--project", "docs");
+        Assert.Equal(0, record.ExitCode);
+        Assert.True(File.Exists(home.File("usage.db")));
+        var summary = await CliRunner.RunAsync(home.Path, "summary", "--by", "model", "--format", "json");
+        Assert.Equal(0, summary.ExitCode);
+        var total = Total(summary.Out);
+        Assert.Equal(0.6m, total.GetProperty("costUsd").GetDecimal());
+        Assert.Equal(200000, total.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(0, total.GetProperty("unpricedRecords").GetInt64());
+        Assert.Equal("claude-sonnet-4-5", JsonDocument.Parse(summary.Out).RootElement.GetProperty("rows")[0].GetProperty("key").GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_model_is_recorded_with_a_warning_and_listed_as_unpriced()
+    {
+        using var home = new TempDirectory();
+        var record = await CliRunner.RunAsync(home.Path, "record", "--model", "mystery-9000", "--input", "10");
+        Assert.Equal(0, record.ExitCode);
+        Assert.Contains("warning", record.Error, StringComparison.Ordinal);
+        Assert.Contains("mystery-9000", record.Error, StringComparison.Ordinal);
+        var summary = await CliRunner.RunAsync(home.Path, "summary", "--format", "json");
+        Assert.Equal(1, Total(summary.Out).GetProperty("unpricedRecords").GetInt64());
+        var doctor = await CliRunner.RunAsync(home.Path, "doctor");
+        Assert.Equal(0, doctor.ExitCode);
+        Assert.Contains("mystery-9000", doctor.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("record", "--model", "gpt-4o", "--input", "-5")]
+    [InlineData("record", "--model", "gpt-4o", "--output", "1", "--reasoning", "5")]
+    [InlineData("summary", "--by", "colour")]
+    [InlineData("summary", "--since", "yesterday-ish")]
+    [InlineData("record", "--input", "1")]
+    public async Task Bad_input_exits_2_with_a_message_and_loses_nothing(params string[] args)
+    {
+        using var home = new TempDirectory();
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "100", "--id", "keep-me");
+        var result = await CliRunner.RunAsync(home.Path, args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error", result.Error, StringComparison.Ordinal);
+        var summary = await CliRunner.RunAsync(home.Path, "summary", "--format", "json");
+        Assert.Equal(1, Total(summary.Out).GetProperty("records").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_malformed_config_names_its_line_and_exits_2()
+    {
+        using var home = new TempDirectory();
+        await File.WriteAllTextAsync(home.File("tokentrace.yaml"), "ledger: sqlite:x.db\nprices:\n  overrides:\n    m:\n      input: lots\n");
+        var result = await CliRunner.RunAsync(home.Path, "summary");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("tokentrace.yaml:5:", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_truncated_database_is_named_and_exits_2()
+    {
+        using var home = new TempDirectory();
+        await File.WriteAllTextAsync(home.File("usage.db"), "SQLite format 3\0 cut short");
+        var result = await CliRunner.RunAsync(home.Path, "summary");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(home.File("usage.db"), result.Error.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sqlite:{0}/shared.db")]
+    [InlineData("jsonl:{0}/shared")]
+    [InlineData("csv:{0}/shared.csv")]
+    public async Task Several_processes_recording_at_once_lose_and_duplicate_nothing(string specFormat)
+    {
+        using var home = new TempDirectory();
+        var spec = string.Format(System.Globalization.CultureInfo.InvariantCulture, specFormat, home.Path);
+        const int processes = 4, perProcess = 6;
+        var runs = Enumerable.Range(0, processes).Select(p => Task.Run(async () =>
+        {
+            for (var i = 0; i < perProcess; i++)
+            {
+                var result = await CliRunner.RunAsync(home.Path, "record", "--ledger", spec, "--model", "gpt-4o", "--input", "1000", "--job", $"p{p}", "--quiet");
+                Assert.Equal(0, result.ExitCode);
+            }
+        }));
+        await Task.WhenAll(runs);
+        var summary = await CliRunner.RunAsync(home.Path, "summary", "--ledger", spec, "--by", "job", "--format", "json");
+        Assert.Equal(processes * perProcess, Total(summary.Out).GetProperty("records").GetInt64());
+        Assert.Equal(processes * perProcess * 0.0025m, Total(summary.Out).GetProperty("costUsd").GetDecimal());
+        var doctor = await CliRunner.RunAsync(home.Path, "doctor", "--ledger", spec);
+        Assert.Equal(0, doctor.ExitCode);
+        Assert.Contains("healthy", doctor.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_and_import_move_every_record_between_ledgers_and_import_is_idempotent()
+    {
+        using var home = new TempDirectory();
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "10", "--project", "=evil,\"x\"\nline", "--tag", "team=a");
+        await CliRunner.RunAsync(home.Path, "record", "--model", "claude-haiku-4-5", "--output", "10");
+        foreach (var format in new[] { "csv", "jsonl" })
+        {
+            var file = home.File("export." + format);
+            Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "export", "--to", format, "-o", file)).ExitCode);
+            var target = $"jsonl:{home.Path}/copy-{format}";
+            Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "import", file, "--ledger", target)).ExitCode);
+            var again = await CliRunner.RunAsync(home.Path, "import", file, "--ledger", target, "--format", "json");
+            Assert.Equal(0, JsonDocument.Parse(again.Out).RootElement.GetProperty("added").GetInt32());
+            var original = await CliRunner.RunAsync(home.Path, "export", "--to", "jsonl");
+            var copy = await CliRunner.RunAsync(home.Path, "export", "--to", "jsonl", "--ledger", target);
+            Assert.Equal(original.Out, copy.Out);
+        }
+    }
+
+    [Fact]
+    public async Task Import_of_a_file_with_a_bad_line_names_it_and_imports_nothing()
+    {
+        using var home = new TempDirectory();
+        var file = home.File("bad.jsonl");
+        await File.WriteAllTextAsync(file, """
+            {"id":"a","timestamp":"2026-11-20T10:00:00Z","model":"gpt-4o","input":5}
+            {"id":"b","timestamp":"2026-11-20T10:00:00Z","model":"gpt-4o","input":"five"}
+
+            """);
+        var result = await CliRunner.RunAsync(home.Path, "import", file);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("bad.jsonl:2", result.Error, StringComparison.Ordinal);
+        Assert.Contains("input", result.Error, StringComparison.Ordinal);
+        var summary = await CliRunner.RunAsync(home.Path, "summary", "--format", "json");
+        Assert.Equal(0, Total(summary.Out).GetProperty("records").GetInt64());
+    }
+
+    [Fact]
+    public async Task Reprice_applies_a_new_override_to_stored_records()
+    {
+        using var home = new TempDirectory();
+        await CliRunner.RunAsync(home.Path, "record", "--model", "house-model", "--input", "1000000");
+        await File.WriteAllTextAsync(home.File("tokentrace.yaml"), "prices:\n  overrides:\n    house-model:\n      input: 2\n      output: 8\n");
+        var reprice = await CliRunner.RunAsync(home.Path, "reprice", "--format", "json");
+        Assert.Equal(1, JsonDocument.Parse(reprice.Out).RootElement.GetProperty("changed").GetInt32());
+        var summary = await CliRunner.RunAsync(home.Path, "summary", "--format", "json");
+        Assert.Equal(2m, Total(summary.Out).GetProperty("costUsd").GetDecimal());
+        Assert.Equal(1000000, Total(summary.Out).GetProperty("inputTokens").GetInt64());
+    }
+
+    [Fact]
+    public async Task Prices_show_explains_the_resolution_and_every_command_has_help_with_an_example()
+    {
+        using var home = new TempDirectory();
+        var show = await CliRunner.RunAsync(home.Path, "prices", "show", "anthropic/claude-sonnet-4-5-20250929", "--format", "json");
+        Assert.Equal(0, show.ExitCode);
+        Assert.Equal("claude-sonnet-4-5", JsonDocument.Parse(show.Out).RootElement.GetProperty("price").GetProperty("name").GetString());
+        Assert.Equal(2, (await CliRunner.RunAsync(home.Path, "prices", "show", "nothing-like-it")).ExitCode);
+        foreach (var command in new[] { "record", "summary", "by-job", "prices", "reprice", "export", "import", "doctor", "rotate" })
+        {
+            var help = await CliRunner.RunAsync(home.Path, command, "--help");
+            Assert.Equal(0, help.ExitCode);
+            Assert.Contains("tokentrace " + command.Split(' ')[0], help.Out, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Prices_import_reads_a_catalogue_over_http_on_loopback()
+    {
+        var path = SharedData.Find("litellm/model_prices_and_context_window.json");
+        Assert.NotNull(path);
+        using var home = new TempDirectory();
+        using var listener = new System.Net.HttpListener();
+        var port = System.Net.Sockets.TcpListener.Create(0) is var probe ? StartAndStop(probe) : 0;
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            var bytes = await File.ReadAllBytesAsync(path);
+            context.Response.ContentType = "application/json";
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        });
+        var result = await CliRunner.RunAsync(home.Path, "prices", "import", $"http://127.0.0.1:{port}/prices.json");
+        await serve;
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(File.Exists(Path.Combine(home.Path, "prices", "litellm.json")));
+        var show = await CliRunner.RunAsync(home.Path, "prices", "show", "groq/llama-3.3-70b-versatile", "--format", "json");
+        Assert.Equal("litellm:litellm.json", JsonDocument.Parse(show.Out).RootElement.GetProperty("price").GetProperty("catalog").GetString());
+    }
+
+    private static int StartAndStop(System.Net.Sockets.TcpListener probe)
+    {
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+}
