@@ -113,9 +113,52 @@ public sealed class SqliteUsageLedger : IUsageLedger
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(timeZone);
+
+        // A summary of everything scans every row. SQLite runs one query on one core, so the rowid range is split
+        // and each part is aggregated on its own connection; the parts merge exactly (sums of integers and picos).
+        var ranges = new List<(long From, long To)?> { null };
+        if (IsUnfiltered(query))
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var bounds = Scalar(connection, "SELECT COALESCE(MIN(seq), 0) || ' ' || COALESCE(MAX(seq), 0) FROM usage").Split(' ');
+            var (low, high) = (long.Parse(bounds[0], CultureInfo.InvariantCulture), long.Parse(bounds[1], CultureInfo.InvariantCulture));
+            var parts = Math.Clamp(Environment.ProcessorCount, 1, 8);
+            if (high - low > 200_000 && parts > 1)
+            {
+                var step = ((high - low) / parts) + 1;
+                ranges = [.. Enumerable.Range(0, parts).Select(i => ((long, long)?)(low + (i * step), Math.Min(high, low + ((i + 1) * step) - 1)))];
+            }
+        }
+
+        var results = await Task.WhenAll(ranges.Select(range => Task.Run(() => SummarizePartAsync(query, by, timeZone, range, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        var builder = new UsageSummaryBuilder(by, timeZone);
+        foreach (var part in results)
+        {
+            foreach (var (values, totals) in part)
+            {
+                builder.Add(values, totals);
+            }
+        }
+
+        return builder.Build();
+    }
+
+    private static bool IsUnfiltered(UsageQuery q) =>
+        q.Since is null && q.Until is null && q.Model is null && q.Provider is null && q.Source is null && q.Project is null && q.Job is null
+        && q.Task is null && q.Agent is null && q.Session is null && q.User is null && q.Tags.Count == 0;
+
+    private async Task<List<(string?[] Values, UsageTotals Totals)>> SummarizePartAsync(
+        UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, (long From, long To)? range, CancellationToken cancellationToken)
+    {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
         var where = Where(query, command);
+        if (range is { } r)
+        {
+            command.Parameters.AddWithValue("@lo", r.From);
+            command.Parameters.AddWithValue("@hi", r.To);
+            where = " NOT INDEXED WHERE seq BETWEEN @lo AND @hi";
+        }
 
         // Time dimensions are grouped in 15-minute UTC buckets and mapped to local hours, days, weeks and months here:
         // every time zone's offset is a whole number of quarter hours, so no bucket straddles a local boundary.
@@ -159,7 +202,7 @@ public sealed class SqliteUsageLedger : IUsageLedger
         }
 
         command.CommandText = select.ToString();
-        var builder = new UsageSummaryBuilder(by, timeZone);
+        var parts = new List<(string?[] Values, UsageTotals Totals)>();
         await using var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
         var n = keys.Count;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -178,14 +221,14 @@ public sealed class SqliteUsageLedger : IUsageLedger
             }
 
             var cost = (reader.IsDBNull(n + 8) ? 0m : reader.GetInt64(n + 8) * 0.000001m) + (reader.IsDBNull(n + 9) ? 0m : reader.GetInt64(n + 9) * 0.000000000001m);
-            builder.Add(values, UsageTotals.FromSums(
+            parts.Add((values, UsageTotals.FromSums(
                 records, reader.GetInt64(n + 2), reader.GetInt64(n + 3), reader.GetInt64(n + 4), reader.GetInt64(n + 5), reader.GetInt64(n + 6), reader.GetInt64(n + 7),
                 DecimalCanonical.Trim(cost), reader.GetInt64(n + 10), reader.GetInt64(n + 11),
                 new EstimateRange(reader.GetDouble(n + 12), reader.GetDouble(n + 13), reader.GetDouble(n + 14)),
-                new EstimateRange(reader.GetDouble(n + 15), reader.GetDouble(n + 16), reader.GetDouble(n + 17))));
+                new EstimateRange(reader.GetDouble(n + 15), reader.GetDouble(n + 16), reader.GetDouble(n + 17)))));
         }
 
-        return builder.Build();
+        return parts;
     }
 
     /// <inheritdoc/>
