@@ -25,3 +25,38 @@ public sealed class SqliteLedgerContractTests : UsageLedgerContract
         Assert.False((await ledger.CheckAsync()).IsHealthy);
     }
 }
+
+public sealed class SqliteLargeSummaryTests
+{
+    [Fact]
+    public async Task A_summary_split_across_cores_equals_the_sum_of_its_records()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        var random = new Random(42);
+        var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        string[] models = ["claude-sonnet-4-5", "gpt-4o", "gemini-2.5-pro"];
+        var records = Enumerable.Range(0, 260_000).Select(i => new UsageRecord
+        {
+            Id = "r" + i,
+            Timestamp = start.AddMinutes(random.Next(0, 60 * 24 * 90)),
+            Model = models[i % 3],
+            Tokens = new TokenCounts { Input = random.Next(0, 10_000), Output = random.Next(0, 1_000), CacheRead = i % 5 },
+            CostUsd = i % 97 == 0 ? null : random.Next(0, 1_000_000) / 1_000_000_000m,
+            Attribution = new Attribution { Project = "p" + (i % 7) },
+        }).ToList();
+        for (var i = 0; i < records.Count; i += 50_000)
+        {
+            await ledger.AppendAsync(records.GetRange(i, Math.Min(50_000, records.Count - i)));
+        }
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        foreach (var by in new[] { "model", "week,project" })
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            var expected = new UsageSummaryBuilder(dimensions, zone);
+            records.ForEach(expected.Add);
+            UsageLedgerContract.AssertSame(expected.Build(), await ledger.SummarizeAsync(UsageQuery.All, dimensions, zone));
+        }
+    }
+}
