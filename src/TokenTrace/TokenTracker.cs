@@ -88,15 +88,17 @@ public sealed partial class TokenTracker : IAsyncDisposable
         UsageRecordValidator.ThrowIfInvalid(record);
 
         var attribution = record.Attribution.WithFallback(UsageScope.Current).WithFallback(_options.DefaultAttribution);
+        var cost = _pricer.Compute(record, out var reference, out var problem);
         var prepared = record with
         {
             Timestamp = record.Timestamp.ToUniversalTime(),
             Attribution = attribution,
             Region = record.Region ?? _options.DefaultRegion,
+            CostUsd = cost,
+            Price = reference,
         };
 
-        prepared = _pricer.Price(prepared, out var problem);
-        if (prepared.CostUsd is null)
+        if (cost is null)
         {
             Interlocked.Increment(ref _unpriced);
             LogUnpriced(_logger, prepared.Model, problem ?? "unknown");

@@ -43,10 +43,10 @@ internal static class UsageRecordFields
         [
             r.Id, r.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.Provider, r.Model, r.Operation,
             Long(t.Input), Long(t.CacheRead), Long(t.CacheWrite), Long(t.CacheWrite1h), Long(t.Output), Long(t.Reasoning),
-            t.Extra.Count == 0 ? null : JsonObject(t.Extra, static (w, v) => w.WriteNumberValue(v)),
+            ExtraText(t),
             a.Project, a.Job, a.Task, a.Agent, a.Session, a.User,
-            a.Tags.Count == 0 ? null : JsonObject(a.Tags, static (w, v) => w.WriteStringValue(v)),
-            r.ServiceTier, r.CostUsd?.ToString(CultureInfo.InvariantCulture), r.Price?.Entry,
+            TagsText(a),
+            r.ServiceTier, DecimalCanonical.Trim(r.CostUsd)?.ToString(CultureInfo.InvariantCulture), r.Price?.Entry,
             r.Price?.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Price?.Catalog,
             Double(energy?.Central), Double(energy?.Low), Double(energy?.High),
             Double(co2e?.Central), Double(co2e?.Low), Double(co2e?.High), r.Region,
@@ -56,6 +56,12 @@ internal static class UsageRecordFields
         static string Long(long value) => value.ToString(CultureInfo.InvariantCulture);
         static string? Double(double? value) => value?.ToString("R", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The extra counts as a JSON object, or null when there are none.</summary>
+    public static string? ExtraText(TokenCounts t) => t.Extra.Count == 0 ? null : JsonObject(t.Extra, static (w, v) => w.WriteNumberValue(v));
+
+    /// <summary>The tags as a JSON object, or null when there are none.</summary>
+    public static string? TagsText(Attribution a) => a.Tags.Count == 0 ? null : JsonObject(a.Tags, static (w, v) => w.WriteStringValue(v));
 
     /// <summary>Reads a record back from one text value per field; absent fields are null.</summary>
     /// <exception cref="RecordFieldException">A field is missing or malformed.</exception>

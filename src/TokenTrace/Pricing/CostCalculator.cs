@@ -25,7 +25,7 @@ public static class CostCalculator
     {
         ArgumentNullException.ThrowIfNull(price);
         ArgumentNullException.ThrowIfNull(tokens);
-        var notes = new List<string>(2);
+        List<string>? notes = null;
         var rates = price.Rates;
 
         var prompt = tokens.Prompt;
@@ -41,7 +41,7 @@ public static class CostCalculator
         if (longContext is not null)
         {
             rates = rates.Overlay(longContext.Rates);
-            notes.Add($"prompt of {prompt:N0} tokens exceeds {longContext.AboveTokens:N0}: long-context rates for the whole request");
+            (notes ??= []).Add($"prompt of {prompt:N0} tokens exceeds {longContext.AboveTokens:N0}: long-context rates for the whole request");
         }
 
         if (serviceTier is not null && !StandardTiers.Contains(serviceTier))
@@ -66,7 +66,7 @@ public static class CostCalculator
                 rates = (factor is null ? price.Rates : price.Rates.Scale(factor.Value)).Overlay(tierRates);
             }
 
-            notes.Add($"'{serviceTier}' tier rates");
+            (notes ??= []).Add($"'{serviceTier}' tier rates");
         }
 
         var inputRate = rates.Input;
@@ -110,7 +110,7 @@ public static class CostCalculator
                 CacheWrite1h = cacheWrite1hRate,
                 Reasoning = reasoningRate,
             },
-            Notes = notes,
+            Notes = (IReadOnlyList<string>?)notes ?? [],
         };
         return new CostResult(breakdown, null);
 

@@ -15,20 +15,28 @@ public sealed class UsagePricer
     /// </summary>
     public UsageRecord Price(UsageRecord record, out string? problem)
     {
+        var cost = Compute(record, out var reference, out problem);
+        return cost == record.CostUsd && reference == record.Price ? record : record with { CostUsd = cost, Price = reference };
+    }
+
+    /// <summary>
+    /// The cost of <paramref name="record"/> and the entry it comes from, or null (with the reason in
+    /// <paramref name="problem"/>) when no price applies.
+    /// </summary>
+    public decimal? Compute(UsageRecord record, out PriceReference? reference, out string? problem)
+    {
         ArgumentNullException.ThrowIfNull(record);
         var price = Catalog.Find(record.Model, record.Provider, record.Timestamp);
         if (price is null)
         {
+            reference = null;
             problem = $"no price for model '{record.Model}'" + (record.Provider is null ? "" : $" (provider '{record.Provider}')");
-            return record.CostUsd is null && record.Price is null ? record : record with { CostUsd = null, Price = null };
+            return null;
         }
 
         var result = CostCalculator.Calculate(price, record.Tokens, record.ServiceTier);
         problem = result.Problem;
-        return record with
-        {
-            CostUsd = DecimalCanonical.Trim(result.Total),
-            Price = result.Total is null ? null : new PriceReference(price.Name, price.EffectiveFrom, price.Catalog),
-        };
+        reference = result.Total is null ? null : new PriceReference(price.Name, price.EffectiveFrom, price.Catalog);
+        return result.Total;
     }
 }

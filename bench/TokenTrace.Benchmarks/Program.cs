@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project bench/TokenTrace.Benchmarks -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(TokenTrace.Benchmarks.RecordBenchmarks).Assembly).Run(args);

@@ -1,0 +1,55 @@
+using BenchmarkDotNet.Attributes;
+
+namespace TokenTrace.Benchmarks;
+
+/// <summary>The caller's side of <see cref="TokenTracker.Record(UsageRecord)"/>: validate, attribute, price, enqueue.</summary>
+[MemoryDiagnoser]
+public class RecordBenchmarks
+{
+    private TokenTracker _tracker = null!;
+    private UsageRecord _record = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _tracker = new TokenTracker(new DiscardingLedger(), new TokenTrackerOptions { QueueCapacity = 1 << 20 });
+        _record = new UsageRecord
+        {
+            Id = "bench",
+            Timestamp = DateTimeOffset.UtcNow,
+            Model = "claude-sonnet-4-5-20250929",
+            Provider = "anthropic",
+            Tokens = new TokenCounts { Input = 1_200, CacheRead = 8_000, Output = 350 },
+            Attribution = new Attribution { Project = "docs", Job = "nightly" },
+        };
+        _tracker.Record(_record); // warm the price resolution cache
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _tracker.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    [Benchmark]
+    public UsageRecord Record() => _tracker.Record(_record);
+
+    [Benchmark]
+    public UsageRecord PrepareOnly() => _tracker.Prepare(_record);
+
+    private sealed class DiscardingLedger : IUsageLedger
+    {
+        public string Spec => "discard:";
+
+        public Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default) => Task.FromResult(new AppendResult(records.Count, 0));
+
+        public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<UsageRecord>();
+
+        public Task<UsageSummary> SummarizeAsync(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new UsageSummaryBuilder(by, timeZone).Build());
+
+        public Task<int> ReviseCostsAsync(IReadOnlyList<CostRevision> revisions, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
+        public Task<LedgerHealth> CheckAsync(CancellationToken cancellationToken = default) =>
+            Task.FromResult(new LedgerHealth(Spec, 0, [], new Dictionary<string, string>()));
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
