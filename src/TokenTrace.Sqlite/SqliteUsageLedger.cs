@@ -203,7 +203,17 @@ public sealed class SqliteUsageLedger : IUsageLedger
 
         command.CommandText = select.ToString();
         var parts = new List<(string?[] Values, UsageTotals Totals)>();
-        await using var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
+        SqliteDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+
+        await using var readerScope = reader.ConfigureAwait(false);
         var n = keys.Count;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -303,7 +313,7 @@ public sealed class SqliteUsageLedger : IUsageLedger
         }
         catch (SqliteException ex)
         {
-            problems.Add(Translate(ex).Problem);
+            problems.Add(Translate(ex) is LedgerFormatException format ? format.Problem : new LedgerProblem(Path, 0, null, ex.Message));
         }
 
         return new LedgerHealth(Spec, records, problems, details);
@@ -519,15 +529,12 @@ public sealed class SqliteUsageLedger : IUsageLedger
         }
     }
 
-    /// <summary>Damage to the file becomes a <see cref="LedgerFormatException"/> naming it; anything else stays as it is.</summary>
-    private Exception TranslateCore(SqliteException ex) => ex.SqliteErrorCode switch
+    /// <summary>Damage to the file becomes a <see cref="LedgerFormatException"/> naming it; anything else an <see cref="IOException"/> naming the ledger.</summary>
+    private Exception Translate(SqliteException ex) => ex.SqliteErrorCode switch
     {
         11 or 26 => new LedgerFormatException(new LedgerProblem(Path, 0, null, $"not a usable SQLite database ({ex.Message.TrimEnd('.')}); restore it from a backup (see docs/runbook/backup-and-recovery.md)"), ex),
-        _ => ex,
+        _ => new IOException($"SQLite ledger {Path}: {ex.Message}", ex),
     };
-
-    private LedgerFormatException Translate(SqliteException ex) =>
-        TranslateCore(ex) as LedgerFormatException ?? throw new IOException($"SQLite ledger {Path}: {ex.Message}", ex);
 
     private static string BuildInsertSql()
     {

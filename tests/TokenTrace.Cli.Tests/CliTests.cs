@@ -202,3 +202,36 @@ public sealed class CliTests
         return port;
     }
 }
+
+public sealed class DoctorRepairTests
+{
+    [Fact]
+    public async Task A_truncated_jsonl_ledger_is_reported_with_file_and_line_then_repaired_without_losing_a_line()
+    {
+        using var home = new TempDirectory();
+        var spec = $"jsonl:{home.Path}/usage";
+        await CliRunner.RunAsync(home.Path, "record", "--ledger", spec, "--model", "gpt-4o", "--input", "10", "--at", "2026-11-20T10:00:00Z");
+        await CliRunner.RunAsync(home.Path, "record", "--ledger", spec, "--model", "gpt-4o", "--input", "20", "--at", "2026-11-20T11:00:00Z");
+        var file = Path.Combine(home.Path, "usage", "2026-11-20.jsonl");
+        var bytes = await File.ReadAllBytesAsync(file);
+        await File.WriteAllBytesAsync(file, bytes[..^15]);
+
+        var summary = await CliRunner.RunAsync(home.Path, "summary", "--ledger", spec, "--format", "json");
+        Assert.Equal(0, summary.ExitCode);
+        Assert.Contains($"{file}:2", summary.Error.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        var doctor = await CliRunner.RunAsync(home.Path, "doctor", "--ledger", spec);
+        Assert.Equal(2, doctor.ExitCode);
+        Assert.Contains("torn", doctor.Out, StringComparison.Ordinal);
+
+        var repaired = await CliRunner.RunAsync(home.Path, "doctor", "--repair", "--ledger", spec);
+        Assert.Equal(0, repaired.ExitCode);
+        Assert.True(File.Exists(file + ".rejected"));
+        var fragment = bytes[(Array.IndexOf(bytes, (byte)'\n') + 1)..^15];
+        var rejected = await File.ReadAllBytesAsync(file + ".rejected");
+        Assert.Equal(fragment.Append((byte)'\n').ToArray(), rejected);
+        var after = await CliRunner.RunAsync(home.Path, "summary", "--ledger", spec, "--format", "json");
+        Assert.Equal(1, System.Text.Json.JsonDocument.Parse(after.Out).RootElement.GetProperty("total").GetProperty("records").GetInt64());
+        Assert.Equal("", after.Error);
+    }
+}

@@ -8,16 +8,39 @@ internal static class DoctorCommand
 {
     public static Command Create()
     {
+        var repair = new Option<bool>("--repair")
+        {
+            Description = "Move unreadable lines of a JSONL or CSV ledger into a .rejected file beside it (nothing is deleted), then check again.",
+        };
         var command = new Command("doctor", """
             Check the configuration, the ledger's integrity (torn or malformed lines, a damaged database)
             and list models that have no price. Exits 2 when the ledger has problems.
 
-            Example:
+            Examples:
               tokentrace doctor --ledger jsonl:~/.tokentrace/usage
+              tokentrace doctor --repair --ledger csv:usage.csv
             """);
+        command.Options.Add(repair);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
+            if (parse.GetValue(repair))
+            {
+                var target = context.OpenLedger();
+                await using (target.ConfigureAwait(false))
+                {
+                    if (target is ILedgerMaintenance maintenance)
+                    {
+                        var moved = await maintenance.QuarantineAsync(cancellationToken).ConfigureAwait(false);
+                        context.Info($"Moved {moved} unreadable line(s) into .rejected files.");
+                    }
+                    else
+                    {
+                        context.Info($"{target.Spec} cannot be repaired in place; see docs/runbook/backup-and-recovery.md.");
+                    }
+                }
+            }
+
             var settings = context.Settings;
             var catalog = context.Catalog;
             var ledger = context.OpenLedger();

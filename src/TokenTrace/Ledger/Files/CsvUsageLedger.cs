@@ -48,5 +48,8 @@ public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance
         _engine.MaintainAsync(now, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<int> QuarantineAsync(CancellationToken cancellationToken = default) => _engine.QuarantineAsync(cancellationToken);
+
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -247,6 +247,46 @@ internal sealed class FileLedgerEngine
             byId[revision.Id] = revision;
         }
 
+        return await RewriteAsync(
+            (entry, _, output) =>
+            {
+                if (entry.Record is { } record && byId.TryGetValue(record.Id, out var revision)
+                    && (record.CostUsd != revision.CostUsd || record.Price != revision.Price))
+                {
+                    _format.Write([record with { CostUsd = revision.CostUsd, Price = revision.Price }], output);
+                    return true;
+                }
+
+                return false;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> QuarantineAsync(CancellationToken cancellationToken)
+    {
+        return await RewriteAsync(
+            (entry, path, _) =>
+            {
+                if (entry.Record is not null)
+                {
+                    return false;
+                }
+
+                var rejected = path + ".rejected";
+                using var stream = SecureFile.Open(rejected, FileMode.Append, FileAccess.Write, FileShare.Read);
+                stream.Write(Encoding.UTF8.GetBytes(entry.RawText + "\n"));
+                return true; // dropped from the ledger file, kept in the .rejected file
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rewrites every file in which <paramref name="replace"/> changes an entry, atomically and under the lock.
+    /// <paramref name="replace"/> gets the entry and its file, writes the entry's replacement (or nothing) and returns
+    /// true, or returns false to keep the entry byte for byte.
+    /// </summary>
+    private async Task<int> RewriteAsync(Func<FileEntry, string, ArrayBufferWriter<byte>, bool> replace, CancellationToken cancellationToken)
+    {
         var changed = 0;
         using var held = await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
         foreach (var file in ListFiles(UsageQuery.All))
@@ -267,15 +307,12 @@ internal sealed class FileLedgerEngine
             output.Write(_format.Preamble);
             foreach (var entry in entries)
             {
-                if (entry.Record is { } record && byId.TryGetValue(record.Id, out var revision)
-                    && (record.CostUsd != revision.CostUsd || record.Price != revision.Price))
+                if (replace(entry, file.Path, output))
                 {
-                    _format.Write([record with { CostUsd = revision.CostUsd, Price = revision.Price }], output);
                     fileChanged++;
                 }
                 else
                 {
-                    // Everything else, malformed lines included, is kept byte for byte.
                     output.Write(Encoding.UTF8.GetBytes(entry.RawText));
                     output.Write("\n"u8);
                 }
