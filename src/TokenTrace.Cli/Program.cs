@@ -39,7 +39,7 @@ internal static class Program
             CliContext.Error.MarkupLineInterpolated($"[red]unexpected error:[/] {ex.Message}");
             if (Environment.GetEnvironmentVariable("TOKENTRACE_DEBUG") is not null)
             {
-                CliContext.Error.WriteException(ex);
+                Console.Error.WriteLine(ex.ToString());
             }
 
             return ExitCodes.Failure;
