@@ -235,3 +235,36 @@ public sealed class DoctorRepairTests
         Assert.Equal("", after.Error);
     }
 }
+
+public sealed class ReportingCommandTests
+{
+    [Fact]
+    public async Task By_job_reports_only_that_job_by_model()
+    {
+        using var home = new TempDirectory();
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "1000", "--job", "etl");
+        await CliRunner.RunAsync(home.Path, "record", "--model", "claude-haiku-4-5", "--output", "1000", "--job", "etl");
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "999999", "--job", "other");
+        var result = await CliRunner.RunAsync(home.Path, "by-job", "etl", "--format", "json");
+        Assert.Equal(0, result.ExitCode);
+        var root = System.Text.Json.JsonDocument.Parse(result.Out).RootElement;
+        Assert.Equal(2, root.GetProperty("rows").GetArrayLength());
+        Assert.Equal(0.0025m + 0.005m, root.GetProperty("total").GetProperty("costUsd").GetDecimal());
+    }
+
+    [Fact]
+    public async Task Prices_list_shows_the_catalogue_and_summary_renders_every_format()
+    {
+        using var home = new TempDirectory();
+        var list = await CliRunner.RunAsync(home.Path, "prices", "list", "--format", "json");
+        Assert.True(System.Text.Json.JsonDocument.Parse(list.Out).RootElement.GetProperty("prices").GetArrayLength() >= 60);
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "1000", "--project", "=a,b");
+        var csv = await CliRunner.RunAsync(home.Path, "summary", "--by", "project", "--format", "csv");
+        Assert.StartsWith("Project,Records,", csv.Out, StringComparison.Ordinal);
+        Assert.Contains("\"'=a,b\",1,", csv.Out, StringComparison.Ordinal);
+        var markdown = await CliRunner.RunAsync(home.Path, "summary", "--by", "project", "--format", "markdown");
+        Assert.Contains("| =a,b | 1 |", markdown.Out, StringComparison.Ordinal);
+        var table = await CliRunner.RunAsync(home.Path, "summary", "--by", "project");
+        Assert.Contains("$0.0025", table.Out, StringComparison.Ordinal);
+    }
+}
