@@ -38,9 +38,24 @@ internal sealed class CliContext
 
     public DateTimeOffset? Until { get; }
 
-    public static IAnsiConsole Out { get; set; } = AnsiConsole.Console;
+    public static IAnsiConsole Out { get; set; } = CreateConsole(Console.Out, Console.IsOutputRedirected);
 
-    public static IAnsiConsole Error { get; set; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    public static IAnsiConsole Error { get; set; } = CreateConsole(Console.Error, Console.IsErrorRedirected);
+
+    /// <summary>
+    /// A console for one stream. When the stream is a pipe or file there is no terminal width to fit, so tables use
+    /// $COLUMNS (or 200) instead of wrapping every cell at Spectre's default of 80.
+    /// </summary>
+    private static IAnsiConsole CreateConsole(TextWriter writer, bool redirected)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        if (redirected)
+        {
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 20 ? columns : 200;
+        }
+
+        return console;
+    }
 
     public TokenTraceSettings Settings => _settings ??= TokenTraceSettingsLoader.Load(Parse.GetValue(GlobalOptions.Config));
 
