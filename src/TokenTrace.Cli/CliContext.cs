@@ -11,6 +11,7 @@ internal sealed class CliContext
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private TokenTraceSettings? _settings;
     private PriceCatalog? _catalog;
+    private EnergyEstimator? _estimator;
 
     public CliContext(ParseResult parse)
     {
@@ -62,6 +63,8 @@ internal sealed class CliContext
     public string LedgerSpec => Parse.GetValue(GlobalOptions.Ledger) ?? Settings.LedgerSpec;
 
     public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog();
+
+    public EnergyEstimator Estimator => _estimator ??= Settings.BuildEstimator(Catalog);
 
     public IUsageLedger OpenLedger()
     {

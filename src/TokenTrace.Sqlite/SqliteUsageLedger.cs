@@ -458,7 +458,7 @@ public sealed class SqliteUsageLedger : IUsageLedger
     private static string ColumnOf(string dimension) => dimension switch
     {
         "user" => "user_name",
-        "model" or "provider" or "project" or "job" or "task" or "agent" or "session" or "source" => dimension,
+        "model" or "provider" or "project" or "job" or "task" or "agent" or "session" or "source" or "region" => dimension,
         _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "not a column dimension"),
     };
 

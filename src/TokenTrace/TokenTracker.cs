@@ -15,6 +15,7 @@ public sealed partial class TokenTracker : IAsyncDisposable
     private readonly TokenTrackerOptions _options;
     private readonly ILogger _logger;
     private readonly UsagePricer _pricer;
+    private readonly IImpactEstimator _estimator;
     private readonly Channel<UsageRecord> _queue;
     private readonly Task _writer;
     private readonly JsonlUsageLedger? _spill;
@@ -31,6 +32,7 @@ public sealed partial class TokenTracker : IAsyncDisposable
         _options = options ?? new TokenTrackerOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _pricer = new UsagePricer(_options.Catalog ?? PriceCatalog.BuiltIn);
+        _estimator = _options.ImpactEstimator ?? new EnergyEstimator(_pricer.Catalog, defaultRegion: _options.DefaultRegion);
         _queue = Channel.CreateBounded<UsageRecord>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
         {
             SingleReader = true,
@@ -93,7 +95,6 @@ public sealed partial class TokenTracker : IAsyncDisposable
         {
             Timestamp = record.Timestamp.ToUniversalTime(),
             Attribution = attribution,
-            Region = record.Region ?? _options.DefaultRegion,
             CostUsd = cost,
             Price = reference,
         };
@@ -104,16 +105,14 @@ public sealed partial class TokenTracker : IAsyncDisposable
             LogUnpriced(_logger, prepared.Model, problem ?? "unknown");
         }
 
-        if (_options.ImpactEstimator is { } estimator)
+        try
         {
-            try
-            {
-                prepared = prepared with { Impact = estimator.Estimate(prepared) };
-            }
-            catch (Exception ex)
-            {
-                LogEstimatorFailed(_logger, ex, prepared.Model);
-            }
+            var impact = _estimator.Estimate(prepared);
+            prepared = prepared with { Impact = impact, Region = prepared.Region ?? impact?.Region ?? _options.DefaultRegion };
+        }
+        catch (Exception ex)
+        {
+            LogEstimatorFailed(_logger, ex, prepared.Model);
         }
 
         return prepared;

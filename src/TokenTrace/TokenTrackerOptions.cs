@@ -6,7 +6,7 @@ public sealed class TokenTrackerOptions
     /// <summary>Where prices come from. Defaults to the built-in catalogue.</summary>
     public PriceCatalog? Catalog { get; set; }
 
-    /// <summary>Estimates energy and emissions per record; none by default.</summary>
+    /// <summary>Estimates energy and emissions per record; an <see cref="EnergyEstimator"/> over <see cref="Catalog"/> by default.</summary>
     public IImpactEstimator? ImpactEstimator { get; set; }
 
     /// <summary>Records waiting to be written before new ones spill to <see cref="SpillDirectory"/>.</summary>
@@ -36,6 +36,6 @@ public sealed class TokenTrackerOptions
     /// <summary>Attribution applied to every record that does not set the field (under any <see cref="UsageScope"/>).</summary>
     public Attribution DefaultAttribution { get; set; } = Attribution.None;
 
-    /// <summary>Region assumed for records that name none.</summary>
+    /// <summary>Region assumed for records that name none (before the provider's default region).</summary>
     public string? DefaultRegion { get; set; }
 }

@@ -27,7 +27,7 @@ internal static class RecordCommand
         var tags = new Option<string[]>("--tag") { Description = "A free tag (repeatable).", HelpName = "K=V" };
         var at = new Option<string?>("--at") { Description = "When the call happened (ISO 8601). Default: now.", HelpName = "TIME" };
         var id = new Option<string?>("--id") { Description = "A stable id (such as the provider's request id); recording it again is a no-op.", HelpName = "ID" };
-        var region = Text("--region", "Data-centre region the call ran in.");
+        var region = Text("--region", "Region the call ran in (eu-north-1, europe-west9, swedencentral) or a country code; default: config, then the provider's.");
         var tier = Text("--service-tier", "Service tier: batch, flex or priority (default standard).");
 
         var command = new Command("record", """
@@ -90,7 +90,14 @@ internal static class RecordCommand
             var ledger = context.OpenLedger();
             await using (ledger.ConfigureAwait(false))
             {
-                var stored = new UsagePricer(context.Catalog).Price(record with { Region = record.Region ?? context.Settings.Region }, out var problem);
+                var stored = new UsagePricer(context.Catalog).Price(record, out var problem);
+                var breakdown = context.Estimator.Explain(stored);
+                stored = stored with { Impact = breakdown?.Estimate, Region = stored.Region ?? breakdown?.Estimate.Region };
+                foreach (var note in breakdown?.Notes ?? [])
+                {
+                    context.Warn(note);
+                }
+
                 var result = await ledger.AppendAsync([stored], cancellationToken).ConfigureAwait(false);
                 if (stored.CostUsd is null)
                 {
@@ -112,7 +119,8 @@ internal static class RecordCommand
                 {
                     var cost = stored.CostUsd is { } c ? Money.Format(c) : "no price";
                     var verb = result.Added == 1 ? "Recorded" : "Already recorded";
-                    CliContext.Out.MarkupLineInterpolated($"{verb} [bold]{stored.Id}[/]: {stored.Model}, {stored.Tokens.Total:N0} tokens, {cost}");
+                    var impact = stored.Impact is { } i ? $", {Units.Energy(i.EnergyWh.Central)}, {Units.Co2e(i.Co2eGrams.Central)} CO2e in {stored.Region}" : "";
+                    CliContext.Out.MarkupLineInterpolated($"{verb} [bold]{stored.Id}[/]: {stored.Model}, {stored.Tokens.Total:N0} tokens, {cost}{impact}");
                 }
             }
 

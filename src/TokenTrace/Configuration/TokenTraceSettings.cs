@@ -18,11 +18,17 @@ public sealed class TokenTraceSettings
     /// <summary>Price catalogues and overrides.</summary>
     public PriceSettings Prices { get; } = new();
 
+    /// <summary>Energy and carbon: basis and regions by model or provider.</summary>
+    public ImpactSettings Impact { get; } = new();
+
     /// <summary>The file these settings came from, if any.</summary>
     public string? SourcePath { get; set; }
 
     /// <summary>The ledger spec in effect: <see cref="Ledger"/> or the default.</summary>
     public string LedgerSpec => Ledger ?? TokenTraceEnvironment.DefaultLedgerSpec;
+
+    /// <summary>The energy and carbon estimator these settings describe.</summary>
+    public EnergyEstimator BuildEstimator(PriceCatalog catalog) => new(catalog, Impact, Region);
 
     /// <summary>Builds the price catalogue: built-in, imported catalogues, configured catalogues, then overrides.</summary>
     /// <exception cref="ConfigurationException">A configured catalogue cannot be read.</exception>

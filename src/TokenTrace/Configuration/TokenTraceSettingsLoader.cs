@@ -69,7 +69,7 @@ public static class TokenTraceSettingsLoader
 
         var reader = new Reader(path);
         var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
-        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices"))
+        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact"))
         {
             switch (key)
             {
@@ -94,6 +94,9 @@ public static class TokenTraceSettingsLoader
                 case "prices":
                     ReadPrices(reader, value, settings.Prices);
                     break;
+                case "impact":
+                    ReadImpact(reader, value, settings.Impact);
+                    break;
             }
         }
 
@@ -114,6 +117,35 @@ public static class TokenTraceSettingsLoader
         }
 
         return options;
+    }
+
+    private static void ReadImpact(Reader reader, YamlNode node, ImpactSettings impact)
+    {
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "impact"), "basis", "regions"))
+        {
+            if (key == "basis")
+            {
+                impact.Basis = reader.Text(value, "basis").ToLowerInvariant() switch
+                {
+                    "location" => CarbonBasis.Location,
+                    "market" => CarbonBasis.Market,
+                    _ => throw reader.Error(value, "'basis': expected location or market"),
+                };
+            }
+            else
+            {
+                foreach (var (name, region) in reader.Entries(reader.Mapping(value, "regions")))
+                {
+                    var id = reader.Text(region, $"regions.{name}");
+                    if (ImpactTables.Default.FindGrid(id) is null)
+                    {
+                        throw reader.Error(region, $"'regions.{name}': unknown region or country '{id}' (see `tokentrace carbon --regions`)");
+                    }
+
+                    impact.Regions[name] = id;
+                }
+            }
+        }
     }
 
     private static void ReadPrices(Reader reader, YamlNode node, PriceSettings prices)

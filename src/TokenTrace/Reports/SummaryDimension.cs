@@ -3,12 +3,12 @@ using System.Globalization;
 namespace TokenTrace;
 
 /// <summary>
-/// A dimension to group usage by: an attribution field, model, provider, source, a tag (<c>tag:KEY</c>) or a time
+/// A dimension to group usage by: an attribution field, model, provider, source, region, a tag (<c>tag:KEY</c>) or a time
 /// bucket (<c>hour</c>, <c>day</c>, <c>week</c> starting Monday, <c>month</c>) in the report's time zone.
 /// </summary>
 public sealed record SummaryDimension
 {
-    private static readonly string[] Fields = ["model", "provider", "project", "job", "task", "agent", "session", "user", "source", "hour", "day", "week", "month"];
+    private static readonly string[] Fields = ["model", "provider", "project", "job", "task", "agent", "session", "user", "source", "region", "hour", "day", "week", "month"];
 
     private SummaryDimension(string name, string? tagKey)
     {
@@ -67,6 +67,7 @@ public sealed record SummaryDimension
             "session" => a.Session,
             "user" => a.User,
             "source" => record.Source,
+            "region" => record.Region,
             _ when IsTime => TimeKey(record.Timestamp, timeZone),
             _ => a.Tags.GetValueOrDefault(TagKey!),
         };
