@@ -268,3 +268,55 @@ public sealed class ReportingCommandTests
         Assert.Contains("$0.0025", table.Out, StringComparison.Ordinal);
     }
 }
+
+public sealed class CarbonCommandTests
+{
+    [Fact]
+    public async Task The_worked_example_prints_the_digits_the_methodology_shows()
+    {
+        using var home = new TempDirectory();
+        var result = await CliRunner.RunAsync(home.Path, "carbon", "--explain", "gpt-4o", "--input", "1000", "--output", "500", "--region", "eu-north-1");
+        Assert.Equal(0, result.ExitCode);
+        var methodology = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "docs", "methodology", "carbon.md"));
+        foreach (var figure in new[] { "2.371 s", "653.8 mWh", "266.1 mWh", "2.603 Wh", "1.785 mg", "6 to hold the weights" })
+        {
+            Assert.Contains(figure, result.Out, StringComparison.Ordinal);
+            Assert.Contains(figure, methodology, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Recorded_calls_carry_energy_and_emissions_into_summary_export_and_the_carbon_view()
+    {
+        using var home = new TempDirectory();
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "1000", "--output", "500", "--region", "eu-north-1", "--project", "a");
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "1000", "--output", "500", "--region", "ap-south-1", "--project", "b");
+        var summary = System.Text.Json.JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "summary", "--by", "region", "--format", "json")).Out).RootElement;
+        var rows = summary.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("key").GetProperty("region").GetString()!);
+        Assert.True(rows["ap-south-1"].GetProperty("co2eGrams").GetDouble() > 100 * rows["eu-north-1"].GetProperty("co2eGrams").GetDouble());
+        Assert.Equal(rows["ap-south-1"].GetProperty("energyWh").GetDouble(), rows["eu-north-1"].GetProperty("energyWh").GetDouble());
+        Assert.True(summary.GetProperty("total").GetProperty("energyWhLow").GetDouble() < summary.GetProperty("total").GetProperty("energyWhHigh").GetDouble());
+
+        var csv = await CliRunner.RunAsync(home.Path, "export", "--to", "csv");
+        Assert.Contains(",eu-north-1,", csv.Out, StringComparison.Ordinal);
+
+        var carbon = System.Text.Json.JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "carbon", "--by", "project", "--format", "json")).Out).RootElement;
+        Assert.True(carbon.GetProperty("equivalences").GetProperty("phoneCharges").GetDouble() > 0);
+        Assert.Equal(0, carbon.GetProperty("unestimatedRecords").GetInt64());
+        var table = await CliRunner.RunAsync(home.Path, "carbon");
+        Assert.Contains("kettle boils", table.Out, StringComparison.Ordinal);
+        var regions = await CliRunner.RunAsync(home.Path, "carbon", "--regions", "--format", "csv");
+        Assert.Contains("europe-north2,gcp,Stockholm,2.73,", regions.Out, StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TokenTrace.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}

@@ -53,11 +53,24 @@ public sealed class SettingsLoaderTests
     [InlineData("ledger: [unclosed\n", 2, "not valid YAML")]
     [InlineData("ledger: ftp://x\n", 1, "expected sqlite:PATH")]
     [InlineData("region: ${BAD\n", 1, "not closed")]
+    [InlineData("impact:\n  basis: hopeful\n", 2, "location or market")]
+    [InlineData("impact:\n  regions:\n    anthropic: atlantis-1\n", 3, "unknown region")]
     public void A_bad_file_names_the_path_line_and_what_was_expected(string text, int line, string expected)
     {
         var error = Assert.Throws<ConfigurationException>(() => TokenTraceSettingsLoader.Parse(text, "/etc/tt.yaml", Env));
         Assert.StartsWith($"/etc/tt.yaml:{line}:", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_impact_section_sets_basis_and_regions_by_model_or_provider()
+    {
+        var settings = TokenTraceSettingsLoader.Parse("region: DE\nimpact:\n  basis: market\n  regions:\n    anthropic: eu-west-3\n    gpt-4o: swedencentral\n", "t.yaml", Env);
+        Assert.Equal(CarbonBasis.Market, settings.Impact.Basis);
+        var estimator = settings.BuildEstimator(PriceCatalog.BuiltIn);
+        var record = new UsageRecord { Id = "a", Timestamp = DateTimeOffset.UtcNow, Model = "gpt-4o", Tokens = new TokenCounts { Output = 10 } };
+        Assert.Equal("swedencentral", estimator.Estimate(record)!.Region);
+        Assert.Equal("DE", estimator.Estimate(record with { Model = "grok-4" })!.Region);
     }
 
     [Fact]
