@@ -157,6 +157,7 @@ internal static class CarbonCommand
                 writer.WriteNumber("co2eGrams", e.Co2eGrams.Central);
                 writer.WriteNumber("co2eGramsLow", e.Co2eGrams.Low);
                 writer.WriteNumber("co2eGramsHigh", e.Co2eGrams.High);
+                writer.WriteNumber("waterMl", b.WaterMl);
                 writer.WriteStartArray("notes");
                 foreach (var note in b.Notes)
                 {
@@ -181,6 +182,7 @@ internal static class CarbonCommand
             ("accelerator time", $"{Units.Significant(b.AcceleratorSeconds)} s"),
             ("energy", $"{Units.Energy(e.EnergyWh.Central)} (range {Units.Energy(e.EnergyWh.Low)} – {Units.Energy(e.EnergyWh.High)})"),
             ("emissions", $"{Units.Co2e(e.Co2eGrams.Central)} CO2e (range {Units.Co2e(e.Co2eGrams.Low)} – {Units.Co2e(e.Co2eGrams.High)})"),
+            ("water", $"{Units.Significant(b.WaterMl)} mL on site (WUE {Units.Significant(b.Provider.Wue)} L/kWh)"),
         };
         foreach (var (label, text) in lines)
         {

@@ -21,6 +21,7 @@ public sealed class EnergyEstimator : IImpactEstimator
     private readonly string? _defaultRegion;
     private readonly ImpactTables _tables;
     private readonly ServingAssumptions _serving;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Model, string? Provider, string? Region, string? Entry), Profile?> _profiles = new();
 
     /// <summary>Creates an estimator.</summary>
     /// <param name="catalog">Resolves model names to catalogue entries (and prices, for the tier fallback).</param>
@@ -38,12 +39,62 @@ public sealed class EnergyEstimator : IImpactEstimator
     }
 
     /// <inheritdoc/>
-    public ImpactEstimate? Estimate(UsageRecord record) => Explain(record)?.Estimate;
+    public ImpactEstimate? Estimate(UsageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return ProfileOf(record) is { } profile ? Evaluate(profile, record.Tokens).Estimate : null;
+    }
 
     /// <summary>The estimate with every input and intermediate value, or null when the model is unknown.</summary>
     public ImpactBreakdown? Explain(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        if (ProfileOf(record) is not { } profile)
+        {
+            return null;
+        }
+
+        var (estimate, prefillTokens, acceleratorSeconds) = Evaluate(profile, record.Tokens);
+        return new ImpactBreakdown
+        {
+            Architecture = profile.Architecture,
+            Provider = profile.Provider,
+            Grid = profile.Grid,
+            RegionRule = profile.RegionRule,
+            GramsPerKwh = new EstimateRange(profile.Intensity / profile.GridUncertainty, profile.Intensity, profile.Intensity * profile.GridUncertainty),
+            Accelerators = profile.Accelerators,
+            PrefillTokens = prefillTokens,
+            DecodeSecondsPerToken = profile.Central.Decode,
+            PrefillSecondsPerToken = profile.Central.Prefill,
+            AcceleratorSeconds = acceleratorSeconds,
+            WaterMl = estimate.EnergyWh.Central / profile.Provider.Pue.Central * profile.Provider.Wue,
+            Estimate = estimate,
+            Notes = profile.Notes,
+        };
+    }
+
+    /// <summary>
+    /// Everything about a (model, provider, region) that does not depend on the token counts, computed once: energy
+    /// is linear in the tokens, so each variation of the inputs reduces to a per-token decode and prefill cost.
+    /// </summary>
+    private Profile? ProfileOf(UsageRecord record)
+    {
+        var key = (record.Model, record.Provider, record.Region, record.Price?.Entry);
+        if (_profiles.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        if (_profiles.Count > 10_000)
+        {
+            _profiles.Clear(); // names come from callers; keep the cache bounded
+        }
+
+        return _profiles[key] = BuildProfile(record);
+    }
+
+    private Profile? BuildProfile(UsageRecord record)
+    {
         var notes = new List<string>();
         var price = _catalog.Find(record.Model, record.Provider, record.Timestamp);
         var entry = record.Price?.Entry ?? price?.Name;
@@ -55,7 +106,6 @@ public sealed class EnergyEstimator : IImpactEstimator
 
         var provider = _tables.FindProvider(record.Provider ?? price?.Provider);
         var (grid, rule) = ResolveGrid(record, provider, notes);
-        var gridUncertainty = grid.Cloud is not null ? 1.1 : grid.Id == "WORLD" ? 1.3 : 1.2;
         var intensity = grid.GramsPerKwh;
         if (_settings.Basis == CarbonBasis.Market)
         {
@@ -72,7 +122,6 @@ public sealed class EnergyEstimator : IImpactEstimator
         var s = _serving;
         var central = new Inputs(architecture.TotalBillions.Central, architecture.ActiveBillions.Central, s.BytesPerParameter.Central, s.BatchSize.Central,
             s.AcceleratorWatts.Central, s.ServerShare.Central, s.IdleMultiplier.Central, s.ComputeUtilization.Central, provider.Pue.Central, s.CacheReadFactor.Central);
-        var centralResult = Compute(record.Tokens, central);
 
         // Each factor moved alone to its low and its high, the others held central.
         (Inputs Low, Inputs High)[] variations =
@@ -88,54 +137,48 @@ public sealed class EnergyEstimator : IImpactEstimator
             (central with { CacheFactor = s.CacheReadFactor.Low }, central with { CacheFactor = s.CacheReadFactor.High }),
         ];
 
-        var energy = centralResult.EnergyWh;
-        double lowSquares = 0, highSquares = 0;
-        if (energy > 0)
-        {
-            foreach (var (low, high) in variations)
-            {
-                lowSquares += Square(Math.Log(energy / Compute(record.Tokens, low).EnergyWh));
-                highSquares += Square(Math.Log(Compute(record.Tokens, high).EnergyWh / energy));
-            }
-        }
-
-        var gridLog = Math.Log(gridUncertainty);
-        var energyRange = new EstimateRange(energy * Math.Exp(-Math.Sqrt(lowSquares)), energy, energy * Math.Exp(Math.Sqrt(highSquares)));
-        var co2 = energy * intensity / 1000;
-        var co2Range = new EstimateRange(co2 * Math.Exp(-Math.Sqrt(lowSquares + (gridLog * gridLog))), co2, co2 * Math.Exp(Math.Sqrt(highSquares + (gridLog * gridLog))));
-
-        return new ImpactBreakdown
-        {
-            Architecture = architecture,
-            Provider = provider,
-            Grid = grid,
-            RegionRule = rule,
-            GramsPerKwh = new EstimateRange(intensity / gridUncertainty, intensity, intensity * gridUncertainty),
-            Accelerators = centralResult.Accelerators,
-            PrefillTokens = centralResult.PrefillTokens,
-            DecodeSecondsPerToken = centralResult.DecodeSeconds,
-            PrefillSecondsPerToken = centralResult.PrefillSeconds,
-            AcceleratorSeconds = centralResult.AcceleratorSeconds,
-            Estimate = new ImpactEstimate(energyRange, co2Range) { Region = grid.Id },
-            Notes = notes,
-        };
-
-        static double Square(double x) => x * x;
+        return new Profile(
+            architecture, provider, grid, rule, intensity, grid.Cloud is not null ? 1.1 : grid.Id == "WORLD" ? 1.3 : 1.2,
+            Variant(central), [.. variations.Select(v => Variant(v.Low))], [.. variations.Select(v => Variant(v.High))],
+            (int)Math.Ceiling(1.2 * central.Total * central.Bytes / s.MemoryGigabytes), notes);
     }
 
-    private Result Compute(TokenCounts tokens, Inputs p)
+    /// <summary>Per-token costs of one set of inputs: energy = (output × decode + prefilled × prefill) × watts-to-Wh.</summary>
+    private PerToken Variant(Inputs p)
     {
         var s = _serving;
         var weightsRead = Math.Min(p.Total, p.Batch * p.Active) * 1e9 * p.Bytes;
         var memorySeconds = weightsRead / (s.MemoryBandwidth * p.Batch);
         var computeSeconds = 2 * p.Active * 1e9 / (s.PeakFlops * p.Utilization);
-        var decode = Math.Max(memorySeconds, computeSeconds);
-        var prefillTokens = tokens.Input + tokens.CacheWrite + tokens.CacheWrite1h + (p.CacheFactor * tokens.CacheRead);
-        var acceleratorSeconds = (tokens.Output * decode) + (prefillTokens * computeSeconds);
         var accelerators = (int)Math.Ceiling(1.2 * p.Total * p.Bytes / s.MemoryGigabytes);
         var multiServer = accelerators > s.AcceleratorsPerServer ? s.MultiServerOverhead : 1.0;
-        var joules = acceleratorSeconds * p.Watts * (1 + p.ServerShare) * p.Idle * p.Pue * multiServer;
-        return new Result(joules / 3600, accelerators, prefillTokens, decode, computeSeconds, acceleratorSeconds);
+        return new PerToken(Math.Max(memorySeconds, computeSeconds), computeSeconds, p.CacheFactor, p.Watts * (1 + p.ServerShare) * p.Idle * p.Pue * multiServer / 3600);
+    }
+
+    private static (ImpactEstimate Estimate, double PrefillTokens, double AcceleratorSeconds) Evaluate(Profile profile, TokenCounts tokens)
+    {
+        var energy = profile.Central.EnergyWh(tokens, out var prefillTokens, out var seconds);
+        double lowSquares = 0, highSquares = 0;
+        if (energy > 0)
+        {
+            for (var i = 0; i < profile.Lows.Length; i++)
+            {
+                var low = Math.Log(energy / profile.Lows[i].EnergyWh(tokens, out _, out _));
+                var high = Math.Log(profile.Highs[i].EnergyWh(tokens, out _, out _) / energy);
+                lowSquares += low * low;
+                highSquares += high * high;
+            }
+        }
+
+        var gridLog = Math.Log(profile.GridUncertainty);
+        var co2 = energy * profile.Intensity / 1000;
+        var estimate = new ImpactEstimate(
+            new EstimateRange(energy * Math.Exp(-Math.Sqrt(lowSquares)), energy, energy * Math.Exp(Math.Sqrt(highSquares))),
+            new EstimateRange(co2 * Math.Exp(-Math.Sqrt(lowSquares + (gridLog * gridLog))), co2, co2 * Math.Exp(Math.Sqrt(highSquares + (gridLog * gridLog)))))
+        {
+            Region = profile.Grid.Id,
+        };
+        return (estimate, prefillTokens, seconds);
     }
 
     private (GridRegion Grid, string Rule) ResolveGrid(UsageRecord record, ProviderProfile provider, List<string> notes)
@@ -191,5 +234,17 @@ public sealed class EnergyEstimator : IImpactEstimator
 
     private readonly record struct Inputs(double Total, double Active, double Bytes, double Batch, double Watts, double ServerShare, double Idle, double Utilization, double Pue, double CacheFactor);
 
-    private readonly record struct Result(double EnergyWh, int Accelerators, double PrefillTokens, double DecodeSeconds, double PrefillSeconds, double AcceleratorSeconds);
+    private readonly record struct PerToken(double Decode, double Prefill, double CacheFactor, double JoulesToWh)
+    {
+        public double EnergyWh(TokenCounts tokens, out double prefillTokens, out double acceleratorSeconds)
+        {
+            prefillTokens = tokens.Input + tokens.CacheWrite + tokens.CacheWrite1h + (CacheFactor * tokens.CacheRead);
+            acceleratorSeconds = (tokens.Output * Decode) + (prefillTokens * Prefill);
+            return acceleratorSeconds * JoulesToWh;
+        }
+    }
+
+    private sealed record Profile(
+        ModelArchitecture Architecture, ProviderProfile Provider, GridRegion Grid, string RegionRule, double Intensity, double GridUncertainty,
+        PerToken Central, PerToken[] Lows, PerToken[] Highs, int Accelerators, IReadOnlyList<string> Notes);
 }

@@ -33,6 +33,9 @@ public sealed record ImpactBreakdown
     /// <summary>Accelerator-seconds for the whole call (central).</summary>
     public required double AcceleratorSeconds { get; init; }
 
+    /// <summary>On-site cooling water, mL (central): IT energy × the provider's WUE. Power-plant water is not included.</summary>
+    public required double WaterMl { get; init; }
+
     /// <summary>The result.</summary>
     public required ImpactEstimate Estimate { get; init; }
 

@@ -95,7 +95,7 @@ public sealed class ImpactTables
         static ProviderProfile Profile(JsonElement p, string name) => new(
             name,
             p.TryGetProperty("aliases", out var aliases) ? [.. aliases.EnumerateArray().Select(a => a.GetString()!)] : [],
-            Range(p.GetProperty("pue")), p.GetProperty("region").GetString()!, p.GetProperty("source").GetString()!, p.GetProperty("year").GetInt32());
+            Range(p.GetProperty("pue")), p.GetProperty("wue").GetDouble(), p.GetProperty("region").GetString()!, p.GetProperty("source").GetString()!, p.GetProperty("year").GetInt32());
     }
 
     private static EstimateRange Range(JsonElement array) =>

@@ -75,6 +75,22 @@ public sealed class EnergyEstimatorTests
     }
 
     [Fact]
+    public void Every_provider_row_has_a_source_year_pue_range_wue_and_a_known_default_region()
+    {
+        foreach (var provider in ImpactTables.Default.Providers.Append(ImpactTables.Default.FallbackProvider))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(provider.Source), provider.Name);
+            Assert.InRange(provider.Year, 2023, 2026);
+            Assert.True(provider.Pue.Low >= 1 && provider.Pue.Low <= provider.Pue.Central && provider.Pue.Central <= provider.Pue.High, provider.Name);
+            Assert.InRange(provider.Wue, 0.05, 3);
+            Assert.NotNull(ImpactTables.Default.FindGrid(provider.DefaultRegion));
+        }
+
+        var breakdown = Estimator.Explain(Call("gpt-4o", 1000, 500, "eu-north-1"))!;
+        Assert.Equal(breakdown.Estimate.EnergyWh.Central / 1.18 * 0.30, breakdown.WaterMl, 12);
+    }
+
+    [Fact]
     public void Every_grid_row_has_a_source_and_year_and_google_regions_match_the_published_file()
     {
         Assert.All(ImpactTables.Default.Grid, g =>
@@ -154,13 +170,25 @@ public sealed class EnergyEstimatorTests
     }
 
     [Fact]
-    public void A_tracker_records_energy_and_region_by_default()
+    public async Task A_tracker_stores_energy_and_region_by_default()
     {
         using var temp = new TempDirectory();
-        var tracker = new TokenTracker(new JsonlUsageLedger(temp.File("u")));
-        var record = tracker.Record("claude-sonnet-4-5", new TokenCounts { Input = 1000, Output = 200 }, provider: "anthropic");
-        Assert.NotNull(record.Impact);
-        Assert.Equal("US", record.Region);
-        Assert.True(record.Impact.EnergyWh.Central > 0);
+        var ledger = new JsonlUsageLedger(temp.File("u"));
+        await using (var tracker = new TokenTracker(ledger))
+        {
+            tracker.Record("claude-sonnet-4-5", new TokenCounts { Input = 1000, Output = 200 }, provider: "anthropic");
+            var prepared = tracker.Prepare(new UsageRecord { Id = "p", Timestamp = DateTimeOffset.UtcNow, Model = "gpt-4o", Tokens = new TokenCounts { Output = 10 } });
+            Assert.NotNull(prepared.Impact);
+        }
+
+        var stored = new List<UsageRecord>();
+        await foreach (var record in ledger.ReadAsync(UsageQuery.All))
+        {
+            stored.Add(record);
+        }
+
+        var only = Assert.Single(stored);
+        Assert.Equal("US", only.Region);
+        Assert.True(only.Impact!.EnergyWh.Central > 0);
     }
 }
