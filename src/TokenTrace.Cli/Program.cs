@@ -68,6 +68,7 @@ internal static class Program
         root.Subcommands.Add(RepriceCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());

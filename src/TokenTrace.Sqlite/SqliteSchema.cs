@@ -49,6 +49,16 @@ internal static class SqliteSchema
         CREATE INDEX ix_usage_job ON usage(job) WHERE job IS NOT NULL;
         CREATE INDEX ix_usage_session ON usage(session) WHERE session IS NOT NULL;
         """,
+        """
+        CREATE TABLE budgets (name TEXT PRIMARY KEY, definition TEXT NOT NULL, updated TEXT NOT NULL);
+        CREATE TABLE budget_alerts (
+            budget TEXT NOT NULL,
+            period_key INTEGER NOT NULL,
+            alert TEXT NOT NULL,
+            fired TEXT NOT NULL,
+            PRIMARY KEY (budget, period_key, alert)
+        );
+        """,
     ];
 
     public static int Latest => Migrations.Length;

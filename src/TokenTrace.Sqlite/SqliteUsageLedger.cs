@@ -9,7 +9,7 @@ namespace TokenTrace.Sqlite;
 /// The embedded default ledger: one SQLite file in WAL mode, safe for many processes, idempotent on record id,
 /// with a schema version table and forward migrations. Summaries are computed by SQLite where the data lives.
 /// </summary>
-public sealed class SqliteUsageLedger : IUsageLedger
+public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
 {
     private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
     private static readonly string InsertSql = BuildInsertSql();

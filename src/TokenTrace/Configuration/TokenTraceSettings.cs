@@ -18,6 +18,12 @@ public sealed class TokenTraceSettings
     /// <summary>Price catalogues and overrides.</summary>
     public PriceSettings Prices { get; } = new();
 
+    /// <summary>Budgets declared in the file (they join the budgets kept in the ledger; a ledger budget of the same name wins).</summary>
+    public IList<Budget> Budgets { get; } = [];
+
+    /// <summary>Webhooks every budget alert is POSTed to.</summary>
+    public IList<(Uri Url, string? Secret)> AlertWebhooks { get; } = [];
+
     /// <summary>Energy and carbon: basis and regions by model or provider.</summary>
     public ImpactSettings Impact { get; } = new();
 

@@ -69,7 +69,7 @@ public static class TokenTraceSettingsLoader
 
         var reader = new Reader(path);
         var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
-        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact"))
+        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact", "budgets", "alerts"))
         {
             switch (key)
             {
@@ -97,6 +97,41 @@ public static class TokenTraceSettingsLoader
                 case "impact":
                     ReadImpact(reader, value, settings.Impact);
                     break;
+                case "budgets":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        settings.Budgets.Add(ReadBudget(reader, item));
+                    }
+
+                    break;
+                case "alerts":
+                    foreach (var (alertKey, alertValue) in reader.Entries(reader.Mapping(value, "alerts"), "webhooks"))
+                    {
+                        foreach (var hook in reader.Sequence(alertValue, alertKey))
+                        {
+                            string? url = null, secret = null;
+                            foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(hook, "webhooks[]"), "url", "secret"))
+                            {
+                                if (field == "url")
+                                {
+                                    url = reader.Text(fieldValue, "url");
+                                }
+                                else
+                                {
+                                    secret = reader.Text(fieldValue, "secret");
+                                }
+                            }
+
+                            if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                            {
+                                throw reader.Error(hook, "a webhook needs 'url', an absolute http(s) URL");
+                            }
+
+                            settings.AlertWebhooks.Add((uri, secret));
+                        }
+                    }
+
+                    break;
             }
         }
 
@@ -117,6 +152,76 @@ public static class TokenTraceSettingsLoader
         }
 
         return options;
+    }
+
+    private static Budget ReadBudget(Reader reader, YamlNode node)
+    {
+        var mapping = reader.Mapping(node, "budgets[]");
+        string? name = null, period = null, timeZone = "UTC";
+        decimal? limit = null;
+        var unit = BudgetUnit.Usd;
+        var mode = BudgetMode.Soft;
+        IReadOnlyList<int> alertAt = [50, 80, 100];
+        var scope = new List<string>();
+        foreach (var (key, value) in reader.Entries(mapping, "name", "limit", "unit", "period", "timeZone", "scope", "alertAt", "mode"))
+        {
+            switch (key)
+            {
+                case "name": name = reader.Text(value, key); break;
+                case "limit": limit = reader.Number(value, key); break;
+                case "period": period = reader.Text(value, key); break;
+                case "timeZone": timeZone = reader.Text(value, key); break;
+                case "unit":
+                    try
+                    {
+                        unit = BudgetUnits.Parse(reader.Text(value, key));
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw reader.Error(value, ex.Message);
+                    }
+
+                    break;
+                case "mode":
+                    mode = reader.Text(value, key).ToLowerInvariant() switch
+                    {
+                        "hard" => BudgetMode.Hard,
+                        "soft" => BudgetMode.Soft,
+                        _ => throw reader.Error(value, "'mode': expected soft or hard"),
+                    };
+                    break;
+                case "alertAt":
+                    alertAt = [.. reader.Sequence(value, key).Select(v => (int)reader.Whole(v, "alertAt[]", 1, 1000))];
+                    break;
+                default:
+                    foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(value, "scope")))
+                    {
+                        scope.Add(field + "=" + reader.Text(fieldValue, $"scope.{field}"));
+                    }
+
+                    break;
+            }
+        }
+
+        if (name is null || period is null || limit is null)
+        {
+            throw reader.Error(node, "a budget needs 'name', 'limit' and 'period'");
+        }
+
+        try
+        {
+            var budget = new Budget
+            {
+                Name = name, Limit = limit.Value, Unit = unit, Period = BudgetPeriod.Parse(period), TimeZone = timeZone,
+                Mode = mode, AlertAt = alertAt, Scope = BudgetScope.Parse(scope),
+            };
+            budget.Validate();
+            return budget;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            throw reader.Error(node, ex.Message);
+        }
     }
 
     private static void ReadImpact(Reader reader, YamlNode node, ImpactSettings impact)

@@ -4,9 +4,10 @@ namespace TokenTrace;
 /// A ledger of RFC 4180 rows under a header in one file that opens in spreadsheet tools; cells that could run as formulas are neutralised. Large files rotate into <c>NAME-archive/</c> and can be gzipped and pruned.
 /// Safe for several processes appending at once; a torn last line is skipped and reported, never fatal.
 /// </summary>
-public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance
+public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance, IBudgetStore
 {
     private readonly FileLedgerEngine _engine;
+    private readonly FileBudgetStore _budgets;
 
     /// <summary>Opens (or prepares to create) the ledger.</summary>
     /// <param name="path">The CSV file; created with owner-only permissions.</param>
@@ -15,7 +16,9 @@ public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
-        _engine = new FileLedgerEngine(Path, daily: false, CsvFormat.Instance, options ?? new FileLedgerOptions());
+        options ??= new FileLedgerOptions();
+        _engine = new FileLedgerEngine(Path, daily: false, CsvFormat.Instance, options);
+        _budgets = new FileBudgetStore(Path + ".budgets.json", Path + ".lock", options.LockTimeout);
     }
 
     /// <summary>The ledger's location.</summary>
@@ -49,6 +52,20 @@ public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance
 
     /// <inheritdoc/>
     public Task<int> QuarantineAsync(CancellationToken cancellationToken = default) => _engine.QuarantineAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Budget>> ListBudgetsAsync(CancellationToken cancellationToken = default) => _budgets.ListAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task SaveBudgetAsync(Budget budget, CancellationToken cancellationToken = default) =>
+        _budgets.SaveAsync(budget ?? throw new ArgumentNullException(nameof(budget)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> RemoveBudgetAsync(string name, CancellationToken cancellationToken = default) => _budgets.RemoveAsync(name, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
+        _budgets.MarkAsync(budget, periodKey, alert, cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

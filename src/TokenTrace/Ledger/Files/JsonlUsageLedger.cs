@@ -4,9 +4,10 @@ namespace TokenTrace;
 /// A ledger of one JSON object per line, one file per UTC day (<c>2026-11-23.jsonl</c>) in a folder; older days can be gzipped into <c>archive/</c> and pruned by retention.
 /// Safe for several processes appending at once; a torn last line is skipped and reported, never fatal.
 /// </summary>
-public sealed class JsonlUsageLedger : IUsageLedger, ILedgerMaintenance
+public sealed class JsonlUsageLedger : IUsageLedger, ILedgerMaintenance, IBudgetStore
 {
     private readonly FileLedgerEngine _engine;
+    private readonly FileBudgetStore _budgets;
 
     /// <summary>Opens (or prepares to create) the ledger.</summary>
     /// <param name="directory">The folder of day files; created with owner-only permissions.</param>
@@ -15,7 +16,9 @@ public sealed class JsonlUsageLedger : IUsageLedger, ILedgerMaintenance
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Path = System.IO.Path.GetFullPath(directory);
-        _engine = new FileLedgerEngine(Path, daily: true, JsonLinesFormat.Instance, options ?? new FileLedgerOptions());
+        options ??= new FileLedgerOptions();
+        _engine = new FileLedgerEngine(Path, daily: true, JsonLinesFormat.Instance, options);
+        _budgets = new FileBudgetStore(System.IO.Path.Combine(Path, "budgets.json"), System.IO.Path.Combine(Path, ".lock"), options.LockTimeout);
     }
 
     /// <summary>The ledger's location.</summary>
@@ -49,6 +52,20 @@ public sealed class JsonlUsageLedger : IUsageLedger, ILedgerMaintenance
 
     /// <inheritdoc/>
     public Task<int> QuarantineAsync(CancellationToken cancellationToken = default) => _engine.QuarantineAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Budget>> ListBudgetsAsync(CancellationToken cancellationToken = default) => _budgets.ListAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task SaveBudgetAsync(Budget budget, CancellationToken cancellationToken = default) =>
+        _budgets.SaveAsync(budget ?? throw new ArgumentNullException(nameof(budget)), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> RemoveBudgetAsync(string name, CancellationToken cancellationToken = default) => _budgets.RemoveAsync(name, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
+        _budgets.MarkAsync(budget, periodKey, alert, cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -1,0 +1,230 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace TokenTrace.Cli;
+
+/// <summary><c>tokentrace budget set|status|check|remove</c>: limits kept in the ledger (and the config file), spend derived from the ledger.</summary>
+internal static class BudgetCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("budget", """
+            Budgets: a limit in USD, tokens or gCO2e on a scope of usage over a period. Spend is always
+            derived from the ledger. Alerts fire once per period at each threshold; `check` exits 3 when a
+            hard budget is exhausted.
+
+            Examples:
+              tokentrace budget set daily-cap --limit 1 --period daily --hard
+              tokentrace budget set docs-month --limit 50 --period monthly --scope project=docs --alert-at 50,80,100
+              tokentrace budget check || echo "stop: budget exhausted"
+            """);
+        command.Subcommands.Add(Set());
+        command.Subcommands.Add(Status("status", "Show every budget: spend, limit, projection and when it resets.\n\nExample:\n  tokentrace budget status --format json", check: false));
+        command.Subcommands.Add(Status("check", "Evaluate every budget, send alerts newly due (once per period), and exit 3 if a hard budget is exhausted.\n\nExample:\n  tokentrace budget check --quiet", check: true));
+        command.Subcommands.Add(Remove());
+        return command;
+    }
+
+    private static Command Set()
+    {
+        var name = new Argument<string>("NAME") { Description = "The budget's name (replaces a budget of the same name)." };
+        var limit = new Option<decimal>("--limit") { Description = "The limit, in --unit.", Required = true, HelpName = "N" };
+        var period = new Option<string>("--period") { Description = "daily, weekly, monthly, total, or rolling Nd (such as 7d).", Required = true, HelpName = "PERIOD" };
+        var unit = new Option<string>("--unit") { Description = "usd (default), tokens or gco2e.", DefaultValueFactory = _ => "usd", HelpName = "UNIT" };
+        var scope = new Option<string[]>("--scope") { Description = "Count only matching usage (repeatable): project, job, task, agent, session, user, model, provider, source or tag:KEY.", HelpName = "K=V" };
+        var alertAt = new Option<string>("--alert-at") { Description = "Alert thresholds, percent of the limit.", DefaultValueFactory = _ => "50,80,100", HelpName = "P,P" };
+        var hard = new Option<bool>("--hard") { Description = "Refuse new calls in-process once exhausted (and make `check` exit 3); default soft." };
+        var command = new Command("set", """
+            Add or replace a budget, kept in the ledger. Its period follows --tz (default: the system's time zone).
+
+            Example:
+              tokentrace budget set daily-cap --limit 1 --period daily --hard --tz Europe/Paris
+            """);
+        command.Arguments.Add(name);
+        foreach (var option in new Option[] { limit, period, unit, scope, alertAt, hard })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            Budget budget;
+            try
+            {
+                budget = new Budget
+                {
+                    Name = parse.GetValue(name)!,
+                    Limit = parse.GetValue(limit),
+                    Period = BudgetPeriod.Parse(parse.GetValue(period)!),
+                    Unit = BudgetUnits.Parse(parse.GetValue(unit)!),
+                    Scope = BudgetScope.Parse(parse.GetValue(scope) ?? []),
+                    AlertAt = [.. parse.GetValue(alertAt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))],
+                    Mode = parse.GetValue(hard) ? BudgetMode.Hard : BudgetMode.Soft,
+                    TimeZone = context.TimeZone == TimeZoneInfo.Utc ? "UTC" : context.TimeZone.Id,
+                };
+                budget.Validate();
+            }
+            catch (FormatException ex)
+            {
+                throw new CliInputException(ex.Message);
+            }
+
+            var ledger = context.OpenLedger();
+            await using (ledger.ConfigureAwait(false))
+            {
+                await Store(ledger).SaveBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
+                var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+                context.Info($"Budget '{budget.Name}' saved in {ledger.Spec}: {BudgetUnits.Format(status.Spend, budget.Unit)} of {BudgetUnits.Format(budget.Limit, budget.Unit)} spent this period.");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Remove()
+    {
+        var name = new Argument<string>("NAME") { Description = "The budget to remove from the ledger." };
+        var command = new Command("remove", "Remove a budget kept in the ledger (budgets in the config file stay until removed there).\n\nExample:\n  tokentrace budget remove daily-cap");
+        command.Arguments.Add(name);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var ledger = context.OpenLedger();
+            await using (ledger.ConfigureAwait(false))
+            {
+                if (!await Store(ledger).RemoveBudgetAsync(parse.GetValue(name)!, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new CliInputException($"no budget named '{parse.GetValue(name)}' in {ledger.Spec}");
+                }
+            }
+
+            context.Info($"Budget '{parse.GetValue(name)}' removed.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Status(string verb, string description, bool check)
+    {
+        var command = new Command(verb, description);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var ledger = context.OpenLedger();
+            var statuses = new List<BudgetStatus>();
+            var alerts = new List<BudgetAlert>();
+            await using (ledger.ConfigureAwait(false))
+            {
+                var store = Store(ledger);
+                var now = DateTimeOffset.UtcNow;
+                var stored = await store.ListBudgetsAsync(cancellationToken).ConfigureAwait(false);
+                var budgets = stored.Concat(context.Settings.Budgets.Where(c => stored.All(s => s.Name != c.Name))).OrderBy(b => b.Name, StringComparer.Ordinal);
+                var sinks = new List<IBudgetAlertSink>();
+                sinks.AddRange(context.Settings.AlertWebhooks.Select(h => new WebhookAlertSink(h.Url, h.Secret)));
+                var alerter = new BudgetAlerter(store, sinks);
+                foreach (var budget in budgets)
+                {
+                    var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, now, cancellationToken).ConfigureAwait(false);
+                    statuses.Add(status);
+                    if (check)
+                    {
+                        alerts.AddRange(await alerter.ProcessAsync(status, cancellationToken).ConfigureAwait(false));
+                    }
+                }
+            }
+
+            Write(context, statuses, alerts);
+            foreach (var alert in alerts)
+            {
+                CliContext.Error.MarkupLineInterpolated($"[yellow]alert:[/] {alert.Describe()}");
+            }
+
+            var exhausted = statuses.Where(s => s.Budget.Mode == BudgetMode.Hard && s.Exhausted).ToList();
+            if (check && exhausted.Count > 0)
+            {
+                foreach (var s in exhausted)
+                {
+                    var resets = s.Window.Resets ? $"; it resets at {s.Window.End:yyyy-MM-dd HH:mm} UTC" : "";
+                    CliContext.Error.MarkupLineInterpolated($"[red]exhausted:[/] hard budget '{s.Budget.Name}' has spent {BudgetUnits.Format(s.Spend, s.Budget.Unit)} of {BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit)}{resets}");
+                }
+
+                return ExitCodes.BudgetExhausted;
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void Write(CliContext context, List<BudgetStatus> statuses, List<BudgetAlert> alerts)
+    {
+        if (context.Format == "json")
+        {
+            JsonOutput.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartArray("budgets");
+                foreach (var s in statuses)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("name", s.Budget.Name);
+                    writer.WriteString("scope", BudgetScope.ToText(s.Budget.Scope));
+                    writer.WriteString("period", s.Budget.Period.Name);
+                    writer.WriteString("timeZone", s.Budget.TimeZone);
+                    writer.WriteString("unit", s.Budget.Unit.ToString().ToLowerInvariant());
+                    writer.WriteString("mode", s.Budget.Mode.ToString().ToLowerInvariant());
+                    writer.WriteNumber("limit", s.Budget.Limit);
+                    writer.WriteNumber("spend", s.Spend / 1.000000000000000000000000000m);
+                    writer.WriteNumber("percent", Math.Round(s.Percent, 2));
+                    writer.WriteNumber("remaining", s.Remaining / 1.000000000000000000000000000m);
+                    writer.WriteNumber("projectedSpend", Math.Round(s.ProjectedSpend, 6));
+                    writer.WriteBoolean("exhausted", s.Exhausted);
+                    writer.WriteBoolean("forecastExceeds", s.ForecastExceeds);
+                    writer.WriteString("periodStart", s.Window.Start == DateTimeOffset.MinValue ? null : s.Window.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+                    writer.WriteString("periodEnd", s.Window.Resets ? s.Window.End.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : null);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("alerts");
+                foreach (var alert in alerts)
+                {
+                    using var payload = JsonDocument.Parse(WebhookAlertSink.Payload(alert));
+                    payload.RootElement.WriteTo(writer);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            });
+            return;
+        }
+
+        if (statuses.Count == 0)
+        {
+            context.Info("No budgets. Add one with `tokentrace budget set NAME --limit N --period daily`.");
+            return;
+        }
+
+        TabularOutput.Write(context.Format, ["Budget", "Scope", "Period", "Spend", "Limit", "Used", "", "Projected", "Resets", "Mode"],
+            [.. statuses.Select(s => new[]
+            {
+                s.Budget.Name, BudgetScope.ToText(s.Budget.Scope), s.Budget.Period.Name, BudgetUnits.Format(s.Spend, s.Budget.Unit),
+                BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit), s.Percent.ToString("0.#", CultureInfo.InvariantCulture) + "%", Bar(s.Percent),
+                BudgetUnits.Format(s.ProjectedSpend, s.Budget.Unit), s.Window.Resets ? s.Window.End.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "never",
+                s.Budget.Mode.ToString().ToLowerInvariant(),
+            })]);
+    }
+
+    private static string Bar(decimal percent)
+    {
+        var filled = (int)Math.Clamp(Math.Round(percent / 10), 0, 10);
+        return new string('█', filled) + new string('░', 10 - filled);
+    }
+
+    private static IBudgetStore Store(IUsageLedger ledger) =>
+        ledger as IBudgetStore ?? throw new CliInputException($"{ledger.Spec} cannot keep budgets");
+}

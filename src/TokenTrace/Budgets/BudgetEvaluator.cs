@@ -1,0 +1,56 @@
+namespace TokenTrace;
+
+/// <summary>Derives a budget's status from the ledger: spend is always what the ledger holds, never a counter.</summary>
+public static class BudgetEvaluator
+{
+    /// <summary>Evaluates <paramref name="budget"/> at <paramref name="now"/>.</summary>
+    public static async Task<BudgetStatus> EvaluateAsync(IUsageLedger ledger, Budget budget, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(budget);
+        var window = budget.Period.WindowAt(now, budget.ResolveTimeZone());
+        var summary = await ledger.SummarizeAsync(QueryFor(budget, window), [], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
+        var spend = budget.SpendOf(summary.Total);
+        return new BudgetStatus(budget, window, spend, Project(budget, window, spend, now), now);
+    }
+
+    /// <summary>The records a budget counts in <paramref name="window"/>.</summary>
+    public static UsageQuery QueryFor(Budget budget, BudgetWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        return budget.Scope with
+        {
+            Since = window.Start == DateTimeOffset.MinValue ? null : window.Start,
+            Until = window.End == DateTimeOffset.MaxValue || budget.Period.RollingDays > 0 ? null : window.End,
+        };
+    }
+
+    /// <summary>
+    /// Linear projection of spend to the end of a calendar period; total and rolling budgets project to their current spend.
+    /// Before a tenth of the period has passed the projection is the spend itself, so one early call cannot raise a forecast alert.
+    /// </summary>
+    public static decimal Project(Budget budget, BudgetWindow window, decimal spend, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        if (!window.Resets || budget.Period.RollingDays > 0)
+        {
+            return spend;
+        }
+
+        var elapsed = window.ElapsedFraction(now);
+        return elapsed < 0.1 ? spend : spend / (decimal)elapsed;
+    }
+
+    /// <summary>The key of the period containing <paramref name="now"/>, for remembering which alerts fired (rolling budgets: N-day blocks).</summary>
+    public static long PeriodKey(Budget budget, BudgetWindow window, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        if (budget.Period.RollingDays > 0)
+        {
+            var block = TimeSpan.FromDays(budget.Period.RollingDays).Ticks;
+            return now.UtcTicks / block * block;
+        }
+
+        return window.Start == DateTimeOffset.MinValue ? 0 : window.Start.UtcTicks;
+    }
+}
