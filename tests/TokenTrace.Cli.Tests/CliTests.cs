@@ -320,3 +320,99 @@ public sealed class CarbonCommandTests
         return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }
+
+public sealed class BudgetCommandTests
+{
+    [Fact]
+    public async Task A_hard_daily_budget_of_one_dollar_passes_at_90_cents_and_fails_check_after_20_more()
+    {
+        using var home = new TempDirectory();
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "budget", "set", "daily-cap", "--limit", "1", "--period", "daily", "--hard", "--tz", "UTC")).ExitCode);
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "360000"); // $0.90
+        var first = await CliRunner.RunAsync(home.Path, "budget", "check", "--format", "json");
+        Assert.Equal(0, first.ExitCode);
+        var alerts = JsonDocument.Parse(first.Out).RootElement.GetProperty("alerts");
+        Assert.Contains(alerts.EnumerateArray(), a => a.GetProperty("type").GetString() == "budget.threshold" && a.GetProperty("thresholdPercent").GetInt32() == 80);
+
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "80000"); // $0.20
+        var second = await CliRunner.RunAsync(home.Path, "budget", "check");
+        Assert.Equal(3, second.ExitCode);
+        Assert.Contains("daily-cap", second.Error, StringComparison.Ordinal);
+
+        var status = JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "budget", "status", "--format", "json")).Out).RootElement.GetProperty("budgets")[0];
+        Assert.Equal(1.1m, status.GetProperty("spend").GetDecimal());
+        Assert.True(status.GetProperty("exhausted").GetBoolean());
+
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "budget", "remove", "daily-cap")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "budget", "check")).ExitCode);
+        Assert.Equal(2, (await CliRunner.RunAsync(home.Path, "budget", "remove", "daily-cap")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Budgets_from_the_config_alert_a_webhook_once_per_period()
+    {
+        using var home = new TempDirectory();
+        var port = FreePort();
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var received = new List<string>();
+        var server = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var context = await listener.GetContextAsync();
+                using var reader = new StreamReader(context.Request.InputStream);
+                lock (received)
+                {
+                    received.Add(context.Request.Headers["X-TokenTrace-Signature"] + " " + reader.ReadToEnd());
+                }
+
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+        await File.WriteAllTextAsync(home.File("tokentrace.yaml"), $"""
+            budgets:
+              - name: tokens-week
+                limit: 1000
+                unit: tokens
+                period: weekly
+                scope: {"{"} project: docs {"}"}
+                alertAt: [50]
+            alerts:
+              webhooks:
+                - url: http://127.0.0.1:{port}/
+                  secret: topsecret
+            """);
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "600", "--project", "docs");
+        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "5000", "--project", "web");
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "budget", "check")).ExitCode);
+        int afterFirst;
+        lock (received)
+        {
+            afterFirst = received.Count;
+        }
+
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "budget", "check")).ExitCode);
+        lock (received)
+        {
+            // The 50 % threshold fires once; a forecast alert may join it, depending on how far into the week the test runs.
+            Assert.Equal(afterFirst, received.Count);
+            var threshold = Assert.Single(received, r => r.Contains("\"type\":\"budget.threshold\"", StringComparison.Ordinal));
+            Assert.StartsWith("sha256=", threshold, StringComparison.Ordinal);
+            Assert.Contains("\"budget\":\"tokens-week\"", threshold, StringComparison.Ordinal);
+            Assert.Contains("\"spend\":600", threshold, StringComparison.Ordinal);
+            Assert.True(received.Count <= 2);
+        }
+    }
+
+    private static int FreePort()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+}

@@ -54,6 +54,10 @@ public sealed class SettingsLoaderTests
     [InlineData("ledger: ftp://x\n", 1, "expected sqlite:PATH")]
     [InlineData("region: ${BAD\n", 1, "not closed")]
     [InlineData("impact:\n  basis: hopeful\n", 2, "location or market")]
+    [InlineData("budgets:\n  - name: x\n    limit: 1\n    period: hourly\n", 2, "period 'hourly'")]
+    [InlineData("budgets:\n  - name: x\n    period: daily\n", 2, "needs 'name', 'limit' and 'period'")]
+    [InlineData("budgets:\n  - name: x\n    limit: 1\n    period: daily\n    scope: { colour: red }\n", 2, "unknown field 'colour'")]
+    [InlineData("alerts:\n  webhooks:\n    - url: ftp://x\n", 3, "absolute http(s) URL")]
     [InlineData("impact:\n  regions:\n    anthropic: atlantis-1\n", 3, "unknown region")]
     public void A_bad_file_names_the_path_line_and_what_was_expected(string text, int line, string expected)
     {
@@ -71,6 +75,30 @@ public sealed class SettingsLoaderTests
         var record = new UsageRecord { Id = "a", Timestamp = DateTimeOffset.UtcNow, Model = "gpt-4o", Tokens = new TokenCounts { Output = 10 } };
         Assert.Equal("swedencentral", estimator.Estimate(record)!.Region);
         Assert.Equal("DE", estimator.Estimate(record with { Model = "grok-4" })!.Region);
+    }
+
+    [Fact]
+    public void Budgets_and_webhooks_are_declared_in_the_file()
+    {
+        var settings = TokenTraceSettingsLoader.Parse("""
+            budgets:
+              - name: docs-month
+                limit: 50
+                period: monthly
+                timeZone: Europe/Paris
+                mode: hard
+                alertAt: [75, 100]
+                scope: { project: docs, "tag:team": a }
+            alerts:
+              webhooks:
+                - url: https://hooks.example/tt
+                  secret: ${HOOK_SECRET:-dev}
+            """, "t.yaml", Env);
+        var budget = Assert.Single(settings.Budgets);
+        Assert.Equal(BudgetMode.Hard, budget.Mode);
+        Assert.Equal([75, 100], budget.AlertAt);
+        Assert.Equal("project=docs, tag:team=a", BudgetScope.ToText(budget.Scope));
+        Assert.Equal(("dev"), Assert.Single(settings.AlertWebhooks).Secret);
     }
 
     [Fact]

@@ -175,6 +175,46 @@ public abstract class UsageLedgerContract
         }
     }
 
+    [Fact]
+    public async Task Budgets_and_fired_alerts_are_kept_in_the_ledger_across_reopening()
+    {
+        using var temp = new TempDirectory();
+        var store = (IBudgetStore)Open(temp.Path);
+        var budget = new Budget
+        {
+            Name = "docs, \"monthly\"",
+            Limit = 12.5m,
+            Period = BudgetPeriod.Parse("monthly"),
+            TimeZone = "Europe/Paris",
+            Unit = BudgetUnit.Tokens,
+            Mode = BudgetMode.Hard,
+            AlertAt = [25, 90],
+            Scope = BudgetScope.Parse(["project=docs", "tag:team=a=b"]),
+        };
+        await store.SaveBudgetAsync(budget);
+        await store.SaveBudgetAsync(budget with { Name = "other", Limit = 1m });
+        await store.SaveBudgetAsync(budget with { Limit = 20m });
+
+        var reopened = (IBudgetStore)Open(temp.Path);
+        var budgets = await reopened.ListBudgetsAsync();
+        Assert.Equal(2, budgets.Count);
+        var read = budgets.Single(b => b.Name == budget.Name);
+        Assert.Equal(20m, read.Limit);
+        Assert.Equal(budget.Period, read.Period);
+        Assert.Equal(budget.TimeZone, read.TimeZone);
+        Assert.Equal(budget.Unit, read.Unit);
+        Assert.Equal(budget.Mode, read.Mode);
+        Assert.Equal(budget.AlertAt, read.AlertAt);
+        Assert.Equal(BudgetScope.ToText(budget.Scope), BudgetScope.ToText(read.Scope));
+
+        Assert.True(await store.MarkAlertAsync(budget.Name, 42, "threshold:25"));
+        Assert.False(await reopened.MarkAlertAsync(budget.Name, 42, "threshold:25"));
+        Assert.True(await reopened.MarkAlertAsync(budget.Name, 43, "threshold:25"));
+        Assert.True(await reopened.RemoveBudgetAsync("other"));
+        Assert.False(await reopened.RemoveBudgetAsync("other"));
+        Assert.Single(await store.ListBudgetsAsync());
+    }
+
     internal static void AssertSame(UsageSummary expected, UsageSummary actual)
     {
         Assert.Equal(expected.Rows.Count, actual.Rows.Count);

@@ -83,6 +83,7 @@ public sealed class WebhookAlertSink : IBudgetAlertSink
                 request.Headers.Add("X-TokenTrace-Signature", Sign(body, _secret));
             }
 
+            string? refusal = null;
             try
             {
                 using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -91,14 +92,14 @@ public sealed class WebhookAlertSink : IBudgetAlertSink
                     return;
                 }
 
+                // 4xx (but 429) means the receiver will not take this alert however often it is sent.
                 if ((int)response.StatusCode < 500 && response.StatusCode != System.Net.HttpStatusCode.TooManyRequests)
                 {
-                    throw new HttpRequestException($"webhook {_url} refused the alert: {(int)response.StatusCode} {response.ReasonPhrase}");
+                    refusal = $"webhook {_url} refused the alert: {(int)response.StatusCode} {response.ReasonPhrase}";
                 }
-
-                if (attempt >= _attempts)
+                else if (attempt >= _attempts)
                 {
-                    throw new HttpRequestException($"webhook {_url} failed {attempt} times; last status {(int)response.StatusCode}");
+                    refusal = $"webhook {_url} failed {attempt} times; last status {(int)response.StatusCode}";
                 }
             }
             catch (HttpRequestException) when (attempt < _attempts)
@@ -108,6 +109,11 @@ public sealed class WebhookAlertSink : IBudgetAlertSink
             catch (TaskCanceledException) when (attempt < _attempts && !cancellationToken.IsCancellationRequested)
             {
                 // timeout: retry below
+            }
+
+            if (refusal is not null)
+            {
+                throw new HttpRequestException(refusal);
             }
 
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
