@@ -17,6 +17,11 @@ internal sealed class CliContext
     {
         Parse = parse;
         Format = parse.GetValue(GlobalOptions.Format) ?? "table";
+        if (Format == "html" && parse.CommandResult.Command.Name != "report")
+        {
+            throw new CliInputException("--format html is only for `tokentrace report`");
+        }
+
         Quiet = parse.GetValue(GlobalOptions.Quiet);
         TimeZone = ResolveTimeZone(parse.GetValue(GlobalOptions.TimeZone));
         Since = ParseTime(parse.GetValue(GlobalOptions.Since), "--since", endOfDay: false);

@@ -21,7 +21,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string> Format = new("--format")
     {
-        Description = "Output format where the output is data: table, json, csv or markdown.",
+        Description = "Output format where the output is data: table, json, csv or markdown (and html for `report`).",
         Recursive = true,
         DefaultValueFactory = _ => "table",
         HelpName = "FORMAT",
@@ -56,7 +56,7 @@ internal static class GlobalOptions
 
     static GlobalOptions()
     {
-        Format.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
+        Format.AcceptOnlyFromAmong("table", "json", "csv", "markdown", "html");
     }
 
     public static IEnumerable<Option> All => [Ledger, Config, Format, Since, Until, TimeZone, Quiet];

@@ -69,6 +69,9 @@ internal static class Program
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
+        root.Subcommands.Add(TrendCommand.Create());
+        root.Subcommands.Add(ForecastCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());

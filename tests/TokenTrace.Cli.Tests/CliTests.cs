@@ -416,3 +416,105 @@ public sealed class BudgetCommandTests
         return port;
     }
 }
+
+public sealed class ReportCommandTests
+{
+    private static async Task<TempDirectory> HomeWithHistoryAsync()
+    {
+        var home = new TempDirectory();
+        var today = DateTime.UtcNow.Date;
+        for (var d = 20; d >= 0; d -= 2)
+        {
+            var at = today.AddDays(-d).AddHours(9).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "100000", "--output", "1000", "--project", d % 4 == 0 ? "docs" : "web", "--agent", "planner", "--job", $"job{d}", "--at", at, "--quiet");
+            await CliRunner.RunAsync(home.Path, "record", "--model", "claude-haiku-4-5", "--input", "10000", "--project", "docs", "--session", $"s{d % 3}", "--at", at, "--quiet");
+        }
+
+        await CliRunner.RunAsync(home.Path, "budget", "set", "month", "--limit", "3", "--period", "monthly", "--tz", "UTC");
+        return home;
+    }
+
+    [Fact]
+    public async Task The_html_report_renders_every_chart_in_headless_chromium()
+    {
+        using var home = await HomeWithHistoryAsync();
+        var file = home.File("report.html");
+        var result = await CliRunner.RunAsync(home.Path, "report", "--format", "html", "-o", file, "--tz", "UTC");
+        Assert.Equal(0, result.ExitCode);
+        var html = await File.ReadAllTextAsync(file);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+
+        var dom = await Chromium.DumpDomAsync(file);
+        var figures = System.Text.RegularExpressions.Regex.Matches(dom, "<figure class=\"chart\" data-chart=\"([^\"]+)\" data-rendered=\"(true|false)\" data-marks=\"(\\d+)\"");
+        var charts = figures.ToDictionary(m => m.Groups[1].Value, m => (Rendered: m.Groups[2].Value == "true", Marks: int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        foreach (var chart in new[] { "daily-cost", "budget-month", "by-project", "by-agent", "daily-carbon" })
+        {
+            Assert.True(charts.ContainsKey(chart), $"chart {chart} missing; found {string.Join(", ", charts.Keys)}");
+            Assert.True(charts[chart].Rendered && charts[chart].Marks > 0, $"chart {chart} did not render");
+        }
+
+        Assert.True(charts["daily-cost"].Marks >= 11, "one bar per day with usage");
+    }
+
+    [Fact]
+    public async Task Report_trend_and_forecast_json_is_valid_and_stable()
+    {
+        using var home = await HomeWithHistoryAsync();
+        var asOf = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var first = await CliRunner.RunAsync(home.Path, "report", "--format", "json", "--tz", "UTC", "--at", asOf);
+        var second = await CliRunner.RunAsync(home.Path, "report", "--format", "json", "--tz", "UTC", "--at", asOf);
+        Assert.Equal(first.Out, second.Out);
+        var a = JsonDocument.Parse(first.Out).RootElement;
+        var b = JsonDocument.Parse(second.Out).RootElement;
+        foreach (var property in new[] { "byModel", "byProject", "byAgent", "daily", "budgets", "anomalies", "topJobs", "topSessions", "topAgents" })
+        {
+            Assert.Equal(a.GetProperty(property).GetRawText(), b.GetProperty(property).GetRawText());
+        }
+
+        Assert.Equal(30, a.GetProperty("daily").GetArrayLength());
+        Assert.Equal(22, a.GetProperty("byModel").GetProperty("total").GetProperty("records").GetInt64());
+        var budget = a.GetProperty("budgets")[0];
+        Assert.Equal("month", budget.GetProperty("name").GetString());
+        Assert.True(budget.GetProperty("forecast").GetProperty("expected").GetDecimal() >= budget.GetProperty("spend").GetDecimal());
+        var topJobs = a.GetProperty("topJobs");
+        Assert.True(topJobs[0].GetProperty("costUsd").GetDecimal() >= topJobs[1].GetProperty("costUsd").GetDecimal());
+
+        var trend = JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "trend", "--by", "week", "--since", DateTime.UtcNow.Date.AddDays(-21).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "--format", "json", "--tz", "UTC")).Out).RootElement;
+        Assert.Equal("week", trend.GetProperty("granularity").GetString());
+        Assert.True(trend.GetProperty("points").GetArrayLength() >= 3);
+
+        var forecast = JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "forecast", "--period", "weekly", "--project", "docs", "--format", "json", "--tz", "UTC")).Out).RootElement.GetProperty("forecasts")[0];
+        Assert.Equal(7, forecast.GetProperty("weekdayMeans").GetArrayLength());
+        Assert.True(forecast.GetProperty("low").GetDecimal() <= forecast.GetProperty("expected").GetDecimal());
+        Assert.True(forecast.GetProperty("expected").GetDecimal() <= forecast.GetProperty("high").GetDecimal());
+
+        var table = await CliRunner.RunAsync(home.Path, "trend", "--tz", "UTC");
+        Assert.Matches("cost [ ▁▂▃▄▅▆▇█]{30}  total \\$", table.Out);
+        Assert.Equal(2, (await CliRunner.RunAsync(home.Path, "summary", "--format", "html")).ExitCode);
+    }
+}
+
+/// <summary>Debian's Chromium, headless, as the machine notes describe (no network, fresh profile).</summary>
+internal static class Chromium
+{
+    public static async Task<string> DumpDomAsync(string file)
+    {
+        var executable = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("Chromium is not installed: .ci/run installs Debian's chromium package (apt-get install chromium)");
+        using var profile = new TempDirectory();
+        var start = new System.Diagnostics.ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile.Path, "--window-size=1200,2000", "--dump-dom", new Uri(file).AbsoluteUri })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return await output;
+    }
+}

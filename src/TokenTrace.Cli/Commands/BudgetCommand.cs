@@ -121,8 +121,7 @@ internal static class BudgetCommand
             {
                 var store = Store(ledger);
                 var now = DateTimeOffset.UtcNow;
-                var stored = await store.ListBudgetsAsync(cancellationToken).ConfigureAwait(false);
-                var budgets = stored.Concat(context.Settings.Budgets.Where(c => stored.All(s => s.Name != c.Name))).OrderBy(b => b.Name, StringComparer.Ordinal);
+                var budgets = await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false);
                 var sinks = new List<IBudgetAlertSink>();
                 sinks.AddRange(context.Settings.AlertWebhooks.Select(h => new WebhookAlertSink(h.Url, h.Secret)));
                 var alerter = new BudgetAlerter(store, sinks);

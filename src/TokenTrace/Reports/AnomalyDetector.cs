@@ -4,8 +4,8 @@ namespace TokenTrace;
 /// Finds days far above their usual, robust to weekly seasonality and to the outliers themselves.
 /// </summary>
 /// <remarks>
-/// For each day: baseline = median of the same weekday in the four weeks before (at least three of them must be in
-/// the series). Residuals (spend − baseline) of all days with a baseline give a robust scale:
+/// For each day: baseline = median of the same weekday in the four weeks before (at least three of them must fall on
+/// or after the first day with any usage). Residuals (spend − baseline) of all days with a baseline give a robust scale:
 /// <c>1.4826 × median |r − median(r)|</c>, floored at a tenth of the median baseline (and at the smallest unit
 /// step, 0.01) so a perfectly flat history does not make every wobble an anomaly. A day is anomalous when its
 /// score <c>(spend − baseline − median residual) / scale</c> is at least <see cref="Threshold"/> and it spent at least 1.5 × baseline.
@@ -19,6 +19,13 @@ public static class AnomalyDetector
     public static IReadOnlyList<SpendAnomaly> Find(DailySeries series, DateOnly from)
     {
         ArgumentNullException.ThrowIfNull(series);
+        // Days before the first usage are not "usual zero spend": a new user's first days are not anomalies.
+        var firstUse = series.Days.Where(d => d.Spend != 0).Select(d => (DateOnly?)d.Day).FirstOrDefault();
+        if (firstUse is null)
+        {
+            return [];
+        }
+
         var candidates = new List<(DateOnly Day, decimal Spend, decimal Baseline)>();
         foreach (var (day, spend) in series.Days)
         {
@@ -27,7 +34,7 @@ public static class AnomalyDetector
                 continue;
             }
 
-            var previous = Enumerable.Range(1, 4).Select(w => day.AddDays(-7 * w)).Where(d => d >= series.First).Select(d => series[d]).ToList();
+            var previous = Enumerable.Range(1, 4).Select(w => day.AddDays(-7 * w)).Where(d => d >= firstUse).Select(d => series[d]).ToList();
             if (previous.Count >= 3)
             {
                 candidates.Add((day, spend, Median(previous)));

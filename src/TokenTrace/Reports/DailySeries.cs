@@ -60,8 +60,10 @@ public sealed class DailySeries
         return new DailySeries(first, values);
     }
 
-    internal static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo timeZone)
+    /// <summary>The instant local <paramref name="day"/> starts in <paramref name="timeZone"/> (the first valid time when midnight falls in a DST gap).</summary>
+    public static DateTimeOffset LocalMidnight(DateOnly day, TimeZoneInfo timeZone)
     {
+        ArgumentNullException.ThrowIfNull(timeZone);
         var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
         while (timeZone.IsInvalidTime(local))
         {

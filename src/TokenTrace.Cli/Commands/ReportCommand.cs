@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace TokenTrace.Cli;
+
+/// <summary><c>tokentrace report</c>: where the money went, where it is heading, what stood out — as tables, JSON, Markdown or one HTML file.</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var days = new Option<int>("--days") { Description = "Days covered when --since is not given.", DefaultValueFactory = _ => 30, HelpName = "N" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file (the HTML report's usual target).", HelpName = "FILE" };
+        var at = new Option<string?>("--at") { Description = "Report as of this instant (ISO 8601), for reproducible reports. Default: now.", HelpName = "TIME" };
+        var filters = new FilterOptions();
+        var command = new Command("report", """
+            A full report: totals by model, project and agent; daily trend; every budget with its forecast;
+            unusual days; top jobs, sessions and agents. --format html writes one self-contained file with
+            charts (no network needed to view it).
+
+            Examples:
+              tokentrace report
+              tokentrace report --format html -o report.html --days 60
+              tokentrace report --project docs --format json
+            """);
+        command.Options.Add(days);
+        command.Options.Add(output);
+        command.Options.Add(at);
+        filters.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            if (context.Format == "csv")
+            {
+                throw new CliInputException("a report is several tables: use --format table, markdown, json or html (summary, trend and forecast print CSV)");
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            if (parse.GetValue(at) is { } atText && !DateTimeOffset.TryParse(atText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out now))
+            {
+                throw new CliInputException($"--at: '{atText}' is not an ISO 8601 instant");
+            }
+
+            var query = context.Query(filters.Read(parse));
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, context.TimeZone).DateTime);
+            if (query.Since is null)
+            {
+                query = query with { Since = DailySeries.LocalMidnight(today.AddDays(1 - Math.Max(1, parse.GetValue(days))), context.TimeZone) };
+            }
+
+            query = query with { Until = query.Until ?? DailySeries.LocalMidnight(today.AddDays(1), context.TimeZone) };
+            var ledger = context.OpenLedger();
+            UsageReport report;
+            await using (ledger.ConfigureAwait(false))
+            {
+                var budgets = await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false);
+                report = await new ReportGenerator(ledger, context.TimeZone, new FixedTimeProvider(now.ToUniversalTime())).GenerateAsync(query, budgets, cancellationToken).ConfigureAwait(false);
+            }
+
+            var path = parse.GetValue(output);
+            if (context.Format is "html" or "json" || path is not null)
+            {
+                var text = context.Format switch
+                {
+                    "html" => HtmlReportWriter.Write(report),
+                    "json" => Json(report),
+                    _ => throw new CliInputException("-o writes --format html or json; other formats print to the terminal"),
+                };
+                if (path is null)
+                {
+                    Console.Out.Write(text);
+                }
+                else
+                {
+                    await File.WriteAllTextAsync(path, text, cancellationToken).ConfigureAwait(false);
+                    context.Info($"Report written to {path}.");
+                }
+
+                return ExitCodes.Success;
+            }
+
+            WriteText(context, report);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string Json(UsageReport report)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            ReportJson.WriteReport(writer, report);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    private static void WriteText(CliContext context, UsageReport report)
+    {
+        void Heading(string text)
+        {
+            if (context.Format == "markdown")
+            {
+                Console.Out.Write($"\n## {text}\n\n");
+            }
+            else
+            {
+                CliContext.Out.Write(new Rule($"[bold]{Markup.Escape(text)}[/]").LeftJustified());
+            }
+        }
+
+        Heading("By model");
+        SummaryOutput.Write(context, report.ByModel);
+        Heading("Daily");
+        var max = report.Daily.Count == 0 ? 0 : report.Daily.Max(p => p.Totals.CostUsd);
+        TabularOutput.Write(context.Format, ["Day", "Records", "Tokens", "Cost", ""],
+            [.. report.Daily.Select(p => new string?[] { p.Bucket, TabularOutput.Count(p.Totals.Records), TabularOutput.Count(p.Totals.TotalTokens), Money.Format(p.Totals.CostUsd), context.Format == "table" ? Sparkline.Bar(p.Totals.CostUsd, max) : "" })]);
+        if (report.Budgets.Count > 0)
+        {
+            Heading("Budgets and forecasts");
+            ForecastCommand.Write(context, [.. report.Budgets.Select(b => b.Forecast).OfType<SpendForecast>()]);
+        }
+
+        Heading("By project");
+        SummaryOutput.Write(context, report.ByProject);
+        Heading("By agent");
+        SummaryOutput.Write(context, report.ByAgent);
+        if (report.Anomalies.Count > 0)
+        {
+            Heading("Unusual days");
+            TabularOutput.Write(context.Format, ["Day", "Cost", "Usual", "Score"],
+                [.. report.Anomalies.Select(a => new string?[] { a.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Money.Format(a.Spend), Money.Format(a.Baseline), a.Score.ToString("0.0", CultureInfo.InvariantCulture) })]);
+        }
+
+        foreach (var (title, dimension, rows) in new[] { ("Top jobs", "job", report.TopJobs), ("Top sessions", "session", report.TopSessions), ("Top agents", "agent", report.TopAgents) })
+        {
+            if (rows.Count > 0)
+            {
+                Heading(title);
+                TabularOutput.Write(context.Format, [char.ToUpperInvariant(dimension[0]) + dimension[1..], "Records", "Tokens", "Cost"],
+                    [.. rows.Select(r => new string?[] { r.Key[dimension], TabularOutput.Count(r.Totals.Records), TabularOutput.Count(r.Totals.TotalTokens), Money.Format(r.Totals.CostUsd) })]);
+            }
+        }
+    }
+}
