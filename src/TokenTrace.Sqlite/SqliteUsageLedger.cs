@@ -54,6 +54,13 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return Guard(() =>
         {
+            using (var cache = connection.CreateCommand())
+            {
+                // A 64 MB page cache keeps index pages in memory during large batches (appends only: readers stay small).
+                cache.CommandText = "PRAGMA cache_size = -65536";
+                cache.ExecuteNonQuery();
+            }
+
             using var transaction = connection.BeginTransaction(deferred: false);
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -335,9 +342,8 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using (var pragma = connection.CreateCommand())
             {
-                // WAL lets readers work while one process writes; NORMAL sync keeps every commit across a process crash;
-                // a 64 MB page cache keeps index pages in memory during large batches.
-                pragma.CommandText = "PRAGMA busy_timeout = 60000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;";
+                // WAL lets readers work while one process writes; NORMAL sync keeps every commit across a process crash.
+                pragma.CommandText = "PRAGMA busy_timeout = 60000; PRAGMA synchronous = NORMAL;";
                 pragma.ExecuteNonQuery();
             }
 

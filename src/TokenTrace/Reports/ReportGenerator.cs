@@ -29,7 +29,12 @@ public sealed class ReportGenerator
         }
 
         var summary = await _ledger.SummarizeAsync(query, [granularity], _timeZone, cancellationToken).ConfigureAwait(false);
-        var present = summary.Rows.ToDictionary(r => r.Key[granularity.Name]!, r => r.Totals, StringComparer.Ordinal);
+        return Fill(summary.Rows.ToDictionary(r => r.Key[granularity.Name]!, r => r.Totals, StringComparer.Ordinal), query, granularity);
+    }
+
+    /// <summary>Every bucket from the query's start (or the first present) to its end (or the last present), empty ones as zeros.</summary>
+    private List<TrendPoint> Fill(Dictionary<string, UsageTotals> present, UsageQuery query, SummaryDimension granularity)
+    {
         if (present.Count == 0 && (query.Since is null || query.Until is null))
         {
             return [];
@@ -117,22 +122,35 @@ public sealed class ReportGenerator
             budgetReports.Add(new BudgetReport(status, forecast, cumulative));
         }
 
+        // One ledger query grouped by every dimension the report shows; each view is a re-grouping of it.
+        var dayDimension = SummaryDimension.Day;
+        var modelDimension = SummaryDimension.Model;
+        var projectDimension = SummaryDimension.Parse("project");
+        var agentDimension = SummaryDimension.Parse("agent");
+        var jobDimension = SummaryDimension.Parse("job");
+        var sessionDimension = SummaryDimension.Parse("session");
+        var detail = await _ledger.SummarizeAsync(query, [dayDimension, modelDimension, projectDimension, agentDimension, jobDimension, sessionDimension], _timeZone, cancellationToken).ConfigureAwait(false);
+        var daily = Fill(UsageSummaries.Regroup(detail, [dayDimension], _timeZone).Rows.ToDictionary(r => r.Key["day"]!, r => r.Totals, StringComparer.Ordinal), query, dayDimension);
+
         return new UsageReport
         {
             GeneratedAt = now,
             TimeZone = _timeZone.Id,
             Query = query,
-            ByModel = await _ledger.SummarizeAsync(query, [SummaryDimension.Model], _timeZone, cancellationToken).ConfigureAwait(false),
-            ByProject = await _ledger.SummarizeAsync(query, [SummaryDimension.Parse("project")], _timeZone, cancellationToken).ConfigureAwait(false),
-            ByAgent = await _ledger.SummarizeAsync(query, [SummaryDimension.Parse("agent")], _timeZone, cancellationToken).ConfigureAwait(false),
-            Daily = await TrendAsync(query, SummaryDimension.Day, cancellationToken).ConfigureAwait(false),
-            DailyByModel = await _ledger.SummarizeAsync(query, [SummaryDimension.Day, SummaryDimension.Model], _timeZone, cancellationToken).ConfigureAwait(false),
+            ByModel = UsageSummaries.Regroup(detail, [modelDimension], _timeZone),
+            ByProject = UsageSummaries.Regroup(detail, [projectDimension], _timeZone),
+            ByAgent = UsageSummaries.Regroup(detail, [agentDimension], _timeZone),
+            Daily = daily,
+            DailyByModel = UsageSummaries.Regroup(detail, [dayDimension, modelDimension], _timeZone),
             Budgets = budgetReports,
             Anomalies = await AnomaliesAsync(query with { Since = null, Until = null }, 28, cancellationToken).ConfigureAwait(false),
-            TopJobs = await TopAsync(query, SummaryDimension.Parse("job"), 10, cancellationToken).ConfigureAwait(false),
-            TopSessions = await TopAsync(query, SummaryDimension.Parse("session"), 10, cancellationToken).ConfigureAwait(false),
-            TopAgents = await TopAsync(query, SummaryDimension.Parse("agent"), 10, cancellationToken).ConfigureAwait(false),
+            TopJobs = Top(UsageSummaries.Regroup(detail, [jobDimension], _timeZone), jobDimension),
+            TopSessions = Top(UsageSummaries.Regroup(detail, [sessionDimension], _timeZone), sessionDimension),
+            TopAgents = Top(UsageSummaries.Regroup(detail, [agentDimension], _timeZone), agentDimension),
         };
+
+        static IReadOnlyList<SummaryRow> Top(UsageSummary summary, SummaryDimension dimension) =>
+            [.. summary.Rows.Where(r => r.Key[dimension.Name] is not null).Take(10)];
     }
 
     private static DateTime Step(DateTime local, string granularity) => granularity switch
