@@ -3,6 +3,9 @@ namespace TokenTrace.Sqlite;
 /// <summary>The ledger's tables and their forward migrations; version N is reached by running migrations 1..N in order.</summary>
 internal static class SqliteSchema
 {
+    /// <summary>Ticks per rollup bucket: one hour (summaries in zones with a fractional-hour offset read the rows instead).</summary>
+    public const long RollupTicks = TimeSpan.TicksPerHour;
+
     public static readonly string[] Migrations =
     [
         """
@@ -59,9 +62,68 @@ internal static class SqliteSchema
             PRIMARY KEY (budget, period_key, alert)
         );
         """,
+        """
+        CREATE TABLE usage_rollup (
+            bucket INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            source TEXT NOT NULL,
+            region TEXT NOT NULL,
+            records INTEGER NOT NULL,
+            input INTEGER NOT NULL,
+            output INTEGER NOT NULL,
+            cache_read INTEGER NOT NULL,
+            cache_write INTEGER NOT NULL,
+            cache_write_1h INTEGER NOT NULL,
+            reasoning INTEGER NOT NULL,
+            cost_hi INTEGER NOT NULL,
+            cost_lo INTEGER NOT NULL,
+            unpriced INTEGER NOT NULL,
+            estimated INTEGER NOT NULL,
+            energy_low REAL NOT NULL,
+            energy REAL NOT NULL,
+            energy_high REAL NOT NULL,
+            co2e_low REAL NOT NULL,
+            co2e REAL NOT NULL,
+            co2e_high REAL NOT NULL,
+            PRIMARY KEY (bucket, model, provider, source, region)
+        ) WITHOUT ROWID;
+
+        CREATE TRIGGER usage_rollup_cost AFTER UPDATE OF cost_pico ON usage BEGIN
+            UPDATE usage_rollup SET
+                cost_hi = cost_hi - IFNULL(OLD.cost_pico / 1000000, 0) + IFNULL(NEW.cost_pico / 1000000, 0),
+                cost_lo = cost_lo - IFNULL(OLD.cost_pico % 1000000, 0) + IFNULL(NEW.cost_pico % 1000000, 0),
+                unpriced = unpriced - (OLD.cost_pico IS NULL) + (NEW.cost_pico IS NULL)
+            WHERE bucket = OLD.ts / 36000000000 AND model = OLD.model AND provider = IFNULL(OLD.provider, char(1))
+              AND source = OLD.source AND region = IFNULL(OLD.region, char(1));
+        END;
+
+        INSERT INTO usage_rollup (bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high)
+        SELECT ts / 36000000000, model, IFNULL(provider, char(1)), source, IFNULL(region, char(1)),
+               COUNT(*), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning),
+               IFNULL(SUM(cost_pico / 1000000), 0), IFNULL(SUM(cost_pico % 1000000), 0), SUM(cost_pico IS NULL), SUM(energy_wh IS NOT NULL),
+               TOTAL(energy_wh_low), TOTAL(energy_wh), TOTAL(energy_wh_high), TOTAL(co2e_g_low), TOTAL(co2e_g), TOTAL(co2e_g_high)
+        FROM usage GROUP BY 1, 2, 3, 4, 5;
+        """,
     ];
 
     public static int Latest => Migrations.Length;
+
+    /// <summary>Adds one group of appended records to the rollup (the append transaction runs it once per group).</summary>
+    public const string RollupUpsert = """
+        INSERT INTO usage_rollup (bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning,
+                                  cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high)
+        VALUES (@bucket, @model, @provider, @source, @region, @records, @input, @output, @cache_read, @cache_write, @cache_write_1h, @reasoning,
+                @cost_hi, @cost_lo, @unpriced, @estimated, @energy_low, @energy, @energy_high, @co2e_low, @co2e, @co2e_high)
+        ON CONFLICT (bucket, model, provider, source, region) DO UPDATE SET
+            records = records + excluded.records, input = input + excluded.input, output = output + excluded.output,
+            cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
+            cache_write_1h = cache_write_1h + excluded.cache_write_1h, reasoning = reasoning + excluded.reasoning,
+            cost_hi = cost_hi + excluded.cost_hi, cost_lo = cost_lo + excluded.cost_lo, unpriced = unpriced + excluded.unpriced,
+            estimated = estimated + excluded.estimated, energy_low = energy_low + excluded.energy_low, energy = energy + excluded.energy,
+            energy_high = energy_high + excluded.energy_high, co2e_low = co2e_low + excluded.co2e_low, co2e = co2e + excluded.co2e,
+            co2e_high = co2e_high + excluded.co2e_high
+        """;
 
     /// <summary>Columns in the order of <see cref="UsageRecordFields.Names"/>, with the SQL type each value is stored as.</summary>
     public static readonly (string Field, string Column)[] Columns =

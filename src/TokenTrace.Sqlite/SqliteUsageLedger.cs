@@ -75,12 +75,18 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
             command.Prepare();
 
             var added = 0;
+            var rollup = new SqliteRollupBatch();
             foreach (var record in records)
             {
                 Bind(parameters, record);
-                added += command.ExecuteNonQuery();
+                if (command.ExecuteNonQuery() == 1)
+                {
+                    added++;
+                    rollup.Add(record);
+                }
             }
 
+            rollup.Write(connection, transaction);
             transaction.Commit();
             return new AppendResult(added, records.Count - added);
         });
@@ -121,6 +127,18 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(timeZone);
 
+        if (CanUseRollup(query, by, timeZone))
+        {
+            var fromRollup = await SummarizePartAsync(query, by, timeZone, null, rollup: true, cancellationToken).ConfigureAwait(false);
+            var rolled = new UsageSummaryBuilder(by, timeZone);
+            foreach (var (values, totals) in fromRollup)
+            {
+                rolled.Add(values, totals);
+            }
+
+            return rolled.Build();
+        }
+
         // A summary of everything scans every row. SQLite runs one query on one core, so the rowid range is split
         // and each part is aggregated on its own connection; the parts merge exactly (sums of integers and picos).
         var ranges = new List<(long From, long To)?> { null };
@@ -137,7 +155,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
             }
         }
 
-        var results = await Task.WhenAll(ranges.Select(range => Task.Run(() => SummarizePartAsync(query, by, timeZone, range, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(ranges.Select(range => Task.Run(() => SummarizePartAsync(query, by, timeZone, range, rollup: false, cancellationToken), cancellationToken))).ConfigureAwait(false);
         var builder = new UsageSummaryBuilder(by, timeZone);
         foreach (var part in results)
         {
@@ -150,16 +168,34 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
         return builder.Build();
     }
 
+    /// <summary>
+    /// Whether the summary can be read from <c>usage_rollup</c> (kept by triggers: hourly buckets by model, provider,
+    /// source and region): every dimension and filter is one of those or a time, the range is on hour edges, and time
+    /// buckets are asked for only in zones whose offsets are whole hours.
+    /// </summary>
+    private static bool CanUseRollup(UsageQuery q, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
+        q.Project is null && q.Job is null && q.Task is null && q.Agent is null && q.Session is null && q.User is null && q.Tags.Count == 0
+        && (q.Since is null || q.Since.Value.UtcTicks % SqliteSchema.RollupTicks == 0)
+        && (q.Until is null || q.Until.Value.UtcTicks % SqliteSchema.RollupTicks == 0)
+        && by.All(d => d.IsTime || d.Name is "model" or "provider" or "source" or "region")
+        && (!by.Any(d => d.IsTime) || WholeHourOffsets(timeZone));
+
+    // Records start in 1970 (the validator's floor); older rules, such as 19th-century local mean time, do not matter.
+    private static bool WholeHourOffsets(TimeZoneInfo timeZone) =>
+        timeZone.BaseUtcOffset.Ticks % TimeSpan.TicksPerHour == 0
+        && timeZone.GetAdjustmentRules().Where(r => r.DateEnd.Year >= 1970)
+            .All(r => r.DaylightDelta.Ticks % TimeSpan.TicksPerHour == 0 && (timeZone.BaseUtcOffset + r.BaseUtcOffsetDelta).Ticks % TimeSpan.TicksPerHour == 0);
+
     private static bool IsUnfiltered(UsageQuery q) =>
         q.Since is null && q.Until is null && q.Model is null && q.Provider is null && q.Source is null && q.Project is null && q.Job is null
         && q.Task is null && q.Agent is null && q.Session is null && q.User is null && q.Tags.Count == 0;
 
     private async Task<List<(string?[] Values, UsageTotals Totals)>> SummarizePartAsync(
-        UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, (long From, long To)? range, CancellationToken cancellationToken)
+        UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, (long From, long To)? range, bool rollup, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        var where = Where(query, command);
+        var where = rollup ? RollupWhere(query, command) : Where(query, command);
         if (range is { } r)
         {
             command.Parameters.AddWithValue("@lo", r.From);
@@ -185,6 +221,12 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
                 command.Parameters.AddWithValue(name, tagKey);
                 keys.Add($"(SELECT value FROM json_each(usage.tags) WHERE key = {name})");
             }
+            else if (rollup)
+            {
+                // The rollup keeps NULL as char(1) so that it can be part of the primary key.
+                var column = ColumnOf(dimension.Name);
+                keys.Add($"NULLIF({column}, char(1))");
+            }
             else
             {
                 keys.Add(ColumnOf(dimension.Name));
@@ -197,11 +239,22 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
             select.Append(key).Append(", ");
         }
 
-        select.Append(hasTime ? $"ts / {TicksPerBucket}" : "0").Append(
-            ", COUNT(*), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning)," +
-            " SUM(cost_pico / 1000000), SUM(cost_pico % 1000000), SUM(cost_pico IS NULL), SUM(energy_wh IS NOT NULL)," +
-            " TOTAL(energy_wh_low), TOTAL(energy_wh), TOTAL(energy_wh_high), TOTAL(co2e_g_low), TOTAL(co2e_g), TOTAL(co2e_g_high)" +
-            " FROM usage").Append(where);
+        if (rollup)
+        {
+            select.Append(hasTime ? "bucket" : "0").Append(
+                ", IFNULL(SUM(records), 0), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning)," +
+                " SUM(cost_hi), SUM(cost_lo), SUM(unpriced), SUM(estimated)," +
+                " TOTAL(energy_low), TOTAL(energy), TOTAL(energy_high), TOTAL(co2e_low), TOTAL(co2e), TOTAL(co2e_high)" +
+                " FROM usage_rollup").Append(where);
+        }
+        else
+        {
+            select.Append(hasTime ? $"ts / {TicksPerBucket}" : "0").Append(
+                ", COUNT(*), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning)," +
+                " SUM(cost_pico / 1000000), SUM(cost_pico % 1000000), SUM(cost_pico IS NULL), SUM(energy_wh IS NOT NULL)," +
+                " TOTAL(energy_wh_low), TOTAL(energy_wh), TOTAL(energy_wh_high), TOTAL(co2e_g_low), TOTAL(co2e_g), TOTAL(co2e_g_high)" +
+                " FROM usage").Append(where);
+        }
         var groupBy = Enumerable.Range(1, keys.Count + (hasTime ? 1 : 0)).Where(i => i > keys.Count || !by[i - 1].IsTime).ToList();
         if (groupBy.Count > 0)
         {
@@ -231,7 +284,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
             }
 
             var values = new string?[n];
-            var bucketStart = new DateTimeOffset(reader.GetInt64(n) * TicksPerBucket, TimeSpan.Zero);
+            var bucketStart = new DateTimeOffset(reader.GetInt64(n) * (rollup ? SqliteSchema.RollupTicks : TicksPerBucket), TimeSpan.Zero);
             for (var i = 0; i < n; i++)
             {
                 values[i] = by[i].IsTime ? by[i].TimeKey(bucketStart, timeZone) : reader.IsDBNull(i) ? null : reader.GetString(i);
@@ -467,6 +520,37 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
         "model" or "provider" or "project" or "job" or "task" or "agent" or "session" or "source" or "region" => dimension,
         _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "not a column dimension"),
     };
+
+    private static string RollupWhere(UsageQuery query, SqliteCommand command)
+    {
+        var clauses = new List<string>();
+        void Equal(string column, string? value)
+        {
+            if (value is not null)
+            {
+                var name = "@r" + clauses.Count.ToString(CultureInfo.InvariantCulture);
+                command.Parameters.AddWithValue(name, value);
+                clauses.Add($"{column} = {name}");
+            }
+        }
+
+        if (query.Since is { } since)
+        {
+            command.Parameters.AddWithValue("@since", since.UtcTicks / SqliteSchema.RollupTicks);
+            clauses.Add("bucket >= @since");
+        }
+
+        if (query.Until is { } until)
+        {
+            command.Parameters.AddWithValue("@until", until.UtcTicks / SqliteSchema.RollupTicks);
+            clauses.Add("bucket < @until");
+        }
+
+        Equal("model", query.Model);
+        Equal("provider", query.Provider);
+        Equal("source", query.Source);
+        return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
+    }
 
     private static string Where(UsageQuery query, SqliteCommand command)
     {

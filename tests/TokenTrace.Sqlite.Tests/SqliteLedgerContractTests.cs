@@ -29,7 +29,7 @@ public sealed class SqliteLedgerContractTests : UsageLedgerContract
 public sealed class SqliteLargeSummaryTests
 {
     [Fact]
-    public async Task A_summary_split_across_cores_equals_the_sum_of_its_records()
+    public async Task A_summary_split_across_cores_or_read_from_the_rollup_equals_the_sum_of_its_records()
     {
         using var temp = new TempDirectory();
         var ledger = new SqliteUsageLedger(temp.File("usage.db"));
@@ -51,12 +51,97 @@ public sealed class SqliteLargeSummaryTests
         }
 
         var zone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
-        foreach (var by in new[] { "model", "week,project" })
+        foreach (var by in new[] { "model", "week,project", "model,agent" })
         {
             var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
             var expected = new UsageSummaryBuilder(dimensions, zone);
             records.ForEach(expected.Add);
             UsageLedgerContract.AssertSame(expected.Build(), await ledger.SummarizeAsync(UsageQuery.All, dimensions, zone));
+        }
+    }
+}
+
+public sealed class SqliteRollupTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 23, 10, 7, 0, TimeSpan.Zero);
+
+    private static UsageRecord Make(string id, string model, decimal? cost, string? project = null, string? agent = null, int minutes = 0) => new()
+    {
+        Id = id, Timestamp = At.AddMinutes(minutes), Model = model, CostUsd = cost, Tokens = new TokenCounts { Input = 10, Output = 5 },
+        Attribution = new Attribution { Project = project, Agent = agent },
+    };
+
+    private static async Task AssertRollupMatchesRawAsync(SqliteUsageLedger ledger)
+    {
+        // "model" is served by the rollup; adding "agent" forces the raw path over every row.
+        var rolled = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc);
+        var raw = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model, SummaryDimension.Parse("agent")], TimeZoneInfo.Utc);
+        var expected = UsageSummaries.Regroup(raw, [SummaryDimension.Model], TimeZoneInfo.Utc);
+        UsageLedgerContract.AssertSame(expected, rolled);
+    }
+
+    [Fact]
+    public async Task The_rollup_follows_duplicates_and_cost_revisions()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        await ledger.AppendAsync([Make("a", "m1", 1m, "p"), Make("b", "m1", null, agent: "x", minutes: 20), Make("c", "m2", 0.25m, minutes: 60)]);
+        await ledger.AppendAsync([Make("a", "m1", 99m, "p")]); // duplicate: ignored, must not reach the rollup
+        await AssertRollupMatchesRawAsync(ledger);
+        var before = await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc);
+        Assert.Equal(1.25m, before.Total.CostUsd);
+        Assert.Equal(1, before.Total.UnpricedRecords);
+
+        await ledger.ReviseCostsAsync([new CostRevision("b", 2m, null), new CostRevision("a", null, null)]);
+        await AssertRollupMatchesRawAsync(ledger);
+        var after = await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc);
+        Assert.Equal(2.25m, after.Total.CostUsd);
+        Assert.Equal(1, after.Total.UnpricedRecords);
+
+        // A range on hour edges uses the rollup; one off the edge uses the rows; both agree.
+        var edge = new UsageQuery { Since = new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero) };
+        var offEdge = new UsageQuery { Since = new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero).AddTicks(1) };
+        Assert.Equal(1, (await ledger.SummarizeAsync(edge, [], TimeZoneInfo.Utc)).Total.Records);
+        Assert.Equal(1, (await ledger.SummarizeAsync(offEdge, [], TimeZoneInfo.Utc)).Total.Records);
+        Assert.Equal(0.25m, (await ledger.SummarizeAsync(edge, [SummaryDimension.Day], TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"))).Total.CostUsd);
+    }
+
+    [Fact]
+    public async Task Upgrading_a_version_2_database_builds_the_rollup_from_its_rows()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("usage.db");
+        var ledger = new SqliteUsageLedger(path);
+        await ledger.AppendAsync([Make("a", "m1", 1m, "p"), Make("b", "m2", 0.5m, minutes: 30)]);
+
+        // Turn the file back into a version-2 database, as an older TokenTrace left it: rows and no rollup.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TRIGGER usage_rollup_cost; DROP TABLE usage_rollup; DELETE FROM schema_version WHERE version = 3;";
+            command.ExecuteNonQuery();
+        }
+
+        await new SqliteUsageLedger(path).AppendAsync([Make("c", "m1", 0.25m, minutes: 50)]);
+        Assert.Equal("3", (await new SqliteUsageLedger(path).CheckAsync()).Details["schema version"]);
+        await AssertRollupMatchesRawAsync(new SqliteUsageLedger(path));
+        Assert.Equal(1.75m, (await new SqliteUsageLedger(path).SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc)).Total.CostUsd);
+    }
+}
+
+public sealed class SqliteEmptyLedgerTests
+{
+    [Fact]
+    public async Task An_empty_ledger_summarizes_to_zero_on_every_path()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        foreach (var by in new[] { Array.Empty<SummaryDimension>(), [SummaryDimension.Model], [SummaryDimension.Parse("job")], [SummaryDimension.Day] })
+        {
+            var summary = await ledger.SummarizeAsync(UsageQuery.All, by, TimeZoneInfo.Utc);
+            Assert.DoesNotContain(summary.Rows, r => r.Totals.Records > 0);
+            Assert.Equal(0, summary.Total.Records);
         }
     }
 }
