@@ -46,9 +46,6 @@ public sealed record TokenCounts
     /// <summary>All tokens of the call.</summary>
     public long Total => Prompt + Output;
 
-    /// <summary>Both cache-write buckets together.</summary>
-    public long CacheWriteAll => CacheWrite + CacheWrite1h;
-
     /// <summary>Adds two counts bucket by bucket, extras by key.</summary>
     public TokenCounts Add(TokenCounts other)
     {

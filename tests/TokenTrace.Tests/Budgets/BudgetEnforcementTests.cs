@@ -124,6 +124,23 @@ public sealed class BudgetEnforcementTests
         Assert.Equal(0.01m, (await tracker.SummarizeAsync()).Total.CostUsd);
     }
 
+    [Fact]
+    public async Task Status_counts_settled_calls_before_the_ledger_is_read_again()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new JsonlUsageLedger(temp.File("u"));
+        await ledger.AppendAsync([Call(0.30m)]);
+        using var enforcer = new BudgetEnforcer(ledger, [Daily(1m)], time: new FixedTime(Now), refreshInterval: TimeSpan.FromHours(1));
+        using (var reservation = await enforcer.ReserveAsync(Call(0.2m)))
+        {
+            reservation.Settle(Call(0.25m)); // recorded elsewhere later; the enforcer counts it now
+        }
+
+        var status = Assert.Single(await enforcer.StatusAsync());
+        Assert.Equal(0.55m, status.Spend);
+        Assert.Equal(55m, status.Percent);
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
