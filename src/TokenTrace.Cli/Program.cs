@@ -49,12 +49,14 @@ internal static class Program
     internal static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("""
-            TokenTrace: what your AI usage costs, in tokens and dollars, attributed to projects, jobs,
-            agents, sessions and users. Records go to a ledger (SQLite at ~/.tokentrace/usage.db by default).
+            TokenTrace: what your AI usage costs, in tokens, dollars, watt-hours and grams of CO2e,
+            attributed to projects, jobs, agents, sessions and users; budgets that warn and stop; reports
+            that show the trend. Records go to a ledger (SQLite at ~/.tokentrace/usage.db by default).
 
             Examples:
-              tokentrace record --model claude-sonnet-4-5 --input 1000000 --output 0
+              tokentrace record --model claude-sonnet-4-5 --input 1200 --output 350 --project docs
               tokentrace summary --by model --format json
+              tokentrace report --format html -o report.html
             """);
         foreach (var option in GlobalOptions.All)
         {
