@@ -122,6 +122,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Imported_records_without_cost_or_estimate_are_priced_and_estimated_and_priced_ones_kept()
+    {
+        using var home = new TempDirectory();
+        var file = home.File("bare.jsonl");
+        await File.WriteAllTextAsync(file, """
+            {"id":"bare","timestamp":"2026-11-20T10:00:00Z","model":"gpt-4o","input":1000,"region":"eu-north-1"}
+            {"id":"kept","timestamp":"2026-11-20T11:00:00Z","model":"gpt-4o","input":1000,"costUsd":9}
+
+            """);
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "import", file)).ExitCode);
+        var rows = JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "summary", "--by", "region", "--format", "json")).Out).RootElement.GetProperty("rows")
+            .EnumerateArray().ToDictionary(r => r.GetProperty("key").GetProperty("region").GetString()!);
+        Assert.Equal(0.0025m, rows["eu-north-1"].GetProperty("costUsd").GetDecimal());
+        Assert.True(rows["eu-north-1"].GetProperty("energyWh").GetDouble() > 0);
+        Assert.Equal(9m, rows["US"].GetProperty("costUsd").GetDecimal()); // its own cost kept; estimated with the provider's default region
+    }
+
+    [Fact]
     public async Task Import_of_a_file_with_a_bad_line_names_it_and_imports_nothing()
     {
         using var home = new TempDirectory();

@@ -46,18 +46,9 @@ internal static class ImportCommand
             }
 
             // Records exported unpriced (or unestimated) get a price (or an estimate) if the model is now known; the rest keep theirs.
-            var pricer = new UsagePricer(context.Catalog);
             for (var i = 0; i < records.Count; i++)
             {
-                if (records[i].CostUsd is null)
-                {
-                    records[i] = pricer.Price(records[i], out _);
-                }
-
-                if (records[i].Impact is null && context.Estimator.Estimate(records[i]) is { } impact)
-                {
-                    records[i] = records[i] with { Impact = impact, Region = records[i].Region ?? impact.Region };
-                }
+                records[i] = context.Complete(records[i], out _, out _);
             }
 
             var ledger = context.OpenLedger();

@@ -90,10 +90,8 @@ internal static class RecordCommand
             var ledger = context.OpenLedger();
             await using (ledger.ConfigureAwait(false))
             {
-                var stored = new UsagePricer(context.Catalog).Price(record, out var problem);
-                var breakdown = context.Estimator.Explain(stored);
-                stored = stored with { Impact = breakdown?.Estimate, Region = stored.Region ?? breakdown?.Estimate.Region };
-                foreach (var note in breakdown?.Notes ?? [])
+                var stored = context.Complete(record, out var problem, out var notes);
+                foreach (var note in notes)
                 {
                     context.Warn(note);
                 }
