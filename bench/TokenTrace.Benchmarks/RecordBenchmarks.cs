@@ -12,7 +12,7 @@ public class RecordBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _tracker = new TokenTracker(new DiscardingLedger(), new TokenTrackerOptions { QueueCapacity = 1 << 20 });
+        _tracker = new TokenTracker(new DiscardingLedger(), new TokenTrackerOptions { Batching = { QueueCapacity = 1 << 20 } });
         _record = new UsageRecord
         {
             Id = "bench",
@@ -42,13 +42,7 @@ public class RecordBenchmarks
 
         public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<UsageRecord>();
 
-        public Task<UsageSummary> SummarizeAsync(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new UsageSummaryBuilder(by, timeZone).Build());
-
-        public Task<int> ReviseCostsAsync(IReadOnlyList<CostRevision> revisions, CancellationToken cancellationToken = default) => Task.FromResult(0);
-
-        public Task<LedgerHealth> CheckAsync(CancellationToken cancellationToken = default) =>
-            Task.FromResult(new LedgerHealth(Spec, 0, [], new Dictionary<string, string>()));
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

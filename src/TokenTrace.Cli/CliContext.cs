@@ -12,7 +12,7 @@ internal sealed class CliContext
     private TokenTraceSettings? _settings;
     private PriceCatalog? _catalog;
     private EnergyEstimator? _estimator;
-    private UsagePricer? _pricer;
+    private UsageRecordPipeline? _pipeline;
 
     public CliContext(ParseResult parse)
     {
@@ -73,27 +73,10 @@ internal sealed class CliContext
     public EnergyEstimator Estimator => _estimator ??= Settings.BuildEstimator(Catalog);
 
     /// <summary>
-    /// Fills what a record lacks, the way the tracker does: a price when it has no cost, an energy and carbon estimate
-    /// (and its region) when it has none. Used by <c>record</c> and <c>import</c>.
+    /// The record pipeline <c>record</c> and <c>import</c> share with the tracker: a record without a cost is priced, one
+    /// without an estimate is estimated (with the configuration's regions), attribution falls back as everywhere else.
     /// </summary>
-    public UsageRecord Complete(UsageRecord record, out string? priceProblem, out IReadOnlyList<string> notes)
-    {
-        priceProblem = null;
-        notes = [];
-        if (record.CostUsd is null)
-        {
-            _pricer ??= new UsagePricer(Catalog);
-            record = _pricer.Price(record, out priceProblem);
-        }
-
-        if (record.Impact is null && Estimator.Explain(record) is { } breakdown)
-        {
-            notes = breakdown.Notes;
-            record = record with { Impact = breakdown.Estimate, Region = record.Region ?? breakdown.Estimate.Region };
-        }
-
-        return record;
-    }
+    public UsageRecordPipeline Pipeline => _pipeline ??= new UsageRecordPipeline(new UsageRecordPipelineOptions { Catalog = Catalog, ImpactEstimator = Estimator });
 
     public IUsageLedger OpenLedger()
     {

@@ -3,10 +3,13 @@ namespace TokenTrace.Sqlite;
 /// <summary>Registers the SQLite ledger with a <see cref="UsageLedgerFactory"/>.</summary>
 public static class SqliteLedgerFactoryExtensions
 {
-    /// <summary>Lets <paramref name="factory"/> open <c>sqlite:PATH</c> and <c>*.db</c> specs.</summary>
+    /// <summary>Lets <paramref name="factory"/> open <c>sqlite:PATH</c> specs and bare paths ending in <c>.db</c> or <c>.sqlite</c>.</summary>
     public static UsageLedgerFactory AddSqlite(this UsageLedgerFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        return factory.Register("sqlite", static (spec, _) => new SqliteUsageLedger(spec.Location));
+        return factory
+            .Register("sqlite", static (spec, _) => new SqliteUsageLedger(spec.Location))
+            .RegisterPathSuffix(".db", "sqlite")
+            .RegisterPathSuffix(".sqlite", "sqlite");
     }
 }

@@ -9,7 +9,7 @@ namespace TokenTrace.Sqlite;
 /// The embedded default ledger: one SQLite file in WAL mode, safe for many processes, idempotent on record id,
 /// with a schema version table and forward migrations. Summaries are computed by SQLite where the data lives.
 /// </summary>
-public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
+public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore
 {
     private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
     private static readonly string InsertSql = BuildInsertSql();
@@ -377,6 +377,13 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IBudgetStore
         }
 
         return new LedgerHealth(Spec, records, problems, details);
+    }
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
     }
 
     /// <inheritdoc/>

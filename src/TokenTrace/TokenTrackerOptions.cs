@@ -1,41 +1,32 @@
 namespace TokenTrace;
 
-/// <summary>How a <see cref="TokenTracker"/> prices, estimates and persists records.</summary>
+/// <summary>How a <see cref="TokenTracker"/> prepares records and persists them.</summary>
+/// <example>
+/// <code>
+/// new TokenTrackerOptions
+/// {
+///     Pipeline = { DefaultAttribution = new Attribution { Project = "docs" } },
+///     Batching = { QueueCapacity = 16_384, ExitGracePeriod = TimeSpan.FromSeconds(10) },
+/// };
+/// </code>
+/// </example>
 public sealed class TokenTrackerOptions
 {
-    /// <summary>Where prices come from. Defaults to the built-in catalogue.</summary>
-    public PriceCatalog? Catalog { get; set; }
+    /// <summary>Prices, impact estimates and default attribution.</summary>
+    public UsageRecordPipelineOptions Pipeline { get; set; } = new();
 
-    /// <summary>Estimates energy and emissions per record; an <see cref="EnergyEstimator"/> over <see cref="Catalog"/> by default.</summary>
-    public IImpactEstimator? ImpactEstimator { get; set; }
+    /// <summary>Queueing, batching, retries, spilling and the flush on exit.</summary>
+    public BatchingLedgerOptions Batching { get; set; } = new();
 
-    /// <summary>Records waiting to be written before new ones spill to <see cref="SpillDirectory"/>.</summary>
-    public int QueueCapacity { get; set; } = 65_536;
+    /// <summary>Observers of stored records (metrics, exporters, alerts), called after each acknowledged batch.</summary>
+    public IList<IUsageSink> Sinks { get; } = [];
 
-    /// <summary>The most records written to the ledger at once.</summary>
-    public int BatchSize { get; set; } = 1_024;
-
-    /// <summary>Attempts for one batch before it spills (or, without a spill folder, is counted as lost).</summary>
-    public int MaxWriteAttempts { get; set; } = 5;
-
-    /// <summary>The first retry delay; later ones double up to two seconds.</summary>
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>
-    /// A folder where records that could not reach the ledger are kept as JSON lines, and replayed into the ledger
-    /// the next time a tracker starts (ids make the replay idempotent). Null disables spilling.
-    /// </summary>
-    public string? SpillDirectory { get; set; }
-
-    /// <summary>
-    /// Whether ledger failures surface from <see cref="TokenTracker.FlushAsync"/> and disposal. Off by default:
-    /// tracking must never break the caller's model call.
-    /// </summary>
-    public bool ThrowOnLedgerFailure { get; set; }
-
-    /// <summary>Attribution applied to every record that does not set the field (under any <see cref="UsageScope"/>).</summary>
-    public Attribution DefaultAttribution { get; set; } = Attribution.None;
-
-    /// <summary>Region assumed for records that name none (before the provider's default region).</summary>
-    public string? DefaultRegion { get; set; }
+    /// <summary>Checks every value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names the option.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Pipeline, nameof(Pipeline));
+        ArgumentNullException.ThrowIfNull(Batching, nameof(Batching));
+        Batching.Validate();
+    }
 }

@@ -225,5 +225,5 @@ internal static class BudgetCommand
     }
 
     private static IBudgetStore Store(IUsageLedger ledger) =>
-        ledger as IBudgetStore ?? throw new CliInputException($"{ledger.Spec} cannot keep budgets");
+        ledger.GetService<IBudgetStore>() ?? throw new CliInputException($"{ledger.Spec} cannot keep budgets");
 }

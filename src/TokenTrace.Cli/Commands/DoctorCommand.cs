@@ -29,7 +29,7 @@ internal static class DoctorCommand
                 var target = context.OpenLedger();
                 await using (target.ConfigureAwait(false))
                 {
-                    if (target is ILedgerMaintenance maintenance)
+                    if (target.GetService<ILedgerMaintenance>() is { } maintenance)
                     {
                         var moved = await maintenance.QuarantineAsync(cancellationToken).ConfigureAwait(false);
                         context.Info($"Moved {moved} unreadable line(s) into .rejected files.");

@@ -48,7 +48,7 @@ internal static class ImportCommand
             // Records exported unpriced (or unestimated) get a price (or an estimate) if the model is now known; the rest keep theirs.
             for (var i = 0; i < records.Count; i++)
             {
-                records[i] = context.Complete(records[i], out _, out _);
+                records[i] = context.Pipeline.Prepare(records[i]);
             }
 
             var ledger = context.OpenLedger();

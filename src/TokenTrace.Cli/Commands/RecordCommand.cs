@@ -90,7 +90,7 @@ internal static class RecordCommand
             var ledger = context.OpenLedger();
             await using (ledger.ConfigureAwait(false))
             {
-                var stored = context.Complete(record, out var problem, out var notes);
+                var (stored, problem, notes) = context.Pipeline.Explain(record);
                 foreach (var note in notes)
                 {
                     context.Warn(note);

@@ -21,7 +21,7 @@ internal static class RotateCommand
             var ledger = context.OpenLedger();
             await using (ledger.ConfigureAwait(false))
             {
-                if (ledger is not ILedgerMaintenance maintenance)
+                if (ledger.GetService<ILedgerMaintenance>() is not { } maintenance)
                 {
                     context.Info($"{ledger.Spec} does not rotate; back it up as docs/runbook/backup-and-recovery.md describes.");
                     return ExitCodes.Success;

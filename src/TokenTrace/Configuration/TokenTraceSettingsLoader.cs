@@ -77,7 +77,12 @@ public static class TokenTraceSettingsLoader
                     settings.Ledger = reader.Text(value, key);
                     try
                     {
-                        _ = TokenTrace.LedgerSpec.Parse(settings.Ledger);
+                        // Only the syntax: which schemes exist is up to the program's ledger registry.
+                        if (!TokenTrace.LedgerSpec.TryParse(settings.Ledger, out _) && !settings.Ledger.EndsWith(".db", StringComparison.OrdinalIgnoreCase)
+                            && !settings.Ledger.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
+                        {
+                            throw new FormatException($"ledger '{settings.Ledger}': expected SCHEME:LOCATION (sqlite:PATH, jsonl:DIR, csv:FILE), a URL, or a path ending in .db");
+                        }
                     }
                     catch (FormatException ex)
                     {

@@ -1,32 +1,86 @@
 namespace TokenTrace;
 
 /// <summary>
-/// Opens a ledger from its spec string. JSONL and CSV are built in; other stores register themselves
-/// (<c>factory.AddSqlite()</c> from TokenTrace.Sqlite), so a program pulls in only the stores it uses.
+/// The ledger registry: opens a ledger from its spec string. JSONL and CSV are built in; every other store's package
+/// adds its scheme (<c>factory.AddSqlite()</c> from TokenTrace.Sqlite, <c>postgres://</c> from TokenTrace.PostgreSql),
+/// so a program pulls in only the stores it uses and a third party's store plugs in without touching the core.
 /// </summary>
 public sealed class UsageLedgerFactory
 {
-    private readonly Dictionary<string, Func<LedgerSpec, FileLedgerOptions, IUsageLedger>> _openers = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["jsonl"] = static (spec, options) => new JsonlUsageLedger(spec.Location, options),
-        ["csv"] = static (spec, options) => new CsvUsageLedger(spec.Location, options),
-    };
+    private readonly Dictionary<string, Func<LedgerSpec, LedgerOpenContext, IUsageLedger>> _openers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(string Suffix, string Scheme)> _pathSuffixes = [];
 
-    /// <summary>Registers how to open ledgers of <paramref name="scheme"/>.</summary>
-    public UsageLedgerFactory Register(string scheme, Func<LedgerSpec, FileLedgerOptions, IUsageLedger> open)
+    /// <summary>Creates a registry that knows the built-in <c>jsonl:</c> and <c>csv:</c> stores.</summary>
+    public UsageLedgerFactory()
+    {
+        Register("jsonl", static (spec, context) => new JsonlUsageLedger(spec.Location, context.Files));
+        Register("csv", static (spec, context) => new CsvUsageLedger(spec.Location, context.Files));
+    }
+
+    /// <summary>The schemes this registry can open, sorted.</summary>
+    public IReadOnlyList<string> Schemes => [.. _openers.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Registers how to open ledgers of <paramref name="scheme"/> (replacing any earlier registration).</summary>
+    /// <exception cref="ArgumentException">The scheme is not a URI scheme name (a letter, then letters, digits, <c>+ - .</c>).</exception>
+    public UsageLedgerFactory Register(string scheme, Func<LedgerSpec, LedgerOpenContext, IUsageLedger> open)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
-        _openers[scheme] = open ?? throw new ArgumentNullException(nameof(open));
+        ArgumentNullException.ThrowIfNull(open);
+        if (scheme.Length < 2 || !LedgerSpec.TryParse(scheme + ":x", out var parsed) || !string.Equals(parsed!.Scheme, scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"'{scheme}' is not a scheme name (two or more characters: a letter, then letters, digits, + - .)", nameof(scheme));
+        }
+
+        _openers[scheme] = open;
         return this;
+    }
+
+    /// <summary>Lets a bare path ending in <paramref name="suffix"/> (such as <c>.db</c>) name a ledger of <paramref name="scheme"/>.</summary>
+    public UsageLedgerFactory RegisterPathSuffix(string suffix, string scheme)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(suffix);
+        ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
+        _pathSuffixes.Add((suffix, scheme.ToLowerInvariant()));
+        return this;
+    }
+
+    /// <summary>Reads a spec string against the registered schemes.</summary>
+    /// <exception cref="FormatException">The spec is malformed or names a store this program does not include.</exception>
+    public LedgerSpec Parse(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!LedgerSpec.TryParse(spec, out var parsed))
+        {
+            var text = spec.Trim();
+            foreach (var (suffix, scheme) in _pathSuffixes)
+            {
+                if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return new LedgerSpec(scheme, LedgerSpec.ExpandHome(text));
+                }
+            }
+
+            throw new FormatException($"ledger '{spec}': expected SCHEME:LOCATION or a URL, with a scheme this program knows ({Known()})");
+        }
+
+        return _openers.ContainsKey(parsed!.Scheme)
+            ? parsed
+            : throw new FormatException($"ledger '{spec}': {parsed.Scheme} ledgers are not available in this program (it knows {Known()})");
     }
 
     /// <summary>Opens the ledger <paramref name="spec"/> names.</summary>
     /// <exception cref="FormatException">The spec is malformed or names a store this program does not include.</exception>
-    public IUsageLedger Open(string spec, FileLedgerOptions? options = null)
+    public IUsageLedger Open(string spec, LedgerOpenContext context)
     {
-        var parsed = LedgerSpec.Parse(spec);
-        return _openers.TryGetValue(parsed.Scheme, out var open)
-            ? open(parsed, options ?? new FileLedgerOptions())
-            : throw new FormatException($"ledger '{spec}': {parsed.Scheme} ledgers are not available in this build");
+        ArgumentNullException.ThrowIfNull(context);
+        var parsed = Parse(spec);
+        return _openers[parsed.Scheme](parsed, context);
     }
+
+    /// <summary>Opens the ledger <paramref name="spec"/> names, with <paramref name="files"/> for file-based stores.</summary>
+    /// <exception cref="FormatException">The spec is malformed or names a store this program does not include.</exception>
+    public IUsageLedger Open(string spec, FileLedgerOptions? files = null) =>
+        Open(spec, new LedgerOpenContext { Files = files ?? new FileLedgerOptions() });
+
+    private string Known() => string.Join(", ", Schemes.Select(s => s + ":")) + (_pathSuffixes.Count == 0 ? "" : ", or a path ending in " + string.Join(" or ", _pathSuffixes.Select(p => p.Suffix)));
 }

@@ -51,7 +51,7 @@ public sealed class SettingsLoaderTests
     [InlineData("prices:\n  overrides:\n    m:\n      input: cheap\n", 4, "expected a number")]
     [InlineData("files:\n  retentionDays: -3\n", 2, "whole number")]
     [InlineData("ledger: [unclosed\n", 2, "not valid YAML")]
-    [InlineData("ledger: ftp://x\n", 1, "expected sqlite:PATH")]
+    [InlineData("ledger: nowhere\n", 1, "expected SCHEME:LOCATION")]
     [InlineData("region: ${BAD\n", 1, "not closed")]
     [InlineData("impact:\n  basis: hopeful\n", 2, "location or market")]
     [InlineData("budgets:\n  - name: x\n    limit: 1\n    period: hourly\n", 2, "period 'hourly'")]

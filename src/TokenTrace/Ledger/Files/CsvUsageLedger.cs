@@ -4,7 +4,7 @@ namespace TokenTrace;
 /// A ledger of RFC 4180 rows under a header in one file that opens in spreadsheet tools; cells that could run as formulas are neutralised. Large files rotate into <c>NAME-archive/</c> and can be gzipped and pruned.
 /// Safe for several processes appending at once; a torn last line is skipped and reported, never fatal.
 /// </summary>
-public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance, IBudgetStore
+public sealed class CsvUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, ILedgerMaintenance, IBudgetStore
 {
     private readonly FileLedgerEngine _engine;
     private readonly FileBudgetStore _budgets;
@@ -66,6 +66,13 @@ public sealed class CsvUsageLedger : IUsageLedger, ILedgerMaintenance, IBudgetSt
     /// <inheritdoc/>
     public Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
         _budgets.MarkAsync(budget, periodKey, alert, cancellationToken);
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -4,7 +4,7 @@ namespace TokenTrace;
 /// A ledger of one JSON object per line, one file per UTC day (<c>2026-11-23.jsonl</c>) in a folder; older days can be gzipped into <c>archive/</c> and pruned by retention.
 /// Safe for several processes appending at once; a torn last line is skipped and reported, never fatal.
 /// </summary>
-public sealed class JsonlUsageLedger : IUsageLedger, ILedgerMaintenance, IBudgetStore
+public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, ILedgerMaintenance, IBudgetStore
 {
     private readonly FileLedgerEngine _engine;
     private readonly FileBudgetStore _budgets;
@@ -66,6 +66,13 @@ public sealed class JsonlUsageLedger : IUsageLedger, ILedgerMaintenance, IBudget
     /// <inheritdoc/>
     public Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
         _budgets.MarkAsync(budget, periodKey, alert, cancellationToken);
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace TokenTrace;
+
+/// <summary>What a ledger being opened from its spec may use: file options, logging and time.</summary>
+public sealed record LedgerOpenContext
+{
+    /// <summary>Rotation, retention, lock timeout and problem reporting, for file-based stores.</summary>
+    public FileLedgerOptions Files { get; init; } = new();
+
+    /// <summary>Where the store logs.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The clock the store reads.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
