@@ -112,7 +112,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
 
         await using (reader.ConfigureAwait(false))
         {
-            var values = new string?[UsageRecordFields.Names.Length];
+            var values = new string?[UsageRecordFields.Names.Count];
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return ReadRecord(reader, values);

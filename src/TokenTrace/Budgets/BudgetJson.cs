@@ -4,9 +4,10 @@ using System.Text.Json;
 
 namespace TokenTrace;
 
-/// <summary>Budgets as JSON, the form the ledgers store them in.</summary>
-internal static class BudgetJson
+/// <summary>Budgets as JSON, the form the ledgers store them in (a ledger that keeps budgets stores this text per budget).</summary>
+public static class BudgetJson
 {
+    /// <summary>Writes <paramref name="b"/> as a JSON object.</summary>
     public static void Write(Utf8JsonWriter w, Budget b)
     {
         w.WriteStartObject();
@@ -33,6 +34,7 @@ internal static class BudgetJson
         w.WriteEndObject();
     }
 
+    /// <summary><paramref name="b"/> as compact JSON text.</summary>
     public static string ToText(Budget b)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -44,6 +46,8 @@ internal static class BudgetJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>Reads a budget from a JSON object.</summary>
+    /// <exception cref="FormatException">The object is not a valid budget; the message names the field.</exception>
     public static Budget Read(JsonElement e)
     {
         var scope = new List<string>();
@@ -68,6 +72,8 @@ internal static class BudgetJson
         };
     }
 
+    /// <summary>Reads a budget from JSON text.</summary>
+    /// <exception cref="FormatException">The text is not a valid budget; the message names the field.</exception>
     public static Budget FromText(string text)
     {
         using var document = JsonDocument.Parse(text);

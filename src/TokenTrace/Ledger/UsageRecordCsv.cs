@@ -28,7 +28,7 @@ public static class UsageRecordCsv
 
             if (values[i] is { } value)
             {
-                AppendCell(output, UsageRecordFields.KindOf(i) == UsageRecordFields.FieldKind.String ? Neutralize(value) : value);
+                AppendCell(output, UsageRecordFields.KindOf(i) == UsageRecordFieldKind.String ? Neutralize(value) : value);
             }
         }
 
@@ -59,13 +59,13 @@ public static class UsageRecordCsv
     /// <summary>Reads a record from a row's cells using a header map from <see cref="MapHeader"/>.</summary>
     internal static UsageRecord FromCells(string?[] cells, int[] map)
     {
-        var values = new string?[UsageRecordFields.Names.Length];
+        var values = new string?[UsageRecordFields.Names.Count];
         for (var i = 0; i < cells.Length && i < map.Length; i++)
         {
             if (map[i] >= 0)
             {
                 var cell = cells[i];
-                values[map[i]] = UsageRecordFields.KindOf(map[i]) == UsageRecordFields.FieldKind.String && cell is ['\'', ..] ? cell[1..] : cell;
+                values[map[i]] = UsageRecordFields.KindOf(map[i]) == UsageRecordFieldKind.String && cell is ['\'', ..] ? cell[1..] : cell;
             }
         }
 

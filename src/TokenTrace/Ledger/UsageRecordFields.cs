@@ -7,11 +7,14 @@ namespace TokenTrace;
 
 /// <summary>
 /// The flat field list of a stored record, shared by the JSONL and CSV formats (and <c>export</c>/<c>import</c>):
-/// one name per field, each value written as text that reads back to exactly the same value.
+/// one name per field, each value written as text that reads back to exactly the same value. A store that keeps records
+/// as rows of text (a database table, a spreadsheet, a key-value store) maps them with <see cref="ToText"/> and
+/// <see cref="FromText"/> and round-trips every field, including ones added later.
 /// </summary>
-internal static class UsageRecordFields
+public static class UsageRecordFields
 {
-    public static readonly string[] Names =
+    /// <summary>The field names, in storage order (camelCase, as in the JSONL ledger and <c>export</c>).</summary>
+    public static IReadOnlyList<string> Names { get; } =
     [
         "id", "timestamp", "provider", "model", "operation",
         "input", "cacheRead", "cacheWrite", "cacheWrite1h", "output", "reasoning", "extra",
@@ -22,15 +25,16 @@ internal static class UsageRecordFields
     ];
 
     /// <summary>Fields whose text is a JSON object (tags, extra) or a number: written unquoted in JSON.</summary>
-    public static FieldKind KindOf(int index) => Names[index] switch
+    public static UsageRecordFieldKind KindOf(int index) => Names[index] switch
     {
-        "extra" or "tags" => FieldKind.Object,
+        "extra" or "tags" => UsageRecordFieldKind.Object,
         "input" or "cacheRead" or "cacheWrite" or "cacheWrite1h" or "output" or "reasoning" or "costUsd" or "latencyMs"
-            or "energyWh" or "energyWhLow" or "energyWhHigh" or "co2eGrams" or "co2eGramsLow" or "co2eGramsHigh" => FieldKind.Number,
-        _ => FieldKind.String,
+            or "energyWh" or "energyWhLow" or "energyWhHigh" or "co2eGrams" or "co2eGramsLow" or "co2eGramsHigh" => UsageRecordFieldKind.Number,
+        _ => UsageRecordFieldKind.String,
     };
 
-    public static readonly Dictionary<string, int> IndexOf = Names.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+    /// <summary>The position of each field name in <see cref="Names"/>.</summary>
+    public static IReadOnlyDictionary<string, int> IndexOf { get; } = Names.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
 
     /// <summary>The record as one text value per field (null where the record has none).</summary>
     public static string?[] ToText(UsageRecord r)
@@ -250,11 +254,4 @@ internal static class UsageRecordFields
     }
 
     private static string Clip(string text) => text.Length <= 40 ? text : text[..40] + "…";
-
-    public enum FieldKind
-    {
-        String,
-        Number,
-        Object,
-    }
 }

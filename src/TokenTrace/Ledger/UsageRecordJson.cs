@@ -42,8 +42,8 @@ public static class UsageRecordJson
             writer.WritePropertyName(UsageRecordFields.Names[i]);
             switch (UsageRecordFields.KindOf(i))
             {
-                case UsageRecordFields.FieldKind.Number:
-                case UsageRecordFields.FieldKind.Object:
+                case UsageRecordFieldKind.Number:
+                case UsageRecordFieldKind.Object:
                     writer.WriteRawValue(value, skipInputValidation: true);
                     break;
                 default:
@@ -59,7 +59,7 @@ public static class UsageRecordJson
     /// <exception cref="FormatException">The line is not a record; the message names the field.</exception>
     public static UsageRecord Parse(ReadOnlySpan<byte> line)
     {
-        var values = new string?[UsageRecordFields.Names.Length];
+        var values = new string?[UsageRecordFields.Names.Count];
         var reader = new Utf8JsonReader(line);
         try
         {

@@ -51,8 +51,11 @@ public sealed class UsageTotals
     private EstimateRange _energy;
     private EstimateRange _co2e;
 
-    /// <summary>The cost precision every ledger sums at.</summary>
-    internal static decimal RoundCost(decimal cost) => Math.Round(cost, 12, MidpointRounding.ToEven);
+    /// <summary>
+    /// Rounds a record's cost to the precision every ledger sums at (12 decimal places, a picodollar, half to even), so
+    /// a store that sums in SQL (as integer picodollars) and one that sums in memory agree to the last digit.
+    /// </summary>
+    public static decimal RoundCost(decimal cost) => Math.Round(cost, 12, MidpointRounding.ToEven);
 
     /// <summary>Adds one record.</summary>
     public void Add(UsageRecord record)

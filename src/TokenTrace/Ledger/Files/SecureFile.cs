@@ -1,11 +1,12 @@
 namespace TokenTrace;
 
 /// <summary>Creates ledger files and folders readable by their owner only (0600 / 0700 on Unix).</summary>
-internal static class SecureFile
+public static class SecureFile
 {
     private const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
+    /// <summary>Opens a file; when it creates one for writing, the file is readable and writable by its owner only.</summary>
     public static FileStream Open(string path, FileMode mode, FileAccess access, FileShare share)
     {
         var options = new FileStreamOptions { Mode = mode, Access = access, Share = share };
@@ -17,6 +18,7 @@ internal static class SecureFile
         return new FileStream(path, options);
     }
 
+    /// <summary>Creates <paramref name="directory"/> (and its parents) accessible by its owner only, if it does not exist.</summary>
     public static void EnsureDirectory(string? directory)
     {
         if (string.IsNullOrEmpty(directory) || Directory.Exists(directory))
