@@ -36,8 +36,11 @@ public abstract partial class UsageLedgerContract
     [Fact]
     public void Every_field_round_trips_exactly_including_hostile_text()
     {
+        var runs = 0;
         RecordGenerators.Batch.Sample(batch =>
         {
+            Interlocked.Increment(ref runs);
+            Assert.NotEmpty(batch);
             using var temp = new TempDirectory();
             var ledger = Open(temp.Path);
             ledger.AppendAsync(batch).GetAwaiter().GetResult();
@@ -45,6 +48,7 @@ public abstract partial class UsageLedgerContract
             Assert.Equal(batch.Length, read.Count);
             Assert.All(batch, record => DeepAssert.Equal(record, read[record.Id]));
         }, iter: 40);
+        Assert.True(runs >= 40, $"the property ran {runs} times");
     }
 
     /// <summary>A record with a value in every field, each different from its default.</summary>
@@ -165,8 +169,10 @@ public abstract partial class UsageLedgerContract
         // UsageLedgerContract.Summaries.cs are what pins down the right answer for every ledger.
         // A half-hour zone and a whole-hour zone with DST: stores may serve the second from hourly rollups.
         var zones = new[] { TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"), TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris") };
+        var runs = 0;
         RecordGenerators.Batch.Sample(batch =>
         {
+            Interlocked.Increment(ref runs);
             using var temp = new TempDirectory();
             var ledger = Open(temp.Path);
             ledger.AppendAsync(batch).GetAwaiter().GetResult();
@@ -183,6 +189,7 @@ public abstract partial class UsageLedgerContract
                 AssertSame(expected.Build(), actual);
             }
         }, iter: 15);
+        Assert.True(runs >= 15, $"the property ran {runs} times");
     }
 
     [Fact]
