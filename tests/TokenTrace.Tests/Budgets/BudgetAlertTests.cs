@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace TokenTrace.Tests;
@@ -76,7 +79,8 @@ public sealed class BudgetAlertTests
 
         Assert.Equal(3, bodies.Count);
         var (body, signature, kind) = bodies[^1];
-        Assert.Equal(WebhookAlertSink.Sign(body, "s3cret"), signature);
+        Assert.Equal(ExpectedSignature(body, "s3cret"), signature);
+        Assert.All(bodies, b => Assert.Equal(body, b.Body)); // retries resend the same signed bytes
         Assert.Equal("budget.threshold", kind);
         var json = JsonDocument.Parse(body).RootElement;
         Assert.Equal("budget.threshold", json.GetProperty("type").GetString());
@@ -107,6 +111,26 @@ public sealed class BudgetAlertTests
         await Assert.ThrowsAsync<HttpRequestException>(() => sink.SendAsync(new BudgetAlert("b", "forecast", null, 1, 2, 3, BudgetUnit.Usd, BudgetMode.Soft, null, null, Now)));
         await server;
         Assert.Equal(1, calls);
+    }
+
+    [Theory]
+    // Computed once on the command line, e.g.
+    //   printf '%s' '{"type":"budget.threshold","budget":"daily-cap","thresholdPercent":80}' | openssl dgst -sha256 -hmac 's3cret'
+    [InlineData("s3cret", "{\"type\":\"budget.threshold\",\"budget\":\"daily-cap\",\"thresholdPercent\":80}", "9c2c59bef1222b2f23c9bf732bd4df9c01ce619edc7ed242ebe0f972fbd73566")]
+    [InlineData("key", "The quick brown fox jumps over the lazy dog", "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")]
+    public void The_signature_is_the_documented_hmac_sha256_of_the_body_in_lowercase_hex(string secret, string body, string hex)
+    {
+        Assert.Equal("sha256=" + hex, WebhookAlertSink.Sign(Encoding.UTF8.GetBytes(body), secret));
+    }
+
+    /// <summary>
+    /// The header documented in docs/end_user/budgets.md, computed here without the sink's code:
+    /// <c>sha256=</c> and the lowercase hex HMAC-SHA256 of the raw body, keyed with the secret's UTF-8 bytes.
+    /// </summary>
+    private static string ExpectedSignature(byte[] body, string secret)
+    {
+        using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(secret));
+        return "sha256=" + string.Concat(hmac.ComputeHash(body).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
     }
 
     private static int FreePort()

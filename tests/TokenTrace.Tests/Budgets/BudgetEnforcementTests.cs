@@ -25,15 +25,38 @@ public sealed class BudgetEnforcementTests
         using var enforcer = new BudgetEnforcer(ledger, [Daily(1m)], time: new FixedTime(Now));
         var succeeded = 0;
         var refused = 0;
+
+        // Every granted reservation is held until all 64 callers have asked, so the refusals must come from
+        // reservations in flight, not from spend already settled in the ledger. No caller waits on a clock.
+        var attempts = 0;
+        var everyoneAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Asked()
+        {
+            if (Interlocked.Increment(ref attempts) == 64)
+            {
+                everyoneAsked.SetResult();
+            }
+        }
+
         await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
         {
             try
             {
-                using var reservation = await enforcer.ReserveAsync(Call(0.05m));
-                await Task.Delay(Random.Shared.Next(0, 5));
+                BudgetReservation reservation;
+                try
+                {
+                    reservation = await enforcer.ReserveAsync(Call(0.05m));
+                }
+                finally
+                {
+                    Asked();
+                }
+
+                using var held = reservation;
+                await everyoneAsked.Task.WaitAsync(TimeSpan.FromSeconds(30));
                 var actual = Call(0.05m);
                 await ledger.AppendAsync([actual]);
-                reservation.Settle(actual);
+                held.Settle(actual);
                 Interlocked.Increment(ref succeeded);
             }
             catch (BudgetExceededException)

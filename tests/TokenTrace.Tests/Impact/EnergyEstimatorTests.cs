@@ -63,6 +63,7 @@ public sealed class EnergyEstimatorTests
     [Fact]
     public void Every_builtin_model_has_an_architecture_row_with_a_source()
     {
+        Assert.NotEmpty(PriceCatalog.BuiltIn.Current());
         foreach (var price in PriceCatalog.BuiltIn.Current())
         {
             var architecture = ImpactTables.Default.FindArchitecture(price.Name);
@@ -104,6 +105,7 @@ public sealed class EnergyEstimatorTests
 
         var path = SharedData.Find("carbon/gcp-region-carbon-2024.csv");
         Assert.True(path is not null, "../shared/data/carbon/gcp-region-carbon-2024.csv is missing");
+        var regions = 0;
         foreach (var line in File.ReadLines(path).Skip(1))
         {
             var cells = line.Split(',');
@@ -111,7 +113,10 @@ public sealed class EnergyEstimatorTests
             Assert.True(row is not null, $"{cells[0]} is missing");
             Assert.Equal(double.Parse(cells[3], CultureInfo.InvariantCulture), row.GramsPerKwh);
             Assert.Equal(double.Parse(cells[2], CultureInfo.InvariantCulture), row.CarbonFreeShare);
+            regions++;
         }
+
+        Assert.True(regions >= 40, $"only {regions} Google Cloud regions checked");
     }
 
     [Fact]

@@ -9,14 +9,31 @@ public sealed class FileFormatTests
     [Fact]
     public void A_record_survives_a_json_line_round_trip()
     {
+        var runs = 0;
         RecordGenerators.Record.Sample(record =>
         {
+            Interlocked.Increment(ref runs);
             var buffer = new ArrayBufferWriter<byte>();
             UsageRecordJson.WriteLine(buffer, record);
             var line = buffer.WrittenSpan[..^1];
             Assert.Equal(-1, line.IndexOf((byte)'\n'));
-            Assert.Equal(record, UsageRecordJson.Parse(line));
-        });
+            DeepAssert.Equal(record, UsageRecordJson.Parse(line));
+        }, iter: 200);
+        Assert.True(runs >= 200, $"the property ran {runs} times");
+    }
+
+    [Fact]
+    public void A_record_with_every_field_set_survives_a_json_line_and_a_csv_row()
+    {
+        var record = UsageLedgerContract.EveryField;
+        var buffer = new ArrayBufferWriter<byte>();
+        UsageRecordJson.WriteLine(buffer, record);
+        DeepAssert.Equal(record, UsageRecordJson.Parse(buffer.WrittenSpan[..^1]));
+
+        var row = new StringBuilder();
+        UsageRecordCsv.AppendRow(row, record);
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(UsageRecordCsv.Header + "\n" + row));
+        DeepAssert.Equal(record, Assert.Single(CsvFormat.Instance.Read(stream, "x.csv")).Record);
     }
 
     [Fact]
@@ -105,10 +122,15 @@ public sealed class FileFormatTests
 
         // Re-pricing reaches archived records too.
         Assert.Equal(1, await ledger.ReviseCostsAsync([new CostRevision("old", 2m, null)]));
+        var archived = new List<UsageRecord>();
         await foreach (var r in ledger.ReadAsync(new UsageQuery { Until = now.AddDays(-1) }))
         {
-            Assert.Equal(2m, r.CostUsd);
+            archived.Add(r);
         }
+
+        var old = Assert.Single(archived);
+        Assert.Equal("old", old.Id);
+        Assert.Equal(2m, old.CostUsd);
     }
 
     [Fact]
@@ -121,12 +143,14 @@ public sealed class FileFormatTests
         Assert.Equal(1, (await ledger.MaintainAsync(now)).Rotated);
         Assert.False(File.Exists(temp.File("u.csv")));
         await ledger.AppendAsync([new UsageRecord { Id = "r0", Timestamp = now, Model = "m" }, new UsageRecord { Id = "new", Timestamp = now, Model = "m" }]);
-        var count = 0;
-        await foreach (var _ in ledger.ReadAsync(UsageQuery.All))
+        var ids = new List<string>();
+        await foreach (var r in ledger.ReadAsync(UsageQuery.All))
         {
-            count++;
+            ids.Add(r.Id);
         }
 
-        Assert.Equal(21, count);
+        // The 20 rotated records, still readable, plus "new"; "r0" was already stored and is not stored twice.
+        string[] expected = [.. Enumerable.Range(0, 20).Select(i => $"r{i}"), "new"];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
     }
 }

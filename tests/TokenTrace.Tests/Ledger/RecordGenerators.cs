@@ -75,12 +75,15 @@ public static class RecordGenerators
         from cost in Cost
         from impact in Impact
         from status in OptionalText
+        from operation in Gen.OneOf<string>(UsageOperations.Chat, "embeddings", "image", "responses")
+        from source in Gen.OneOf<string>(UsageSources.Sdk, "cli", "claude-code", "otlp")
         select new UsageRecord
         {
             Id = id,
             Timestamp = new DateTimeOffset(ticks, TimeSpan.Zero),
             Model = model,
             Provider = provider,
+            Operation = operation,
             Tokens = tokens,
             Attribution = attribution,
             CostUsd = cost,
@@ -90,7 +93,7 @@ public static class RecordGenerators
             ServiceTier = status,
             LatencyMs = impact?.EnergyWh.Central,
             Status = status,
-            Source = "sdk",
+            Source = source,
         };
 
     /// <summary>Records with distinct ids.</summary>

@@ -6,7 +6,7 @@ namespace TokenTrace.Tests;
 /// The behaviour every ledger must have. Each store's test class derives from this and says how to open the store;
 /// the same tests then run against SQLite, JSONL and CSV.
 /// </summary>
-public abstract class UsageLedgerContract
+public abstract partial class UsageLedgerContract
 {
     /// <summary>Opens a ledger that keeps its data under <paramref name="directory"/>.</summary>
     protected abstract IUsageLedger Open(string directory);
@@ -36,18 +36,85 @@ public abstract class UsageLedgerContract
     [Fact]
     public void Every_field_round_trips_exactly_including_hostile_text()
     {
+        var runs = 0;
         RecordGenerators.Batch.Sample(batch =>
         {
+            Interlocked.Increment(ref runs);
+            Assert.NotEmpty(batch);
             using var temp = new TempDirectory();
             var ledger = Open(temp.Path);
             ledger.AppendAsync(batch).GetAwaiter().GetResult();
             var read = ReadAll(ledger).GetAwaiter().GetResult().ToDictionary(r => r.Id);
             Assert.Equal(batch.Length, read.Count);
-            foreach (var record in batch)
-            {
-                Assert.Equal(record, read[record.Id]);
-            }
+            Assert.All(batch, record => DeepAssert.Equal(record, read[record.Id]));
         }, iter: 40);
+        Assert.True(runs >= 40, $"the property ran {runs} times");
+    }
+
+    /// <summary>A record with a value in every field, each different from its default.</summary>
+    internal static UsageRecord EveryField { get; } = new()
+    {
+        Id = "every-field",
+        Timestamp = new DateTimeOffset(2026, 11, 23, 10, 7, 8, TimeSpan.Zero).AddTicks(1_234_567),
+        Provider = "anthropic",
+        Model = "claude-sonnet-4-5-20250929",
+        Operation = "embeddings",
+        Tokens = new TokenCounts
+        {
+            Input = 1, CacheRead = 2, CacheWrite = 3, CacheWrite1h = 4, Output = 7, Reasoning = 6,
+            Extra = new Dictionary<string, long> { ["web_search_requests"] = 2, ["image_output"] = 3 },
+        },
+        Attribution = new Attribution
+        {
+            Project = "docs", Job = "nightly", Task = "index", Agent = "planner", Session = "s-1", User = "ada",
+            Tags = new Dictionary<string, string> { ["team"] = "search", ["env"] = "prod" },
+        },
+        ServiceTier = "flex",
+        CostUsd = 0.000123456789m,
+        Price = new PriceReference("claude-sonnet-4-5", new DateOnly(2025, 9, 29), "builtin@2026-11-01"),
+        Impact = new ImpactEstimate(new EstimateRange(0.1, 0.2, 0.7), new EstimateRange(0.01, 0.03, 0.09)),
+        Region = "eu-west-3",
+        Source = "claude-code",
+        LatencyMs = 1234.5,
+        Status = "ok",
+    };
+
+    /// <summary>
+    /// Fields no ledger stores yet. <c>Impact.Region</c> (the grid the estimator used) has no column or field in any
+    /// store; it is read back as null. See <see cref="The_estimate_region_round_trips"/>.
+    /// </summary>
+    private static readonly string[] NotStoredYet = ["Impact.Region"];
+
+    [Fact]
+    public void The_every_field_fixture_sets_every_field()
+    {
+        // A field added to UsageRecord (or to a type inside it) fails here until the fixture sets it, and then the
+        // round-trip test below checks that every ledger stores it.
+        var unset = DeepAssert.Leaves(EveryField)
+            .Where(leaf => leaf.Value is null || leaf.Value.Equals(0L) || leaf.Value.Equals(0.0) || leaf.Value.Equals(0m) || leaf.Value.Equals(default(DateTimeOffset)))
+            .Select(leaf => leaf.Path)
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(NotStoredYet, unset);
+        Assert.NotEqual(UsageOperations.Chat, EveryField.Operation);
+        Assert.NotEqual(UsageSources.Sdk, EveryField.Source);
+    }
+
+    [Fact]
+    public async Task A_record_with_every_field_set_round_trips_exactly()
+    {
+        using var temp = new TempDirectory();
+        await Open(temp.Path).AppendAsync([EveryField]);
+        var read = Assert.Single(await ReadAll(Open(temp.Path)));
+        DeepAssert.Equal(EveryField, read);
+    }
+
+    [Fact(Skip = "Known gap: no ledger stores ImpactEstimate.Region (the estimator's grid); it reads back as null.")]
+    public async Task The_estimate_region_round_trips()
+    {
+        var record = EveryField with { Impact = EveryField.Impact! with { Region = "FR" } };
+        using var temp = new TempDirectory();
+        await Open(temp.Path).AppendAsync([record]);
+        DeepAssert.Equal(record, Assert.Single(await ReadAll(Open(temp.Path))));
     }
 
     [Fact]
@@ -95,12 +162,17 @@ public abstract class UsageLedgerContract
     }
 
     [Fact]
-    public void Summaries_equal_the_sum_of_the_records_by_any_dimension()
+    public void Summaries_of_random_records_agree_with_the_in_memory_aggregator()
     {
+        // The file ledgers summarize with UsageSummaryBuilder, so for them this only checks that reading loses nothing;
+        // it is SQLite's SQL and rollup that it checks against an independent computation. The hand-computed totals in
+        // UsageLedgerContract.Summaries.cs are what pins down the right answer for every ledger.
         // A half-hour zone and a whole-hour zone with DST: stores may serve the second from hourly rollups.
         var zones = new[] { TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"), TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris") };
+        var runs = 0;
         RecordGenerators.Batch.Sample(batch =>
         {
+            Interlocked.Increment(ref runs);
             using var temp = new TempDirectory();
             var ledger = Open(temp.Path);
             ledger.AppendAsync(batch).GetAwaiter().GetResult();
@@ -117,6 +189,7 @@ public abstract class UsageLedgerContract
                 AssertSame(expected.Build(), actual);
             }
         }, iter: 15);
+        Assert.True(runs >= 15, $"the property ran {runs} times");
     }
 
     [Fact]
@@ -216,32 +289,22 @@ public abstract class UsageLedgerContract
         Assert.Single(await store.ListBudgetsAsync());
     }
 
+    /// <summary>
+    /// Asserts that two summaries have the same dimensions, the same groups in the same order, and the same value in
+    /// every property of every group's totals and of the grand total (compared by reflection, so a new figure is
+    /// compared too). Floating-point sums may differ in the last bits because stores add in different orders.
+    /// </summary>
     internal static void AssertSame(UsageSummary expected, UsageSummary actual)
     {
-        Assert.Equal(expected.Rows.Count, actual.Rows.Count);
-        var actualRows = actual.Rows.ToDictionary(r => string.Join("|", r.Key.Select(k => $"{k.Key}={k.Value ?? "<null>"}")));
-        foreach (var row in expected.Rows)
+        Assert.Equal(expected.Dimensions.Select(d => d.Name), actual.Dimensions.Select(d => d.Name));
+        Assert.Equal(expected.Rows.Select(r => KeyText(r.Key)), actual.Rows.Select(r => KeyText(r.Key)));
+        for (var i = 0; i < expected.Rows.Count; i++)
         {
-            var key = string.Join("|", row.Key.Select(k => $"{k.Key}={k.Value ?? "<null>"}"));
-            Assert.True(actualRows.TryGetValue(key, out var other), $"missing group {key}");
-            AssertSame(row.Totals, other!.Totals);
+            DeepAssert.Equal(expected.Rows[i].Totals, actual.Rows[i].Totals, 1e-9, KeyText(expected.Rows[i].Key));
         }
 
-        AssertSame(expected.Total, actual.Total);
+        DeepAssert.Equal(expected.Total, actual.Total, 1e-9, "total");
     }
 
-    private static void AssertSame(UsageTotals expected, UsageTotals actual)
-    {
-        Assert.Equal(expected.Records, actual.Records);
-        Assert.Equal(expected.InputTokens, actual.InputTokens);
-        Assert.Equal(expected.OutputTokens, actual.OutputTokens);
-        Assert.Equal(expected.CacheReadTokens, actual.CacheReadTokens);
-        Assert.Equal(expected.CacheWrite5mTokens, actual.CacheWrite5mTokens);
-        Assert.Equal(expected.CacheWrite1hTokens, actual.CacheWrite1hTokens);
-        Assert.Equal(expected.ReasoningTokens, actual.ReasoningTokens);
-        Assert.Equal(expected.CostUsd, actual.CostUsd);
-        Assert.Equal(expected.UnpricedRecords, actual.UnpricedRecords);
-        Assert.Equal(expected.EstimatedRecords, actual.EstimatedRecords);
-        Assert.Equal(expected.EnergyWh?.Central ?? 0, actual.EnergyWh?.Central ?? 0, 9);
-    }
+    private static string KeyText(IReadOnlyDictionary<string, string?> key) => string.Join("|", key.Select(k => $"{k.Key}={k.Value ?? "<null>"}"));
 }
