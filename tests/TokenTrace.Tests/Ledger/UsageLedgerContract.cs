@@ -253,7 +253,7 @@ public abstract partial class UsageLedgerContract
     public async Task Budgets_and_fired_alerts_are_kept_in_the_ledger_across_reopening()
     {
         using var temp = new TempDirectory();
-        var store = (IBudgetStore)Open(temp.Path);
+        var store = Open(temp.Path).GetRequiredService<IBudgetStore>();
         var budget = new Budget
         {
             Name = "docs, \"monthly\"",
@@ -269,7 +269,7 @@ public abstract partial class UsageLedgerContract
         await store.SaveBudgetAsync(budget with { Name = "other", Limit = 1m });
         await store.SaveBudgetAsync(budget with { Limit = 20m });
 
-        var reopened = (IBudgetStore)Open(temp.Path);
+        var reopened = Open(temp.Path).GetRequiredService<IBudgetStore>();
         var budgets = await reopened.ListBudgetsAsync();
         Assert.Equal(2, budgets.Count);
         var read = budgets.Single(b => b.Name == budget.Name);
