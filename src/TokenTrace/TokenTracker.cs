@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace TokenTrace;
@@ -16,12 +17,18 @@ public sealed class TokenTracker : IAsyncDisposable
 {
     private readonly IUsageLedger _ledger;
     private readonly BatchingUsageLedger _batching;
+    private readonly Meter _meter;
     private long _recorded, _unpriced;
     private int _disposed;
 
     /// <summary>Creates a tracker writing to <paramref name="ledger"/>.</summary>
+    /// <param name="ledger">Where records go; not disposed with the tracker.</param>
+    /// <param name="options">Pipeline, batching and sinks; validated here.</param>
+    /// <param name="loggerFactory">Where the tracker logs (unpriced models, retries, spills, losses).</param>
+    /// <param name="timeProvider">The clock for timestamps, retry delays and waits.</param>
+    /// <param name="meterFactory">Creates the <c>TokenTrace.Tracker</c> meter (accepted, written, spilled, lost, pending…).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public TokenTracker(IUsageLedger ledger, TokenTrackerOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public TokenTracker(IUsageLedger ledger, TokenTrackerOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
         _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
         options ??= new TokenTrackerOptions();
@@ -30,6 +37,7 @@ public sealed class TokenTracker : IAsyncDisposable
         Pipeline = new UsageRecordPipeline(options.Pipeline, loggerFactory);
         IUsageLedger chain = options.Sinks.Count > 0 ? new SinkingUsageLedger(new OwnedByCaller(ledger), options.Sinks, loggerFactory) : new OwnedByCaller(ledger);
         _batching = new BatchingUsageLedger(new EstimatingUsageLedger(chain, Pipeline), options.Batching, loggerFactory, Time);
+        _meter = TokenTrackerMetrics.Create(meterFactory, () => Statistics);
     }
 
     /// <summary>The ledger records go to (and reads come from).</summary>
@@ -119,8 +127,22 @@ public sealed class TokenTracker : IAsyncDisposable
 
     /// <summary>Writes every queued record and stops the writer. The ledger itself is not disposed.</summary>
     /// <exception cref="IOException">With <see cref="BatchingLedgerOptions.ThrowOnLedgerFailure"/>: the last ledger failure.</exception>
-    public ValueTask DisposeAsync() =>
-        Interlocked.Exchange(ref _disposed, 1) == 0 ? _batching.DisposeAsync() : ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _batching.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _meter.Dispose();
+        }
+    }
 
     private UsageRecord Accept(UsageRecord record)
     {

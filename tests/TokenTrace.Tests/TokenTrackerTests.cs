@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using TokenTrace.TrackerHost;
 
 namespace TokenTrace.Tests;
@@ -209,6 +210,36 @@ public sealed class TokenTrackerTests
         Assert.Equal(expected.Count, store.Count);
         Assert.True(expected.SetEquals(store.Ids));
         Assert.Empty(Directory.GetFiles(spill, "*.jsonl*"));
+    }
+
+    [Fact]
+    public async Task The_tracker_meter_reports_accepted_written_and_pending_records()
+    {
+        var ledger = new MemoryLedger();
+        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var tracker = new TokenTracker(ledger);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "TokenTrace.Tracker")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
+        listener.Start();
+        tracker.Record(Call("m1"));
+        tracker.Record("no-such-model", new TokenCounts { Input = 1 });
+        await tracker.FlushAsync();
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(2, seen["tokentrace.tracker.records.accepted"]);
+        Assert.Equal(2, seen["tokentrace.tracker.records.written"]);
+        Assert.Equal(1, seen["tokentrace.tracker.records.unpriced"]);
+        Assert.Equal(0, seen["tokentrace.tracker.records.pending"]);
+        Assert.Equal(0, seen["tokentrace.tracker.records.lost"]);
     }
 
     private sealed class FailingLedger : IUsageLedger
