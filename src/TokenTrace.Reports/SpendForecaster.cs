@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>
 /// Period-end forecasts that follow the budget's own period and the week's rhythm.

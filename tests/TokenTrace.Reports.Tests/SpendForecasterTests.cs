@@ -1,4 +1,4 @@
-namespace TokenTrace.Tests;
+namespace TokenTrace.Reports.Tests;
 
 /// <summary>Forecast fixtures computed by hand; the arithmetic is in the comments.</summary>
 public sealed class SpendForecasterTests

@@ -1,4 +1,4 @@
-namespace TokenTrace.Tests;
+namespace TokenTrace.Reports.Tests;
 
 /// <summary>Anomaly fixtures computed by hand.</summary>
 public sealed class AnomalyDetectorTests

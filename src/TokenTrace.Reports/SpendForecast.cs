@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>Where spend is heading by the end of a period, with an 80 % interval.</summary>
 /// <param name="Name">What is forecast (a budget's name, or the period).</param>

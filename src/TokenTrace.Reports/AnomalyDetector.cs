@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>
 /// Finds days far above their usual, robust to weekly seasonality and to the outliers themselves.

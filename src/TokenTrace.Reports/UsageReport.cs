@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>Everything <c>tokentrace report</c> shows: where the money went, where it is heading, and what stood out.</summary>
 public sealed record UsageReport

@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>A day whose spend was far above the usual for its weekday.</summary>
 /// <param name="Day">The local day.</param>

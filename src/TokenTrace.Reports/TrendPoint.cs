@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>One time bucket of a trend.</summary>
 /// <param name="Bucket">The bucket as sortable text (<c>2026-11-23</c>, <c>2026-11</c>…).</param>

@@ -1,4 +1,4 @@
-namespace TokenTrace.Tests;
+namespace TokenTrace.Reports.Tests;
 
 public sealed class ReportGeneratorTests
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>
 /// Renders a <see cref="UsageReport"/> as one self-contained HTML file: inline CSS and SVG charts, no scripts or fonts

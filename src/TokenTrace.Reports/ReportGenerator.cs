@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>
 /// Builds reports from a ledger: summaries by any dimensions, zero-filled trends, weekday-aware period-end forecasts,

@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>Spend per local day over a range of days, zero-filled, in one unit.</summary>
 public sealed class DailySeries

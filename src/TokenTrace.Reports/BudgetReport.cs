@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Reports;
 
 /// <summary>A budget in a report: where it stands, where it is heading, and its cumulative spend day by day this period.</summary>
 /// <param name="Status">Spend against the limit now.</param>
