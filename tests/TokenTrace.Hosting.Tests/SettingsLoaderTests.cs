@@ -1,4 +1,4 @@
-namespace TokenTrace.Tests;
+namespace TokenTrace.Hosting.Tests;
 
 public sealed class SettingsLoaderTests
 {

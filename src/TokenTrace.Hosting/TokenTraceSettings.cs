@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Hosting;
 
 /// <summary>
 /// Everything <c>tokentrace.yaml</c> holds, after <c>${VAR}</c> substitution and <c>TOKENTRACE_*</c> overrides.

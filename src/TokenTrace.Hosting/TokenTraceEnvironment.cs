@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Hosting;
 
 /// <summary>Where TokenTrace keeps its files, and the <c>TOKENTRACE_*</c> variables that move them.</summary>
 public static class TokenTraceEnvironment

@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Hosting;
 
 /// <summary>A configuration file is malformed; the message names the file, the line and what was expected.</summary>
 public sealed class ConfigurationException : Exception

@@ -2,7 +2,7 @@ using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace TokenTrace;
+namespace TokenTrace.Hosting;
 
 /// <summary>
 /// Loads <c>tokentrace.yaml</c>: substitutes environment variables, parses YAML, checks every key and value (naming

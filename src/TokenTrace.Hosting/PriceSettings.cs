@@ -1,4 +1,4 @@
-namespace TokenTrace;
+namespace TokenTrace.Hosting;
 
 /// <summary>The <c>prices:</c> section: extra catalogues, aliases, patterns and per-model overrides.</summary>
 public sealed class PriceSettings

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TokenTrace;
+namespace TokenTrace.Hosting;
 
 /// <summary>
 /// Replaces <c>${VAR}</c> and <c>${VAR:-default}</c> in configuration text, line by line so that errors can name the
