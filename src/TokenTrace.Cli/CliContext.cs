@@ -10,7 +10,7 @@ namespace TokenTrace.Cli;
 internal sealed class CliContext
 {
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
-    private TokenTraceSettings? _settings;
+    private TokenTraceOptions? _settings;
     private PriceCatalog? _catalog;
     private EnergyEstimator? _estimator;
     private UsagePricer? _pricer;
@@ -65,11 +65,11 @@ internal sealed class CliContext
         return console;
     }
 
-    public TokenTraceSettings Settings => _settings ??= TokenTraceSettingsLoader.Load(Parse.GetValue(GlobalOptions.Config));
+    public TokenTraceOptions Settings => _settings ??= TokenTraceSettingsLoader.Load(Parse.GetValue(GlobalOptions.Config));
 
     public string LedgerSpec => Parse.GetValue(GlobalOptions.Ledger) ?? Settings.LedgerSpec;
 
-    public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog();
+    public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog(TokenTraceEnvironment.ImportedCatalogDirectory);
 
     public EnergyEstimator Estimator => _estimator ??= Settings.BuildEstimator(Catalog);
 

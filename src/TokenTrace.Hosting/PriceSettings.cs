@@ -4,14 +4,17 @@ namespace TokenTrace.Hosting;
 public sealed class PriceSettings
 {
     /// <summary>LiteLLM-format catalogue files, applied after the built-in one (later wins).</summary>
-    public IList<string> Catalogs { get; } = [];
+    public List<string> Catalogs { get; set; } = [];
 
     /// <summary>Names that resolve to a catalogue entry.</summary>
-    public IDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, string> Aliases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Regular expressions over model names, each resolving to a catalogue entry.</summary>
-    public IList<(string Pattern, string Model)> Patterns { get; } = [];
+    public List<PricePattern> Patterns { get; set; } = [];
 
-    /// <summary>Prices that replace (or add) entries, the last layer of all.</summary>
-    public IList<ModelPrice> Overrides { get; } = [];
+    /// <summary>
+    /// Prices that replace (or add) entries, the last layer of all. A list rather than a dictionary keyed by model:
+    /// model names contain <c>:</c> (<c>…-v1:0</c>), which <c>Microsoft.Extensions.Configuration</c> reads as a path separator.
+    /// </summary>
+    public List<PriceOverride> Overrides { get; set; } = [];
 }

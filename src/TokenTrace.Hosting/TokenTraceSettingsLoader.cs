@@ -10,18 +10,16 @@ namespace TokenTrace.Hosting;
 /// </summary>
 public static class TokenTraceSettingsLoader
 {
-    private const decimal PerMillion = 0.000001m;
-
     /// <summary>Loads the config file in effect (see <see cref="TokenTraceEnvironment.FindConfigFile"/>), or defaults when there is none.</summary>
     /// <exception cref="ConfigurationException">The file is missing (when named explicitly) or malformed.</exception>
-    public static TokenTraceSettings Load(string? explicitPath = null, Func<string, string?>? getVariable = null)
+    public static TokenTraceOptions Load(string? explicitPath = null, Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
         var path = TokenTraceEnvironment.FindConfigFile(explicitPath);
-        TokenTraceSettings settings;
+        TokenTraceOptions settings;
         if (path is null)
         {
-            settings = new TokenTraceSettings();
+            settings = new TokenTraceOptions();
         }
         else
         {
@@ -48,7 +46,7 @@ public static class TokenTraceSettingsLoader
 
     /// <summary>Parses configuration text.</summary>
     /// <exception cref="ConfigurationException">The text is malformed; the message names <paramref name="path"/> and the line.</exception>
-    public static TokenTraceSettings Parse(string text, string path, Func<string, string?>? getVariable = null)
+    public static TokenTraceOptions Parse(string text, string path, Func<string, string?>? getVariable = null)
     {
         var substituted = EnvironmentSubstitution.Apply(text, path, getVariable ?? Environment.GetEnvironmentVariable);
         var stream = new YamlStream();
@@ -61,7 +59,7 @@ public static class TokenTraceSettingsLoader
             throw new ConfigurationException(path, ex.Start.Line, $"not valid YAML: {Inner(ex).Message}", ex);
         }
 
-        var settings = new TokenTraceSettings { SourcePath = path };
+        var settings = new TokenTraceOptions { SourcePath = path };
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
             return settings;
@@ -127,7 +125,7 @@ public static class TokenTraceSettingsLoader
                                 throw reader.Error(hook, "a webhook needs 'url', an absolute http(s) URL");
                             }
 
-                            settings.AlertWebhooks.Add((uri, secret));
+                            settings.Alerts.Webhooks.Add(new AlertWebhook { Url = url, Secret = secret });
                         }
                     }
 
@@ -154,14 +152,14 @@ public static class TokenTraceSettingsLoader
         return options;
     }
 
-    private static Budget ReadBudget(Reader reader, YamlNode node)
+    private static BudgetSettings ReadBudget(Reader reader, YamlNode node)
     {
         var mapping = reader.Mapping(node, "budgets[]");
         string? name = null, period = null, timeZone = "UTC";
         decimal? limit = null;
-        var unit = BudgetUnit.Usd;
+        var unit = "usd";
         var mode = BudgetMode.Soft;
-        IReadOnlyList<int> alertAt = [50, 80, 100];
+        List<int>? alertAt = null;
         var scope = new List<string>();
         foreach (var (key, value) in reader.Entries(mapping, "name", "limit", "unit", "period", "timeZone", "scope", "alertAt", "mode"))
         {
@@ -172,9 +170,10 @@ public static class TokenTraceSettingsLoader
                 case "period": period = reader.Text(value, key); break;
                 case "timeZone": timeZone = reader.Text(value, key); break;
                 case "unit":
+                    unit = reader.Text(value, key);
                     try
                     {
-                        unit = BudgetUnits.Parse(reader.Text(value, key));
+                        _ = BudgetUnits.Parse(unit);
                     }
                     catch (FormatException ex)
                     {
@@ -210,12 +209,11 @@ public static class TokenTraceSettingsLoader
 
         try
         {
-            var budget = new Budget
+            var budget = new BudgetSettings
             {
-                Name = name, Limit = limit.Value, Unit = unit, Period = BudgetPeriod.Parse(period), TimeZone = timeZone,
-                Mode = mode, AlertAt = alertAt, Scope = BudgetScope.Parse(scope),
+                Name = name, Limit = limit.Value, Unit = unit, Period = period, TimeZone = timeZone, Mode = mode, AlertAt = alertAt, Scope = scope,
             };
-            budget.Validate();
+            _ = budget.ToBudget();
             return budget;
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException)
@@ -302,7 +300,7 @@ public static class TokenTraceSettingsLoader
                             throw reader.Error(item, "a pattern needs both 'match' (a regular expression) and 'model' (a catalogue entry)");
                         }
 
-                        prices.Patterns.Add((match, model));
+                        prices.Patterns.Add(new PricePattern { Match = match, Model = model });
                     }
 
                     break;
@@ -317,23 +315,19 @@ public static class TokenTraceSettingsLoader
         }
     }
 
-    private static ModelPrice ReadOverride(Reader reader, string model, YamlNode node)
+    private static PriceOverride ReadOverride(Reader reader, string model, YamlNode node)
     {
         var mapping = reader.Mapping(node, $"overrides.{model}");
-        var rates = ReadRates(reader, mapping, model, allowOthers: true);
-        string? provider = null;
-        DateOnly? effectiveFrom = null;
-        var longContext = new List<LongContextRates>();
-        var tiers = new Dictionary<string, TokenRates>(StringComparer.OrdinalIgnoreCase);
+        var price = ReadRates(reader, mapping, model, allowOthers: true, new PriceOverride { Model = model });
         foreach (var (key, value) in reader.Entries(mapping, "provider", "effectiveFrom", "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning", "longContext", "tiers"))
         {
             switch (key)
             {
                 case "provider":
-                    provider = reader.Text(value, key);
+                    price.Provider = reader.Text(value, key);
                     break;
                 case "effectiveFrom":
-                    effectiveFrom = DateOnly.TryParseExact(reader.Text(value, key), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+                    price.EffectiveFrom = DateOnly.TryParseExact(reader.Text(value, key), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
                         ? day : throw reader.Error(value, "'effectiveFrom' must be a date written yyyy-MM-dd");
                     break;
                 case "longContext":
@@ -346,38 +340,30 @@ public static class TokenTraceSettingsLoader
                             throw reader.Error(item, "a longContext entry needs 'above' (a prompt size in tokens)");
                         }
 
-                        longContext.Add(new LongContextRates(reader.Whole(above.Value, "above", 1, long.MaxValue), ReadRates(reader, itemMapping, model, allowOthers: true)));
+                        price.LongContext.Add(ReadRates(reader, itemMapping, model, allowOthers: true, new LongContextOverride { Above = reader.Whole(above.Value, "above", 1, long.MaxValue) }));
                     }
 
                     break;
                 case "tiers":
                     foreach (var (tier, tierNode) in reader.Entries(reader.Mapping(value, key)))
                     {
-                        tiers[tier] = ReadRates(reader, reader.Mapping(tierNode, $"tiers.{tier}"), model, allowOthers: false);
+                        price.Tiers[tier] = ReadRates(reader, reader.Mapping(tierNode, $"tiers.{tier}"), model, allowOthers: false, new PerMillionRates());
                     }
 
                     break;
             }
         }
 
-        if (rates.Input is null && rates.Output is null)
+        if (price.Input is null && price.Output is null)
         {
             throw reader.Error(node, $"override '{model}' needs at least 'input' or 'output' (USD per million tokens)");
         }
 
-        return new ModelPrice
-        {
-            Name = model,
-            Provider = provider,
-            EffectiveFrom = effectiveFrom,
-            Source = reader.Path,
-            Rates = rates,
-            LongContext = longContext.OrderBy(l => l.AboveTokens).ToList(),
-            ServiceTiers = tiers,
-        };
+        return price;
     }
 
-    private static TokenRates ReadRates(Reader reader, YamlMappingNode mapping, string model, bool allowOthers)
+    private static T ReadRates<T>(Reader reader, YamlMappingNode mapping, string model, bool allowOthers, T rates)
+        where T : PerMillionRates
     {
         decimal? Rate(string name)
         {
@@ -385,7 +371,7 @@ public static class TokenTraceSettingsLoader
             {
                 if (key == name)
                 {
-                    return reader.Number(value, $"{model}.{name}") * PerMillion;
+                    return reader.Number(value, $"{model}.{name}");
                 }
             }
 
@@ -397,15 +383,13 @@ public static class TokenTraceSettingsLoader
             _ = reader.Entries(mapping, "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning").ToList();
         }
 
-        return new TokenRates
-        {
-            Input = Rate("input"),
-            Output = Rate("output"),
-            CacheRead = Rate("cacheRead"),
-            CacheWrite = Rate("cacheWrite"),
-            CacheWrite1h = Rate("cacheWrite1h"),
-            Reasoning = Rate("reasoning"),
-        };
+        rates.Input = Rate("input");
+        rates.Output = Rate("output");
+        rates.CacheRead = Rate("cacheRead");
+        rates.CacheWrite = Rate("cacheWrite");
+        rates.CacheWrite1h = Rate("cacheWrite1h");
+        rates.Reasoning = Rate("reasoning");
+        return rates;
     }
 
     private static Exception Inner(Exception ex) => ex.InnerException is { } inner && inner is not YamlException ? inner : ex;

@@ -94,11 +94,11 @@ public sealed class SettingsLoaderTests
                 - url: https://hooks.example/tt
                   secret: ${HOOK_SECRET:-dev}
             """, "t.yaml", Env);
-        var budget = Assert.Single(settings.Budgets);
+        var budget = Assert.Single(settings.BuildBudgets());
         Assert.Equal(BudgetMode.Hard, budget.Mode);
         Assert.Equal([75, 100], budget.AlertAt);
         Assert.Equal("project=docs, tag:team=a", BudgetScope.ToText(budget.Scope));
-        Assert.Equal(("dev"), Assert.Single(settings.AlertWebhooks).Secret);
+        Assert.Equal("dev", Assert.Single(settings.Alerts.Webhooks).Secret);
     }
 
     [Fact]
