@@ -98,7 +98,7 @@ internal sealed class CliContext
 
     public IUsageLedger OpenLedger()
     {
-        var options = Settings.Files with { OnProblem = Warn };
+        var options = Settings.Files.ToFileLedgerOptions() with { OnProblem = Warn };
         try
         {
             return new UsageLedgerFactory().AddSqlite().Open(LedgerSpec, options);

@@ -20,7 +20,7 @@ public sealed class TokenTraceOptions
     public string? Region { get; set; }
 
     /// <summary>Rotation, archiving and retention of JSONL and CSV ledgers.</summary>
-    public FileLedgerOptions Files { get; set; } = new();
+    public FileLedgerSettings Files { get; set; } = new();
 
     /// <summary>Price catalogues and overrides.</summary>
     public PriceSettings Prices { get; set; } = new();

@@ -136,20 +136,20 @@ public static class TokenTraceSettingsLoader
         return settings;
     }
 
-    private static FileLedgerOptions ReadFiles(Reader reader, YamlNode node)
+    private static FileLedgerSettings ReadFiles(Reader reader, YamlNode node)
     {
-        var options = new FileLedgerOptions();
+        var files = new FileLedgerSettings();
         foreach (var (key, value) in reader.Entries(reader.Mapping(node, "files"), "compressAfterDays", "retentionDays", "maxFileBytes"))
         {
-            options = key switch
+            switch (key)
             {
-                "compressAfterDays" => options with { CompressAfterDays = (int)reader.Whole(value, key, 0, 36_500) },
-                "retentionDays" => options with { RetentionDays = (int)reader.Whole(value, key, 1, 36_500) },
-                _ => options with { MaxFileBytes = reader.Whole(value, key, 1024, long.MaxValue) },
-            };
+                case "compressAfterDays": files.CompressAfterDays = (int)reader.Whole(value, key, 0, 36_500); break;
+                case "retentionDays": files.RetentionDays = (int)reader.Whole(value, key, 1, 36_500); break;
+                default: files.MaxFileBytes = reader.Whole(value, key, 1024, long.MaxValue); break;
+            }
         }
 
-        return options;
+        return files;
     }
 
     private static BudgetSettings ReadBudget(Reader reader, YamlNode node)
