@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using TokenTrace.Hosting;
 using TokenTrace.Sqlite;
 
 namespace TokenTrace.Cli;
@@ -9,7 +10,7 @@ namespace TokenTrace.Cli;
 internal sealed class CliContext
 {
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
-    private TokenTraceSettings? _settings;
+    private TokenTraceOptions? _settings;
     private PriceCatalog? _catalog;
     private EnergyEstimator? _estimator;
     private UsageRecordPipeline? _pipeline;
@@ -64,11 +65,11 @@ internal sealed class CliContext
         return console;
     }
 
-    public TokenTraceSettings Settings => _settings ??= TokenTraceSettingsLoader.Load(Parse.GetValue(GlobalOptions.Config));
+    public TokenTraceOptions Settings => _settings ??= TokenTraceSettingsLoader.Load(Parse.GetValue(GlobalOptions.Config));
 
     public string LedgerSpec => Parse.GetValue(GlobalOptions.Ledger) ?? Settings.LedgerSpec;
 
-    public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog();
+    public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog(TokenTraceEnvironment.ImportedCatalogDirectory);
 
     public EnergyEstimator Estimator => _estimator ??= Settings.BuildEstimator(Catalog);
 
@@ -80,7 +81,7 @@ internal sealed class CliContext
 
     public IUsageLedger OpenLedger()
     {
-        var options = Settings.Files with { OnProblem = Warn };
+        var options = Settings.Files.ToFileLedgerOptions() with { OnProblem = Warn };
         try
         {
             return new UsageLedgerFactory().AddSqlite().Open(LedgerSpec, options);

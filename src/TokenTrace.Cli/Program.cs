@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using TokenTrace.Hosting;
 
 namespace TokenTrace.Cli;
 

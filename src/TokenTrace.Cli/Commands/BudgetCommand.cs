@@ -123,7 +123,7 @@ internal static class BudgetCommand
                 var now = DateTimeOffset.UtcNow;
                 var budgets = await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false);
                 var sinks = new List<IBudgetAlertSink>();
-                sinks.AddRange(context.Settings.AlertWebhooks.Select(h => new WebhookAlertSink(h.Url, h.Secret)));
+                sinks.AddRange(context.Settings.Alerts.Webhooks.Select(h => new WebhookAlertSink(new Uri(h.Url), h.Secret)));
                 var alerter = new BudgetAlerter(store, sinks);
                 foreach (var budget in budgets)
                 {

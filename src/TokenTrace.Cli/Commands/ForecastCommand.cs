@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using TokenTrace.Reports;
 
 namespace TokenTrace.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using TokenTrace.Reports;
 
 namespace TokenTrace.Cli;
 

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace TokenTrace.Hosting;
+
+/// <summary>
+/// Checks <see cref="TokenTraceOptions"/> when the host starts, so a bad setting stops the app at once with a message
+/// naming the option, instead of surfacing at the first model call.
+/// </summary>
+internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : IValidateOptions<TokenTraceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TokenTraceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        void Fail(string message) => failures.Add(message);
+
+        try
+        {
+            if (options.Tracker is null)
+            {
+                Fail("Tracker: must be set");
+            }
+            else
+            {
+                options.Tracker.Validate();
+            }
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            Fail(string.Create(CultureInfo.InvariantCulture, $"Tracker:{ex.ParamName}: {ex.Message.Split(" (Parameter", 2)[0]}"));
+        }
+
+        if (options.Ledger is not null)
+        {
+            try
+            {
+                // The registry in use decides which stores exist, so an unknown scheme stops the app at start.
+                _ = ledgers.Parse(options.Ledger);
+            }
+            catch (FormatException ex)
+            {
+                Fail($"Ledger: {ex.Message}");
+            }
+        }
+
+        if (options.Region is { } region && ImpactTables.Default.FindGrid(region) is null)
+        {
+            Fail($"Region: unknown region or country '{region}'");
+        }
+
+        foreach (var (key, id) in options.Impact.Regions)
+        {
+            if (ImpactTables.Default.FindGrid(id) is null)
+            {
+                Fail($"Impact.Regions[{key}]: unknown region or country '{id}'");
+            }
+        }
+
+        if (options.Files is { } files)
+        {
+            if (files.CompressAfterDays is < 0)
+            {
+                Fail($"Files.CompressAfterDays must not be negative, not {files.CompressAfterDays}");
+            }
+
+            if (files.RetentionDays is < 1)
+            {
+                Fail($"Files.RetentionDays must be at least 1, not {files.RetentionDays}");
+            }
+
+            if (files.MaxFileBytes is < 1024)
+            {
+                Fail($"Files.MaxFileBytes must be at least 1024, not {files.MaxFileBytes}");
+            }
+
+            if (files.LockTimeout is { } timeout && timeout <= TimeSpan.Zero)
+            {
+                Fail($"Files.LockTimeout must be more than zero, not {timeout}");
+            }
+        }
+
+        ValidatePrices(options.Prices, Fail);
+        for (var i = 0; i < options.Budgets.Count; i++)
+        {
+            try
+            {
+                _ = options.Budgets[i].ToBudget();
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                Fail($"Budgets[{i}]: {ex.Message}");
+            }
+        }
+
+        for (var i = 0; i < options.Alerts.Webhooks.Count; i++)
+        {
+            if (options.Alerts.Webhooks[i].TryGetUri() is null)
+            {
+                Fail($"Alerts.Webhooks[{i}].Url: expected an absolute http(s) URL, not '{options.Alerts.Webhooks[i].Url}'");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidatePrices(PriceSettings prices, Action<string> fail)
+    {
+        for (var i = 0; i < prices.Catalogs.Count; i++)
+        {
+            if (!File.Exists(prices.Catalogs[i]))
+            {
+                fail($"Prices.Catalogs[{i}]: the file '{prices.Catalogs[i]}' does not exist");
+            }
+        }
+
+        for (var i = 0; i < prices.Patterns.Count; i++)
+        {
+            var pattern = prices.Patterns[i];
+            if (string.IsNullOrWhiteSpace(pattern.Model))
+            {
+                fail($"Prices.Patterns[{i}].Model: expected the catalogue entry that matching names are priced as");
+            }
+
+            if (string.IsNullOrEmpty(pattern.Match))
+            {
+                fail($"Prices.Patterns[{i}].Match: expected a regular expression over model names");
+                continue;
+            }
+
+            try
+            {
+                _ = new Regex(pattern.Match, RegexOptions.None, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException ex)
+            {
+                fail($"Prices.Patterns[{i}].Match: not a valid regular expression: {ex.Message}");
+            }
+        }
+
+        for (var i = 0; i < prices.Overrides.Count; i++)
+        {
+            var price = prices.Overrides[i];
+            if (string.IsNullOrWhiteSpace(price.Model))
+            {
+                fail($"Prices.Overrides[{i}].Model: expected the model name the prices are for");
+            }
+
+            if (price.Input is null && price.Output is null)
+            {
+                fail($"Prices.Overrides[{i}] ({price.Model}): needs at least Input or Output (USD per million tokens)");
+            }
+
+            if (price.FindNegative() is { } negative)
+            {
+                fail($"Prices.Overrides[{i}].{negative} ({price.Model}): a rate must not be negative");
+            }
+        }
+    }
+}

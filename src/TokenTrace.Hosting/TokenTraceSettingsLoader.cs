@@ -1,0 +1,440 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace TokenTrace.Hosting;
+
+/// <summary>
+/// Loads <c>tokentrace.yaml</c>: substitutes environment variables, parses YAML, checks every key and value (naming
+/// the line of anything unexpected), then applies <c>TOKENTRACE_LEDGER</c> and <c>TOKENTRACE_REGION</c>.
+/// </summary>
+public static class TokenTraceSettingsLoader
+{
+    /// <summary>Loads the config file in effect (see <see cref="TokenTraceEnvironment.FindConfigFile"/>), or defaults when there is none.</summary>
+    /// <exception cref="ConfigurationException">The file is missing (when named explicitly) or malformed.</exception>
+    public static TokenTraceOptions Load(string? explicitPath = null, Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        var path = TokenTraceEnvironment.FindConfigFile(explicitPath);
+        TokenTraceOptions settings;
+        if (path is null)
+        {
+            settings = new TokenTraceOptions();
+        }
+        else
+        {
+            if (!File.Exists(path))
+            {
+                throw new ConfigurationException(path, 0, "the config file does not exist");
+            }
+
+            settings = Parse(File.ReadAllText(path), path, getVariable);
+        }
+
+        if (getVariable("TOKENTRACE_LEDGER") is { Length: > 0 } ledger)
+        {
+            settings.Ledger = ledger;
+        }
+
+        if (getVariable("TOKENTRACE_REGION") is { Length: > 0 } region)
+        {
+            settings.Region = region;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Parses configuration text.</summary>
+    /// <exception cref="ConfigurationException">The text is malformed; the message names <paramref name="path"/> and the line.</exception>
+    public static TokenTraceOptions Parse(string text, string path, Func<string, string?>? getVariable = null)
+    {
+        var substituted = EnvironmentSubstitution.Apply(text, path, getVariable ?? Environment.GetEnvironmentVariable);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(substituted));
+        }
+        catch (YamlException ex)
+        {
+            throw new ConfigurationException(path, ex.Start.Line, $"not valid YAML: {Inner(ex).Message}", ex);
+        }
+
+        var settings = new TokenTraceOptions { SourcePath = path };
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return settings;
+        }
+
+        var reader = new Reader(path);
+        var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
+        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact", "budgets", "alerts"))
+        {
+            switch (key)
+            {
+                case "ledger":
+                    settings.Ledger = reader.Text(value, key);
+                    try
+                    {
+                        // Only the syntax: which schemes exist is up to the program's ledger registry.
+                        if (!TokenTrace.LedgerSpec.TryParse(settings.Ledger, out _) && !settings.Ledger.EndsWith(".db", StringComparison.OrdinalIgnoreCase)
+                            && !settings.Ledger.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
+                        {
+                            throw new FormatException($"ledger '{settings.Ledger}': expected SCHEME:LOCATION (sqlite:PATH, jsonl:DIR, csv:FILE), a URL, or a path ending in .db");
+                        }
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw reader.Error(value, ex.Message);
+                    }
+
+                    break;
+                case "region":
+                    settings.Region = reader.Text(value, key);
+                    break;
+                case "files":
+                    settings.Files = ReadFiles(reader, value);
+                    break;
+                case "prices":
+                    ReadPrices(reader, value, settings.Prices);
+                    break;
+                case "impact":
+                    ReadImpact(reader, value, settings.Impact);
+                    break;
+                case "budgets":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        settings.Budgets.Add(ReadBudget(reader, item));
+                    }
+
+                    break;
+                case "alerts":
+                    foreach (var (alertKey, alertValue) in reader.Entries(reader.Mapping(value, "alerts"), "webhooks"))
+                    {
+                        foreach (var hook in reader.Sequence(alertValue, alertKey))
+                        {
+                            string? url = null, secret = null;
+                            foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(hook, "webhooks[]"), "url", "secret"))
+                            {
+                                if (field == "url")
+                                {
+                                    url = reader.Text(fieldValue, "url");
+                                }
+                                else
+                                {
+                                    secret = reader.Text(fieldValue, "secret");
+                                }
+                            }
+
+                            if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                            {
+                                throw reader.Error(hook, "a webhook needs 'url', an absolute http(s) URL");
+                            }
+
+                            settings.Alerts.Webhooks.Add(new AlertWebhook { Url = url, Secret = secret });
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return settings;
+    }
+
+    private static FileLedgerSettings ReadFiles(Reader reader, YamlNode node)
+    {
+        var files = new FileLedgerSettings();
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "files"), "compressAfterDays", "retentionDays", "maxFileBytes"))
+        {
+            switch (key)
+            {
+                case "compressAfterDays": files.CompressAfterDays = (int)reader.Whole(value, key, 0, 36_500); break;
+                case "retentionDays": files.RetentionDays = (int)reader.Whole(value, key, 1, 36_500); break;
+                default: files.MaxFileBytes = reader.Whole(value, key, 1024, long.MaxValue); break;
+            }
+        }
+
+        return files;
+    }
+
+    private static BudgetSettings ReadBudget(Reader reader, YamlNode node)
+    {
+        var mapping = reader.Mapping(node, "budgets[]");
+        string? name = null, period = null, timeZone = "UTC";
+        decimal? limit = null;
+        var unit = "usd";
+        var mode = BudgetMode.Soft;
+        List<int>? alertAt = null;
+        var scope = new List<string>();
+        foreach (var (key, value) in reader.Entries(mapping, "name", "limit", "unit", "period", "timeZone", "scope", "alertAt", "mode"))
+        {
+            switch (key)
+            {
+                case "name": name = reader.Text(value, key); break;
+                case "limit": limit = reader.Number(value, key); break;
+                case "period": period = reader.Text(value, key); break;
+                case "timeZone": timeZone = reader.Text(value, key); break;
+                case "unit":
+                    unit = reader.Text(value, key);
+                    try
+                    {
+                        _ = BudgetUnits.Parse(unit);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw reader.Error(value, ex.Message);
+                    }
+
+                    break;
+                case "mode":
+                    mode = reader.Text(value, key).ToLowerInvariant() switch
+                    {
+                        "hard" => BudgetMode.Hard,
+                        "soft" => BudgetMode.Soft,
+                        _ => throw reader.Error(value, "'mode': expected soft or hard"),
+                    };
+                    break;
+                case "alertAt":
+                    alertAt = [.. reader.Sequence(value, key).Select(v => (int)reader.Whole(v, "alertAt[]", 1, 1000))];
+                    break;
+                default:
+                    foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(value, "scope")))
+                    {
+                        scope.Add(field + "=" + reader.Text(fieldValue, $"scope.{field}"));
+                    }
+
+                    break;
+            }
+        }
+
+        if (name is null || period is null || limit is null)
+        {
+            throw reader.Error(node, "a budget needs 'name', 'limit' and 'period'");
+        }
+
+        try
+        {
+            var budget = new BudgetSettings
+            {
+                Name = name, Limit = limit.Value, Unit = unit, Period = period, TimeZone = timeZone, Mode = mode, AlertAt = alertAt, Scope = scope,
+            };
+            _ = budget.ToBudget();
+            return budget;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            throw reader.Error(node, ex.Message);
+        }
+    }
+
+    private static void ReadImpact(Reader reader, YamlNode node, ImpactSettings impact)
+    {
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "impact"), "basis", "regions"))
+        {
+            if (key == "basis")
+            {
+                impact.Basis = reader.Text(value, "basis").ToLowerInvariant() switch
+                {
+                    "location" => CarbonBasis.Location,
+                    "market" => CarbonBasis.Market,
+                    _ => throw reader.Error(value, "'basis': expected location or market"),
+                };
+            }
+            else
+            {
+                foreach (var (name, region) in reader.Entries(reader.Mapping(value, "regions")))
+                {
+                    var id = reader.Text(region, $"regions.{name}");
+                    if (ImpactTables.Default.FindGrid(id) is null)
+                    {
+                        throw reader.Error(region, $"'regions.{name}': unknown region or country '{id}' (see `tokentrace carbon --regions`)");
+                    }
+
+                    impact.Regions[name] = id;
+                }
+            }
+        }
+    }
+
+    private static void ReadPrices(Reader reader, YamlNode node, PriceSettings prices)
+    {
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "prices"), "catalogs", "aliases", "patterns", "overrides"))
+        {
+            switch (key)
+            {
+                case "catalogs":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        prices.Catalogs.Add(TokenTrace.LedgerSpec.ExpandHome(reader.Text(item, "catalogs[]")));
+                    }
+
+                    break;
+                case "aliases":
+                    foreach (var (alias, target) in reader.Entries(reader.Mapping(value, key)))
+                    {
+                        prices.Aliases[alias] = reader.Text(target, $"aliases.{alias}");
+                    }
+
+                    break;
+                case "patterns":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        string? match = null, model = null;
+                        foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(item, "patterns[]"), "match", "model"))
+                        {
+                            if (field == "match")
+                            {
+                                match = reader.Text(fieldValue, "match");
+                                try
+                                {
+                                    _ = new System.Text.RegularExpressions.Regex(match);
+                                }
+                                catch (ArgumentException ex)
+                                {
+                                    throw reader.Error(fieldValue, $"'match' is not a valid regular expression: {ex.Message}");
+                                }
+                            }
+                            else
+                            {
+                                model = reader.Text(fieldValue, "model");
+                            }
+                        }
+
+                        if (match is null || model is null)
+                        {
+                            throw reader.Error(item, "a pattern needs both 'match' (a regular expression) and 'model' (a catalogue entry)");
+                        }
+
+                        prices.Patterns.Add(new PricePattern { Match = match, Model = model });
+                    }
+
+                    break;
+                case "overrides":
+                    foreach (var (model, price) in reader.Entries(reader.Mapping(value, key)))
+                    {
+                        prices.Overrides.Add(ReadOverride(reader, model, price));
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static PriceOverride ReadOverride(Reader reader, string model, YamlNode node)
+    {
+        var mapping = reader.Mapping(node, $"overrides.{model}");
+        var price = ReadRates(reader, mapping, model, allowOthers: true, new PriceOverride { Model = model });
+        foreach (var (key, value) in reader.Entries(mapping, "provider", "effectiveFrom", "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning", "longContext", "tiers"))
+        {
+            switch (key)
+            {
+                case "provider":
+                    price.Provider = reader.Text(value, key);
+                    break;
+                case "effectiveFrom":
+                    price.EffectiveFrom = DateOnly.TryParseExact(reader.Text(value, key), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+                        ? day : throw reader.Error(value, "'effectiveFrom' must be a date written yyyy-MM-dd");
+                    break;
+                case "longContext":
+                    foreach (var item in reader.Sequence(value, key))
+                    {
+                        var itemMapping = reader.Mapping(item, "longContext[]");
+                        var above = reader.Entries(itemMapping, "above", "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning").FirstOrDefault(e => e.Key == "above");
+                        if (above.Value is null)
+                        {
+                            throw reader.Error(item, "a longContext entry needs 'above' (a prompt size in tokens)");
+                        }
+
+                        price.LongContext.Add(ReadRates(reader, itemMapping, model, allowOthers: true, new LongContextOverride { Above = reader.Whole(above.Value, "above", 1, long.MaxValue) }));
+                    }
+
+                    break;
+                case "tiers":
+                    foreach (var (tier, tierNode) in reader.Entries(reader.Mapping(value, key)))
+                    {
+                        price.Tiers[tier] = ReadRates(reader, reader.Mapping(tierNode, $"tiers.{tier}"), model, allowOthers: false, new PerMillionRates());
+                    }
+
+                    break;
+            }
+        }
+
+        if (price.Input is null && price.Output is null)
+        {
+            throw reader.Error(node, $"override '{model}' needs at least 'input' or 'output' (USD per million tokens)");
+        }
+
+        return price;
+    }
+
+    private static T ReadRates<T>(Reader reader, YamlMappingNode mapping, string model, bool allowOthers, T rates)
+        where T : PerMillionRates
+    {
+        decimal? Rate(string name)
+        {
+            foreach (var (key, value) in reader.Entries(mapping))
+            {
+                if (key == name)
+                {
+                    return reader.Number(value, $"{model}.{name}");
+                }
+            }
+
+            return null;
+        }
+
+        if (!allowOthers)
+        {
+            _ = reader.Entries(mapping, "input", "output", "cacheRead", "cacheWrite", "cacheWrite1h", "reasoning").ToList();
+        }
+
+        rates.Input = Rate("input");
+        rates.Output = Rate("output");
+        rates.CacheRead = Rate("cacheRead");
+        rates.CacheWrite = Rate("cacheWrite");
+        rates.CacheWrite1h = Rate("cacheWrite1h");
+        rates.Reasoning = Rate("reasoning");
+        return rates;
+    }
+
+    private static Exception Inner(Exception ex) => ex.InnerException is { } inner && inner is not YamlException ? inner : ex;
+
+    /// <summary>Typed access to YAML nodes, every failure naming the file and line.</summary>
+    private sealed class Reader(string path)
+    {
+        public string Path { get; } = path;
+
+        public ConfigurationException Error(YamlNode node, string problem) => new(Path, node.Start.Line, problem);
+
+        public YamlMappingNode Mapping(YamlNode node, string what) =>
+            node as YamlMappingNode ?? throw Error(node, $"{what}: expected a mapping of keys to values");
+
+        public IEnumerable<YamlNode> Sequence(YamlNode node, string what) =>
+            node as YamlSequenceNode ?? throw Error(node, $"'{what}': expected a list");
+
+        public IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping, params string[] allowed)
+        {
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? throw Error(keyNode, "keys must be plain text");
+                if (allowed.Length > 0 && Array.IndexOf(allowed, key) < 0)
+                {
+                    throw Error(keyNode, $"unknown key '{key}'; expected one of: {string.Join(", ", allowed)}");
+                }
+
+                yield return (key, value);
+            }
+        }
+
+        public string Text(YamlNode node, string what) =>
+            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, $"'{what}': expected a value");
+
+        public decimal Number(YamlNode node, string what) =>
+            decimal.TryParse(Text(node, what), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+                ? value : throw Error(node, $"'{what}': expected a number of at least 0 (USD per million tokens)");
+
+        public long Whole(YamlNode node, string what, long min, long max) =>
+            long.TryParse(Text(node, what), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+                ? value : throw Error(node, $"'{what}': expected a whole number from {min} to {max}");
+    }
+}
