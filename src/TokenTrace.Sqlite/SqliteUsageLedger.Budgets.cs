@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 
 namespace TokenTrace.Sqlite;
 
@@ -7,55 +6,57 @@ namespace TokenTrace.Sqlite;
 public sealed partial class SqliteUsageLedger
 {
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<Budget>> ListBudgetsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT definition FROM budgets ORDER BY name";
-        var budgets = new List<Budget>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+    public Task<IReadOnlyList<Budget>> ListBudgetsAsync(CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<Budget>>(write: false, connection =>
         {
-            budgets.Add(BudgetJson.FromText(reader.GetString(0)));
-        }
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT definition FROM budgets ORDER BY name";
+            var budgets = new List<Budget>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                budgets.Add(BudgetJson.FromText(reader.GetString(0)));
+            }
 
-        return budgets;
-    }
+            return budgets;
+        }, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task SaveBudgetAsync(Budget budget, CancellationToken cancellationToken = default)
+    public Task SaveBudgetAsync(Budget budget, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(budget);
         budget.Validate();
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO budgets (name, definition, updated) VALUES (@n, @d, @u) ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, updated = excluded.updated";
-        command.Parameters.AddWithValue("@n", budget.Name);
-        command.Parameters.AddWithValue("@d", BudgetJson.ToText(budget));
-        command.Parameters.AddWithValue("@u", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        command.ExecuteNonQuery();
+        return RunAsync(write: true, connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO budgets (name, definition, updated) VALUES (@n, @d, @u) ON CONFLICT(name) DO UPDATE SET definition = excluded.definition, updated = excluded.updated";
+            command.Parameters.AddWithValue("@n", budget.Name);
+            command.Parameters.AddWithValue("@d", BudgetJson.ToText(budget));
+            command.Parameters.AddWithValue("@u", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async Task<bool> RemoveBudgetAsync(string name, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM budgets WHERE name = @n";
-        command.Parameters.AddWithValue("@n", name);
-        return command.ExecuteNonQuery() > 0;
-    }
+    public Task<bool> RemoveBudgetAsync(string name, CancellationToken cancellationToken = default) =>
+        RunAsync(write: true, connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM budgets WHERE name = @n";
+            command.Parameters.AddWithValue("@n", name);
+            return command.ExecuteNonQuery() > 0;
+        }, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT OR IGNORE INTO budget_alerts (budget, period_key, alert, fired) VALUES (@b, @k, @a, @f)";
-        command.Parameters.AddWithValue("@b", budget);
-        command.Parameters.AddWithValue("@k", periodKey);
-        command.Parameters.AddWithValue("@a", alert);
-        command.Parameters.AddWithValue("@f", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        return command.ExecuteNonQuery() == 1;
-    }
+    public Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
+        RunAsync(write: true, connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO budget_alerts (budget, period_key, alert, fired) VALUES (@b, @k, @a, @f)";
+            command.Parameters.AddWithValue("@b", budget);
+            command.Parameters.AddWithValue("@k", periodKey);
+            command.Parameters.AddWithValue("@a", alert);
+            command.Parameters.AddWithValue("@f", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            return command.ExecuteNonQuery() == 1;
+        }, cancellationToken);
 }

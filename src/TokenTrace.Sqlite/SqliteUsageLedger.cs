@@ -9,12 +9,19 @@ namespace TokenTrace.Sqlite;
 /// The embedded default ledger: one SQLite file in WAL mode, safe for many processes, idempotent on record id,
 /// with a schema version table and forward migrations. Summaries are computed by SQLite where the data lives.
 /// </summary>
+/// <remarks>
+/// Durability: writes commit with <c>synchronous = FULL</c>, so the WAL is flushed to disk before
+/// <see cref="AppendAsync"/> (or any other write) returns: an acknowledged record survives a crash of the process, of
+/// the operating system and a power cut, as long as the disk honours flushes. Disposing the ledger closes its pooled
+/// connections and with them <c>usage.db</c>, <c>-wal</c> and <c>-shm</c>.
+/// </remarks>
 public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore
 {
     private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
     private static readonly string InsertSql = BuildInsertSql();
     private static readonly string SelectColumns = string.Join(", ", SqliteSchema.Columns.Select(c => c.Column));
-    private readonly string _connectionString;
+    private readonly string _writeConnectionString;
+    private readonly string _readConnectionString;
     private int _initialized;
 
     /// <summary>Opens (creating if needed) the ledger at <paramref name="path"/>.</summary>
@@ -22,13 +29,12 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 60,
-        }.ToString();
+
+        // A pooled connection keeps its pragmas, and pools are keyed by connection string: writers (64 MB cache,
+        // synchronous = FULL) and readers (default cache, query_only) get different strings, so never each other's
+        // connections. Readers open without create: the file exists by then (see OpenForReadAsync).
+        _writeConnectionString = ConnectionString(SqliteOpenMode.ReadWriteCreate);
+        _readConnectionString = ConnectionString(SqliteOpenMode.ReadWrite);
     }
 
     /// <summary>The database file.</summary>
@@ -51,16 +57,8 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
             UsageRecordValidator.ThrowIfInvalid(record);
         }
 
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return Guard(() =>
+        return await RunAsync(write: true, connection =>
         {
-            using (var cache = connection.CreateCommand())
-            {
-                // A 64 MB page cache keeps index pages in memory during large batches (appends only: readers stay small).
-                cache.CommandText = "PRAGMA cache_size = -65536";
-                cache.ExecuteNonQuery();
-            }
-
             using var transaction = connection.BeginTransaction(deferred: false);
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -89,34 +87,25 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
             rollup.Write(connection, transaction);
             transaction.Commit();
             return new AppendResult(added, records.Count - added);
-        });
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var filter = SqliteUsageFilter.From(query);
+        await using var connection = await OpenForReadAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        var where = Where(query, command);
-        command.CommandText = $"SELECT {SelectColumns} FROM usage{where} ORDER BY ts, seq";
-        SqliteDataReader reader;
-        try
-        {
-            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex);
-        }
+        command.CommandText = $"SELECT {SelectColumns} FROM usage{filter.WhereRows(command)} ORDER BY ts, seq";
 
-        await using (reader.ConfigureAwait(false))
+        // An iterator cannot yield inside try/catch, so each step that touches SQLite is guarded on its own.
+        using var reader = Guard(command.ExecuteReader);
+        var values = new string?[UsageRecordFields.Names.Count];
+        while (Next(reader))
         {
-            var values = new string?[UsageRecordFields.Names.Count];
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return ReadRecord(reader, values);
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return ReadRecord(reader, values);
         }
     }
 
@@ -127,9 +116,10 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(timeZone);
 
-        if (CanUseRollup(query, by, timeZone))
+        var filter = SqliteUsageFilter.From(query);
+        if (CanUseRollup(filter, by, timeZone))
         {
-            var fromRollup = await SummarizePartAsync(query, by, timeZone, null, rollup: true, cancellationToken).ConfigureAwait(false);
+            var fromRollup = await SummarizePartAsync(filter, by, timeZone, null, rollup: true, cancellationToken).ConfigureAwait(false);
             var rolled = new UsageSummaryBuilder(by, timeZone);
             foreach (var (values, totals) in fromRollup)
             {
@@ -142,10 +132,10 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         // A summary of everything scans every row. SQLite runs one query on one core, so the rowid range is split
         // and each part is aggregated on its own connection; the parts merge exactly (sums of integers and picos).
         var ranges = new List<(long From, long To)?> { null };
-        if (IsUnfiltered(query))
+        if (filter.IsEmpty)
         {
-            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            var bounds = Scalar(connection, "SELECT COALESCE(MIN(seq), 0) || ' ' || COALESCE(MAX(seq), 0) FROM usage").Split(' ');
+            var bounds = (await RunAsync(write: false, connection => Scalar(connection, "SELECT COALESCE(MIN(seq), 0) || ' ' || COALESCE(MAX(seq), 0) FROM usage"), cancellationToken)
+                .ConfigureAwait(false)).Split(' ');
             var (low, high) = (long.Parse(bounds[0], CultureInfo.InvariantCulture), long.Parse(bounds[1], CultureInfo.InvariantCulture));
             var parts = Math.Clamp(Environment.ProcessorCount, 1, 8);
             if (high - low > 200_000 && parts > 1)
@@ -155,7 +145,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
             }
         }
 
-        var results = await Task.WhenAll(ranges.Select(range => Task.Run(() => SummarizePartAsync(query, by, timeZone, range, rollup: false, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(ranges.Select(range => Task.Run(() => SummarizePartAsync(filter, by, timeZone, range, rollup: false, cancellationToken), cancellationToken))).ConfigureAwait(false);
         var builder = new UsageSummaryBuilder(by, timeZone);
         foreach (var part in results)
         {
@@ -170,13 +160,11 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
 
     /// <summary>
     /// Whether the summary can be read from <c>usage_rollup</c> (kept by triggers: hourly buckets by model, provider,
-    /// source and region): every dimension and filter is one of those or a time, the range is on hour edges, and time
-    /// buckets are asked for only in zones whose offsets are whole hours.
+    /// source and region): the rollup can answer every filter term, every dimension is one of those or a time, and
+    /// time buckets are asked for only in zones whose offsets are whole hours.
     /// </summary>
-    private static bool CanUseRollup(UsageQuery q, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
-        q.Project is null && q.Job is null && q.Task is null && q.Agent is null && q.Session is null && q.User is null && q.Tags.Count == 0
-        && (q.Since is null || q.Since.Value.UtcTicks % SqliteSchema.RollupTicks == 0)
-        && (q.Until is null || q.Until.Value.UtcTicks % SqliteSchema.RollupTicks == 0)
+    private static bool CanUseRollup(SqliteUsageFilter filter, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
+        filter.RollupCanAnswer
         && by.All(d => d.IsTime || d.Name is "model" or "provider" or "source" or "region")
         && (!by.Any(d => d.IsTime) || WholeHourOffsets(timeZone));
 
@@ -186,22 +174,16 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         && timeZone.GetAdjustmentRules().Where(r => r.DateEnd.Year >= 1970)
             .All(r => r.DaylightDelta.Ticks % TimeSpan.TicksPerHour == 0 && (timeZone.BaseUtcOffset + r.BaseUtcOffsetDelta).Ticks % TimeSpan.TicksPerHour == 0);
 
-    private static bool IsUnfiltered(UsageQuery q) =>
-        q.Since is null && q.Until is null && q.Model is null && q.Provider is null && q.Source is null && q.Project is null && q.Job is null
-        && q.Task is null && q.Agent is null && q.Session is null && q.User is null && q.Tags.Count == 0;
+    private Task<List<(string?[] Values, UsageTotals Totals)>> SummarizePartAsync(
+        SqliteUsageFilter filter, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, (long From, long To)? range, bool rollup, CancellationToken cancellationToken) =>
+        RunAsync(write: false, connection => SummarizePart(connection, filter, by, timeZone, range, rollup, cancellationToken), cancellationToken);
 
-    private async Task<List<(string?[] Values, UsageTotals Totals)>> SummarizePartAsync(
-        UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, (long From, long To)? range, bool rollup, CancellationToken cancellationToken)
+    private static List<(string?[] Values, UsageTotals Totals)> SummarizePart(
+        SqliteConnection connection, SqliteUsageFilter filter, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, (long From, long To)? range, bool rollup,
+        CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        var where = rollup ? RollupWhere(query, command) : Where(query, command);
-        if (range is { } r)
-        {
-            command.Parameters.AddWithValue("@lo", r.From);
-            command.Parameters.AddWithValue("@hi", r.To);
-            where = " NOT INDEXED WHERE seq BETWEEN @lo AND @hi";
-        }
+        var where = rollup ? filter.WhereRollup(command) : filter.WhereRows(command, range);
 
         // Time dimensions are grouped in 15-minute UTC buckets and mapped to local hours, days, weeks and months here:
         // every time zone's offset is a whole number of quarter hours, so no bucket straddles a local boundary.
@@ -263,20 +245,11 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
 
         command.CommandText = select.ToString();
         var parts = new List<(string?[] Values, UsageTotals Totals)>();
-        SqliteDataReader reader;
-        try
-        {
-            reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex);
-        }
-
-        await using var readerScope = reader.ConfigureAwait(false);
+        using var reader = command.ExecuteReader();
         var n = keys.Count;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (reader.Read())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var records = reader.GetInt64(n + 1);
             if (records == 0)
             {
@@ -310,8 +283,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
             return 0;
         }
 
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return Guard(() =>
+        return await RunAsync(write: true, connection =>
         {
             using var transaction = connection.BeginTransaction(deferred: false);
             using var command = connection.CreateCommand();
@@ -340,7 +312,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
 
             transaction.Commit();
             return changed;
-        });
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -351,7 +323,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         long records = 0;
         try
         {
-            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await OpenForReadAsync(cancellationToken).ConfigureAwait(false);
             details["schema version"] = Scalar(connection, "SELECT MAX(version) FROM schema_version");
             details["journal mode"] = Scalar(connection, "PRAGMA journal_mode");
             records = long.Parse(Scalar(connection, "SELECT COUNT(*) FROM usage"), CultureInfo.InvariantCulture);
@@ -386,33 +358,81 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>
+    /// Closes this ledger's pooled connections, and with them <c>usage.db</c>, <c>-wal</c> and <c>-shm</c> (the last
+    /// connection to close checkpoints the WAL). Other ledger objects on the same file share the pools and reopen on
+    /// their next call; so does this one if it is used again.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        foreach (var connectionString in new[] { _writeConnectionString, _readConnectionString })
+        {
+            using var connection = new SqliteConnection(connectionString);
+            SqliteConnection.ClearPool(connection);
+        }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Opens a pooled connection for writing: a 64 MB page cache keeps index pages in memory during large batches,
+    /// and <c>synchronous = FULL</c> flushes the WAL at every commit, so a write that returned survives a power cut
+    /// (NORMAL would lose the last commits then, though not on a crash of the process). The first open migrates the schema.
+    /// </summary>
+    internal async Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken)
     {
         if (!File.Exists(Path))
         {
             SecureFile.Touch(Path);
         }
 
-        var connection = new SqliteConnection(_connectionString);
-        try
+        var connection = await OpenAsync(_writeConnectionString, "PRAGMA busy_timeout = 60000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;", cancellationToken)
+            .ConfigureAwait(false);
+        if (Volatile.Read(ref _initialized) == 0)
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using (var pragma = connection.CreateCommand())
-            {
-                // WAL lets readers work while one process writes; NORMAL sync keeps every commit across a process crash.
-                pragma.CommandText = "PRAGMA busy_timeout = 60000; PRAGMA synchronous = NORMAL;";
-                pragma.ExecuteNonQuery();
-            }
-
-            if (Volatile.Read(ref _initialized) == 0)
+            try
             {
                 Migrate(connection);
                 Volatile.Write(ref _initialized, 1);
             }
+            catch (Exception ex)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                if (ex is SqliteException sqlite)
+                {
+                    throw Translate(sqlite);
+                }
 
+                throw;
+            }
+        }
+
+        return connection;
+    }
+
+    /// <summary>Opens a pooled connection for reading: default cache, and <c>query_only</c> so that nothing is written without the writers' durability.</summary>
+    internal async Task<SqliteConnection> OpenForReadAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _initialized) == 0)
+        {
+            // Creates the file and brings the schema up to date; readers never create or migrate.
+            await (await OpenForWriteAsync(cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+
+        return await OpenAsync(_readConnectionString, "PRAGMA busy_timeout = 60000; PRAGMA query_only = 1;", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(string connectionString, string pragmas, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+            // Set on every open: a pooled connection already has them, a new one does not.
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = pragmas;
+            pragma.ExecuteNonQuery();
             return connection;
         }
         catch (SqliteException ex)
@@ -420,7 +440,32 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
             await connection.DisposeAsync().ConfigureAwait(false);
             throw Translate(ex);
         }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection; every SQLite error, opening included, goes through <see cref="Translate"/>.</summary>
+    private async Task<T> RunAsync<T>(bool write, Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        var connection = write
+            ? await OpenForWriteAsync(cancellationToken).ConfigureAwait(false)
+            : await OpenForReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return Guard(() => work(connection));
+        }
+    }
+
+    private string ConnectionString(SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = Path,
+        Mode = mode,
+        Pooling = true,
+        DefaultTimeout = 60,
+    }.ToString();
 
     private void Migrate(SqliteConnection connection)
     {
@@ -528,85 +573,6 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "not a column dimension"),
     };
 
-    private static string RollupWhere(UsageQuery query, SqliteCommand command)
-    {
-        var clauses = new List<string>();
-        void Equal(string column, string? value)
-        {
-            if (value is not null)
-            {
-                var name = "@r" + clauses.Count.ToString(CultureInfo.InvariantCulture);
-                command.Parameters.AddWithValue(name, value);
-                clauses.Add($"{column} = {name}");
-            }
-        }
-
-        if (query.Since is { } since)
-        {
-            command.Parameters.AddWithValue("@since", since.UtcTicks / SqliteSchema.RollupTicks);
-            clauses.Add("bucket >= @since");
-        }
-
-        if (query.Until is { } until)
-        {
-            command.Parameters.AddWithValue("@until", until.UtcTicks / SqliteSchema.RollupTicks);
-            clauses.Add("bucket < @until");
-        }
-
-        Equal("model", query.Model);
-        Equal("provider", query.Provider);
-        Equal("source", query.Source);
-        return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
-    }
-
-    private static string Where(UsageQuery query, SqliteCommand command)
-    {
-        var clauses = new List<string>();
-        void Equal(string column, string? value)
-        {
-            if (value is not null)
-            {
-                var name = "@w" + clauses.Count.ToString(CultureInfo.InvariantCulture);
-                command.Parameters.AddWithValue(name, value);
-                clauses.Add($"{column} = {name}");
-            }
-        }
-
-        if (query.Since is { } since)
-        {
-            command.Parameters.AddWithValue("@since", since.UtcTicks);
-            clauses.Add("ts >= @since");
-        }
-
-        if (query.Until is { } until)
-        {
-            command.Parameters.AddWithValue("@until", until.UtcTicks);
-            clauses.Add("ts < @until");
-        }
-
-        Equal("model", query.Model);
-        Equal("provider", query.Provider);
-        Equal("source", query.Source);
-        Equal("project", query.Project);
-        Equal("job", query.Job);
-        Equal("task", query.Task);
-        Equal("agent", query.Agent);
-        Equal("session", query.Session);
-        Equal("user_name", query.User);
-        var tag = 0;
-        foreach (var (key, value) in query.Tags)
-        {
-            var k = "@tk" + tag.ToString(CultureInfo.InvariantCulture);
-            var v = "@tv" + tag.ToString(CultureInfo.InvariantCulture);
-            tag++;
-            command.Parameters.AddWithValue(k, key);
-            command.Parameters.AddWithValue(v, value);
-            clauses.Add($"EXISTS (SELECT 1 FROM json_each(usage.tags) WHERE key = {k} AND value = {v})");
-        }
-
-        return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
-    }
-
     private static string Scalar(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
@@ -619,6 +585,18 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         try
         {
             return action();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    private bool Next(SqliteDataReader reader)
+    {
+        try
+        {
+            return reader.Read();
         }
         catch (SqliteException ex)
         {

@@ -4,6 +4,12 @@ namespace TokenTrace;
 /// A ledger of RFC 4180 rows under a header in one file that opens in spreadsheet tools; cells that could run as formulas are neutralised. Large files rotate into <c>NAME-archive/</c> and can be gzipped and pruned.
 /// Safe for several processes appending at once; a torn last line is skipped and reported, never fatal.
 /// </summary>
+/// <remarks>
+/// Durability: <see cref="AppendAsync"/> returns after the batch is written and flushed to disk (fsync, and the
+/// folder too when the append created a file) under the ledger lock, so an acknowledged record survives a crash of
+/// the process, of the operating system and a power cut, as long as the disk honours flushes. A writer killed
+/// mid-append leaves at most a torn last line from its unacknowledged batch.
+/// </remarks>
 public sealed class CsvUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, ILedgerMaintenance, IBudgetStore
 {
     private readonly FileLedgerEngine _engine;

@@ -59,7 +59,12 @@ internal sealed class FileLedgerEngine
         }
 
         var byFile = records.GroupBy(ActivePathFor, StringComparer.Ordinal);
-        SecureFile.EnsureDirectory(_root);
+        if (!Directory.Exists(_root))
+        {
+            SecureFile.EnsureDirectory(_root);
+            DirectorySync.Flush(Path.GetDirectoryName(_root)!);
+        }
+
         using var held = await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
         var generation = ReadGeneration();
         var result = default(AppendResult);
@@ -88,7 +93,8 @@ internal sealed class FileLedgerEngine
             var buffer = new ArrayBufferWriter<byte>(fresh.Count * 400);
             _format.Write(fresh, buffer);
             using var stream = SecureFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-            if (stream.Length == 0)
+            var created = stream.Length == 0;
+            if (created)
             {
                 stream.Write(_format.Preamble);
             }
@@ -105,7 +111,15 @@ internal sealed class FileLedgerEngine
             }
 
             stream.Write(buffer.WrittenSpan);
-            stream.Flush();
+
+            // Acknowledged means on disk: fsync before the lock is released, and the folder too for a new file, so
+            // a returned append survives a power cut and not only a crash of the process.
+            stream.Flush(flushToDisk: true);
+            if (created)
+            {
+                DirectorySync.Flush(Path.GetDirectoryName(path)!);
+            }
+
             index.Offset = stream.Length;
         }
 

@@ -4,6 +4,12 @@ namespace TokenTrace;
 /// A ledger of one JSON object per line, one file per UTC day (<c>2026-11-23.jsonl</c>) in a folder; older days can be gzipped into <c>archive/</c> and pruned by retention.
 /// Safe for several processes appending at once; a torn last line is skipped and reported, never fatal.
 /// </summary>
+/// <remarks>
+/// Durability: <see cref="AppendAsync"/> returns after the batch is written and flushed to disk (fsync, and the
+/// folder too when the append created a file) under the ledger lock, so an acknowledged record survives a crash of
+/// the process, of the operating system and a power cut, as long as the disk honours flushes. A writer killed
+/// mid-append leaves at most a torn last line from its unacknowledged batch.
+/// </remarks>
 public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, ILedgerMaintenance, IBudgetStore
 {
     private readonly FileLedgerEngine _engine;
