@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 
 namespace TokenTrace.Cli;
@@ -14,7 +15,7 @@ internal static class Program
         {
             foreach (var error in parse.Errors)
             {
-                CliContext.Error.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {error.Message}");
             }
 
             CliContext.Error.MarkupLine("Run with [bold]--help[/] for usage.");
@@ -27,7 +28,7 @@ internal static class Program
         }
         catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or FormatException or ArgumentException)
         {
-            CliContext.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return ExitCodes.BadInput;
         }
         catch (OperationCanceledException)
@@ -36,7 +37,7 @@ internal static class Program
         }
         catch (Exception ex)
         {
-            CliContext.Error.MarkupLineInterpolated($"[red]unexpected error:[/] {ex.Message}");
+            CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]unexpected error:[/] {ex.Message}");
             if (Environment.GetEnvironmentVariable("TOKENTRACE_DEBUG") is not null)
             {
                 Console.Error.WriteLine(ex.ToString());
