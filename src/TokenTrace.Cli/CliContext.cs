@@ -30,7 +30,7 @@ internal sealed class CliContext
         Until = ParseTime(parse.GetValue(GlobalOptions.Until), "--until", endOfDay: true);
         if (Since is { } s && Until is { } u && u <= s)
         {
-            throw new CliInputException($"--until ({u:O}) is not after --since ({s:O})");
+            throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"--until ({u:O}) is not after --since ({s:O})"));
         }
     }
 
@@ -59,7 +59,7 @@ internal sealed class CliContext
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
         if (redirected)
         {
-            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 20 ? columns : 200;
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var columns) && columns > 20 ? columns : 200;
         }
 
         return console;
@@ -100,7 +100,7 @@ internal sealed class CliContext
     {
         if (_reported.Add(message))
         {
-            Error.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
+            Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]warning:[/] {message}");
         }
     }
 
@@ -108,7 +108,7 @@ internal sealed class CliContext
     {
         if (!Quiet)
         {
-            Error.MarkupLineInterpolated($"[grey]{message}[/]");
+            Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{message}[/]");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 using TokenTrace.Hosting;
 
@@ -15,7 +16,7 @@ internal static class Program
         {
             foreach (var error in parse.Errors)
             {
-                CliContext.Error.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {error.Message}");
             }
 
             CliContext.Error.MarkupLine("Run with [bold]--help[/] for usage.");
@@ -28,7 +29,7 @@ internal static class Program
         }
         catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or FormatException or ArgumentException)
         {
-            CliContext.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return ExitCodes.BadInput;
         }
         catch (OperationCanceledException)
@@ -37,7 +38,7 @@ internal static class Program
         }
         catch (Exception ex)
         {
-            CliContext.Error.MarkupLineInterpolated($"[red]unexpected error:[/] {ex.Message}");
+            CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]unexpected error:[/] {ex.Message}");
             if (Environment.GetEnvironmentVariable("TOKENTRACE_DEBUG") is not null)
             {
                 Console.Error.WriteLine(ex.ToString());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.AI;
 
 namespace TokenTrace.Extensions.AI;
@@ -50,13 +51,13 @@ public static class UsageDetailsNormalizer
         if (uncached < 0)
         {
             throw new UsageFormatException(nameof(UsageDetails.InputTokenCount),
-                $"{input} is less than cached ({cached}) plus cache writes ({writes}) it should include");
+                string.Create(CultureInfo.InvariantCulture, $"{input} is less than cached ({cached}) plus cache writes ({writes}) it should include"));
         }
 
         var allOutput = reasoningOutside ? output + reasoning : output;
         if (reasoning > allOutput)
         {
-            throw new UsageFormatException(nameof(UsageDetails.ReasoningTokenCount), $"{reasoning} exceeds the output count ({output})");
+            throw new UsageFormatException(nameof(UsageDetails.ReasoningTokenCount), string.Create(CultureInfo.InvariantCulture, $"{reasoning} exceeds the output count ({output})"));
         }
 
         var extra = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -104,7 +105,7 @@ public static class UsageDetailsNormalizer
     }
 
     private static long Count(long? value, string field) =>
-        value is null or >= 0 ? value ?? 0 : throw new UsageFormatException(field, $"{value} is negative");
+        value is null or >= 0 ? value ?? 0 : throw new UsageFormatException(field, string.Create(CultureInfo.InvariantCulture, $"{value} is negative"));
 
     private static long Additional(AdditionalPropertiesDictionary<long>? counts, string key, string alternative) =>
         counts is null ? 0

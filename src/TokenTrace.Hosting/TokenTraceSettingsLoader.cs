@@ -435,6 +435,6 @@ public static class TokenTraceSettingsLoader
 
         public long Whole(YamlNode node, string what, long min, long max) =>
             long.TryParse(Text(node, what), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-                ? value : throw Error(node, $"'{what}': expected a whole number from {min} to {max}");
+                ? value : throw Error(node, string.Create(CultureInfo.InvariantCulture, $"'{what}': expected a whole number from {min} to {max}"));
     }
 }

@@ -37,7 +37,7 @@ public static class HtmlReportWriter
             .Append(Encode(Range(report))).Append(" · generated ").Append(report.GeneratedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))
             .Append(" UTC · days in ").Append(Encode(report.TimeZone)).Append("</p>");
         html.Append("<div class=\"cards\">");
-        Card(html, "Cost", "$" + total.CostUsd.ToString("#,0.00", CultureInfo.InvariantCulture) + (total.UnpricedRecords > 0 ? $" (+{total.UnpricedRecords} unpriced)" : ""));
+        Card(html, "Cost", "$" + total.CostUsd.ToString("#,0.00", CultureInfo.InvariantCulture) + (total.UnpricedRecords > 0 ? string.Create(CultureInfo.InvariantCulture, $" (+{total.UnpricedRecords} unpriced)") : ""));
         Card(html, "Calls", total.Records.ToString("#,0", CultureInfo.InvariantCulture));
         Card(html, "Tokens", total.TotalTokens.ToString("#,0", CultureInfo.InvariantCulture));
         if (total.EnergyWh is { } energy && total.Co2eGrams is { } co2)
@@ -284,8 +284,8 @@ public static class HtmlReportWriter
     private static string Range(UsageReport report) =>
         (report.Query.Since, report.Query.Until) switch
         {
-            ({ } s, { } u) => $"{s.UtcDateTime:yyyy-MM-dd} to {u.UtcDateTime:yyyy-MM-dd}",
-            ({ } s, null) => $"since {s.UtcDateTime:yyyy-MM-dd}",
+            ({ } s, { } u) => string.Create(CultureInfo.InvariantCulture, $"{s.UtcDateTime:yyyy-MM-dd} to {u.UtcDateTime:yyyy-MM-dd}"),
+            ({ } s, null) => string.Create(CultureInfo.InvariantCulture, $"since {s.UtcDateTime:yyyy-MM-dd}"),
             _ => "all usage",
         };
 

@@ -231,7 +231,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         }
         else
         {
-            select.Append(hasTime ? $"ts / {TicksPerBucket}" : "0").Append(
+            select.Append(hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {TicksPerBucket}") : "0").Append(
                 ", COUNT(*), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning)," +
                 " SUM(cost_pico / 1000000), SUM(cost_pico % 1000000), SUM(cost_pico IS NULL), SUM(energy_wh IS NOT NULL)," +
                 " TOTAL(energy_wh_low), TOTAL(energy_wh), TOTAL(energy_wh_high), TOTAL(co2e_g_low), TOTAL(co2e_g), TOTAL(co2e_g_high)" +
@@ -483,7 +483,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         if (version > SqliteSchema.Latest)
         {
             throw new LedgerFormatException(new LedgerProblem(Path, 0, null,
-                $"schema version {version} was written by a newer TokenTrace (this one knows up to {SqliteSchema.Latest}); upgrade TokenTrace"));
+                string.Create(CultureInfo.InvariantCulture, $"schema version {version} was written by a newer TokenTrace (this one knows up to {SqliteSchema.Latest}); upgrade TokenTrace")));
         }
 
         for (var next = version + 1; next <= SqliteSchema.Latest; next++)

@@ -7,7 +7,11 @@ public static class CliRunner
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "TokenTrace.Cli.dll");
 
-    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, params string[] args)
+    public static Task<(int ExitCode, string Out, string Error)> RunAsync(string home, params string[] args) =>
+        RunAsync(home, new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs with extra environment variables (a null value removes the variable), such as LANG for a culture.</summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
         start.ArgumentList.Add(Dll);
@@ -19,6 +23,11 @@ public static class CliRunner
         start.Environment["TOKENTRACE_HOME"] = home;
         start.Environment["TOKENTRACE_LEDGER"] = null;
         start.Environment["COLUMNS"] = "200";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -30,7 +30,7 @@ internal static class BudgetCommand
     private static Command Set()
     {
         var name = new Argument<string>("NAME") { Description = "The budget's name (replaces a budget of the same name)." };
-        var limit = new Option<decimal>("--limit") { Description = "The limit, in --unit.", Required = true, HelpName = "N" };
+        var limit = new Option<decimal>("--limit") { Description = "The limit, in --unit.", Required = true, HelpName = "N", CustomParser = InvariantNumberParser.Decimal };
         var period = new Option<string>("--period") { Description = "daily, weekly, monthly, total, or rolling Nd (such as 7d).", Required = true, HelpName = "PERIOD" };
         var unit = new Option<string>("--unit") { Description = "usd (default), tokens or gco2e.", DefaultValueFactory = _ => "usd", HelpName = "UNIT" };
         var scope = new Option<string[]>("--scope") { Description = "Count only matching usage (repeatable): project, job, task, agent, session, user, model, provider, source or tag:KEY.", HelpName = "K=V" };
@@ -139,7 +139,7 @@ internal static class BudgetCommand
             Write(context, statuses, alerts);
             foreach (var alert in alerts)
             {
-                CliContext.Error.MarkupLineInterpolated($"[yellow]alert:[/] {alert.Describe()}");
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]alert:[/] {alert.Describe()}");
             }
 
             var exhausted = statuses.Where(s => s.Budget.Mode == BudgetMode.Hard && s.Exhausted).ToList();
@@ -147,8 +147,8 @@ internal static class BudgetCommand
             {
                 foreach (var s in exhausted)
                 {
-                    var resets = s.Window.Resets ? $"; it resets at {s.Window.End:yyyy-MM-dd HH:mm} UTC" : "";
-                    CliContext.Error.MarkupLineInterpolated($"[red]exhausted:[/] hard budget '{s.Budget.Name}' has spent {BudgetUnits.Format(s.Spend, s.Budget.Unit)} of {BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit)}{resets}");
+                    var resets = s.Window.Resets ? string.Create(CultureInfo.InvariantCulture, $"; it resets at {s.Window.End:yyyy-MM-dd HH:mm} UTC") : "";
+                    CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]exhausted:[/] hard budget '{s.Budget.Name}' has spent {BudgetUnits.Format(s.Spend, s.Budget.Unit)} of {BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit)}{resets}");
                 }
 
                 return ExitCodes.BudgetExhausted;

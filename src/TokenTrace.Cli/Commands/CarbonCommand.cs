@@ -13,9 +13,9 @@ internal static class CarbonCommand
         var by = new Option<string[]>("--by") { Description = "Group by (default: model): model, project, day, region, provider… (as summary).", HelpName = "DIM" };
         var regions = new Option<bool>("--regions") { Description = "List the grid-intensity table (every region and country, with its source)." };
         var explain = new Option<string?>("--explain") { Description = "Explain the estimate for one call of MODEL (use --input, --output, --cache-read, --region).", HelpName = "MODEL" };
-        var input = new Option<long>("--input") { Description = "With --explain: uncached input tokens.", HelpName = "N" };
-        var output = new Option<long>("--output") { Description = "With --explain: output tokens.", HelpName = "N" };
-        var cacheRead = new Option<long>("--cache-read") { Description = "With --explain: cache-read tokens.", HelpName = "N" };
+        var input = new Option<long>("--input") { Description = "With --explain: uncached input tokens.", HelpName = "N", CustomParser = InvariantNumberParser.Int64 };
+        var output = new Option<long>("--output") { Description = "With --explain: output tokens.", HelpName = "N", CustomParser = InvariantNumberParser.Int64 };
+        var cacheRead = new Option<long>("--cache-read") { Description = "With --explain: cache-read tokens.", HelpName = "N", CustomParser = InvariantNumberParser.Int64 };
         var region = new Option<string?>("--region") { Description = "With --explain: the region or country.", HelpName = "R" };
         var filters = new FilterOptions();
         var command = new Command("carbon", """
@@ -109,12 +109,13 @@ internal static class CarbonCommand
         if (context.Format == "table" && total.EstimatedRecords > 0)
         {
             CliContext.Out.MarkupLineInterpolated(
+                CultureInfo.InvariantCulture,
                 $"≈ {Units.Significant(equivalences.CarKilometres)} km by car · {Units.Significant(equivalences.PhoneCharges)} phone charges · {Units.Significant(equivalences.KettleBoils)} kettle boils · {Units.Significant(equivalences.LedBulbHours)} h of a 10 W LED bulb");
         }
 
         if (total.Records > total.EstimatedRecords)
         {
-            context.Warn($"{total.Records - total.EstimatedRecords} record(s) have no estimate (unknown model, or recorded before estimates existed)");
+            context.Warn(string.Create(CultureInfo.InvariantCulture, $"{total.Records - total.EstimatedRecords} record(s) have no estimate (unknown model, or recorded before estimates existed)"));
         }
     }
 
@@ -173,10 +174,10 @@ internal static class CarbonCommand
         var a = b.Architecture;
         var lines = new (string, string)[]
         {
-            ("model", $"{a.Name}: {Units.Significant(a.TotalBillions.Central)}B total, {Units.Significant(a.ActiveBillions.Central)}B active ({a.Kind}) — {a.Source}, {a.Year}"),
+            ("model", string.Create(CultureInfo.InvariantCulture, $"{a.Name}: {Units.Significant(a.TotalBillions.Central)}B total, {Units.Significant(a.ActiveBillions.Central)}B active ({a.Kind}) — {a.Source}, {a.Year}")),
             ("provider", $"{b.Provider.Name}: PUE {Units.Significant(b.Provider.Pue.Central)} — {b.Provider.Source}"),
             ("region", $"{b.Grid.Id} ({b.RegionRule}): {Units.Significant(b.GramsPerKwh.Central)} gCO2e/kWh — {b.Grid.Source}"),
-            ("accelerators", $"{b.Accelerators} to hold the weights"),
+            ("accelerators", string.Create(CultureInfo.InvariantCulture, $"{b.Accelerators} to hold the weights")),
             ("decode", $"{Units.Significant(b.DecodeSecondsPerToken)} accelerator-s per output token"),
             ("prefill", $"{Units.Significant(b.PrefillSecondsPerToken)} accelerator-s per prefilled token × {Units.Significant(b.PrefillTokens)} tokens"),
             ("accelerator time", $"{Units.Significant(b.AcceleratorSeconds)} s"),
@@ -186,7 +187,7 @@ internal static class CarbonCommand
         };
         foreach (var (label, text) in lines)
         {
-            CliContext.Out.MarkupLineInterpolated($"[bold]{label,-16}[/] {text}");
+            CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[bold]{label,-16}[/] {text}");
         }
 
         foreach (var note in b.Notes)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 
 namespace TokenTrace.Cli;
@@ -32,7 +33,7 @@ internal static class DoctorCommand
                     if (target.GetService<ILedgerMaintenance>() is { } maintenance)
                     {
                         var moved = await maintenance.QuarantineAsync(cancellationToken).ConfigureAwait(false);
-                        context.Info($"Moved {moved} unreadable line(s) into .rejected files.");
+                        context.Info(string.Create(CultureInfo.InvariantCulture, $"Moved {moved} unreadable line(s) into .rejected files."));
                     }
                     else
                     {
@@ -103,23 +104,23 @@ internal static class DoctorCommand
             else
             {
                 var console = CliContext.Out;
-                console.MarkupLineInterpolated($"config:  {settings.SourcePath ?? "(none; defaults)"}");
-                console.MarkupLineInterpolated($"ledger:  {health.Spec}");
+                console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"config:  {settings.SourcePath ?? "(none; defaults)"}");
+                console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"ledger:  {health.Spec}");
                 foreach (var (key, value) in health.Details)
                 {
-                    console.MarkupLineInterpolated($"  {key}: {value}");
+                    console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  {key}: {value}");
                 }
 
-                console.MarkupLineInterpolated($"records: {health.Records:N0}");
-                console.MarkupLineInterpolated($"prices:  {catalog.Count:N0} models from {string.Join(", ", catalog.Layers)}");
+                console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"records: {health.Records:N0}");
+                console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"prices:  {catalog.Count:N0} models from {string.Join(", ", catalog.Layers)}");
                 foreach (var row in unpriced?.Rows ?? [])
                 {
-                    console.MarkupLineInterpolated($"[yellow]unpriced:[/] {row.Key["model"]} ({row.Totals.UnpricedRecords:N0} records) — see `tokentrace prices show {row.Key["model"]}`");
+                    console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]unpriced:[/] {row.Key["model"]} ({row.Totals.UnpricedRecords:N0} records) — see `tokentrace prices show {row.Key["model"]}`");
                 }
 
                 foreach (var problem in health.Problems)
                 {
-                    console.MarkupLineInterpolated($"[red]problem:[/] {problem}");
+                    console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]problem:[/] {problem}");
                 }
 
                 console.MarkupLine(health.IsHealthy ? "[green]healthy[/]" : "[red]problems found[/] (see docs/runbook/backup-and-recovery.md)");

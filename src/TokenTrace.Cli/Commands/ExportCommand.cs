@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using Spectre.Console;
 
@@ -90,7 +91,7 @@ internal static class ExportCommand
 
                 if (path is not null)
                 {
-                    context.Info($"Exported {written:N0} records to {path}.");
+                    context.Info(string.Create(CultureInfo.InvariantCulture, $"Exported {written:N0} records to {path}."));
                 }
             }
 

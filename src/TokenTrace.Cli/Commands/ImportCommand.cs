@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 
 namespace TokenTrace.Cli;
@@ -36,8 +37,8 @@ internal static class ImportCommand
             if (problems.Count > 0 && !parse.GetValue(skipInvalid))
             {
                 var shown = string.Join("\n  ", problems.Take(10));
-                var more = problems.Count > 10 ? $"\n  … and {problems.Count - 10} more" : "";
-                throw new CliInputException($"{problems.Count} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}");
+                var more = problems.Count > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {problems.Count - 10} more") : "";
+                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{problems.Count} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}"));
             }
 
             foreach (var problem in problems)
@@ -92,7 +93,7 @@ internal static class ImportCommand
             }
             else if (!context.Quiet)
             {
-                CliContext.Out.MarkupLineInterpolated($"Imported {result.Added:N0} records ({result.Duplicates:N0} already stored, {problems.Count:N0} bad lines skipped).");
+                CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Imported {result.Added:N0} records ({result.Duplicates:N0} already stored, {problems.Count:N0} bad lines skipped).");
             }
 
             return ExitCodes.Success;

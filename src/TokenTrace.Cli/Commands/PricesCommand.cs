@@ -128,29 +128,29 @@ internal static class PricesCommand
                 var console = CliContext.Out;
                 foreach (var step in steps)
                 {
-                    console.MarkupLineInterpolated($"  [grey]{step}[/]");
+                    console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  [grey]{step}[/]");
                 }
 
                 if (resolution is { Price: var price })
                 {
-                    console.MarkupLineInterpolated($"[bold]{name}[/] → [green]{price.Name}[/] ({resolution.Rule}) from {price.Catalog}, in force since {price.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "(undated)"}");
+                    console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[bold]{name}[/] → [green]{price.Name}[/] ({resolution.Rule}) from {price.Catalog}, in force since {price.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "(undated)"}");
                     if (price.Source is not null)
                     {
-                        console.MarkupLineInterpolated($"  source: {price.Source}");
+                        console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  source: {price.Source}");
                     }
 
                     var rows = new List<string?[]> { Rates("standard", price.Rates) };
-                    rows.AddRange(price.LongContext.Select(l => Rates($"prompt > {l.AboveTokens:N0}", price.Rates.Overlay(l.Rates))));
+                    rows.AddRange(price.LongContext.Select(l => Rates(string.Create(CultureInfo.InvariantCulture, $"prompt > {l.AboveTokens:N0}"), price.Rates.Overlay(l.Rates))));
                     rows.AddRange(price.ServiceTiers.Select(t => Rates(t.Key + " tier", t.Value)));
                     TabularOutput.Write("table", ["Rates (USD / 1M tokens)", "Input", "Output", "Cache read", "Cache write 5m", "Cache write 1h", "Reasoning"], rows);
                     foreach (var (unit, unitPrice) in price.PerUnit)
                     {
-                        console.MarkupLineInterpolated($"  {unit}: ${unitPrice} each");
+                        console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  {unit}: ${unitPrice} each");
                     }
                 }
                 else
                 {
-                    console.MarkupLineInterpolated($"[red]No price for '{name}'.[/] Add one under prices.overrides (or an alias) in tokentrace.yaml, or import a catalogue.");
+                    console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]No price for '{name}'.[/] Add one under prices.overrides (or an alias) in tokentrace.yaml, or import a catalogue.");
                 }
             }
 
@@ -223,7 +223,7 @@ internal static class PricesCommand
             var target = Path.Combine(directory, layer + ".json");
             await File.WriteAllBytesAsync(target + ".tmp", content, cancellationToken).ConfigureAwait(false);
             File.Move(target + ".tmp", target, overwrite: true);
-            context.Info($"Imported {sheet.Prices.Count:N0} priced entries into {target} ({sheet.Skipped.Count:N0} without token prices skipped).");
+            context.Info(string.Create(CultureInfo.InvariantCulture, $"Imported {sheet.Prices.Count:N0} priced entries into {target} ({sheet.Skipped.Count:N0} without token prices skipped)."));
             context.Info("Run `tokentrace reprice` to apply them to stored records.");
             return ExitCodes.Success;
         });

@@ -118,7 +118,7 @@ internal static class RecordCommand
                     var cost = stored.CostUsd is { } c ? Money.Format(c) : "no price";
                     var verb = result.Added == 1 ? "Recorded" : "Already recorded";
                     var impact = stored.Impact is { } i ? $", {Units.Energy(i.EnergyWh.Central)}, {Units.Co2e(i.Co2eGrams.Central)} CO2e in {stored.Region}" : "";
-                    CliContext.Out.MarkupLineInterpolated($"{verb} [bold]{stored.Id}[/]: {stored.Model}, {stored.Tokens.Total:N0} tokens, {cost}{impact}");
+                    CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{verb} [bold]{stored.Id}[/]: {stored.Model}, {stored.Tokens.Total:N0} tokens, {cost}{impact}");
                 }
             }
 
@@ -127,7 +127,7 @@ internal static class RecordCommand
         return command;
     }
 
-    private static Option<long> Count(string name, string description) => new(name) { Description = description, HelpName = "N" };
+    private static Option<long> Count(string name, string description) => new(name) { Description = description, HelpName = "N", CustomParser = InvariantNumberParser.Int64 };
 
     private static Option<string?> Text(string name, string description) => new(name) { Description = description, HelpName = "X" };
 

@@ -10,7 +10,7 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var days = new Option<int>("--days") { Description = "Days covered when --since is not given.", DefaultValueFactory = _ => 30, HelpName = "N" };
+        var days = new Option<int>("--days") { Description = "Days covered when --since is not given.", DefaultValueFactory = _ => 30, HelpName = "N", CustomParser = InvariantNumberParser.Int32 };
         var output = new Option<string?>("--output", "-o") { Description = "Write to this file (the HTML report's usual target).", HelpName = "FILE" };
         var at = new Option<string?>("--at") { Description = "Report as of this instant (ISO 8601), for reproducible reports. Default: now.", HelpName = "TIME" };
         var filters = new FilterOptions();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 
 namespace TokenTrace.Cli;
@@ -60,7 +61,7 @@ internal static class RepriceCommand
                 else if (!context.Quiet)
                 {
                     var verb = parse.GetValue(dryRun) ? "Would re-price" : "Re-priced";
-                    CliContext.Out.MarkupLineInterpolated($"{verb} {changed:N0} of {examined:N0} records: {Money.Format(before)} → {Money.Format(after)}; {unpriced:N0} without a price.");
+                    CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{verb} {changed:N0} of {examined:N0} records: {Money.Format(before)} → {Money.Format(after)}; {unpriced:N0} without a price.");
                 }
             }
 

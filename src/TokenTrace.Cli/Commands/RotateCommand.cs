@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 
 namespace TokenTrace.Cli;
@@ -30,7 +31,7 @@ internal static class RotateCommand
                 var result = await maintenance.MaintainAsync(DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
                 if (!context.Quiet)
                 {
-                    CliContext.Out.MarkupLineInterpolated($"{result.Rotated} rotated, {result.Compressed} archived, {result.Deleted} deleted.");
+                    CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{result.Rotated} rotated, {result.Compressed} archived, {result.Deleted} deleted.");
                 }
             }
 

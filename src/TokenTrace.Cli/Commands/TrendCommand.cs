@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 using TokenTrace.Reports;
 
@@ -72,7 +73,7 @@ internal static class TrendCommand
             TabularOutput.Write(context.Format, [char.ToUpperInvariant(granularity.Name[0]) + granularity.Name[1..], "Records", "Tokens", "Cost", "Energy", ""], rows);
             if (context.Format == "table" && points.Count > 1)
             {
-                CliContext.Out.MarkupLineInterpolated($"cost {Sparkline.Of([.. points.Select(p => p.Totals.CostUsd)])}  total {Money.Format(points.Sum(p => p.Totals.CostUsd))}");
+                CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"cost {Sparkline.Of([.. points.Select(p => p.Totals.CostUsd)])}  total {Money.Format(points.Sum(p => p.Totals.CostUsd))}");
             }
 
             return ExitCodes.Success;

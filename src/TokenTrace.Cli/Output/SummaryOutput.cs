@@ -39,7 +39,7 @@ internal static class SummaryOutput
         TabularOutput.Write(context.Format, header, rows, [.. footer, .. Cells(summary.Total, showUnpriced, showImpact)], title);
         if (showUnpriced && context.Format == "table")
         {
-            context.Warn($"{summary.Total.UnpricedRecords} record(s) have no known price and are left out of the cost; `tokentrace doctor` lists their models");
+            context.Warn(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{summary.Total.UnpricedRecords} record(s) have no known price and are left out of the cost; `tokentrace doctor` lists their models"));
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TokenTrace;
 
 /// <summary>A spending limit on a scope of usage over a period. Spend is always derived from the ledger.</summary>
@@ -57,7 +59,7 @@ public sealed record Budget
 
         if (Limit <= 0)
         {
-            throw new ArgumentException($"budget '{Name}': limit must be more than 0, not {Limit}");
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"budget '{Name}': limit must be more than 0, not {Limit}"));
         }
 
         if (AlertAt.Any(p => p is <= 0 or > 1000))

@@ -26,7 +26,7 @@ public sealed class BudgetExceededException : Exception
     /// <summary>Creates the exception for a refused call.</summary>
     public BudgetExceededException(string budgetName, decimal spend, decimal reserved, decimal limit, BudgetUnit unit, DateTimeOffset? resetsAt)
         : base($"Budget '{budgetName}' is exhausted: spend {Format(spend, unit)} plus {Format(reserved, unit)} in flight would pass the limit of {Format(limit, unit)}"
-               + (resetsAt is { } reset ? $"; it resets at {reset:yyyy-MM-dd HH:mm} UTC." : "; it never resets."))
+               + (resetsAt is { } reset ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; it resets at {reset:yyyy-MM-dd HH:mm} UTC.") : "; it never resets."))
     {
         BudgetName = budgetName;
         Spend = spend;

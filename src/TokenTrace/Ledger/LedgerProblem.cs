@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TokenTrace;
 
 /// <summary>Something wrong in a ledger's storage: a torn or malformed line, a corrupt file.</summary>
@@ -9,5 +11,5 @@ public sealed record LedgerProblem(string File, long Line, string? Field, string
 {
     /// <inheritdoc/>
     public override string ToString() =>
-        (Line > 0 ? $"{File}:{Line}: " : $"{File}: ") + (Field is null ? Message : $"field '{Field}': {Message}");
+        (Line > 0 ? string.Create(CultureInfo.InvariantCulture, $"{File}:{Line}: ") : $"{File}: ") + (Field is null ? Message : $"field '{Field}': {Message}");
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TokenTrace;
 
 /// <summary>
@@ -41,7 +43,7 @@ public static class CostCalculator
         if (longContext is not null)
         {
             rates = rates.Overlay(longContext.Rates);
-            (notes ??= []).Add($"prompt of {prompt:N0} tokens exceeds {longContext.AboveTokens:N0}: long-context rates for the whole request");
+            (notes ??= []).Add(string.Create(CultureInfo.InvariantCulture, $"prompt of {prompt:N0} tokens exceeds {longContext.AboveTokens:N0}: long-context rates for the whole request"));
         }
 
         if (serviceTier is not null && !StandardTiers.Contains(serviceTier))

@@ -93,7 +93,7 @@ public static partial class LiteLlmCatalogReader
         var longContext = new List<LongContextRates>();
         foreach (var threshold in thresholds)
         {
-            var suffix = $"_above_{threshold / 1000}k_tokens";
+            var suffix = string.Create(CultureInfo.InvariantCulture, $"_above_{threshold / 1000}k_tokens");
             var rates = new TokenRates
             {
                 Input = Rate(entry, "input_cost_per_token" + suffix),

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TokenTrace;
 
 /// <summary>
@@ -35,7 +37,7 @@ public static class UsageRecordValidator
         CheckCount("reasoning", tokens.Reasoning);
         if (tokens.Reasoning > tokens.Output)
         {
-            Problem($"reasoning: {tokens.Reasoning} is more than output ({tokens.Output}); reasoning is a part of output");
+            Problem(string.Create(CultureInfo.InvariantCulture, $"reasoning: {tokens.Reasoning} is more than output ({tokens.Output}); reasoning is a part of output"));
         }
 
         foreach (var (key, value) in tokens.Extra)
@@ -58,17 +60,17 @@ public static class UsageRecordValidator
 
         if (record.CostUsd is { } cost && (cost < 0 || cost > MaxCostUsd))
         {
-            Problem($"costUsd: {cost} is outside 0..{MaxCostUsd}");
+            Problem(string.Create(CultureInfo.InvariantCulture, $"costUsd: {cost} is outside 0..{MaxCostUsd}"));
         }
 
         if (record.LatencyMs is { } latency && (latency < 0 || double.IsNaN(latency) || double.IsInfinity(latency)))
         {
-            Problem($"latencyMs: {latency} must be a finite number of at least 0");
+            Problem(string.Create(CultureInfo.InvariantCulture, $"latencyMs: {latency} must be a finite number of at least 0"));
         }
 
         if (record.Timestamp.Year is < 1970 or > 9999)
         {
-            Problem($"timestamp: {record.Timestamp:O} is out of range");
+            Problem(string.Create(CultureInfo.InvariantCulture, $"timestamp: {record.Timestamp:O} is out of range"));
         }
 
         return problems ?? (IReadOnlyList<string>)[];
@@ -77,7 +79,7 @@ public static class UsageRecordValidator
         {
             if (value < 0)
             {
-                Problem($"{field}: {value} is negative; token counts must be 0 or more");
+                Problem(string.Create(CultureInfo.InvariantCulture, $"{field}: {value} is negative; token counts must be 0 or more"));
             }
         }
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TokenTrace;
 
 /// <summary>A budget crossed a threshold, or its period-end projection crossed the limit.</summary>
@@ -19,5 +21,5 @@ public sealed record BudgetAlert(
     /// <summary>One line for people.</summary>
     public string Describe() => Kind == "forecast"
         ? $"Budget '{Budget}' is projected to reach {BudgetUnits.Format(ProjectedSpend, Unit)} by the end of the period, over its limit of {BudgetUnits.Format(Limit, Unit)} (spent {BudgetUnits.Format(Spend, Unit)} so far)."
-        : $"Budget '{Budget}' passed {ThresholdPercent}% of its limit: {BudgetUnits.Format(Spend, Unit)} of {BudgetUnits.Format(Limit, Unit)}" + (Mode == BudgetMode.Hard && Spend >= Limit ? " (hard: new calls are refused)." : ".");
+        : string.Create(CultureInfo.InvariantCulture, $"Budget '{Budget}' passed {ThresholdPercent}% of its limit: {BudgetUnits.Format(Spend, Unit)} of {BudgetUnits.Format(Limit, Unit)}") + (Mode == BudgetMode.Hard && Spend >= Limit ? " (hard: new calls are refused)." : ".");
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -30,7 +31,7 @@ public sealed partial class BudgetAlerter
         var alerts = new List<BudgetAlert>();
         foreach (var threshold in budget.AlertAt.Order())
         {
-            if (status.Percent >= threshold && await _store.MarkAlertAsync(budget.Name, key, $"threshold:{threshold}", cancellationToken).ConfigureAwait(false))
+            if (status.Percent >= threshold && await _store.MarkAlertAsync(budget.Name, key, string.Create(CultureInfo.InvariantCulture, $"threshold:{threshold}"), cancellationToken).ConfigureAwait(false))
             {
                 alerts.Add(Alert(status, "threshold", threshold));
             }

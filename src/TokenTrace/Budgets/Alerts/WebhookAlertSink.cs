@@ -95,11 +95,11 @@ public sealed class WebhookAlertSink : IBudgetAlertSink
                 // 4xx (but 429) means the receiver will not take this alert however often it is sent.
                 if ((int)response.StatusCode < 500 && response.StatusCode != System.Net.HttpStatusCode.TooManyRequests)
                 {
-                    refusal = $"webhook {_url} refused the alert: {(int)response.StatusCode} {response.ReasonPhrase}";
+                    refusal = string.Create(CultureInfo.InvariantCulture, $"webhook {_url} refused the alert: {(int)response.StatusCode} {response.ReasonPhrase}");
                 }
                 else if (attempt >= _attempts)
                 {
-                    refusal = $"webhook {_url} failed {attempt} times; last status {(int)response.StatusCode}";
+                    refusal = string.Create(CultureInfo.InvariantCulture, $"webhook {_url} failed {attempt} times; last status {(int)response.StatusCode}");
                 }
             }
             catch (HttpRequestException) when (attempt < _attempts)

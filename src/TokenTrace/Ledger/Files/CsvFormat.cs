@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 
 namespace TokenTrace;
@@ -67,7 +68,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
             if (row.Cells.Length != map.Length)
             {
                 // A short row is a cut-off record (a crashed writer, repaired by a later append): never read it as data.
-                yield return new FileEntry(null, new LedgerProblem(displayPath, row.Line, null, $"row has {row.Cells.Length} cells, the header has {map.Length}; skipped"), row.Raw, row.Line, true);
+                yield return new FileEntry(null, new LedgerProblem(displayPath, row.Line, null, string.Create(CultureInfo.InvariantCulture, $"row has {row.Cells.Length} cells, the header has {map.Length}; skipped")), row.Raw, row.Line, true);
                 continue;
             }
 

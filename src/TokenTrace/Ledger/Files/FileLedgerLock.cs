@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 
 namespace TokenTrace;
 
@@ -15,7 +16,7 @@ internal static class FileLedgerLock
         var gate = Gates.GetOrAdd(Path.GetFullPath(lockPath), static _ => new SemaphoreSlim(1, 1));
         if (!await gate.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
         {
-            throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0}s waiting for the ledger lock {lockPath}.");
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Timed out after {timeout.TotalSeconds:0}s waiting for the ledger lock {lockPath}."));
         }
 
         try
@@ -36,7 +37,7 @@ internal static class FileLedgerLock
                 }
                 catch (IOException ex)
                 {
-                    throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0}s waiting for the ledger lock {lockPath}.", ex);
+                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Timed out after {timeout.TotalSeconds:0}s waiting for the ledger lock {lockPath}."), ex);
                 }
             }
         }

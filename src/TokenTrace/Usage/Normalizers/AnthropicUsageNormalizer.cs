@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace TokenTrace;
@@ -28,7 +29,7 @@ public static class AnthropicUsageNormalizer
             if (split5m + write1h > cacheCreation && UsageJson.Has(usage, "cache_creation_input_tokens"))
             {
                 throw new UsageFormatException("usage.cache_creation",
-                    $"5-minute ({split5m}) plus 1-hour ({write1h}) writes exceed cache_creation_input_tokens ({cacheCreation})");
+                    string.Create(CultureInfo.InvariantCulture, $"5-minute ({split5m}) plus 1-hour ({write1h}) writes exceed cache_creation_input_tokens ({cacheCreation})"));
             }
 
             // When the total is absent, the split is the whole truth; when present, anything unsplit is a default (5-minute) write.

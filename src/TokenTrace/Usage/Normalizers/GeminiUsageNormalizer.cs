@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace TokenTrace;
@@ -23,7 +24,7 @@ public static class GeminiUsageNormalizer
 
         if (cached > prompt)
         {
-            throw new UsageFormatException($"{path}.cachedContentTokenCount", $"{cached} exceeds promptTokenCount ({prompt})");
+            throw new UsageFormatException($"{path}.cachedContentTokenCount", string.Create(CultureInfo.InvariantCulture, $"{cached} exceeds promptTokenCount ({prompt})"));
         }
 
         return new TokenCounts

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace TokenTrace;
@@ -28,12 +29,12 @@ public static class OpenAIUsageNormalizer
 
         if (cached > prompt)
         {
-            throw new UsageFormatException($"usage.{promptDetailsName}.cached_tokens", $"{cached} exceeds {promptName} ({prompt})");
+            throw new UsageFormatException($"usage.{promptDetailsName}.cached_tokens", string.Create(CultureInfo.InvariantCulture, $"{cached} exceeds {promptName} ({prompt})"));
         }
 
         if (reasoning > completion)
         {
-            throw new UsageFormatException($"usage.{completionDetailsName}.reasoning_tokens", $"{reasoning} exceeds {completionName} ({completion})");
+            throw new UsageFormatException($"usage.{completionDetailsName}.reasoning_tokens", string.Create(CultureInfo.InvariantCulture, $"{reasoning} exceeds {completionName} ({completion})"));
         }
 
         return new TokenCounts
