@@ -28,11 +28,16 @@ public class RecordBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _tracker.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>A saturating loop: once the queue is full the caller waits for the writer (back-pressure), so this is the writer's pace.</summary>
     [Benchmark]
     public UsageRecord Record() => _tracker.Record(_record);
 
     [Benchmark]
     public UsageRecord PrepareOnly() => _tracker.Prepare(_record);
+
+    /// <summary>The caller's part of <c>Record</c> without the queue: validate, attribute, price.</summary>
+    [Benchmark]
+    public UsageRecord AcceptOnly() => _tracker.Pipeline.Accept(_record);
 
     private sealed class DiscardingLedger : IUsageLedger
     {
