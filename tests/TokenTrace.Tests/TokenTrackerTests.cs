@@ -242,6 +242,45 @@ public sealed class TokenTrackerTests
         Assert.Equal(0, seen["tokentrace.tracker.records.lost"]);
     }
 
+    [Fact]
+    public async Task A_writer_that_stops_on_an_unexpected_error_spills_what_it_held_and_wakes_every_waiter()
+    {
+        using var temp = new TempDirectory();
+        var spill = temp.File("spill");
+        var tracker = new TokenTracker(new BrokenLedger(), new TokenTrackerOptions { Batching = { SpillDirectory = spill, ThrowOnLedgerFailure = true } });
+        tracker.Record(Call("before"));
+
+        // The writer dies on the first batch; the flush must return (with the failure), not wait for ever.
+        await Assert.ThrowsAsync<IOException>(() => tracker.FlushAsync());
+        tracker.Record(Call("after")); // goes straight to the spill file
+        await tracker.FlushAsync();
+        Assert.Equal(2, tracker.Statistics.Spilled);
+        Assert.Equal(0, tracker.Statistics.Pending);
+        await tracker.DisposeAsync();
+
+        var good = new MemoryLedger();
+        await using (var next = new TokenTracker(good, new TokenTrackerOptions { Batching = { SpillDirectory = spill } }))
+        {
+        }
+
+        Assert.Equal(["after", "before"], good.Ids.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A ledger with a bug: it throws what no retry should catch.</summary>
+    private sealed class BrokenLedger : IUsageLedger
+    {
+        public string Spec => "broken:";
+
+        public Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default) =>
+            throw new OutOfMemoryException("simulated bug");
+
+        public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<UsageRecord>();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     private sealed class FailingLedger : IUsageLedger
     {
         public string Spec => "failing:";

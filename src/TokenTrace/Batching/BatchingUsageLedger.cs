@@ -188,7 +188,8 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         await StopAsync().ConfigureAwait(false);
         try
         {
-            if (Interlocked.Read(ref _spilled) > 0)
+            // Give this process's spill a chance to reach the ledger now, unless the ledger broke the writer.
+            if (Interlocked.Read(ref _spilled) > 0 && _writerFault is null)
             {
                 _spill.CloseOwn();
                 await ReplaySpillAsync().ConfigureAwait(false);
@@ -370,9 +371,9 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
                 LogReplayed(_logger, replayed, Spec);
             }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex)
         {
-            // The files stay where they are for the next start.
+            // The files stay where they are for the next start; a replay never breaks the caller.
             LogReplayFailed(_logger, ex, _spill.Path);
         }
     }
