@@ -76,8 +76,9 @@ public sealed class TokenTracker : IAsyncDisposable
     public UsageRecord Record(UsageRecord record)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var accepted = Accept(record);
+        var accepted = Pipeline.Accept(record);
         _batching.Enqueue(accepted);
+        Count(accepted);
         return accepted;
     }
 
@@ -86,8 +87,19 @@ public sealed class TokenTracker : IAsyncDisposable
     public async ValueTask<UsageRecord> RecordAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var accepted = Accept(record);
-        await _batching.EnqueueAsync(accepted, cancellationToken).ConfigureAwait(false);
+        var accepted = Pipeline.Accept(record);
+        try
+        {
+            await _batching.EnqueueAsync(accepted, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while waiting for room: the record was spilled, not dropped, so it still counts.
+            Count(accepted);
+            throw;
+        }
+
+        Count(accepted);
         return accepted;
     }
 
@@ -144,16 +156,13 @@ public sealed class TokenTracker : IAsyncDisposable
         }
     }
 
-    private UsageRecord Accept(UsageRecord record)
+    private void Count(UsageRecord accepted)
     {
-        var accepted = Pipeline.Accept(record);
         Interlocked.Increment(ref _recorded);
         if (accepted.CostUsd is null)
         {
             Interlocked.Increment(ref _unpriced);
         }
-
-        return accepted;
     }
 
     /// <summary>Keeps the caller's ledger open when the tracker's chain is disposed.</summary>

@@ -266,6 +266,90 @@ public sealed class TokenTrackerTests
         Assert.Equal(["after", "before"], good.Ids.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_record_whose_wait_for_room_is_cancelled_is_spilled_and_flush_still_returns()
+    {
+        using var temp = new TempDirectory();
+        var gated = new GatedLedger();
+        var tracker = new TokenTracker(gated, new TokenTrackerOptions { Batching = { QueueCapacity = 1, BatchSize = 1, SpillDirectory = temp.File("spill") } });
+        tracker.Record(Call("r1"));
+        await gated.Entered.Task; // the writer holds r1 in the ledger call
+        tracker.Record(Call("r2")); // fills the queue
+        using var cancel = new CancellationTokenSource();
+        var waiting = tracker.RecordAsync(Call("r3"), cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+
+        gated.Open.SetResult();
+        await tracker.FlushAsync();
+        Assert.Equal(1, tracker.Statistics.Spilled);
+        Assert.Equal(3, tracker.Statistics.Recorded);
+        Assert.Equal(0, tracker.Statistics.Pending);
+        Assert.Equal(["r1", "r2"], gated.Store.Ids.Order(StringComparer.Ordinal));
+        await tracker.DisposeAsync(); // replays r3 into the working ledger
+        Assert.Equal(["r1", "r2", "r3"], gated.Store.Ids.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Flush_waits_for_records_queued_before_it_even_when_later_ones_spill_first()
+    {
+        using var temp = new TempDirectory();
+        var gated = new GatedLedger();
+        await using var tracker = new TokenTracker(gated, new TokenTrackerOptions { Batching = { QueueCapacity = 1, BatchSize = 1, EnqueueTimeout = TimeSpan.Zero, SpillDirectory = temp.File("spill") } });
+        tracker.Record(Call("r1"));
+        await gated.Entered.Task;
+        tracker.Record(Call("r2")); // queued behind r1
+        var storedWhenFlushed = tracker.FlushAsync().ContinueWith(_ => gated.Store.Count, TaskScheduler.Default);
+        tracker.Record(Call("r3")); // the queue is full and there is no wait: both spill at once, finishing before r1 and r2
+        tracker.Record(Call("r4"));
+        Assert.Equal(2, tracker.Statistics.Spilled);
+
+        gated.Open.SetResult();
+        Assert.Equal(2, await storedWhenFlushed);
+    }
+
+    [Fact]
+    public void Waits_longer_than_timers_allow_are_refused_naming_the_option()
+    {
+        Assert.Equal("EnqueueTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingLedgerOptions { EnqueueTimeout = TimeSpan.FromDays(60) }.Validate()).ParamName);
+        Assert.Equal("ExitGracePeriod", Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingLedgerOptions { ExitGracePeriod = TimeSpan.MaxValue }.Validate()).ParamName);
+        Assert.Equal("RetryDelay", Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingLedgerOptions { RetryDelay = TimeSpan.FromDays(25) }.Validate()).ParamName);
+    }
+
+    [Fact]
+    public async Task Options_changed_after_the_tracker_was_built_do_not_reach_it()
+    {
+        var options = new TokenTrackerOptions();
+        var ledger = new MemoryLedger();
+        await using var tracker = new TokenTracker(ledger, options);
+        options.Batching.BatchSize = 0; // would spin the writer for ever if it were read live
+        tracker.Record(Call("r1"));
+        await tracker.FlushAsync();
+        Assert.Equal(1, ledger.Count);
+    }
+
+    /// <summary>A ledger whose first append waits until the test opens it.</summary>
+    private sealed class GatedLedger : DelegatingUsageLedger
+    {
+        public GatedLedger()
+            : base(new MemoryLedger())
+        {
+        }
+
+        public MemoryLedger Store => (MemoryLedger)InnerLedger;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+        {
+            Entered.TrySetResult();
+            await Open.Task;
+            return await base.AppendAsync(records, cancellationToken);
+        }
+    }
+
     /// <summary>A ledger with a bug: it throws what no retry should catch.</summary>
     private sealed class BrokenLedger : IUsageLedger
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TokenTrace;
 
 /// <summary>How a <see cref="BatchingUsageLedger"/> queues, writes, retries, spills and flushes on exit.</summary>
@@ -43,6 +45,11 @@ public sealed class BatchingLedgerOptions
     /// </summary>
     public bool ThrowOnLedgerFailure { get; set; }
 
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    /// <summary>A copy, so that changing these options after a ledger was built cannot bypass <see cref="Validate"/>.</summary>
+    internal BatchingLedgerOptions Clone() => (BatchingLedgerOptions)MemberwiseClone();
+
     /// <summary>Checks every value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names the option.</exception>
     public void Validate()
@@ -50,10 +57,10 @@ public sealed class BatchingLedgerOptions
         Positive(QueueCapacity, nameof(QueueCapacity));
         Positive(BatchSize, nameof(BatchSize));
         Positive(MaxWriteAttempts, nameof(MaxWriteAttempts));
-        NotNegative(RetryDelay, nameof(RetryDelay));
-        NotNegative(MaxRetryDelay, nameof(MaxRetryDelay));
-        NotNegative(EnqueueTimeout, nameof(EnqueueTimeout));
-        NotNegative(ExitGracePeriod, nameof(ExitGracePeriod));
+        InRange(RetryDelay, nameof(RetryDelay));
+        InRange(MaxRetryDelay, nameof(MaxRetryDelay));
+        InRange(EnqueueTimeout, nameof(EnqueueTimeout));
+        InRange(ExitGracePeriod, nameof(ExitGracePeriod));
         if (SpillDirectory is { } spill && string.IsNullOrWhiteSpace(spill))
         {
             throw new ArgumentOutOfRangeException(nameof(SpillDirectory), spill, "SpillDirectory must be null (the default folder) or a path");
@@ -67,11 +74,12 @@ public sealed class BatchingLedgerOptions
             }
         }
 
-        static void NotNegative(TimeSpan value, string name)
+        // Timers and waits take at most int.MaxValue milliseconds (about 24.8 days); longer would throw at run time.
+        static void InRange(TimeSpan value, string name)
         {
-            if (value < TimeSpan.Zero)
+            if (value < TimeSpan.Zero || value > MaxWait)
             {
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must not be negative");
+                throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be between 0 and {MaxWait.Days} days"));
             }
         }
     }

@@ -12,11 +12,12 @@ namespace TokenTrace;
 /// </summary>
 /// <remarks>
 /// <para>Every accepted record ends up stored, spilled, or — only when the spill folder fails too — counted as lost
-/// and logged as an error (<see cref="Statistics"/>). When the queue is full, callers wait (back-pressure, up to
+/// and logged as critical (<see cref="Statistics"/>). When the queue is full, callers wait (back-pressure, up to
 /// <see cref="BatchingLedgerOptions.EnqueueTimeout"/>), then spill.</para>
-/// <para>On process exit, SIGTERM and Ctrl-C, queued records are written within
-/// <see cref="BatchingLedgerOptions.ExitGracePeriod"/>, and whatever is left is spilled; records accepted while the
-/// process exits go straight to the spill file. The next writer to start on the same spill folder replays it.</para>
+/// <para>On process exit, SIGTERM, SIGINT and SIGQUIT, queued records are written within
+/// <see cref="BatchingLedgerOptions.ExitGracePeriod"/>, and whatever is left is spilled; from then on records go
+/// straight to the spill file (if the process survives the signal — a host that handles it itself — until the
+/// ledger is disposed, which replays them). The next writer on the same spill folder replays what is left.</para>
 /// <para><see cref="AppendAsync"/> acknowledges once records are queued: what it survives is what the queue survives
 /// (an orderly exit, a signal; not a kill -9). Call <see cref="FlushAsync"/> to wait until they are stored.</para>
 /// </remarks>
@@ -25,16 +26,18 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     private readonly BatchingLedgerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<UsageRecord> _queue;
+    private readonly Channel<QueueItem> _queue;
+
+    // Room in the queue: a semaphore rather than a bounded channel, so a caller blocked on a full queue waits on a
+    // kernel event with its own timeout instead of on a task that needs the thread pool to make progress.
+    private readonly SemaphoreSlim _room;
     private readonly SpillFolder _spill;
     private readonly Task _writer;
-    private readonly object _progressLock = new();
     private readonly List<IDisposable> _exitHooks = [];
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UsageRecord[]? _inFlight;
     private long _accepted, _completed, _written, _duplicates, _failedWrites, _spilled, _replayed, _lost, _waits;
     private int _entering;
-    private volatile bool _closing;
+    private int _closing;
     private int _closed;
     private Exception? _failure;
     private Exception? _writerFault;
@@ -44,16 +47,14 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     public BatchingUsageLedger(IUsageLedger innerLedger, BatchingLedgerOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
         : base(innerLedger)
     {
-        _options = options ?? new BatchingLedgerOptions();
+        _options = (options ?? new BatchingLedgerOptions()).Clone();
         _options.Validate();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<BatchingUsageLedger>();
         _time = timeProvider ?? TimeProvider.System;
-        _queue = Channel.CreateBounded<UsageRecord>(new BoundedChannelOptions(_options.QueueCapacity)
-        {
-            // The exit path drains what the writer has not taken, so there can be two readers.
-            SingleReader = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _room = new SemaphoreSlim(_options.QueueCapacity, _options.QueueCapacity);
+
+        // The exit path drains what the writer has not taken, so there can be two readers.
+        _queue = Channel.CreateUnbounded<QueueItem>(new UnboundedChannelOptions { SingleReader = false });
         _spill = new SpillFolder(_options.SpillDirectory ?? DefaultSpillDirectory(innerLedger.Spec));
         if (_options.FlushOnExit)
         {
@@ -66,6 +67,8 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     /// <summary>The folder records spill to.</summary>
     public string SpillDirectory => _spill.Path;
 
+    private bool Closing => Volatile.Read(ref _closing) != 0;
+
     /// <summary>Current counters.</summary>
     public BatchingLedgerStatistics Statistics
     {
@@ -75,7 +78,7 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
             return new BatchingLedgerStatistics(
                 accepted, Interlocked.Read(ref _written), Interlocked.Read(ref _duplicates), Interlocked.Read(ref _failedWrites),
                 Interlocked.Read(ref _spilled), Interlocked.Read(ref _replayed), Interlocked.Read(ref _lost), Interlocked.Read(ref _waits),
-                accepted - Interlocked.Read(ref _completed));
+                Math.Max(0, accepted - Interlocked.Read(ref _completed)));
         }
     }
 
@@ -95,10 +98,26 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
             Interlocked.Increment(ref _accepted);
-            if (_closing || !_queue.Writer.TryWrite(record))
+            if (!Closing && _room.Wait(0))
             {
-                EnqueueSlow(record);
+                Queue(record);
+                return;
             }
+
+            if (!Closing && _options.EnqueueTimeout > TimeSpan.Zero)
+            {
+                // Back-pressure: the caller waits for the writer rather than spill a record the ledger could take.
+                Interlocked.Increment(ref _waits);
+                if (_room.Wait(_options.EnqueueTimeout))
+                {
+                    Queue(record);
+                    return;
+                }
+
+                LogQueueFull(_logger, _options.QueueCapacity, _options.EnqueueTimeout.TotalMilliseconds);
+            }
+
+            SpillOrLose([record]);
         }
         finally
         {
@@ -106,24 +125,47 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         }
     }
 
-    /// <summary>Accepts one record, waiting asynchronously for room when the queue is full (then spilling, as <see cref="Enqueue"/>).</summary>
+    /// <summary>
+    /// Accepts one record, waiting asynchronously for room when the queue is full (then spilling, as <see cref="Enqueue"/>).
+    /// A record whose wait is cancelled is spilled before the cancellation is thrown: once accepted, it is kept.
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The ledger was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (before the record was accepted, or while it waited; then it was spilled).</exception>
     public async ValueTask EnqueueAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _entering);
         try
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
             Interlocked.Increment(ref _accepted);
-            if (!_closing && _queue.Writer.TryWrite(record))
+            if (!Closing && _room.Wait(0, CancellationToken.None))
             {
+                Queue(record);
                 return;
             }
 
-            if (!_closing && await WaitForRoomAsync(record, cancellationToken).ConfigureAwait(false))
+            if (!Closing && _options.EnqueueTimeout > TimeSpan.Zero)
             {
-                return;
+                Interlocked.Increment(ref _waits);
+                using var timeout = new CancellationTokenSource(_options.EnqueueTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+                try
+                {
+                    await _room.WaitAsync(linked.Token).ConfigureAwait(false);
+                    Queue(record);
+                    return;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    SpillOrLose([record]);
+                    throw;
+                }
+                catch (OperationCanceledException)
+                {
+                    LogQueueFull(_logger, _options.QueueCapacity, _options.EnqueueTimeout.TotalMilliseconds);
+                }
             }
 
             SpillOrLose([record]);
@@ -146,31 +188,23 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         return new AppendResult(records.Count, 0);
     }
 
-    /// <summary>Waits until every record accepted so far is stored, spilled or counted as lost.</summary>
+    /// <summary>
+    /// Waits until every record accepted before this call is stored, spilled or counted as lost: a marker goes through
+    /// the queue behind them, and the writer answers it once everything ahead of it is written.
+    /// </summary>
     /// <exception cref="IOException">With <see cref="BatchingLedgerOptions.ThrowOnLedgerFailure"/>: the last ledger failure, or records were lost.</exception>
-    /// <exception cref="InvalidOperationException">The background writer stopped on an unexpected error.</exception>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        var target = Interlocked.Read(ref _accepted);
-        while (Interlocked.Read(ref _completed) < target)
+        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_queue.Writer.TryWrite(new QueueItem(null, marker)))
         {
-            Task progress;
-            lock (_progressLock)
-            {
-                progress = _progress.Task;
-            }
-
-            if (Interlocked.Read(ref _completed) >= target)
-            {
-                break;
-            }
-
-            if (_writer.IsCompleted && Interlocked.Read(ref _completed) < target)
-            {
-                throw new InvalidOperationException($"The writer for {Spec} has stopped with records still queued.", _writerFault);
-            }
-
-            await progress.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await marker.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Closed (exit or disposal): the writer drains what was queued and stops; records accepted since went
+            // straight to the spill file before their Enqueue returned.
+            await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         ThrowIfFailed();
@@ -198,63 +232,39 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         finally
         {
             _spill.Dispose();
+            _room.Dispose();
             await base.DisposeAsync().ConfigureAwait(false);
         }
 
         ThrowIfFailed();
     }
 
+    private void Queue(UsageRecord record)
+    {
+        if (!_queue.Writer.TryWrite(new QueueItem(record, null)))
+        {
+            // Closed between the check and the write: the record goes to the spill file instead.
+            _room.Release();
+            SpillOrLose([record]);
+        }
+    }
+
     private async Task StopAsync()
     {
-        _closing = true;
-        var spin = default(SpinWait);
+        Interlocked.Exchange(ref _closing, 1);
+        _queue.Writer.TryComplete();
         while (Volatile.Read(ref _entering) > 0)
         {
-            spin.SpinOnce();
+            // A caller between its check and its write finishes by queuing (drained below) or spilling.
+            await Task.Yield();
         }
 
-        _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-    }
-
-    private void EnqueueSlow(UsageRecord record)
-    {
-        if (!_closing && _options.EnqueueTimeout > TimeSpan.Zero)
-        {
-            // Back-pressure: the caller waits for the writer rather than lose or spill a record the ledger could take.
-            Interlocked.Increment(ref _waits);
-            var waiting = WaitForRoomAsync(record, CancellationToken.None);
-            if (waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult())
-            {
-                return;
-            }
-        }
-
-        SpillOrLose([record]);
-    }
-
-    private async ValueTask<bool> WaitForRoomAsync(UsageRecord record, CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(_options.EnqueueTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        try
-        {
-            await _queue.Writer.WriteAsync(record, linked.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            LogQueueFull(_logger, _options.QueueCapacity, _options.EnqueueTimeout.TotalMilliseconds);
-            return false;
-        }
-        catch (ChannelClosedException)
-        {
-            return false;
-        }
     }
 
     private async Task WriteLoopAsync()
     {
+        var markers = new List<TaskCompletionSource>();
         try
         {
             await ReplaySpillAsync().ConfigureAwait(false);
@@ -262,40 +272,50 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
             var batch = new List<UsageRecord>(_options.BatchSize);
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (batch.Count < _options.BatchSize && reader.TryRead(out var record))
+                while (batch.Count < _options.BatchSize && reader.TryRead(out var item))
                 {
-                    batch.Add(record);
+                    if (item.Record is { } record)
+                    {
+                        _room.Release();
+                        batch.Add(record);
+                    }
+                    else
+                    {
+                        // A flush marker: everything read before it goes out in this batch, then it is answered.
+                        markers.Add(item.Flush!);
+                        break;
+                    }
                 }
 
-                if (batch.Count == 0)
+                if (batch.Count > 0)
                 {
-                    continue;
+                    var records = batch.ToArray();
+                    batch.Clear();
+                    Volatile.Write(ref _inFlight, records);
+                    await WriteBatchAsync(records).ConfigureAwait(false);
+                    Volatile.Write(ref _inFlight, null);
+                    Complete(records.Length);
                 }
 
-                var records = batch.ToArray();
-                batch.Clear();
-                Volatile.Write(ref _inFlight, records);
-                await WriteBatchAsync(records).ConfigureAwait(false);
-                Volatile.Write(ref _inFlight, null);
-                Complete(records.Length);
+                markers.ForEach(m => m.TrySetResult());
+                markers.Clear();
             }
         }
         catch (Exception ex)
         {
-            // A bug, not a ledger failure (those are caught per batch): keep what is queued and wake every waiter.
+            // A bug, not a ledger failure (those are caught per batch): keep what is queued and answer every flush.
             LogWriterFailed(_logger, ex, Spec);
             _failure = ex;
             _writerFault = ex;
-
-            // From here on callers' records go straight to the spill file.
-            _closing = true;
+            Interlocked.Exchange(ref _closing, 1);
             _queue.Writer.TryComplete();
             SpillOrLose(Volatile.Read(ref _inFlight) ?? []);
             SpillOrLose(DrainQueue());
         }
         finally
         {
-            Signal();
+            // No flush is left waiting, whatever happened.
+            markers.ForEach(m => m.TrySetResult());
         }
     }
 
@@ -360,9 +380,14 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         try
         {
             var (replayed, skipped) = await _spill.ReplayAsync(InnerLedger, _options.BatchSize, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
-            foreach (var line in skipped)
+            if (skipped.Count > 0)
             {
-                LogSpillLineSkipped(_logger, line);
+                // Lines torn in a spill file are records that were counted as spilled and cannot be read back.
+                Interlocked.Add(ref _lost, skipped.Count);
+                foreach (var line in skipped)
+                {
+                    LogSpillLineSkipped(_logger, line);
+                }
             }
 
             if (replayed > 0)
@@ -378,22 +403,24 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         }
     }
 
-    private void Complete(int count)
-    {
-        Interlocked.Add(ref _completed, count);
-        Signal();
-    }
+    private void Complete(int count) => Interlocked.Add(ref _completed, count);
 
-    private void Signal()
+    private List<UsageRecord> DrainQueue()
     {
-        TaskCompletionSource done;
-        lock (_progressLock)
+        var left = new List<UsageRecord>();
+        while (_queue.Reader.TryRead(out var item))
         {
-            done = _progress;
-            _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (item.Record is { } record)
+            {
+                left.Add(record);
+            }
+            else
+            {
+                item.Flush!.TrySetResult();
+            }
         }
 
-        done.TrySetResult();
+        return left;
     }
 
     private void ThrowIfFailed()
@@ -446,20 +473,19 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     /// </summary>
     private void FlushForExit()
     {
-        if (Volatile.Read(ref _closed) != 0 || _closing)
+        if (Volatile.Read(ref _closed) != 0 || Interlocked.Exchange(ref _closing, 1) != 0)
         {
             return;
         }
 
         var deadline = _time.GetTimestamp() + (long)(_options.ExitGracePeriod.TotalSeconds * _time.TimestampFrequency);
-        _closing = true;
+        _queue.Writer.TryComplete();
         var spin = default(SpinWait);
         while (Volatile.Read(ref _entering) > 0 && _time.GetTimestamp() < deadline)
         {
             spin.SpinOnce();
         }
 
-        _queue.Writer.TryComplete();
         var remaining = TimeSpan.FromSeconds(Math.Max(0, deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
         try
         {
@@ -483,16 +509,8 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         LogExitSpilled(_logger, inFlight.Length + queued.Count, _spill.Path);
     }
 
-    private List<UsageRecord> DrainQueue()
-    {
-        var left = new List<UsageRecord>();
-        while (_queue.Reader.TryRead(out var record))
-        {
-            left.Add(record);
-        }
-
-        return left;
-    }
+    /// <summary>A record to write, or a flush waiting for everything queued before it.</summary>
+    private readonly record struct QueueItem(UsageRecord? Record, TaskCompletionSource? Flush);
 
     [LoggerMessage(1, LogLevel.Warning, "Ledger {Ledger} write attempt {Attempt} failed; retrying in {DelayMs} ms")]
     private static partial void LogWriteRetry(ILogger logger, Exception exception, string ledger, int attempt, double delayMs);
@@ -512,7 +530,7 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     [LoggerMessage(6, LogLevel.Error, "Could not replay the spill folder {Path}; it is kept for the next start")]
     private static partial void LogReplayFailed(ILogger logger, Exception exception, string path);
 
-    [LoggerMessage(7, LogLevel.Warning, "Skipped an unreadable spilled line (torn by a crash): {Line}")]
+    [LoggerMessage(7, LogLevel.Critical, "A spilled record could not be read back (torn by a crash or a failed write) and is lost: {Line}")]
     private static partial void LogSpillLineSkipped(ILogger logger, string line);
 
     [LoggerMessage(8, LogLevel.Critical, "The writer for {Ledger} stopped on an unexpected error; queued records were spilled")]

@@ -16,6 +16,9 @@ internal sealed class SpillFolder : IDisposable
 {
     private const string Extension = ".jsonl";
     private const string ReplayingExtension = ".replaying";
+    // Spill files this process is writing. The exclusive lock already keeps other processes' replays away; this also
+    // covers another ledger object in this process where file locking is unavailable (DOTNET_SYSTEM_IO_DISABLEFILELOCKING).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> OpenInThisProcess = new(StringComparer.Ordinal);
     private readonly object _writeLock = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
     private FileStream? _own;
@@ -47,8 +50,18 @@ internal sealed class SpillFolder : IDisposable
             }
 
             _own ??= CreateOwnFile();
-            _own.Write(_buffer.WrittenSpan);
-            _own.Flush();
+            try
+            {
+                _own.Write(_buffer.WrittenSpan);
+                _own.Flush();
+            }
+            catch
+            {
+                // A partial write (a full disk) may have left half a line: the next spill starts a new file rather
+                // than glue its first record onto that fragment.
+                CloseOwnLocked();
+                throw;
+            }
         }
     }
 
@@ -57,8 +70,24 @@ internal sealed class SpillFolder : IDisposable
     {
         lock (_writeLock)
         {
-            _own?.Dispose();
+            CloseOwnLocked();
+        }
+    }
+
+    private void CloseOwnLocked()
+    {
+        if (_own is { } own)
+        {
+            OpenInThisProcess.TryRemove(own.Name, out _);
             _own = null;
+            try
+            {
+                own.Dispose();
+            }
+            catch (IOException)
+            {
+                // Closing flushes nothing more (every write was flushed); a failing close still releases the handle.
+            }
         }
     }
 
@@ -80,7 +109,7 @@ internal sealed class SpillFolder : IDisposable
             var own = OwnFile;
             var files = Directory.EnumerateFiles(Path, "*" + Extension)
                 .Concat(Directory.EnumerateFiles(Path, "*" + Extension + ReplayingExtension))
-                .Where(f => !string.Equals(f, own, StringComparison.Ordinal))
+                .Where(f => !string.Equals(f, own, StringComparison.Ordinal) && !OpenInThisProcess.ContainsKey(f))
                 .Order(StringComparer.Ordinal)
                 .ToList();
             foreach (var file in files)
@@ -96,6 +125,7 @@ internal sealed class SpillFolder : IDisposable
                     File.Move(file, replaying);
                 }
 
+                var skippedBefore = skipped.Count;
                 try
                 {
                     replayed += await ReplayFileAsync(replaying, target, batchSize, skipped, cancellationToken).ConfigureAwait(false);
@@ -111,7 +141,15 @@ internal sealed class SpillFolder : IDisposable
                     throw;
                 }
 
-                File.Delete(replaying);
+                if (skipped.Count > skippedBefore)
+                {
+                    // Keep the unreadable lines for a person to look at; the readable records are stored.
+                    File.Move(replaying, replaying[..^ReplayingExtension.Length] + ".rejected", overwrite: true);
+                }
+                else
+                {
+                    File.Delete(replaying);
+                }
             }
         }
 
@@ -188,7 +226,9 @@ internal sealed class SpillFolder : IDisposable
         var name = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}-{Environment.ProcessId}-{Guid.NewGuid():N}{Extension}");
 
         // Held exclusively until closed: another process's replay skips a file it cannot lock.
-        return SecureFile.Open(System.IO.Path.Combine(Path, name), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        var file = SecureFile.Open(System.IO.Path.Combine(Path, name), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        OpenInThisProcess[file.Name] = true;
+        return file;
     }
 
     /// <summary>The default spill folder of the ledger <paramref name="spec"/>: one per ledger, so replay goes back to the right one.</summary>

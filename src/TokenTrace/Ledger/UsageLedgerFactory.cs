@@ -77,10 +77,14 @@ public sealed class UsageLedgerFactory
         return _openers[parsed.Scheme](parsed, context);
     }
 
+    /// <summary>Opens the ledger <paramref name="spec"/> names, with default options.</summary>
+    /// <exception cref="FormatException">The spec is malformed or names a store this program does not include.</exception>
+    public IUsageLedger Open(string spec) => Open(spec, new LedgerOpenContext());
+
     /// <summary>Opens the ledger <paramref name="spec"/> names, with <paramref name="files"/> for file-based stores.</summary>
     /// <exception cref="FormatException">The spec is malformed or names a store this program does not include.</exception>
-    public IUsageLedger Open(string spec, FileLedgerOptions? files = null) =>
-        Open(spec, new LedgerOpenContext { Files = files ?? new FileLedgerOptions() });
+    public IUsageLedger Open(string spec, FileLedgerOptions files) =>
+        Open(spec, new LedgerOpenContext { Files = files ?? throw new ArgumentNullException(nameof(files)) });
 
     private string Known() => string.Join(", ", Schemes.Select(s => s + ":")) + (_pathSuffixes.Count == 0 ? "" : ", or a path ending in " + string.Join(" or ", _pathSuffixes.Select(p => p.Suffix)));
 }
