@@ -7,24 +7,8 @@ public sealed class HtmlReportCultureTests
 {
     private static readonly DateTimeOffset ResetsAt = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
 
-    public static TheoryData<string> Cultures => new() { "de-DE", "th-TH", "ar-SA" };
-
-    private static T In<T>(string culture, Func<T> produce)
-    {
-        var saved = CultureInfo.CurrentCulture;
-        try
-        {
-            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo(culture);
-            return produce();
-        }
-        finally
-        {
-            CultureInfo.CurrentCulture = saved;
-        }
-    }
-
     [Theory]
-    [MemberData(nameof(Cultures))]
+    [MemberData(nameof(InCulture.Hostile), MemberType = typeof(InCulture))]
     public async Task The_html_report_is_the_same_in_any_culture(string culture)
     {
         using var temp = new TempDirectory();
@@ -33,8 +17,8 @@ public sealed class HtmlReportCultureTests
         var query = new UsageQuery { Since = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), Until = ResetsAt };
         var report = await new ReportGenerator(ledger, TimeZoneInfo.Utc).GenerateAsync(query, []);
 
-        var invariant = In(CultureInfo.InvariantCulture.Name, () => HtmlReportWriter.Write(report));
-        var html = In(culture, () => HtmlReportWriter.Write(report));
+        var invariant = InCulture.Run(CultureInfo.InvariantCulture.Name, () => HtmlReportWriter.Write(report));
+        var html = InCulture.Run(culture, () => HtmlReportWriter.Write(report));
 
         Assert.Contains("2026-11-01 to 2026-11-24", invariant, StringComparison.Ordinal);
         Assert.Contains("$1,234.50", invariant, StringComparison.Ordinal);
