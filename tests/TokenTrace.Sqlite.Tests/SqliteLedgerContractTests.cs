@@ -124,7 +124,7 @@ public sealed class SqliteRollupTests
         }
 
         await new SqliteUsageLedger(path).AppendAsync([Make("c", "m1", 0.25m, minutes: 50)]);
-        Assert.Equal("3", (await new SqliteUsageLedger(path).CheckAsync()).Details["schema version"]);
+        Assert.Equal(SqliteSchema.Latest.ToString(System.Globalization.CultureInfo.InvariantCulture), (await new SqliteUsageLedger(path).CheckAsync()).Details["schema version"]);
         await AssertRollupMatchesRawAsync(new SqliteUsageLedger(path));
         Assert.Equal(1.75m, (await new SqliteUsageLedger(path).SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc)).Total.CostUsd);
     }
