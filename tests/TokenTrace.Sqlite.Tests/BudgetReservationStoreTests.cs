@@ -47,7 +47,7 @@ public sealed class BudgetReservationStoreTests
         var enforcer = new BudgetEnforcer(ledger, [Cap], time: time);
         var refused = await Assert.ThrowsAsync<BudgetExceededException>(() => enforcer.ReserveAsync(Call(0.3m, Now)));
         Assert.Equal(0m, refused.Spend);
-        Assert.Contains("$0.80", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("plus $1.10 in flight", refused.Message, StringComparison.Ordinal); // 0.80 held by the dead process, 0.30 asked
 
         time.Advance(TimeSpan.FromMinutes(5));
         await using (var granted = await enforcer.ReserveAsync(Call(0.3m, time.GetUtcNow())))
@@ -106,7 +106,7 @@ public sealed class BudgetReservationStoreTests
         Assert.Equal(5.25m, refused.Spend);
 
         var scoped = daily with { Name = "scoped", Scope = new UsageQuery { Model = "m", Project = "other" } };
-        var other = await reservations.TryReserveAsync(Cap with { Name = "elsewhere" }, Cap.Period.WindowAt(Now, TimeZoneInfo.Utc), 0.9m, Now, TimeSpan.FromMinutes(1));
+        var other = await reservations.TryReserveAsync(Cap with { Name = "elsewhere", Limit = 10m }, Cap.Period.WindowAt(Now, TimeZoneInfo.Utc), 0.9m, Now, TimeSpan.FromMinutes(1));
         Assert.True(other.Granted);
         var first = await reservations.TryReserveAsync(scoped with { Limit = 6m }, window, 0.6m, Now, TimeSpan.FromMinutes(1));
         Assert.True(first.Granted);

@@ -119,7 +119,7 @@ public sealed class SqliteRollupTests
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TRIGGER usage_rollup_cost; DROP TABLE usage_rollup; DELETE FROM schema_version WHERE version = 3;";
+            command.CommandText = "DROP TRIGGER usage_rollup_cost; DROP TABLE usage_rollup; DROP TABLE budget_reservations; DELETE FROM schema_version WHERE version >= 3;";
             command.ExecuteNonQuery();
         }
 
