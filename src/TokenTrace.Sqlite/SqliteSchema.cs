@@ -105,6 +105,17 @@ internal static class SqliteSchema
                TOTAL(energy_wh_low), TOTAL(energy_wh), TOTAL(energy_wh_high), TOTAL(co2e_g_low), TOTAL(co2e_g), TOTAL(co2e_g_high)
         FROM usage GROUP BY 1, 2, 3, 4, 5;
         """,
+        """
+        CREATE TABLE budget_reservations (
+            id TEXT PRIMARY KEY,
+            budget TEXT NOT NULL,
+            amount TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            expires INTEGER NOT NULL,
+            holder TEXT NOT NULL
+        );
+        CREATE INDEX ix_budget_reservations_budget ON budget_reservations(budget);
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -15,7 +15,7 @@ namespace TokenTrace.Sqlite;
 /// the operating system and a power cut, as long as the disk honours flushes. Disposing the ledger closes its pooled
 /// connections and with them <c>usage.db</c>, <c>-wal</c> and <c>-shm</c>.
 /// </remarks>
-public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore
+public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
 {
     private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
     private static readonly string InsertSql = BuildInsertSql();
@@ -180,9 +180,10 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
 
     private static List<(string?[] Values, UsageTotals Totals)> SummarizePart(
         SqliteConnection connection, SqliteUsageFilter filter, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, (long From, long To)? range, bool rollup,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         var where = rollup ? filter.WhereRollup(command) : filter.WhereRows(command, range);
 
         // Time dimensions are grouped in 15-minute UTC buckets and mapped to local hours, days, weeks and months here:

@@ -367,6 +367,30 @@ public sealed class BudgetCommandTests
     }
 
     [Fact]
+    public async Task Status_shows_the_reservations_in_flight_from_every_process()
+    {
+        using var home = new TempDirectory();
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "budget", "set", "cap", "--limit", "1", "--period", "total", "--hard")).ExitCode);
+        await using var ledger = new TokenTrace.Sqlite.SqliteUsageLedger(Path.Combine(home.Path, "usage.db"));
+        using var enforcer = new BudgetEnforcer(ledger, await ledger.ListBudgetsAsync());
+        var call = new UsageRecord { Id = "call", Timestamp = DateTimeOffset.UtcNow, Model = "m", Tokens = new TokenCounts { Input = 1 }, CostUsd = 0.25m };
+        await using var reservation = await enforcer.ReserveAsync(call);
+
+        var during = JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "budget", "status", "--format", "json")).Out).RootElement.GetProperty("budgets")[0];
+        Assert.Equal(0.25m, during.GetProperty("reserved").GetDecimal());
+        Assert.Equal(0m, during.GetProperty("spend").GetDecimal());
+        var table = (await CliRunner.RunAsync(home.Path, "budget", "status")).Out;
+        Assert.Contains("Reserved", table, StringComparison.Ordinal);
+        Assert.Contains("$0.25", table, StringComparison.Ordinal);
+
+        await ledger.AppendAsync([call]);
+        await reservation.SettleAsync(call);
+        var after = JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "budget", "status", "--format", "json")).Out).RootElement.GetProperty("budgets")[0];
+        Assert.Equal(0m, after.GetProperty("reserved").GetDecimal());
+        Assert.Equal(0.25m, after.GetProperty("spend").GetDecimal());
+    }
+
+    [Fact]
     public async Task Budgets_from_the_config_alert_a_webhook_once_per_period()
     {
         using var home = new TempDirectory();

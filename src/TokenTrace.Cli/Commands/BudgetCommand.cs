@@ -178,6 +178,7 @@ internal static class BudgetCommand
                     writer.WriteString("mode", s.Budget.Mode.ToString().ToLowerInvariant());
                     writer.WriteNumber("limit", s.Budget.Limit);
                     writer.WriteNumber("spend", s.Spend / 1.000000000000000000000000000m);
+                    writer.WriteNumber("reserved", s.Reserved / 1.000000000000000000000000000m);
                     writer.WriteNumber("percent", Math.Round(s.Percent, 2));
                     writer.WriteNumber("remaining", s.Remaining / 1.000000000000000000000000000m);
                     writer.WriteNumber("projectedSpend", Math.Round(s.ProjectedSpend, 6));
@@ -208,10 +209,11 @@ internal static class BudgetCommand
             return;
         }
 
-        TabularOutput.Write(context.Format, ["Budget", "Scope", "Period", "Spend", "Limit", "Used", "", "Projected", "Resets", "Mode"],
+        TabularOutput.Write(context.Format, ["Budget", "Scope", "Period", "Spend", "Reserved", "Limit", "Used", "", "Projected", "Resets", "Mode"],
             [.. statuses.Select(s => new[]
             {
                 s.Budget.Name, BudgetScope.ToText(s.Budget.Scope), s.Budget.Period.Name, BudgetUnits.Format(s.Spend, s.Budget.Unit),
+                s.Reserved == 0 ? "" : BudgetUnits.Format(s.Reserved, s.Budget.Unit),
                 BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit), s.Percent.ToString("0.#", CultureInfo.InvariantCulture) + "%", Bar(s.Percent),
                 BudgetUnits.Format(s.ProjectedSpend, s.Budget.Unit), s.Window.Resets ? s.Window.End.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "never",
                 s.Budget.Mode.ToString().ToLowerInvariant(),

@@ -94,6 +94,12 @@ public sealed record Budget
         };
     }
 
+    /// <summary>
+    /// Whether a call of <paramref name="amount"/> fits when <paramref name="used"/> (spend plus reservations in flight)
+    /// is already taken: nothing fits once the limit is reached, and nothing may take spend past it.
+    /// </summary>
+    public bool Admits(decimal used, decimal amount) => used < Limit && amount <= Limit - used;
+
     /// <summary>Whether <paramref name="record"/> counts toward this budget (ignoring time).</summary>
     public bool Covers(UsageRecord record) => (Scope with { Since = null, Until = null }).Matches(record);
 }

@@ -1,14 +1,24 @@
 namespace TokenTrace;
 
 /// <summary>
-/// In-process enforcement of hard budgets: <see cref="ReserveAsync"/> before a call checks every budget the call falls
-/// under and reserves its estimated usage; the reservation is settled with the real usage after the call. Reservations
-/// are taken one at a time, so concurrent callers cannot together pass a limit by more than one reservation.
+/// Enforcement of hard budgets: <see cref="ReserveAsync"/> before a call checks every budget the call falls under and
+/// reserves its estimated usage; the reservation is settled with the real usage after the call.
 /// </summary>
 /// <remarks>
-/// Spend comes from the ledger, read when a period starts and every <c>refreshInterval</c>; between reads, the
-/// enforcer adds what its own callers settled. Before each read it calls <c>flush</c> (such as
-/// <see cref="TokenTracker.FlushAsync"/>) so settled calls are in the ledger and not counted twice.
+/// <para>
+/// When the ledger keeps reservations (<see cref="IBudgetReservations"/>: SQLite, JSONL and CSV do), each reservation is
+/// taken in the ledger, in one transaction with the spend check, so the limit holds across processes and machines: a hard
+/// budget is never exceeded by more than what calls really cost beyond what they reserved. Settling waits for
+/// <c>flush</c> (such as <see cref="TokenTracker.FlushAsync"/>) so the record is in the ledger before its reservation is
+/// removed. A reservation never settled (the process died) stops counting after <see cref="ReservationTimeToLive"/>.
+/// </para>
+/// <para>
+/// Otherwise (a ledger without that capability) reservations live in this process: taken one at a time, so concurrent
+/// callers of this enforcer cannot together pass a limit by more than one reservation, but other processes' calls in
+/// flight are not seen. Spend comes from the ledger, read when a period starts and every <c>refreshInterval</c>; between
+/// reads, the enforcer adds what its own callers settled. Before each read it calls <c>flush</c> so settled calls are in
+/// the ledger and not counted twice.
+/// </para>
 /// </remarks>
 public sealed class BudgetEnforcer : IDisposable
 {
@@ -20,6 +30,8 @@ public sealed class BudgetEnforcer : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly object _counters = new();
     private readonly Dictionary<string, State> _states = new(StringComparer.Ordinal);
+    private readonly IBudgetReservations? _reservations;
+    private readonly TimeSpan _reservationTimeToLive = LedgerReservation.DefaultTimeToLive;
 
     /// <summary>Creates an enforcer over <paramref name="budgets"/> (soft ones are tracked but never refuse).</summary>
     public BudgetEnforcer(IUsageLedger ledger, IEnumerable<Budget> budgets, Func<CancellationToken, Task>? flush = null, TimeProvider? time = null, TimeSpan? refreshInterval = null)
@@ -34,6 +46,7 @@ public sealed class BudgetEnforcer : IDisposable
         _flush = flush;
         _time = time ?? TimeProvider.System;
         _refreshInterval = refreshInterval ?? TimeSpan.FromSeconds(30);
+        _reservations = ledger.GetService<IBudgetReservations>();
     }
 
     /// <summary>An enforcer for a tracker's ledger, flushing the tracker before each ledger read.</summary>
@@ -46,6 +59,23 @@ public sealed class BudgetEnforcer : IDisposable
     /// <summary>The budgets enforced.</summary>
     public IReadOnlyList<Budget> Budgets => _budgets;
 
+    /// <summary>Whether reservations are kept in the ledger (shared by every process), rather than in this process.</summary>
+    public bool ReservesInLedger => _reservations is not null;
+
+    /// <summary>
+    /// How long a reservation in the ledger holds room if it is never settled (its process died): 10 minutes unless set.
+    /// Make it longer than the slowest call, or a call still running when it expires no longer counts until it settles.
+    /// </summary>
+    public TimeSpan ReservationTimeToLive
+    {
+        get => _reservationTimeToLive;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            _reservationTimeToLive = value;
+        }
+    }
+
     /// <summary>
     /// Checks every budget <paramref name="estimate"/> falls under and reserves its usage (cost, tokens or CO2e, as each
     /// budget counts). Dispose the result if the call fails; settle it with the real record if it succeeds.
@@ -54,6 +84,11 @@ public sealed class BudgetEnforcer : IDisposable
     public async Task<BudgetReservation> ReserveAsync(UsageRecord estimate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(estimate);
+        if (_reservations is not null)
+        {
+            return await ReserveInLedgerAsync(_reservations, estimate, cancellationToken).ConfigureAwait(false);
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -94,7 +129,7 @@ public sealed class BudgetEnforcer : IDisposable
                 }
             }
 
-            return new BudgetReservation(this, estimate);
+            return new BudgetReservation(this, estimate, []);
         }
         finally
         {
@@ -102,9 +137,29 @@ public sealed class BudgetEnforcer : IDisposable
         }
     }
 
-    /// <summary>The current status of every budget (spend includes settled calls not yet read back from the ledger).</summary>
+    /// <summary>
+    /// The current status of every budget, with the room held by calls in flight in <see cref="BudgetStatus.Reserved"/>
+    /// (in-process reservations: spend also includes settled calls not yet read back from the ledger).
+    /// </summary>
     public async Task<IReadOnlyList<BudgetStatus>> StatusAsync(CancellationToken cancellationToken = default)
     {
+        if (_reservations is not null)
+        {
+            if (_flush is not null)
+            {
+                await _flush(cancellationToken).ConfigureAwait(false);
+            }
+
+            var at = _time.GetUtcNow();
+            var fromLedger = new List<BudgetStatus>(_budgets.Count);
+            foreach (var budget in _budgets)
+            {
+                fromLedger.Add(await BudgetEvaluator.EvaluateAsync(_ledger, budget, at, cancellationToken).ConfigureAwait(false));
+            }
+
+            return fromLedger;
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -117,7 +172,7 @@ public sealed class BudgetEnforcer : IDisposable
                 {
                     var state = _states[budget.Name];
                     var spend = state.LedgerSpend + state.Settled;
-                    statuses.Add(new BudgetStatus(budget, state.Window, spend, BudgetEvaluator.Project(budget, state.Window, spend, now), now));
+                    statuses.Add(new BudgetStatus(budget, state.Window, spend, BudgetEvaluator.Project(budget, state.Window, spend, now), now) { Reserved = state.InFlight });
                 }
             }
 
@@ -131,6 +186,36 @@ public sealed class BudgetEnforcer : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>
+    /// Removes reservations taken in the ledger: after <c>flush</c> when a call was recorded (so its record counts before
+    /// its reservation stops counting), at once when it failed.
+    /// </summary>
+    internal async Task ReleaseInLedgerAsync(IReadOnlyList<string> reservationIds, bool recorded, CancellationToken cancellationToken)
+    {
+        if (recorded && _flush is not null)
+        {
+            await _flush(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var id in reservationIds)
+        {
+            await _reservations!.SettleAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Releases reservations of a call that did not happen; one the ledger cannot remove now holds room until it expires.</summary>
+    internal async Task TryReleaseInLedgerAsync(IReadOnlyList<string> reservationIds)
+    {
+        try
+        {
+            await ReleaseInLedgerAsync(reservationIds, recorded: false, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or LedgerFormatException or UnauthorizedAccessException)
+        {
+            // Only room is held, never spend let through, and it expires after the time to live.
+        }
+    }
 
     internal void Release(UsageRecord estimate, UsageRecord? actual)
     {
@@ -154,6 +239,41 @@ public sealed class BudgetEnforcer : IDisposable
                 }
             }
         }
+    }
+
+    private async Task<BudgetReservation> ReserveInLedgerAsync(IBudgetReservations reservations, UsageRecord estimate, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var taken = new List<string>();
+        try
+        {
+            // One reservation per hard budget, each in its own transaction: a refusal releases those already taken, which
+            // until then only held room (never let spend through).
+            foreach (var budget in _budgets)
+            {
+                if (budget.Mode != BudgetMode.Hard || !budget.Covers(estimate))
+                {
+                    continue;
+                }
+
+                var window = budget.Period.WindowAt(now, budget.ResolveTimeZone());
+                var amount = budget.SpendOf(estimate);
+                var result = await reservations.TryReserveAsync(budget, window, amount, now, _reservationTimeToLive, cancellationToken).ConfigureAwait(false);
+                if (result.Reservation is not { } reservation)
+                {
+                    throw new BudgetExceededException(budget.Name, result.Spend, result.InFlight + amount, budget.Limit, budget.Unit, window.Resets ? window.End : null);
+                }
+
+                taken.Add(reservation.Id);
+            }
+        }
+        catch when (taken.Count > 0)
+        {
+            await TryReleaseInLedgerAsync(taken).ConfigureAwait(false);
+            throw;
+        }
+
+        return new BudgetReservation(this, estimate, taken);
     }
 
     private async Task RefreshAsync(Budget budget, DateTimeOffset now, CancellationToken cancellationToken)

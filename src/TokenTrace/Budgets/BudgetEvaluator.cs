@@ -1,6 +1,9 @@
 namespace TokenTrace;
 
-/// <summary>Derives a budget's status from the ledger: spend is always what the ledger holds, never a counter.</summary>
+/// <summary>
+/// Derives a budget's status from the ledger: spend is always what the ledger holds, never a counter; reservations in
+/// flight come from the ledger too when it keeps them (<see cref="IBudgetReservations"/>).
+/// </summary>
 public static class BudgetEvaluator
 {
     /// <summary>Evaluates <paramref name="budget"/> at <paramref name="now"/>.</summary>
@@ -11,7 +14,14 @@ public static class BudgetEvaluator
         var window = budget.Period.WindowAt(now, budget.ResolveTimeZone());
         var summary = await ledger.SummarizeAsync(QueryFor(budget, window), [], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
         var spend = budget.SpendOf(summary.Total);
-        return new BudgetStatus(budget, window, spend, Project(budget, window, spend, now), now);
+        var reserved = 0m;
+        if (ledger.GetService<IBudgetReservations>() is { } reservations)
+        {
+            reserved = (await reservations.ListReservationsAsync(cancellationToken).ConfigureAwait(false))
+                .Where(r => r.Budget == budget.Name && r.IsActiveAt(now)).Sum(r => r.Amount);
+        }
+
+        return new BudgetStatus(budget, window, spend, Project(budget, window, spend, now), now) { Reserved = reserved };
     }
 
     /// <summary>The records a budget counts in <paramref name="window"/>.</summary>

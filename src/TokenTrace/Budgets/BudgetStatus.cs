@@ -8,6 +8,12 @@ namespace TokenTrace;
 /// <param name="At">The instant evaluated.</param>
 public sealed record BudgetStatus(Budget Budget, BudgetWindow Window, decimal Spend, decimal ProjectedSpend, DateTimeOffset At)
 {
+    /// <summary>
+    /// Room held by calls in flight (reservations not yet settled or expired), in the budget's unit. Not part of
+    /// <see cref="Spend"/>: a settled call's cost is counted from its record.
+    /// </summary>
+    public decimal Reserved { get; init; }
+
     /// <summary>Spend as a percentage of the limit.</summary>
     public decimal Percent => Budget.Limit == 0 ? 0 : Spend / Budget.Limit * 100;
 

@@ -17,12 +17,20 @@ public sealed class BudgetEnforcementTests
     private static Budget Daily(decimal limit, BudgetMode mode = BudgetMode.Hard, UsageQuery? scope = null) =>
         new() { Name = "daily", Limit = limit, Period = BudgetPeriod.Parse("daily"), Mode = mode, Scope = scope ?? UsageQuery.All };
 
-    [Fact]
-    public async Task Sixty_four_concurrent_calls_cannot_overshoot_by_more_than_one_reservation()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Sixty_four_concurrent_calls_cannot_overshoot_by_more_than_one_reservation(bool inLedger)
     {
         using var temp = new TempDirectory();
-        var ledger = new JsonlUsageLedger(temp.File("u"));
+        IUsageLedger ledger = new JsonlUsageLedger(temp.File("u"));
+        if (!inLedger)
+        {
+            ledger = new InProcessReservations(ledger);
+        }
+
         using var enforcer = new BudgetEnforcer(ledger, [Daily(1m)], time: new FixedTime(Now));
+        Assert.Equal(inLedger, enforcer.ReservesInLedger);
         var succeeded = 0;
         var refused = 0;
 
@@ -148,10 +156,10 @@ public sealed class BudgetEnforcementTests
     }
 
     [Fact]
-    public async Task Status_counts_settled_calls_before_the_ledger_is_read_again()
+    public async Task In_process_status_counts_settled_calls_before_the_ledger_is_read_again()
     {
         using var temp = new TempDirectory();
-        var ledger = new JsonlUsageLedger(temp.File("u"));
+        var ledger = new InProcessReservations(new JsonlUsageLedger(temp.File("u")));
         await ledger.AppendAsync([Call(0.30m)]);
         using var enforcer = new BudgetEnforcer(ledger, [Daily(1m)], time: new FixedTime(Now), refreshInterval: TimeSpan.FromHours(1));
         using (var reservation = await enforcer.ReserveAsync(Call(0.2m)))
@@ -162,6 +170,29 @@ public sealed class BudgetEnforcementTests
         var status = Assert.Single(await enforcer.StatusAsync());
         Assert.Equal(0.55m, status.Spend);
         Assert.Equal(55m, status.Percent);
+    }
+
+    [Fact]
+    public async Task Settling_through_a_tracker_removes_the_ledger_reservation_only_once_the_record_is_stored()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new JsonlUsageLedger(temp.File("u"));
+        await using var tracker = new TokenTracker(ledger);
+        using var enforcer = BudgetEnforcer.For(tracker, [Daily(1m) with { Period = BudgetPeriod.Parse("total") }]);
+        var estimate = tracker.Prepare(new UsageRecord { Id = "call", Timestamp = DateTimeOffset.UtcNow, Model = "gpt-4o", Tokens = new TokenCounts { Input = 1000 } });
+        await using var reservation = await enforcer.ReserveAsync(estimate);
+        Assert.Single(await ledger.ListReservationsAsync());
+        await reservation.SettleAsync(tracker.Record(estimate));
+
+        Assert.Empty(await ledger.ListReservationsAsync());
+        Assert.Equal(0.0025m, (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.CostUsd);
+    }
+
+    /// <summary>A ledger that keeps no reservations (as a third-party store might not): the enforcer reserves in its process.</summary>
+    private sealed class InProcessReservations(IUsageLedger inner) : DelegatingUsageLedger(inner)
+    {
+        public override object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(IBudgetReservations) ? null : base.GetService(serviceType, serviceKey);
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider

@@ -181,12 +181,17 @@ internal sealed class FileLedgerEngine
         return index;
     }
 
-    public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Takes the ledger lock, for work that must see and change the ledger without any writer in between (budget reservations).</summary>
+    public Task<IDisposable> LockAsync(CancellationToken cancellationToken) =>
+        FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken);
+
+    /// <summary>Reads the records matching <paramref name="query"/>; <paramref name="lockHeld"/> when the caller holds the ledger lock (see <see cref="LockAsync"/>).</summary>
+    public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken, bool lockHeld = false)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in ListFiles(query))
         {
-            await foreach (var entry in ReadFileAsync(file, cancellationToken).ConfigureAwait(false))
+            await foreach (var entry in ReadFileAsync(file, cancellationToken, lockHeld).ConfigureAwait(false))
             {
                 if (entry.Record is { } record)
                 {
@@ -203,8 +208,11 @@ internal sealed class FileLedgerEngine
         }
     }
 
-    /// <summary>Reads a file; an incomplete last line is checked again under the lock, since a writer may be finishing it.</summary>
-    private async IAsyncEnumerable<FileEntry> ReadFileAsync(LedgerFile file, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a file; an incomplete last line is checked again under the lock, since a writer may be finishing it (unless
+    /// <paramref name="lockHeld"/>: then no writer can be, and the line is read as it is).
+    /// </summary>
+    private async IAsyncEnumerable<FileEntry> ReadFileAsync(LedgerFile file, [EnumeratorCancellation] CancellationToken cancellationToken, bool lockHeld = false)
     {
         FileEntry? incomplete = null;
         using (var stream = OpenForRead(file))
@@ -217,7 +225,7 @@ internal sealed class FileLedgerEngine
             foreach (var entry in _format.Read(stream, file.Path))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!entry.Complete && !file.Compressed)
+                if (!entry.Complete && !file.Compressed && !lockHeld)
                 {
                     incomplete = entry;
                     break;

@@ -10,10 +10,11 @@ namespace TokenTrace;
 /// the process, of the operating system and a power cut, as long as the disk honours flushes. A writer killed
 /// mid-append leaves at most a torn last line from its unacknowledged batch.
 /// </remarks>
-public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, ILedgerMaintenance, IBudgetStore
+public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, ILedgerMaintenance, IBudgetStore, IBudgetReservations
 {
     private readonly FileLedgerEngine _engine;
     private readonly FileBudgetStore _budgets;
+    private readonly FileBudgetReservations _reservations;
 
     /// <summary>Opens (or prepares to create) the ledger.</summary>
     /// <param name="directory">The folder of day files; created with owner-only permissions.</param>
@@ -25,6 +26,7 @@ public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostRevi
         options ??= new FileLedgerOptions();
         _engine = new FileLedgerEngine(Path, daily: true, JsonLinesFormat.Instance, options);
         _budgets = new FileBudgetStore(System.IO.Path.Combine(Path, "budgets.json"), System.IO.Path.Combine(Path, ".lock"), options.LockTimeout);
+        _reservations = new FileBudgetReservations(System.IO.Path.Combine(Path, "budget-reservations.json"), _engine);
     }
 
     /// <summary>The ledger's location.</summary>
@@ -72,6 +74,16 @@ public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostRevi
     /// <inheritdoc/>
     public Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
         _budgets.MarkAsync(budget, periodKey, alert, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<BudgetReservationResult> TryReserveAsync(Budget budget, BudgetWindow window, decimal amount, DateTimeOffset now, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        _reservations.TryReserveAsync(budget, window, amount, now, ttl, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> SettleAsync(string reservationId, CancellationToken cancellationToken = default) => _reservations.SettleAsync(reservationId, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<LedgerReservation>> ListReservationsAsync(CancellationToken cancellationToken = default) => _reservations.ListAsync(cancellationToken);
 
     /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null)
