@@ -23,3 +23,33 @@ public sealed class InjectionTests
         Assert.Equal(0, row.GetProperty("outputTokens").GetInt64());
     }
 }
+
+public sealed class InsecureHttpTests
+{
+    [Theory]
+    [InlineData("http://prices.example.com/model_prices.json")]
+    [InlineData("http://prices.example.com/model_prices.json", "--allow-insecure-http")]
+    [InlineData("http://127.0.0.1:9/model_prices.json")]
+    public async Task Prices_import_refuses_plain_http_unless_allowed_and_loopback(params string[] args)
+    {
+        using var home = new TempDirectory();
+        var result = await CliRunner.RunAsync(home.Path, ["prices", "import", .. args]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("plain http", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(home.Path, "prices")));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  allowInsecureHttp: true\n")]
+    public async Task A_plain_http_webhook_in_the_config_exits_2_without_echoing_its_token(string allow)
+    {
+        using var home = new TempDirectory();
+        await File.WriteAllTextAsync(home.File("tokentrace.yaml"), $"alerts:\n{allow}  webhooks:\n    - url: http://hooks.example.com/services/T0/B0/tok3n\n");
+        var result = await CliRunner.RunAsync(home.Path, "budget", "check");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("tokentrace.yaml:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("plain http", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("tok3n", result.Error, StringComparison.Ordinal);
+    }
+}

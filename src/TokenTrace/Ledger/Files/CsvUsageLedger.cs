@@ -74,6 +74,10 @@ public sealed class CsvUsageLedger : IUsageLedger, IUsageSummarizer, ICostRevise
         _budgets.MarkAsync(budget, periodKey, alert, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<bool> IsAlertMarkedAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
+        _budgets.IsMarkedAsync(budget, periodKey, alert, cancellationToken);
+
+    /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
