@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace TokenTrace.Hosting;
@@ -95,14 +96,9 @@ internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : I
 
         for (var i = 0; i < options.Alerts.Webhooks.Count; i++)
         {
-            // The URL is not echoed: webhook URLs often carry tokens.
-            if (options.Alerts.Webhooks[i].TryGetUri() is not { } uri)
+            if (options.Alerts.Webhooks[i].TryGetUri() is null)
             {
-                Fail($"Alerts.Webhooks[{i}].Url: expected an absolute https URL");
-            }
-            else if (RemoteUrlPolicy.Check(uri, options.Alerts.AllowInsecureHttp) is { } problem)
-            {
-                Fail($"Alerts.Webhooks[{i}].Url: {problem}");
+                Fail($"Alerts.Webhooks[{i}].Url: expected an absolute http(s) URL, not '{options.Alerts.Webhooks[i].Url}'");
             }
         }
 
@@ -135,7 +131,7 @@ internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : I
 
             try
             {
-                _ = PriceCatalog.CreateBuilder(includeBuiltIn: false).AddPattern(pattern.Match, "check");
+                _ = new Regex(pattern.Match, RegexOptions.None, TimeSpan.FromSeconds(1));
             }
             catch (ArgumentException ex)
             {

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
-using TokenTrace.Hosting;
 
 namespace TokenTrace.Cli;
 
@@ -117,34 +116,30 @@ internal static class BudgetCommand
             var context = new CliContext(parse);
             var ledger = context.OpenLedger();
             var statuses = new List<BudgetStatus>();
-            var deliveries = new List<BudgetAlertDelivery>();
+            var alerts = new List<BudgetAlert>();
             await using (ledger.ConfigureAwait(false))
             {
                 var store = Store(ledger);
                 var now = DateTimeOffset.UtcNow;
                 var budgets = await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false);
-                using var http = TokenTraceWebhooks.CreateHttpClient();
-                var alerter = new BudgetAlerter(store, TokenTraceWebhooks.CreateSinks(context.Settings.Alerts, http));
+                var sinks = new List<IBudgetAlertSink>();
+                sinks.AddRange(context.Settings.Alerts.Webhooks.Select(h => new WebhookAlertSink(new Uri(h.Url), h.Secret)));
+                var alerter = new BudgetAlerter(store, sinks);
                 foreach (var budget in budgets)
                 {
                     var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, now, cancellationToken).ConfigureAwait(false);
                     statuses.Add(status);
                     if (check)
                     {
-                        deliveries.AddRange(await alerter.DeliverAsync(status, cancellationToken).ConfigureAwait(false));
+                        alerts.AddRange(await alerter.ProcessAsync(status, cancellationToken).ConfigureAwait(false));
                     }
                 }
             }
 
-            Write(context, statuses, [.. deliveries.Select(d => d.Alert)]);
-            foreach (var delivery in deliveries)
+            Write(context, statuses, alerts);
+            foreach (var alert in alerts)
             {
-                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]alert:[/] {delivery.Alert.Describe()}");
-                foreach (var failure in delivery.Failures)
-                {
-                    // Not marked sent: the next `budget check` sends it again (see docs/runbook/failed-alert.md).
-                    CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]alert not delivered:[/] {failure.Sink}: {failure.Message}{(failure.Permanent ? " (refused; fix the receiver or the config)" : "")}; it will be sent again by the next `budget check`");
-                }
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]alert:[/] {alert.Describe()}");
             }
 
             var exhausted = statuses.Where(s => s.Budget.Mode == BudgetMode.Hard && s.Exhausted).ToList();
