@@ -9,9 +9,6 @@ namespace TokenTrace.Cli;
 /// <summary><c>tokentrace prices list|show|import</c>: the price catalogue and how model names resolve.</summary>
 internal static class PricesCommand
 {
-    private const int MaxLayerName = 64;
-    private const int MaxCatalogBytes = 64 * 1024 * 1024;
-
     public static Command Create()
     {
         var command = new Command("prices", """
@@ -179,9 +176,9 @@ internal static class PricesCommand
             var context = new CliContext(parse);
             var from = parse.GetValue(source)!;
             var layer = parse.GetValue(name)!;
-            if (layer.Length is 0 or > MaxLayerName || !layer.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            if (layer.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || layer.Contains('.', StringComparison.Ordinal))
             {
-                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"--name: '{(layer.Length > MaxLayerName ? layer[..MaxLayerName] + "…" : layer)}' must be 1 to {MaxLayerName} letters, digits, '-' or '_'"));
+                throw new CliInputException($"--name: '{layer}' must be a plain file name without dots or slashes");
             }
 
             byte[] content;
@@ -199,11 +196,6 @@ internal static class PricesCommand
             }
             else if (File.Exists(from))
             {
-                if (new FileInfo(from).Length > MaxCatalogBytes)
-                {
-                    throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{from}: larger than {MaxCatalogBytes / (1024 * 1024)} MB; not a price catalogue"));
-                }
-
                 content = await File.ReadAllBytesAsync(from, cancellationToken).ConfigureAwait(false);
             }
             else
@@ -221,23 +213,16 @@ internal static class PricesCommand
                 throw new CliInputException($"{from}: not a LiteLLM catalogue ({ex.Message})");
             }
 
-            var invalid = sheet.Skipped.Where(s => s.Reason != "no per-token input or output price").ToList();
-            if (invalid.Count > 0)
-            {
-                var shown = string.Join("\n  ", invalid.Take(10).Select(s => $"{from}: entry '{s.Name}': {s.Reason}"));
-                var more = invalid.Count > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {invalid.Count - 10} more") : "";
-                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{invalid.Count} invalid entr{(invalid.Count == 1 ? "y" : "ies")}; nothing imported:\n  {shown}{more}"));
-            }
-
             if (sheet.Prices.Count == 0)
             {
                 throw new CliInputException($"{from}: no entry with per-token prices; nothing imported");
             }
 
             var directory = TokenTraceEnvironment.ImportedCatalogDirectory;
-            SecureFile.EnsureDirectory(directory);
+            Directory.CreateDirectory(directory);
             var target = Path.Combine(directory, layer + ".json");
-            await SecureFile.WriteAllBytesAtomicAsync(target, content, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(target + ".tmp", content, cancellationToken).ConfigureAwait(false);
+            File.Move(target + ".tmp", target, overwrite: true);
             context.Info(string.Create(CultureInfo.InvariantCulture, $"Imported {sheet.Prices.Count:N0} priced entries into {target} ({sheet.Skipped.Count:N0} without token prices skipped)."));
             context.Info("Run `tokentrace reprice` to apply them to stored records.");
             return ExitCodes.Success;

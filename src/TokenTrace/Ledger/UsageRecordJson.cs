@@ -60,7 +60,6 @@ public static class UsageRecordJson
     public static UsageRecord Parse(ReadOnlySpan<byte> line)
     {
         var values = new string?[UsageRecordFields.Names.Count];
-        var seen = new bool[values.Length];
         var reader = new Utf8JsonReader(line);
         try
         {
@@ -79,13 +78,6 @@ public static class UsageRecordJson
                     continue;
                 }
 
-                if (seen[index])
-                {
-                    // Last-wins (or first-wins) would be a silent choice between two values: refuse the line instead.
-                    throw new RecordFieldException(name, "given twice in one record");
-                }
-
-                seen[index] = true;
                 values[index] = reader.TokenType switch
                 {
                     JsonTokenType.Null => null,
@@ -104,11 +96,6 @@ public static class UsageRecordJson
         catch (JsonException ex)
         {
             throw new RecordFieldException("(line)", $"not valid JSON ({ex.Message})");
-        }
-        catch (InvalidOperationException ex)
-        {
-            // Utf8JsonReader.GetString on invalid UTF-8 ("Cannot transcode invalid UTF-8 JSON text").
-            throw new RecordFieldException("(line)", $"not valid UTF-8 JSON text ({ex.Message})");
         }
 
         return UsageRecordFields.FromText(values);

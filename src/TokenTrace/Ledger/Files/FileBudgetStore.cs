@@ -63,13 +63,12 @@ internal sealed class FileBudgetStore(string path, string lockPath, TimeSpan loc
             w.WriteEndObject();
         }
 
-        var (temporary, stream) = SecureFile.CreateTemporary(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path));
-        using (stream)
+        using (var stream = SecureFile.Open(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(buffer.WrittenSpan);
         }
 
-        File.Move(temporary, path, overwrite: true);
+        File.Move(path + ".tmp", path, overwrite: true);
         return true;
     }
 

@@ -435,15 +435,14 @@ internal sealed class FileLedgerEngine
             {
                 SecureFile.EnsureDirectory(ArchiveDirectory);
                 var target = Path.Combine(ArchiveDirectory, Path.GetFileName(file.Path) + ".gz");
-                var (temporary, output) = SecureFile.CreateTemporary(ArchiveDirectory, Path.GetFileName(target));
                 using (var input = File.OpenRead(file.Path))
-                using (output)
+                using (var output = SecureFile.Open(target + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
                 using (var gzip = new GZipStream(output, CompressionLevel.Optimal))
                 {
                     input.CopyTo(gzip);
                 }
 
-                File.Move(temporary, target, overwrite: true);
+                File.Move(target + ".tmp", target, overwrite: true);
                 File.Delete(file.Path);
                 compressed++;
             }
@@ -517,9 +516,8 @@ internal sealed class FileLedgerEngine
 
     private static void ReplaceFile(LedgerFile file, ReadOnlySpan<byte> content)
     {
-        // A new random name opened with O_EXCL: a link planted at "<ledger>.tmp" is never followed or renamed into place.
-        var (temp, output) = SecureFile.CreateTemporary(Path.GetDirectoryName(file.Path)!, Path.GetFileName(file.Path));
-        using (output)
+        var temp = file.Path + ".tmp";
+        using (var output = SecureFile.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             if (file.Compressed)
             {
