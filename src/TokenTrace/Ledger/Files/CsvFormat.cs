@@ -101,6 +101,25 @@ internal sealed class CsvFormat : IFileLedgerFormat
             if (header is null)
             {
                 header = ReadHeader(bytes, displayPath, first, out var headerEntry);
+                if (RecoverTail(lines, first) is { } merged)
+                {
+                    // The header's newline was hit and the first row ran into it.
+                    header = header with { Damaged = true };
+                    yield return headerEntry with { Problem = new LedgerProblem(displayPath, first, null, "the header row is damaged (the first row ran into it)"), Raw = merged.Before };
+                    yield return merged.Entry;
+                    pending.InsertRange(0, lines[merged.Lines..]);
+                    continue;
+                }
+
+                if (lines.Length > 1)
+                {
+                    // A header never spans lines: a quote opened by damage ran on. The first line is the header; the rest are rows.
+                    header = ReadHeader(lines[0].Bytes, displayPath, first, out headerEntry) with { Damaged = true };
+                    yield return headerEntry with { Problem = headerEntry.Problem ?? new LedgerProblem(displayPath, first, null, "the header row is damaged (a quote in it is not closed)") };
+                    pending.InsertRange(0, lines[1..]);
+                    continue;
+                }
+
                 yield return headerEntry;
                 continue;
             }
@@ -111,11 +130,23 @@ internal sealed class CsvFormat : IFileLedgerFormat
                 continue;
             }
 
-            if (entry.Record is null && lines.Length > 1)
+            FileEntry? recovered = null;
+            if (entry.Record is null)
             {
-                // The row may be a damaged quote that swallowed the rows after it: report its first line, read the rest again.
-                pending.InsertRange(0, lines[1..]);
-                entry = entry with { Raw = lines[0].Bytes };
+                // A damaged row may have swallowed the rows after it (its newline was hit, or a quote opened): a verified
+                // tail is the next row; other lines after the first are read again as rows of their own.
+                var used = 1;
+                if (RecoverTail(lines, first) is { } tail)
+                {
+                    (recovered, used) = (tail.Entry, tail.Lines);
+                    entry = entry with { Raw = tail.Before };
+                }
+                else
+                {
+                    entry = entry with { Raw = lines[0].Bytes };
+                }
+
+                pending.InsertRange(0, lines[used..]);
             }
 
             if (result.HeaderSuspect && !headerReported && !header.Damaged)
@@ -125,9 +156,9 @@ internal sealed class CsvFormat : IFileLedgerFormat
             }
 
             yield return entry;
-            if (entry.Record is null && RecoverTail(lines[0].Bytes, first) is { } recovered)
+            if (recovered is { } found)
             {
-                yield return recovered;
+                yield return found;
             }
         }
     }
@@ -153,7 +184,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
             catch (RecordFieldException ex)
             {
                 entry = new FileEntry(null, new LedgerProblem(displayPath, line, ex.Field, ex.Message), bytes, line, true, IsHeader: true);
-                return new Header(text, null, cells.Length, false, false, line, Damaged: true);
+                return new Header(text, null, cells.Length, cells.Length > 0 && cells[^1] == ChecksumColumn, false, line, Damaged: true);
             }
         }
 
@@ -189,7 +220,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
 
         var names = UsageRecordFields.Names.Count;
         if (cells.Length == names + 1 && cells[^1] is { } last && LineChecksum.IsHex(last)
-            && (header.HasChecksumColumn || header.LedgerLayout || header.Columns != cells.Length))
+            && (header.Map is null || header.HasChecksumColumn || header.LedgerLayout || header.Columns != cells.Length))
         {
             if (bytes.Length <= LineChecksum.HexLength || bytes[^(LineChecksum.HexLength + 1)] != ','
                 || !LineChecksum.TryParseHex(bytes.AsSpan(^LineChecksum.HexLength), out var expected))
@@ -239,35 +270,39 @@ internal sealed class CsvFormat : IFileLedgerFormat
     }
 
     /// <summary>
-    /// A damaged line may have swallowed the next row (its newline was hit): a tail that ends the line, holds a full row
-    /// and whose checksum verifies is that row, read back. Only checksummed tails are trusted.
+    /// The next row inside a damaged one: a tail that starts in the damaged row's first line, ends at the end of one of
+    /// its lines, holds a full row and whose checksum verifies. Only checksummed tails are trusted.
     /// </summary>
-    private static FileEntry? RecoverTail(byte[] line, long number)
+    private static (FileEntry Entry, int Lines, byte[] Before)? RecoverTail(PhysicalLine[] lines, long number)
     {
         const int SuffixLength = LineChecksum.HexLength + 1;
-        if (line.Length <= SuffixLength || line[^SuffixLength] != ',' || !LineChecksum.TryParseHex(line.AsSpan(^LineChecksum.HexLength), out var expected))
+        var firstLength = lines[0].Bytes.Length;
+        for (var count = 1; count <= lines.Length; count++)
         {
-            return null;
-        }
-
-        for (var start = 1; start < line.Length - SuffixLength; start++)
-        {
-            var covered = line.AsSpan(start, line.Length - SuffixLength - start);
-            if (LineChecksum.Compute(covered) != expected || !Utf8.IsValid(line.AsSpan(start)))
+            var row = Join(lines[..count]);
+            if (row.Length <= SuffixLength || row[^SuffixLength] != ',' || !LineChecksum.TryParseHex(row.AsSpan(^LineChecksum.HexLength), out var expected))
             {
                 continue;
             }
 
-            var tail = line[start..];
-            if (ParseCells(Encoding.UTF8.GetString(tail)) is { } cells && cells.Length == UsageRecordFields.Names.Count + 1)
+            for (var start = 1; start < Math.Min(firstLength + 1, row.Length - SuffixLength); start++)
             {
-                try
+                if (LineChecksum.Compute(row.AsSpan(start, row.Length - SuffixLength - start)) != expected || !Utf8.IsValid(row.AsSpan(start)))
                 {
-                    return new FileEntry(UsageRecordCsv.FromCells(cells, LedgerColumns), null, tail, number, true, Verified: true);
+                    continue;
                 }
-                catch (RecordFieldException)
+
+                var tail = row[start..];
+                if (ParseCells(Encoding.UTF8.GetString(tail)) is { } cells && cells.Length == UsageRecordFields.Names.Count + 1)
                 {
-                    return null;
+                    try
+                    {
+                        return (new FileEntry(UsageRecordCsv.FromCells(cells, LedgerColumns), null, tail, number, true, Verified: true), count, row[..start]);
+                    }
+                    catch (RecordFieldException)
+                    {
+                        return null;
+                    }
                 }
             }
         }
