@@ -8,8 +8,8 @@ namespace TokenTrace;
 /// <summary>
 /// CSV rows under a header (<see cref="UsageRecordCsv"/>), each ending with a <c>crc</c> cell: the CRC-32 of the row's
 /// bytes before its last comma, as 8 hex digits. A checksummed row is always in TokenTrace's column order, so it reads
-/// even under a damaged header. Rows with an empty <c>crc</c> cell, or without one (older files, other tools), still read,
-/// unverified, through the header. Rows are found in the bytes before decoding, so one undecodable or damaged row costs
+/// even under a damaged header. Rows without a <c>crc</c> cell under a header without that column (older files, other tools) still
+/// read, unverified, through the header; under a header that has it, a row must carry a valid checksum. Rows are found in the bytes before decoding, so one undecodable or damaged row costs
 /// that row; a quote opened by damage that swallows the following lines is undone line by line.
 /// </summary>
 internal sealed class CsvFormat : IFileLedgerFormat
@@ -236,9 +236,10 @@ internal sealed class CsvFormat : IFileLedgerFormat
             return Record(LedgerColumns, verified: true) with { HeaderSuspect = header.Text != ChecksummedHeader && header.Text != UsageRecordCsv.Header };
         }
 
-        if (header.HasChecksumColumn && cells.Length == header.Columns && cells[^1] is { Length: > 0 })
+        if (header.HasChecksumColumn && cells.Length == header.Columns)
         {
-            return Fail("the row's checksum cell is damaged");
+            // In a file that carries checksums a row without one is cut off or was edited by hand: never read it as data.
+            return Fail(cells[^1] is { Length: > 0 } ? "the row's checksum cell is damaged" : "the row has no checksum (cut off, or edited by hand)");
         }
 
         if (header.Map is not { } map)

@@ -469,7 +469,7 @@ internal sealed class FileLedgerEngine
 
     private static ArrayBufferWriter<byte> Prepend(ReadOnlySpan<byte> head, ArrayBufferWriter<byte> body)
     {
-        var output = new ArrayBufferWriter<byte>(head.Length + body.WrittenCount);
+        var output = new ArrayBufferWriter<byte>(Math.Max(1, head.Length + body.WrittenCount));
         output.Write(head);
         output.Write(body.WrittenSpan);
         return output;
@@ -640,6 +640,12 @@ internal sealed class FileLedgerEngine
 
     private static void ReplaceFile(LedgerFile file, ReadOnlySpan<byte> content)
     {
+        if (file.Compressed && content.IsEmpty)
+        {
+            File.Delete(file.Path); // nothing readable was left in a damaged archive; its original is kept as .corrupt
+            return;
+        }
+
         var temp = file.Path + ".tmp";
         using (var output = SecureFile.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {

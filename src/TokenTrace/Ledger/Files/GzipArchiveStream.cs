@@ -15,7 +15,7 @@ internal sealed class GzipArchiveStream : Stream
     private const int TrailerLength = 8;
     private const int SmallestGzip = 18; // 10-byte header, an empty deflate block, the trailer
     private readonly FileStream _file;
-    private readonly GZipStream? _gzip;
+    private readonly DeflateStream? _gzip;
     private readonly Crc32 _crc = new();
     private readonly uint _expectedCrc;
     private readonly uint _expectedLength;
@@ -38,7 +38,58 @@ internal sealed class GzipArchiveStream : Stream
         file.Seek(0, SeekOrigin.Begin);
         _expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
         _expectedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
-        _gzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
+        if (SkipHeader(file) is { } problem)
+        {
+            Failure = problem;
+            _done = true;
+            return;
+        }
+
+        // The deflate data on its own: GZipStream checks the trailer inside the same read that decodes the last
+        // block and then throws that block away, so a damaged trailer would cost the whole archive.
+        _gzip = new DeflateStream(file, CompressionMode.Decompress, leaveOpen: true);
+    }
+
+    /// <summary>Reads past the gzip header (RFC 1952: fixed part, optional extra field, name, comment, header CRC).</summary>
+    private static string? SkipHeader(FileStream file)
+    {
+        Span<byte> fixedPart = stackalloc byte[10];
+        file.ReadExactly(fixedPart);
+        if (fixedPart[0] != 0x1F || fixedPart[1] != 0x8B || fixedPart[2] != 8 || (fixedPart[3] & 0xE0) != 0)
+        {
+            return "not a gzip archive (bad header)";
+        }
+
+        var flags = fixedPart[3];
+        if ((flags & 0x04) != 0)
+        {
+            Span<byte> length = stackalloc byte[2];
+            file.ReadExactly(length);
+            file.Seek(BinaryPrimitives.ReadUInt16LittleEndian(length), SeekOrigin.Current);
+        }
+
+        for (var zeroTerminated = 0; zeroTerminated < 2; zeroTerminated++)
+        {
+            if ((flags & (zeroTerminated == 0 ? 0x08 : 0x10)) != 0)
+            {
+                int b;
+                while ((b = file.ReadByte()) > 0)
+                {
+                }
+
+                if (b < 0)
+                {
+                    return "not a gzip archive (bad header)";
+                }
+            }
+        }
+
+        if ((flags & 0x02) != 0)
+        {
+            file.Seek(2, SeekOrigin.Current);
+        }
+
+        return file.Position < file.Length - TrailerLength ? null : "not a gzip archive (bad header)";
     }
 
     /// <summary>What was wrong with the archive, or null while it reads (and once it has read) cleanly.</summary>
