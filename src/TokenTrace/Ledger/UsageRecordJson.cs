@@ -97,6 +97,11 @@ public static class UsageRecordJson
         {
             throw new RecordFieldException("(line)", $"not valid JSON ({ex.Message})");
         }
+        catch (InvalidOperationException ex)
+        {
+            // A string that cannot be decoded (invalid UTF-8, an escaped lone surrogate).
+            throw new RecordFieldException("(line)", $"not valid JSON text ({ex.Message})");
+        }
 
         return UsageRecordFields.FromText(values);
     }

@@ -1,13 +1,24 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 
 namespace TokenTrace;
 
-/// <summary>CSV rows under a header (<see cref="UsageRecordCsv"/>).</summary>
+/// <summary>
+/// CSV rows under a header (<see cref="UsageRecordCsv"/>), each ending with a <c>crc</c> cell: the CRC-32 of the row's
+/// bytes before its last comma, as 8 hex digits. A checksummed row is always in TokenTrace's column order, so it reads
+/// even under a damaged header. Rows without a <c>crc</c> cell under a header without that column (older files, other tools) still
+/// read, unverified, through the header; under a header that has it, a row must carry a valid checksum. Rows are found in the bytes before decoding, so one undecodable or damaged row costs
+/// that row; a quote opened by damage that swallows the following lines is undone line by line.
+/// </summary>
 internal sealed class CsvFormat : IFileLedgerFormat
 {
-    private static readonly byte[] HeaderBytes = Encoding.UTF8.GetBytes(UsageRecordCsv.Header + "\n");
+    private const string ChecksumColumn = "crc";
+    private static readonly string ChecksummedHeader = UsageRecordCsv.Header + "," + ChecksumColumn;
+    private static readonly byte[] HeaderBytes = Encoding.UTF8.GetBytes(ChecksummedHeader + "\n");
+    private static readonly byte[] PlainHeaderBytes = Encoding.UTF8.GetBytes(UsageRecordCsv.Header + "\n");
+    private static readonly int[] LedgerColumns = [.. Enumerable.Range(0, UsageRecordFields.Names.Count)];
 
     public static CsvFormat Instance { get; } = new();
 
@@ -17,73 +28,374 @@ internal sealed class CsvFormat : IFileLedgerFormat
 
     public void Write(IReadOnlyList<UsageRecord> records, ArrayBufferWriter<byte> output)
     {
-        var text = new StringBuilder(records.Count * 256);
+        var text = new StringBuilder(512);
+        Span<byte> suffix = stackalloc byte[LineChecksum.HexLength + 2];
+        suffix[0] = (byte)',';
+        suffix[^1] = (byte)'\n';
         foreach (var record in records)
         {
-            UsageRecordCsv.AppendRow(text, record);
+            UsageRecordCsv.AppendRow(text.Clear(), record);
+            var row = Encoding.UTF8.GetBytes(text.ToString(0, text.Length - 1)); // without the newline
+            LineChecksum.WriteHex(LineChecksum.Compute(row), suffix[1..^1]);
+            output.Write(row);
+            output.Write(suffix);
         }
-
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        output.Write(bytes);
     }
+
+    public byte[] RepairedHeader(IReadOnlyList<FileEntry> entries) =>
+        entries.Any(e => e.Record is not null && !e.Verified) ? PlainHeaderBytes : HeaderBytes;
 
     public IEnumerable<FileEntry> Read(Stream stream, string displayPath)
     {
-        using var text = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-        int[]? map = null;
-        foreach (var row in new CsvReader(text).ReadRows())
+        using var source = LineSplitter.Split(stream).GetEnumerator();
+        var pending = new List<PhysicalLine>(); // lines given back after a damaged row swallowed them
+        var row = new List<PhysicalLine>();
+        var scanner = new QuoteScanner();
+        Header? header = null;
+        var headerReported = false;
+        long number = 0;
+        while (true)
         {
-            if (map is null)
+            var atEnd = false;
+            if (pending.Count > 0)
             {
-                LedgerProblem? headerProblem = null;
-                try
-                {
-                    map = UsageRecordCsv.MapHeader(row.Cells);
-                }
-                catch (RecordFieldException ex)
-                {
-                    headerProblem = new LedgerProblem(displayPath, row.Line, ex.Field, ex.Message);
-                }
+                row.Add(pending[0]);
+                pending.RemoveAt(0);
+            }
+            else if (source.MoveNext())
+            {
+                row.Add(new PhysicalLine(source.Current.Line, ++number, source.Current.Complete));
+            }
+            else if (row.Count == 0)
+            {
+                yield break;
+            }
+            else
+            {
+                atEnd = true; // a quote left open at the end of the file: read what there is as the row
+            }
 
-                if (headerProblem is not null)
-                {
-                    yield return new FileEntry(null, headerProblem, row.Raw, row.Line, row.Complete);
-                    yield break;
-                }
-
+            var line = row[^1];
+            if (!atEnd && row.Count == 1 && line.Complete && IsBlank(line.Bytes))
+            {
+                row.Clear();
                 continue;
             }
 
-            if (row.Cells is [null])
+            if (!atEnd && scanner.EndsInQuotes(line.Bytes) && line.Complete)
             {
-                continue; // blank line
+                continue; // a quoted cell goes on to the next line
             }
 
-            if (!row.Complete)
+            PhysicalLine[] lines = [.. row];
+            row.Clear();
+            scanner.Reset();
+            var bytes = Join(lines);
+            var first = lines[0].Number;
+            if (!lines[^1].Complete)
             {
-                yield return new FileEntry(null, new LedgerProblem(displayPath, row.Line, null, "torn last row (a writer stopped mid-record); skipped"), row.Raw, row.Line, false);
+                yield return new FileEntry(null, new LedgerProblem(displayPath, first, null, "torn last row (a writer stopped mid-record); skipped"), bytes, first, false, IsHeader: header is null);
                 yield break;
             }
 
-            if (row.Cells.Length != map.Length)
+            if (header is null)
             {
-                // A short row is a cut-off record (a crashed writer, repaired by a later append): never read it as data.
-                yield return new FileEntry(null, new LedgerProblem(displayPath, row.Line, null, string.Create(CultureInfo.InvariantCulture, $"row has {row.Cells.Length} cells, the header has {map.Length}; skipped")), row.Raw, row.Line, true);
+                header = ReadHeader(bytes, displayPath, first, out var headerEntry);
+                if (RecoverTail(lines, first) is { } merged)
+                {
+                    // The header's newline was hit and the first row ran into it.
+                    header = header with { Damaged = true };
+                    yield return headerEntry with { Problem = new LedgerProblem(displayPath, first, null, "the header row is damaged (the first row ran into it)"), Raw = merged.Before };
+                    yield return merged.Entry;
+                    pending.InsertRange(0, lines[merged.Lines..]);
+                    continue;
+                }
+
+                if (lines.Length > 1)
+                {
+                    // A header never spans lines: a quote opened by damage ran on. The first line is the header; the rest are rows.
+                    header = ReadHeader(lines[0].Bytes, displayPath, first, out headerEntry) with { Damaged = true };
+                    yield return headerEntry with { Problem = headerEntry.Problem ?? new LedgerProblem(displayPath, first, null, "the header row is damaged (a quote in it is not closed)") };
+                    pending.InsertRange(0, lines[1..]);
+                    continue;
+                }
+
+                yield return headerEntry;
                 continue;
             }
 
-            UsageRecord? record = null;
-            LedgerProblem? problem = null;
+            var result = ReadRow(bytes, header, displayPath, first);
+            if (result.Entry is not { } entry)
+            {
+                continue;
+            }
+
+            FileEntry? recovered = null;
+            if (entry.Record is null)
+            {
+                // A damaged row may have swallowed the rows after it (its newline was hit, or a quote opened): a verified
+                // tail is the next row; other lines after the first are read again as rows of their own.
+                var used = 1;
+                if (RecoverTail(lines, first) is { } tail)
+                {
+                    (recovered, used) = (tail.Entry, tail.Lines);
+                    entry = entry with { Raw = tail.Before };
+                }
+                else
+                {
+                    entry = entry with { Raw = lines[0].Bytes };
+                }
+
+                pending.InsertRange(0, lines[used..]);
+            }
+
+            if (result.HeaderSuspect && !headerReported && !header.Damaged)
+            {
+                headerReported = true;
+                yield return new FileEntry(null, new LedgerProblem(displayPath, header.Line, null, "the header row is damaged; checksummed rows are read in TokenTrace's column order"), [], header.Line, true, IsHeader: true);
+            }
+
+            yield return entry;
+            if (recovered is { } found)
+            {
+                yield return found;
+            }
+        }
+    }
+
+    private static Header ReadHeader(byte[] bytes, string displayPath, long line, out FileEntry entry)
+    {
+        string? problem = null;
+        string?[] cells = [];
+        int[]? map = null;
+        var text = "";
+        if (!Utf8.IsValid(bytes))
+        {
+            problem = "the header row is not valid UTF-8";
+        }
+        else
+        {
+            text = Encoding.UTF8.GetString(bytes);
+            cells = ParseCells(text) ?? [];
             try
             {
-                record = UsageRecordCsv.FromCells(row.Cells, map);
+                map = UsageRecordCsv.MapHeader(cells);
             }
             catch (RecordFieldException ex)
             {
-                problem = new LedgerProblem(displayPath, row.Line, ex.Field, ex.Message + "; skipped");
+                entry = new FileEntry(null, new LedgerProblem(displayPath, line, ex.Field, ex.Message), bytes, line, true, IsHeader: true);
+                return new Header(text, null, cells.Length, cells.Length > 0 && cells[^1] == ChecksumColumn, false, line, Damaged: true);
+            }
+        }
+
+        entry = new FileEntry(null, problem is null ? null : new LedgerProblem(displayPath, line, null, problem), bytes, line, true, IsHeader: true);
+        var names = UsageRecordFields.Names.Count;
+        return new Header(
+            text,
+            map,
+            cells.Length,
+            HasChecksumColumn: cells.Length > 0 && cells[^1] == ChecksumColumn,
+            LedgerLayout: text.StartsWith(UsageRecordCsv.Header + ",", StringComparison.Ordinal) && cells.Length == names + 1,
+            line,
+            Damaged: problem is not null);
+    }
+
+    private static RowResult ReadRow(byte[] bytes, Header header, string displayPath, long line)
+    {
+        if (!Utf8.IsValid(bytes))
+        {
+            return Fail("the row is not valid UTF-8");
+        }
+
+        var text = Encoding.UTF8.GetString(bytes);
+        if (text == header.Text || text == ChecksummedHeader || text == UsageRecordCsv.Header)
+        {
+            return default; // a second header, from two writers starting the file at once without the lock
+        }
+
+        if (ParseCells(text) is not { } cells)
+        {
+            return Fail("a quoted cell is not closed");
+        }
+
+        var names = UsageRecordFields.Names.Count;
+        if (cells.Length == names + 1 && cells[^1] is { } last && LineChecksum.IsHex(last)
+            && (header.Map is null || header.HasChecksumColumn || header.LedgerLayout || header.Columns != cells.Length))
+        {
+            if (bytes.Length <= LineChecksum.HexLength || bytes[^(LineChecksum.HexLength + 1)] != ','
+                || !LineChecksum.TryParseHex(bytes.AsSpan(^LineChecksum.HexLength), out var expected))
+            {
+                return Fail("the row's checksum cell is damaged");
             }
 
-            yield return new FileEntry(record, problem, row.Raw, row.Line, true);
+            if (LineChecksum.Compute(bytes.AsSpan(0, bytes.Length - LineChecksum.HexLength - 1)) != expected)
+            {
+                return Fail("the row's checksum does not match its content (changed after it was written)");
+            }
+
+            return Record(LedgerColumns, verified: true) with { HeaderSuspect = header.Text != ChecksummedHeader && header.Text != UsageRecordCsv.Header };
         }
+
+        if (header.HasChecksumColumn && cells.Length == header.Columns)
+        {
+            // In a file that carries checksums a row without one is cut off or was edited by hand: never read it as data.
+            return Fail(cells[^1] is { Length: > 0 } ? "the row's checksum cell is damaged" : "the row has no checksum (cut off, or edited by hand)");
+        }
+
+        if (header.Map is not { } map)
+        {
+            return Fail("the file has no usable header row");
+        }
+
+        if (cells.Length != map.Length)
+        {
+            // A short row is a cut-off record (a crashed writer, repaired by a later append): never read it as data.
+            return Fail(string.Create(CultureInfo.InvariantCulture, $"row has {cells.Length} cells, the header has {map.Length}"));
+        }
+
+        return Record(map, verified: false);
+
+        RowResult Record(int[] columns, bool verified)
+        {
+            try
+            {
+                return new RowResult(new FileEntry(UsageRecordCsv.FromCells(cells, columns), null, bytes, line, true, Verified: verified), false);
+            }
+            catch (RecordFieldException ex)
+            {
+                return new RowResult(new FileEntry(null, new LedgerProblem(displayPath, line, ex.Field, ex.Message + "; skipped"), bytes, line, true), false);
+            }
+        }
+
+        RowResult Fail(string message) => new(new FileEntry(null, new LedgerProblem(displayPath, line, null, message + "; skipped"), bytes, line, true), false);
+    }
+
+    /// <summary>
+    /// The next row inside a damaged one: a tail that starts in the damaged row's first line, ends at the end of one of
+    /// its lines, holds a full row and whose checksum verifies. Only checksummed tails are trusted.
+    /// </summary>
+    private static (FileEntry Entry, int Lines, byte[] Before)? RecoverTail(PhysicalLine[] lines, long number)
+    {
+        const int SuffixLength = LineChecksum.HexLength + 1;
+        var firstLength = lines[0].Bytes.Length;
+        for (var count = 1; count <= lines.Length; count++)
+        {
+            var row = Join(lines[..count]);
+            if (row.Length <= SuffixLength || row[^SuffixLength] != ',' || !LineChecksum.TryParseHex(row.AsSpan(^LineChecksum.HexLength), out var expected))
+            {
+                continue;
+            }
+
+            for (var start = 1; start < Math.Min(firstLength + 1, row.Length - SuffixLength); start++)
+            {
+                if (LineChecksum.Compute(row.AsSpan(start, row.Length - SuffixLength - start)) != expected || !Utf8.IsValid(row.AsSpan(start)))
+                {
+                    continue;
+                }
+
+                var tail = row[start..];
+                if (ParseCells(Encoding.UTF8.GetString(tail)) is { } cells && cells.Length == UsageRecordFields.Names.Count + 1)
+                {
+                    try
+                    {
+                        return (new FileEntry(UsageRecordCsv.FromCells(cells, LedgerColumns), null, tail, number, true, Verified: true), count, row[..start]);
+                    }
+                    catch (RecordFieldException)
+                    {
+                        return null;
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The cells of one row's text, or null when a quoted cell is left open.</summary>
+    private static string?[]? ParseCells(string text)
+    {
+        using var reader = new StringReader(text + "\n");
+        foreach (var row in new CsvReader(reader).ReadRows())
+        {
+            return row.Complete ? row.Cells : null;
+        }
+
+        return [null];
+    }
+
+    private static byte[] Join(PhysicalLine[] lines)
+    {
+        if (lines.Length == 1)
+        {
+            return Trim(lines[0].Bytes);
+        }
+
+        var joined = new ArrayBufferWriter<byte>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (i > 0)
+            {
+                joined.Write("\n"u8);
+            }
+
+            joined.Write(i == lines.Length - 1 ? Trim(lines[i].Bytes) : lines[i].Bytes);
+        }
+
+        return joined.WrittenSpan.ToArray();
+    }
+
+    private static byte[] Trim(byte[] line) => line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+
+    private static bool IsBlank(byte[] line) => line.Length == 0 || (line.Length == 1 && line[0] == '\r');
+
+    private readonly record struct PhysicalLine(byte[] Bytes, long Number, bool Complete);
+
+    private readonly record struct RowResult(FileEntry? Entry, bool HeaderSuspect);
+
+    private sealed record Header(string Text, int[]? Map, int Columns, bool HasChecksumColumn, bool LedgerLayout, long Line, bool Damaged);
+
+    /// <summary>Follows <see cref="CsvReader"/>'s quoting over raw bytes (all its special characters are ASCII) to find where a row ends.</summary>
+    private sealed class QuoteScanner
+    {
+        private bool _inQuotes;
+        private bool _cellStarted;
+
+        public bool EndsInQuotes(byte[] line)
+        {
+            for (var i = 0; i < line.Length; i++)
+            {
+                var b = line[i];
+                if (_inQuotes)
+                {
+                    if (b == '"')
+                    {
+                        if (i + 1 < line.Length && line[i + 1] == '"')
+                        {
+                            i++;
+                        }
+                        else
+                        {
+                            _inQuotes = false;
+                        }
+                    }
+                }
+                else if (b == '"' && !_cellStarted)
+                {
+                    _inQuotes = _cellStarted = true;
+                }
+                else if (b == ',')
+                {
+                    _cellStarted = false;
+                }
+                else if (b != '\r' || i != line.Length - 1)
+                {
+                    _cellStarted = true;
+                }
+            }
+
+            return _inQuotes;
+        }
+
+        public void Reset() => _inQuotes = _cellStarted = false;
     }
 }

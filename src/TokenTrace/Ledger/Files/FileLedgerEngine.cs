@@ -98,40 +98,64 @@ internal sealed class FileLedgerEngine
 
         if (fresh.Count > 0)
         {
-            var buffer = new ArrayBufferWriter<byte>(fresh.Count * 400);
-            _format.Write(fresh, buffer);
-            using var stream = SecureFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-            var created = stream.Length == 0;
+            // The last byte is read on its own: the append itself goes through a write-only O_APPEND descriptor.
+            var (length, last) = Tail(path);
+            var created = length < 0;
             if (created)
             {
-                stream.Write(_format.Preamble);
+                using var _ = SecureFile.Open(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
             }
-            else
+
+            var buffer = new ArrayBufferWriter<byte>(fresh.Count * 400);
+            if (length <= 0)
             {
-                stream.Seek(-1, SeekOrigin.End);
-                var last = stream.ReadByte();
-                stream.Seek(0, SeekOrigin.End);
-                if (last != '\n')
-                {
-                    // A crashed writer left half a record: end it so it stays one skipped line instead of corrupting ours.
-                    stream.WriteByte((byte)'\n');
-                }
+                buffer.Write(_format.Preamble);
+            }
+            else if (last != '\n')
+            {
+                // A crashed writer left half a record: end it so it stays one skipped line instead of corrupting ours.
+                buffer.Write("\n"u8);
             }
 
-            stream.Write(buffer.WrittenSpan);
+            _format.Write(fresh, buffer);
 
-            // Acknowledged means on disk: fsync before the lock is released, and the folder too for a new file, so
-            // a returned append survives a power cut and not only a crash of the process.
-            stream.Flush(flushToDisk: true);
+            // One write at the true end of the file, even if a writer without the lock appended since Tail; then fsync
+            // before the lock is released (and the folder too for a new file), so a returned append survives a power cut
+            // and not only a crash of the process.
+            AppendOnlyFile.Append(path, buffer.WrittenSpan);
             if (created)
             {
                 createdIn.Add(Path.GetDirectoryName(path)!);
             }
 
-            index.Offset = stream.Length;
+            var expected = Math.Max(length, 0) + buffer.WrittenCount;
+            if (new FileInfo(path).Length == expected)
+            {
+                index.Offset = expected; // else someone wrote beside us without the lock: the next refresh reads it all
+            }
         }
 
         return new AppendResult(fresh.Count, records.Count - fresh.Count);
+    }
+
+    /// <summary>The file's length (-1 when it does not exist) and its last byte (-1 when empty).</summary>
+    private static (long Length, int Last) Tail(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            if (stream.Length == 0)
+            {
+                return (0, -1);
+            }
+
+            stream.Seek(-1, SeekOrigin.End);
+            return (stream.Length, stream.ReadByte());
+        }
+        catch (FileNotFoundException)
+        {
+            return (-1, -1);
+        }
     }
 
     /// <summary>Brings the id index of <paramref name="path"/> up to date by reading only what other writers added since.</summary>
@@ -210,11 +234,15 @@ internal sealed class FileLedgerEngine
 
     /// <summary>
     /// Reads a file; an incomplete last line is checked again under the lock, since a writer may be finishing it (unless
-    /// <paramref name="lockHeld"/>: then no writer can be, and the line is read as it is).
+    /// <paramref name="lockHeld"/>: then no writer can be, and the line is read as it is). A
+    /// damaged archive is reported and read up to the damage: its records that their own line checksum vouches for
+    /// count, while records without a checksum are held back until the archive's gzip CRC-32 has vouched for them.
     /// </summary>
     private async IAsyncEnumerable<FileEntry> ReadFileAsync(LedgerFile file, [EnumeratorCancellation] CancellationToken cancellationToken, bool lockHeld = false)
     {
         FileEntry? incomplete = null;
+        List<FileEntry>? unverified = null;
+        string? archiveFailure = null;
         using (var stream = OpenForRead(file))
         {
             if (stream is null)
@@ -231,6 +259,26 @@ internal sealed class FileLedgerEngine
                     break;
                 }
 
+                if (file.Compressed && entry.Record is not null && !entry.Verified)
+                {
+                    (unverified ??= []).Add(entry);
+                    continue;
+                }
+
+                yield return entry;
+            }
+
+            archiveFailure = (stream as GzipArchiveStream)?.Failure;
+        }
+
+        if (archiveFailure is not null)
+        {
+            yield return ArchiveProblem(file, archiveFailure, unverified?.Count ?? 0);
+        }
+        else if (unverified is not null)
+        {
+            foreach (var entry in unverified)
+            {
                 yield return entry;
             }
         }
@@ -251,12 +299,23 @@ internal sealed class FileLedgerEngine
         }
     }
 
+    private static FileEntry ArchiveProblem(LedgerFile file, string failure, int unverified)
+    {
+        var message = "the archive is damaged (" + failure + "); what follows the damage is lost, and records read before it count only where their line checksum vouches for them";
+        if (unverified > 0)
+        {
+            message += string.Create(CultureInfo.InvariantCulture, $" ({unverified} lines without a checksum were not counted)");
+        }
+
+        return new FileEntry(null, new LedgerProblem(file.Path, 0, null, message), [], 0, true);
+    }
+
     private static Stream? OpenForRead(LedgerFile file)
     {
         try
         {
             var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
-            return file.Compressed ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+            return file.Compressed ? new GzipArchiveStream(stream) : stream;
         }
         catch (FileNotFoundException)
         {
@@ -289,6 +348,7 @@ internal sealed class FileLedgerEngine
 
                 return false;
             },
+            repair: false,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -302,26 +362,40 @@ internal sealed class FileLedgerEngine
                     return false;
                 }
 
-                var rejected = path + ".rejected";
-                using var stream = SecureFile.Open(rejected, FileMode.Append, FileAccess.Write, FileShare.Read);
-                stream.Write(Encoding.UTF8.GetBytes(entry.RawText + "\n"));
+                Reject(path, entry);
                 return true; // dropped from the ledger file, kept in the .rejected file
             },
+            repair: true,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Reject(string path, FileEntry entry)
+    {
+        if (entry.Raw.Length == 0)
+        {
+            return;
+        }
+
+        using var stream = SecureFile.Open(path + ".rejected", FileMode.Append, FileAccess.Write, FileShare.Read);
+        stream.Write(entry.Raw);
+        stream.Write("\n"u8);
     }
 
     /// <summary>
     /// Rewrites every file in which <paramref name="replace"/> changes an entry, atomically and under the lock.
     /// <paramref name="replace"/> gets the entry and its file, writes the entry's replacement (or nothing) and returns
-    /// true, or returns false to keep the entry byte for byte.
+    /// true, or returns false to keep the entry byte for byte. A <paramref name="repair"/> also replaces a damaged header
+    /// and rewrites a damaged archive from what could be read (the original kept beside it as <c>.corrupt</c>); otherwise
+    /// a damaged archive is left as it is.
     /// </summary>
-    private async Task<int> RewriteAsync(Func<FileEntry, string, ArrayBufferWriter<byte>, bool> replace, CancellationToken cancellationToken)
+    private async Task<int> RewriteAsync(Func<FileEntry, string, ArrayBufferWriter<byte>, bool> replace, bool repair, CancellationToken cancellationToken)
     {
         var changed = 0;
         using var held = await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
         foreach (var file in ListFiles(UsageQuery.All))
         {
             List<FileEntry> entries;
+            string? archiveFailure;
             using (var stream = OpenForRead(file))
             {
                 if (stream is null)
@@ -330,22 +404,58 @@ internal sealed class FileLedgerEngine
                 }
 
                 entries = [.. _format.Read(stream, file.Path)];
+                archiveFailure = (stream as GzipArchiveStream)?.Failure;
             }
 
             var fileChanged = 0;
+            if (archiveFailure is not null)
+            {
+                if (!repair)
+                {
+                    continue;
+                }
+
+                // Nothing vouches for unchecked lines read before the damage: they go to .rejected with the rest.
+                var unverified = entries.Count(e => e.Record is not null && !e.Verified);
+                entries = [.. entries.Select(e => e.Record is not null && !e.Verified ? e with { Record = null, Problem = ArchiveProblem(file, archiveFailure, unverified).Problem } : e)];
+                File.Copy(file.Path, FreeName(file.Path + ".corrupt"));
+                fileChanged++;
+            }
+
+            var headerDamaged = entries.Any(e => e.IsHeader && e.Problem is not null);
             var output = new ArrayBufferWriter<byte>();
-            output.Write(_format.Preamble);
+            var headerWritten = false;
             foreach (var entry in entries)
             {
-                if (replace(entry, file.Path, output))
+                if (entry.IsHeader)
+                {
+                    if (headerWritten)
+                    {
+                        continue; // a later note about the header, not a line
+                    }
+
+                    headerWritten = true;
+                    if (headerDamaged && repair)
+                    {
+                        output.Write(_format.RepairedHeader(entries));
+                        Reject(file.Path, entry);
+                        fileChanged++;
+                        continue;
+                    }
+                }
+                else if (replace(entry, file.Path, output))
                 {
                     fileChanged++;
+                    continue;
                 }
-                else
-                {
-                    output.Write(Encoding.UTF8.GetBytes(entry.RawText));
-                    output.Write("\n"u8);
-                }
+
+                output.Write(entry.Raw);
+                output.Write("\n"u8);
+            }
+
+            if (!headerWritten && entries.Count > 0)
+            {
+                output = Prepend(_format.Preamble, output);
             }
 
             if (fileChanged > 0)
@@ -361,6 +471,26 @@ internal sealed class FileLedgerEngine
         }
 
         return changed;
+    }
+
+    private static ArrayBufferWriter<byte> Prepend(ReadOnlySpan<byte> head, ArrayBufferWriter<byte> body)
+    {
+        var output = new ArrayBufferWriter<byte>(Math.Max(1, head.Length + body.WrittenCount));
+        output.Write(head);
+        output.Write(body.WrittenSpan);
+        return output;
+    }
+
+    /// <summary><paramref name="path"/>, or <c>path.2</c>, <c>path.3</c>… when it is taken.</summary>
+    private static string FreeName(string path)
+    {
+        var candidate = path;
+        for (var n = 2; File.Exists(candidate); n++)
+        {
+            candidate = string.Create(CultureInfo.InvariantCulture, $"{path}.{n}");
+        }
+
+        return candidate;
     }
 
     public async Task<LedgerHealth> CheckAsync(string spec, CancellationToken cancellationToken)
@@ -516,6 +646,12 @@ internal sealed class FileLedgerEngine
 
     private static void ReplaceFile(LedgerFile file, ReadOnlySpan<byte> content)
     {
+        if (file.Compressed && content.IsEmpty)
+        {
+            File.Delete(file.Path); // nothing readable was left in a damaged archive; its original is kept as .corrupt
+            return;
+        }
+
         var temp = file.Path + ".tmp";
         using (var output = SecureFile.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {

@@ -14,6 +14,9 @@ internal interface IFileLedgerFormat
     /// <summary>Writes records, each ending with a newline.</summary>
     void Write(IReadOnlyList<UsageRecord> records, ArrayBufferWriter<byte> output);
 
+    /// <summary>The header a repair writes in place of a damaged one, given the file's entries (empty when the format has none).</summary>
+    byte[] RepairedHeader(IReadOnlyList<FileEntry> entries);
+
     /// <summary>Reads every entry of a file from its start.</summary>
     IEnumerable<FileEntry> Read(Stream stream, string displayPath);
 }
