@@ -35,6 +35,14 @@ public class PerMillionRates
     };
 
     /// <summary>The first rate that is negative, by name, or null.</summary>
+    /// <summary>The largest rate an override may give, USD per million tokens (<see cref="UsageLimits.MaxRatePerToken"/> × 10⁶).</summary>
+    internal const decimal MaxPerMillion = UsageLimits.MaxRatePerToken * 1_000_000m;
+
+    internal string? FindOutOfRange() =>
+        Input is < 0 or > MaxPerMillion ? nameof(Input) : Output is < 0 or > MaxPerMillion ? nameof(Output)
+        : CacheRead is < 0 or > MaxPerMillion ? nameof(CacheRead) : CacheWrite is < 0 or > MaxPerMillion ? nameof(CacheWrite)
+        : CacheWrite1h is < 0 or > MaxPerMillion ? nameof(CacheWrite1h) : Reasoning is < 0 or > MaxPerMillion ? nameof(Reasoning) : null;
+
     internal string? FindNegative() =>
         Input < 0 ? nameof(Input) : Output < 0 ? nameof(Output) : CacheRead < 0 ? nameof(CacheRead)
         : CacheWrite < 0 ? nameof(CacheWrite) : CacheWrite1h < 0 ? nameof(CacheWrite1h) : Reasoning < 0 ? nameof(Reasoning) : null;

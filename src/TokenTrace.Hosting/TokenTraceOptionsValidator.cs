@@ -156,6 +156,32 @@ internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : I
             {
                 fail($"Prices.Overrides[{i}].{negative} ({price.Model}): a rate must not be negative");
             }
+            else if (price.FindOutOfRange() is { } tooLarge)
+            {
+                fail(string.Create(CultureInfo.InvariantCulture, $"Prices.Overrides[{i}].{tooLarge} ({price.Model}): a rate is USD per million tokens and must be at most {PerMillionRates.MaxPerMillion} (docs/methodology/limits.md)"));
+            }
+
+            for (var j = 0; j < price.LongContext.Count; j++)
+            {
+                var longContext = price.LongContext[j];
+                if (longContext.Above is < 0 or > UsageLimits.MaxLongContextThreshold)
+                {
+                    fail(string.Create(CultureInfo.InvariantCulture, $"Prices.Overrides[{i}].LongContext[{j}].Above ({price.Model}): {longContext.Above} is outside 0..{UsageLimits.MaxLongContextThreshold} tokens"));
+                }
+
+                if (longContext.FindOutOfRange() is { } rate)
+                {
+                    fail(string.Create(CultureInfo.InvariantCulture, $"Prices.Overrides[{i}].LongContext[{j}].{rate} ({price.Model}): a rate must be within 0..{PerMillionRates.MaxPerMillion} USD per million tokens"));
+                }
+            }
+
+            foreach (var (tier, rates) in price.Tiers)
+            {
+                if (rates.FindOutOfRange() is { } rate)
+                {
+                    fail(string.Create(CultureInfo.InvariantCulture, $"Prices.Overrides[{i}].Tiers.{tier}.{rate} ({price.Model}): a rate must be within 0..{PerMillionRates.MaxPerMillion} USD per million tokens"));
+                }
+            }
         }
     }
 }

@@ -345,7 +345,7 @@ public static class TokenTraceSettingsLoader
                             throw reader.Error(item, "a longContext entry needs 'above' (a prompt size in tokens)");
                         }
 
-                        price.LongContext.Add(ReadRates(reader, itemMapping, model, allowOthers: true, new LongContextOverride { Above = reader.Whole(above.Value, "above", 1, long.MaxValue) }));
+                        price.LongContext.Add(ReadRates(reader, itemMapping, model, allowOthers: true, new LongContextOverride { Above = reader.Whole(above.Value, "above", 1, UsageLimits.MaxLongContextThreshold) }));
                     }
 
                     break;
@@ -376,7 +376,10 @@ public static class TokenTraceSettingsLoader
             {
                 if (key == name)
                 {
-                    return reader.Number(value, $"{model}.{name}");
+                    var rate = reader.Number(value, $"{model}.{name}");
+                    return rate <= PerMillionRates.MaxPerMillion
+                        ? rate
+                        : throw reader.Error(value, string.Create(CultureInfo.InvariantCulture, $"'{model}.{name}': {rate} is above the limit of {PerMillionRates.MaxPerMillion} USD per million tokens (docs/methodology/limits.md)"));
                 }
             }
 

@@ -382,9 +382,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
     /// </summary>
     internal async Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken)
     {
-        if (!File.Exists(Path))
+        if (Volatile.Read(ref _initialized) == 0)
         {
-            SecureFile.Touch(Path);
+            EnsureDatabaseFile();
         }
 
         var connection = await OpenAsync(_writeConnectionString, "PRAGMA busy_timeout = 60000; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;", cancellationToken)
@@ -467,6 +467,89 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         Pooling = true,
         DefaultTimeout = 60,
     }.ToString();
+
+    /// <summary>The 16 bytes every SQLite 3 database file starts with.</summary>
+    private static ReadOnlySpan<byte> SqliteHeader => "SQLite format 3\0"u8;
+
+    /// <summary>
+    /// Makes sure <see cref="Path"/> is a SQLite database before SQLite opens it: a missing file is created whole (in a
+    /// new owner-only temporary file, migrated, then renamed into place, so that no other process ever sees it empty);
+    /// anything else that is not a SQLite file (a folder, a device, a zero-length or foreign file) is an error naming it,
+    /// never an empty ledger.
+    /// </summary>
+    private void EnsureDatabaseFile()
+    {
+        if (Directory.Exists(Path))
+        {
+            throw NotADatabase("is a folder, not a SQLite database file; give a file path such as sqlite:/path/usage.db");
+        }
+
+        if (!File.Exists(Path))
+        {
+            CreateDatabaseFile();
+            return;
+        }
+
+        Span<byte> header = stackalloc byte[16];
+        int read;
+        try
+        {
+            using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new LedgerFormatException(new LedgerProblem(Path, 0, null, $"cannot be read ({ex.Message})"), ex);
+        }
+
+        if (read == 0)
+        {
+            throw NotADatabase("is empty (0 bytes), not a SQLite database: a ledger that lost its contents is never read as an empty one; restore it from a backup or move it away (see docs/runbook/backup-and-recovery.md)");
+        }
+
+        if (read < header.Length || !header.SequenceEqual(SqliteHeader))
+        {
+            throw NotADatabase("is not a SQLite database (its first bytes are not the SQLite header); restore it from a backup or choose another path (see docs/runbook/backup-and-recovery.md)");
+        }
+    }
+
+    private LedgerFormatException NotADatabase(string problem) => new(new LedgerProblem(Path, 0, null, problem));
+
+    private void CreateDatabaseFile()
+    {
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
+        SecureFile.EnsureDirectory(directory);
+        var (temporary, stream) = SecureFile.CreateTemporary(directory, System.IO.Path.GetFileName(Path));
+        stream.Dispose();
+        try
+        {
+            var builder = new SqliteConnectionStringBuilder { DataSource = temporary, Mode = SqliteOpenMode.ReadWrite, Pooling = false };
+            using (var connection = new SqliteConnection(builder.ToString()))
+            {
+                connection.Open();
+                Migrate(connection);
+            }
+
+            try
+            {
+                File.Move(temporary, Path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(Path))
+            {
+                // Another process created it first: use theirs.
+            }
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+        finally
+        {
+            File.Delete(temporary);
+            File.Delete(temporary + "-wal");
+            File.Delete(temporary + "-shm");
+        }
+    }
 
     private void Migrate(SqliteConnection connection)
     {
@@ -608,6 +691,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
     /// <summary>Damage to the file becomes a <see cref="LedgerFormatException"/> naming it; anything else an <see cref="IOException"/> naming the ledger.</summary>
     private Exception Translate(SqliteException ex) => ex.SqliteErrorCode switch
     {
+        14 => new LedgerFormatException(new LedgerProblem(Path, 0, null, $"cannot be opened as a SQLite database ({ex.Message.TrimEnd('.')})"), ex),
+        1 when ex.Message.Contains("integer overflow", StringComparison.Ordinal) => new LedgerFormatException(new LedgerProblem(Path, 0, null,
+            "a sum over stored records overflows: the ledger holds counts written before TokenTrace bounded them (docs/methodology/limits.md); find them with `tokentrace export` and restore the ledger from a backup"), ex),
         11 or 26 => new LedgerFormatException(new LedgerProblem(Path, 0, null, $"not a usable SQLite database ({ex.Message.TrimEnd('.')}); restore it from a backup (see docs/runbook/backup-and-recovery.md)"), ex),
         _ => new IOException($"SQLite ledger {Path}: {ex.Message}", ex),
     };

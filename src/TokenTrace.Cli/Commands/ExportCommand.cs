@@ -41,7 +41,7 @@ internal static class ExportCommand
                     total = summary.Total.Records;
                 }
 
-                await using var stream = path is null ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+                await using var stream = path is null ? Console.OpenStandardOutput() : CliFiles.Create(path, "-o");
                 long written = 0;
                 async Task WriteAllAsync(Action<long>? progress)
                 {

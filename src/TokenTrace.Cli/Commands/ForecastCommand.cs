@@ -51,6 +51,12 @@ internal static class ForecastCommand
                     var wanted = parse.GetValue(budgetName) ?? [];
                     if (wanted.Length > 0)
                     {
+                        var known = budgets.Select(b => b.Name).ToList();
+                        if (wanted.FirstOrDefault(w => !known.Contains(w, StringComparer.Ordinal)) is { } missing)
+                        {
+                            throw new CliInputException($"--budget: no budget named '{missing}' (known: {(known.Count == 0 ? "none; add one with `tokentrace budget set`" : string.Join(", ", known))})");
+                        }
+
                         budgets = budgets.Where(b => wanted.Contains(b.Name, StringComparer.Ordinal)).ToList();
                     }
 

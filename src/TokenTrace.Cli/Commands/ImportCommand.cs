@@ -8,6 +8,21 @@ namespace TokenTrace.Cli;
 internal static class ImportCommand
 {
     private const int BatchSize = 5_000;
+    private const int MaxWarnings = 20;
+
+    /// <summary>The pipeline's objection to <paramref name="record"/> (a price that makes its cost exceed the bound), or null.</summary>
+    private static LedgerProblem? Refused(CliContext context, UsageRecord record, string path)
+    {
+        try
+        {
+            _ = context.Pipeline.Accept(record);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return new LedgerProblem(path, 0, null, ex.Message);
+        }
+    }
 
     public static Command Create()
     {
@@ -32,46 +47,92 @@ internal static class ImportCommand
                 throw new CliInputException($"{path}: no such file");
             }
 
-            var (read, problems) = UsageRecordFile.Read(path);
-            var records = read.ToList();
-            if (problems.Count > 0 && !parse.GetValue(skipInvalid))
+            var skip = parse.GetValue(skipInvalid);
+            long skipped = 0;
+            if (!skip)
             {
-                var shown = string.Join("\n  ", problems.Take(10));
-                var more = problems.Count > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {problems.Count - 10} more") : "";
-                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{problems.Count} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}"));
-            }
+                // First pass, nothing kept in memory: a bad line (or a record the pipeline refuses) stops the import
+                // before anything is written.
+                var problems = new List<LedgerProblem>();
+                foreach (var (record, problem) in UsageRecordFile.ReadEntries(path))
+                {
+                    var found = problem ?? Refused(context, record!, path);
+                    if (found is not null && ++skipped <= 10)
+                    {
+                        problems.Add(found);
+                    }
+                }
 
-            foreach (var problem in problems)
-            {
-                context.Warn(problem);
-            }
-
-            // Records exported unpriced (or unestimated) get a price (or an estimate) if the model is now known; the rest keep theirs.
-            for (var i = 0; i < records.Count; i++)
-            {
-                records[i] = context.Pipeline.Prepare(records[i]);
+                if (skipped > 0)
+                {
+                    var shown = string.Join("\n  ", problems);
+                    var more = skipped > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {skipped - 10} more") : "";
+                    throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{skipped} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}"));
+                }
             }
 
             var ledger = context.OpenLedger();
             var result = default(AppendResult);
             await using (ledger.ConfigureAwait(false))
             {
-                async Task AppendAllAsync(Action<int>? progress)
+                // Streams: a batch is read, prepared (records exported unpriced or unestimated get a price or an
+                // estimate if the model is now known; the rest keep theirs), appended, and dropped.
+                async Task AppendAllAsync(IProgress<long>? progress)
                 {
-                    for (var start = 0; start < records.Count; start += BatchSize)
+                    var batch = new List<UsageRecord>(BatchSize);
+                    foreach (var (record, problem) in UsageRecordFile.ReadEntries(path, progress))
                     {
-                        var batch = records.GetRange(start, Math.Min(BatchSize, records.Count - start));
+                        UsageRecord? prepared = null;
+                        var found = problem;
+                        if (record is not null)
+                        {
+                            try
+                            {
+                                prepared = context.Pipeline.Prepare(record);
+                            }
+                            catch (ArgumentException ex)
+                            {
+                                found = new LedgerProblem(path, 0, null, ex.Message);
+                            }
+                        }
+
+                        if (prepared is null)
+                        {
+                            skipped++;
+                            if (found is not null && skipped <= MaxWarnings)
+                            {
+                                context.Warn(found);
+                            }
+
+                            continue;
+                        }
+
+                        batch.Add(prepared);
+                        if (batch.Count == BatchSize)
+                        {
+                            result += await ledger.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+                            batch.Clear();
+                        }
+                    }
+
+                    if (batch.Count > 0)
+                    {
                         result += await ledger.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
-                        progress?.Invoke(start + batch.Count);
+                    }
+
+                    if (skipped > MaxWarnings)
+                    {
+                        context.Warn(string.Create(CultureInfo.InvariantCulture, $"… and {skipped - MaxWarnings} more bad lines skipped"));
                     }
                 }
 
-                if (context.ShowProgress && records.Count > BatchSize)
+                var size = new FileInfo(path).Length;
+                if (context.ShowProgress && size > 16 * 1024 * 1024)
                 {
                     await CliContext.Error.Progress().StartAsync(async progress =>
                     {
-                        var task = progress.AddTask("Importing", maxValue: records.Count);
-                        await AppendAllAsync(n => task.Value = n).ConfigureAwait(false);
+                        var task = progress.AddTask("Importing", maxValue: size);
+                        await AppendAllAsync(new Progress<long>(n => task.Value = n)).ConfigureAwait(false);
                     }).ConfigureAwait(false);
                 }
                 else
@@ -87,13 +148,13 @@ internal static class ImportCommand
                     writer.WriteStartObject();
                     writer.WriteNumber("added", result.Added);
                     writer.WriteNumber("duplicates", result.Duplicates);
-                    writer.WriteNumber("skipped", problems.Count);
+                    writer.WriteNumber("skipped", skipped);
                     writer.WriteEndObject();
                 });
             }
             else if (!context.Quiet)
             {
-                CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Imported {result.Added:N0} records ({result.Duplicates:N0} already stored, {problems.Count:N0} bad lines skipped).");
+                CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Imported {result.Added:N0} records ({result.Duplicates:N0} already stored, {skipped:N0} bad lines skipped).");
             }
 
             return ExitCodes.Success;

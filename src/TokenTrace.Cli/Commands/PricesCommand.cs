@@ -9,6 +9,9 @@ namespace TokenTrace.Cli;
 /// <summary><c>tokentrace prices list|show|import</c>: the price catalogue and how model names resolve.</summary>
 internal static class PricesCommand
 {
+    private const int MaxLayerName = 64;
+    private const int MaxCatalogBytes = 64 * 1024 * 1024;
+
     public static Command Create()
     {
         var command = new Command("prices", """
@@ -176,9 +179,9 @@ internal static class PricesCommand
             var context = new CliContext(parse);
             var from = parse.GetValue(source)!;
             var layer = parse.GetValue(name)!;
-            if (layer.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || layer.Contains('.', StringComparison.Ordinal))
+            if (layer.Length is 0 or > MaxLayerName || !layer.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             {
-                throw new CliInputException($"--name: '{layer}' must be a plain file name without dots or slashes");
+                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"--name: '{(layer.Length > MaxLayerName ? layer[..MaxLayerName] + "…" : layer)}' must be 1 to {MaxLayerName} letters, digits, '-' or '_'"));
             }
 
             byte[] content;
@@ -196,6 +199,11 @@ internal static class PricesCommand
             }
             else if (File.Exists(from))
             {
+                if (new FileInfo(from).Length > MaxCatalogBytes)
+                {
+                    throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{from}: larger than {MaxCatalogBytes / (1024 * 1024)} MB; not a price catalogue"));
+                }
+
                 content = await File.ReadAllBytesAsync(from, cancellationToken).ConfigureAwait(false);
             }
             else
@@ -213,16 +221,23 @@ internal static class PricesCommand
                 throw new CliInputException($"{from}: not a LiteLLM catalogue ({ex.Message})");
             }
 
+            var invalid = sheet.Skipped.Where(s => s.Reason != "no per-token input or output price").ToList();
+            if (invalid.Count > 0)
+            {
+                var shown = string.Join("\n  ", invalid.Take(10).Select(s => $"{from}: entry '{s.Name}': {s.Reason}"));
+                var more = invalid.Count > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {invalid.Count - 10} more") : "";
+                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{invalid.Count} invalid entr{(invalid.Count == 1 ? "y" : "ies")}; nothing imported:\n  {shown}{more}"));
+            }
+
             if (sheet.Prices.Count == 0)
             {
                 throw new CliInputException($"{from}: no entry with per-token prices; nothing imported");
             }
 
             var directory = TokenTraceEnvironment.ImportedCatalogDirectory;
-            Directory.CreateDirectory(directory);
+            SecureFile.EnsureDirectory(directory);
             var target = Path.Combine(directory, layer + ".json");
-            await File.WriteAllBytesAsync(target + ".tmp", content, cancellationToken).ConfigureAwait(false);
-            File.Move(target + ".tmp", target, overwrite: true);
+            await SecureFile.WriteAllBytesAtomicAsync(target, content, cancellationToken).ConfigureAwait(false);
             context.Info(string.Create(CultureInfo.InvariantCulture, $"Imported {sheet.Prices.Count:N0} priced entries into {target} ({sheet.Skipped.Count:N0} without token prices skipped)."));
             context.Info("Run `tokentrace reprice` to apply them to stored records.");
             return ExitCodes.Success;

@@ -8,6 +8,8 @@ namespace TokenTrace.Cli;
 /// <summary><c>tokentrace report</c>: where the money went, where it is heading, what stood out — as tables, JSON, Markdown or one HTML file.</summary>
 internal static class ReportCommand
 {
+    private const int MaxDays = 3660;
+
     public static Command Create()
     {
         var days = new Option<int>("--days") { Description = "Days covered when --since is not given.", DefaultValueFactory = _ => 30, HelpName = "N", CustomParser = InvariantNumberParser.Int32 };
@@ -42,11 +44,17 @@ internal static class ReportCommand
                 throw new CliInputException($"--at: '{atText}' is not an ISO 8601 instant");
             }
 
+            var dayCount = parse.GetValue(days);
+            if (dayCount is < 1 or > MaxDays)
+            {
+                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"--days: {dayCount} is not a number of days from 1 to {MaxDays}"));
+            }
+
             var query = context.Query(filters.Read(parse));
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, context.TimeZone).DateTime);
             if (query.Since is null)
             {
-                query = query with { Since = DailySeries.LocalMidnight(today.AddDays(1 - Math.Max(1, parse.GetValue(days))), context.TimeZone) };
+                query = query with { Since = DailySeries.LocalMidnight(today.AddDays(1 - dayCount), context.TimeZone) };
             }
 
             query = query with { Until = query.Until ?? DailySeries.LocalMidnight(today.AddDays(1), context.TimeZone) };
@@ -73,7 +81,7 @@ internal static class ReportCommand
                 }
                 else
                 {
-                    await File.WriteAllTextAsync(path, text, cancellationToken).ConfigureAwait(false);
+                    await CliFiles.WriteAllBytesAsync(path, System.Text.Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
                     context.Info($"Report written to {path}.");
                 }
 

@@ -43,6 +43,10 @@ public static class UsageRecordCsv
         for (var i = 0; i < header.Length; i++)
         {
             map[i] = header[i] is { } name && UsageRecordFields.IndexOf.TryGetValue(name.Trim(), out var index) ? index : -1;
+            if (map[i] >= 0 && Array.IndexOf(map, map[i], 0, i) >= 0)
+            {
+                throw new RecordFieldException(UsageRecordFields.Names[map[i]], "the header row names this column twice");
+            }
         }
 
         foreach (var required in new[] { "id", "timestamp", "model" })

@@ -60,6 +60,7 @@ public static class UsageRecordJson
     public static UsageRecord Parse(ReadOnlySpan<byte> line)
     {
         var values = new string?[UsageRecordFields.Names.Count];
+        var seen = new bool[values.Length];
         var reader = new Utf8JsonReader(line);
         try
         {
@@ -78,6 +79,13 @@ public static class UsageRecordJson
                     continue;
                 }
 
+                if (seen[index])
+                {
+                    // Last-wins (or first-wins) would be a silent choice between two values: refuse the line instead.
+                    throw new RecordFieldException(name, "given twice in one record");
+                }
+
+                seen[index] = true;
                 values[index] = reader.TokenType switch
                 {
                     JsonTokenType.Null => null,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -129,6 +130,12 @@ public sealed partial class UsageRecordPipeline
             }
 
             return attributed;
+        }
+
+        if (cost > UsageLimits.MaxCostUsd)
+        {
+            // Every count and rate is within its bound, but their product is not a plausible single call.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Invalid usage record '{record.Id}': costUsd: {cost} priced from {reference?.Entry} is above the limit of {UsageLimits.MaxCostUsd} per record (docs/methodology/limits.md)"), nameof(record));
         }
 
         return attributed with { CostUsd = cost, Price = reference };

@@ -65,7 +65,7 @@ internal static class BuiltInPriceSheet
             }
         }
 
-        return new ModelPrice
+        var price = new ModelPrice
         {
             Name = model.GetProperty("name").GetString()!,
             Provider = provider,
@@ -79,6 +79,7 @@ internal static class BuiltInPriceSheet
             PerUnit = perUnit,
             Aliases = model.TryGetProperty("aliases", out var aliases) ? [.. aliases.EnumerateArray().Select(a => a.GetString()!)] : [],
         };
+        return PriceBounds.Problem(price) is { } problem ? throw new FormatException($"{layer}: {price.Name}: {problem}") : price;
     }
 
     private static TokenRates Rates(JsonElement element) => new()

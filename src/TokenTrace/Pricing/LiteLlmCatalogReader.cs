@@ -23,7 +23,16 @@ public static partial class LiteLlmCatalogReader
     /// <exception cref="JsonException">The stream is not JSON; the message gives the line.</exception>
     public static PriceSheet Read(Stream stream, string layer)
     {
-        using var document = JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        ArgumentNullException.ThrowIfNull(stream);
+        var content = ReadBounded(stream, layer);
+        if (System.Text.Unicode.Utf8.IsValid(content.Span) is false)
+        {
+            var bad = FirstInvalidUtf8(content.Span);
+            var line = 1 + content.Span[..bad].Count((byte)'\n');
+            throw new JsonException(string.Create(CultureInfo.InvariantCulture, $"{layer}: line {line}: not valid UTF-8 (byte offset {bad})"));
+        }
+
+        using var document = JsonDocument.Parse(content, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             throw new JsonException($"{layer}: expected a JSON object of model entries, found {document.RootElement.ValueKind}");
@@ -86,7 +95,13 @@ public static partial class LiteLlmCatalogReader
             var match = AboveThreshold().Match(property.Name);
             if (match.Success)
             {
-                thresholds.Add(long.Parse(match.Groups["k"].Value, CultureInfo.InvariantCulture) * 1000);
+                if (!long.TryParse(match.Groups["k"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var thousands)
+                    || thousands > UsageLimits.MaxLongContextThreshold / 1000)
+                {
+                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{property.Name}: the threshold is above the limit of {UsageLimits.MaxLongContextThreshold} tokens (docs/methodology/limits.md)"));
+                }
+
+                thresholds.Add(thousands * 1000);
             }
         }
 
@@ -136,7 +151,7 @@ public static partial class LiteLlmCatalogReader
             perUnit[ExtraCounts.WebSearchRequests] = perSearch;
         }
 
-        return new ModelPrice
+        var price = new ModelPrice
         {
             Name = name,
             Provider = entry.TryGetProperty("litellm_provider", out var provider) && provider.ValueKind == JsonValueKind.String ? provider.GetString() : null,
@@ -149,6 +164,7 @@ public static partial class LiteLlmCatalogReader
             PerRequest = Rate(entry, "input_cost_per_request"),
             PerUnit = perUnit,
         };
+        return PriceBounds.Problem(price) is { } problem ? throw new FormatException(problem) : price;
     }
 
     private static decimal? Rate(JsonElement entry, string name)
@@ -165,7 +181,50 @@ public static partial class LiteLlmCatalogReader
             return DecimalCanonical.Trim(rate);
         }
 
+        if (value.ValueKind == JsonValueKind.Number && double.TryParse(value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var huge) && huge > 0)
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{name}: {value.GetRawText()} is above the limit of {UsageLimits.MaxRatePerToken} USD per token (docs/methodology/limits.md)"));
+        }
+
         throw new FormatException($"{name}: {value.GetRawText()} is not a price of at least 0");
+    }
+
+    /// <summary>The largest catalogue read, in bytes (LiteLLM's own is about 1.5 MB).</summary>
+    internal const int MaxCatalogBytes = 64 * 1024 * 1024;
+
+    private static ReadOnlyMemory<byte> ReadBounded(Stream stream, string layer)
+    {
+        using var memory = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (memory.Length + read > MaxCatalogBytes)
+            {
+                throw new JsonException(string.Create(CultureInfo.InvariantCulture, $"{layer}: larger than {MaxCatalogBytes / (1024 * 1024)} MB; not a price catalogue"));
+            }
+
+            memory.Write(buffer, 0, read);
+        }
+
+        return memory.GetBuffer().AsMemory(0, (int)memory.Length);
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            var status = System.Text.Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done)
+            {
+                return offset;
+            }
+
+            offset += consumed;
+        }
+
+        return offset;
     }
 
     [GeneratedRegex(@"^(?:input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(?<k>\d+)k_tokens$", RegexOptions.CultureInvariant)]

@@ -27,6 +27,11 @@ public sealed class PriceCatalogBuilder
         var layerVersions = new Dictionary<string, List<ModelPrice>>(StringComparer.OrdinalIgnoreCase);
         foreach (var price in prices)
         {
+            if (PriceBounds.Problem(price) is { } problem)
+            {
+                throw new ArgumentException($"Price '{price.Name}' in {layer}: {problem}", nameof(prices));
+            }
+
             var stamped = price.Catalog.Length == 0 ? price with { Catalog = layer } : price;
             if (!layerVersions.TryGetValue(price.Name, out var list))
             {

@@ -25,13 +25,13 @@ public sealed class UsageTotals
     public long CacheWrite1hTokens { get; private set; }
 
     /// <summary>All cache-write tokens.</summary>
-    public long CacheWriteTokens => CacheWrite5mTokens + CacheWrite1hTokens;
+    public long CacheWriteTokens => checked(CacheWrite5mTokens + CacheWrite1hTokens);
 
     /// <summary>Reasoning tokens (a part of output).</summary>
     public long ReasoningTokens { get; private set; }
 
     /// <summary>All tokens.</summary>
-    public long TotalTokens => InputTokens + CacheReadTokens + CacheWriteTokens + OutputTokens;
+    public long TotalTokens => checked(InputTokens + CacheReadTokens + CacheWriteTokens + OutputTokens);
 
     /// <summary>Cost of the priced records.</summary>
     public decimal CostUsd { get; private set; }
@@ -61,6 +61,15 @@ public sealed class UsageTotals
     public void Add(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        AddChecked(record);
+    }
+
+    // Checked: within UsageLimits a token sum stays exact past 10⁹ records (docs/methodology/limits.md); a store holding
+    // values beyond the bounds fails loudly with an OverflowException instead of wrapping to a wrong number.
+    private void AddChecked(UsageRecord record)
+    {
+        checked
+        {
         var t = record.Tokens;
         Records++;
         InputTokens += t.Input;
@@ -84,12 +93,15 @@ public sealed class UsageTotals
             _energy += impact.EnergyWh;
             _co2e += impact.Co2eGrams;
         }
+        }
     }
 
     /// <summary>Adds other totals.</summary>
     public void Add(UsageTotals other)
     {
         ArgumentNullException.ThrowIfNull(other);
+        checked
+        {
         Records += other.Records;
         InputTokens += other.InputTokens;
         OutputTokens += other.OutputTokens;
@@ -102,6 +114,7 @@ public sealed class UsageTotals
         EstimatedRecords += other.EstimatedRecords;
         _energy += other._energy;
         _co2e += other._co2e;
+        }
     }
 
     /// <summary>Totals from pre-aggregated sums, as a database computes them.</summary>

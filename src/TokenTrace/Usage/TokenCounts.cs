@@ -41,10 +41,10 @@ public sealed record TokenCounts
     public IReadOnlyDictionary<string, long> Extra { get; init; } = EmptyExtra;
 
     /// <summary>All input tokens: uncached, cache reads and cache writes.</summary>
-    public long Prompt => Input + CacheRead + CacheWrite + CacheWrite1h;
+    public long Prompt => checked(Input + CacheRead + CacheWrite + CacheWrite1h);
 
     /// <summary>All tokens of the call.</summary>
-    public long Total => Prompt + Output;
+    public long Total => checked(Prompt + Output);
 
     /// <summary>Adds two counts bucket by bucket, extras by key.</summary>
     public TokenCounts Add(TokenCounts other)
@@ -56,14 +56,17 @@ public sealed record TokenCounts
             var merged = new Dictionary<string, long>(Extra, StringComparer.Ordinal);
             foreach (var (key, value) in other.Extra)
             {
-                merged[key] = merged.GetValueOrDefault(key) + value;
+                merged[key] = checked(merged.GetValueOrDefault(key) + value);
             }
 
             extra = merged;
         }
 
-        return new TokenCounts
+        // Checked: counts within UsageLimits cannot overflow a long; anything else fails loudly instead of wrapping.
+        checked
         {
+            return new TokenCounts
+            {
             Input = Input + other.Input,
             CacheRead = CacheRead + other.CacheRead,
             CacheWrite = CacheWrite + other.CacheWrite,
@@ -71,7 +74,8 @@ public sealed record TokenCounts
             Output = Output + other.Output,
             Reasoning = Reasoning + other.Reasoning,
             Extra = extra,
-        };
+            };
+        }
     }
 
     /// <inheritdoc/>

@@ -8,8 +8,8 @@ namespace TokenTrace;
 /// </summary>
 public static class UsageRecordValidator
 {
-    /// <summary>The largest cost one record may carry; larger values are taken as a unit mistake.</summary>
-    public const decimal MaxCostUsd = 1_000_000m;
+    /// <summary>The largest cost one record may carry (<see cref="UsageLimits.MaxCostUsd"/>); larger values are taken as a unit mistake.</summary>
+    public const decimal MaxCostUsd = UsageLimits.MaxCostUsd;
 
     /// <summary>Returns the problems of <paramref name="record"/>, empty when it is valid.</summary>
     public static IReadOnlyList<string> Validate(UsageRecord record)
@@ -40,6 +40,11 @@ public static class UsageRecordValidator
             Problem(string.Create(CultureInfo.InvariantCulture, $"reasoning: {tokens.Reasoning} is more than output ({tokens.Output}); reasoning is a part of output"));
         }
 
+        if (tokens.Extra.Count > UsageLimits.MaxExtraCounts)
+        {
+            Problem(string.Create(CultureInfo.InvariantCulture, $"extra: {tokens.Extra.Count} named counts; at most {UsageLimits.MaxExtraCounts} are allowed"));
+        }
+
         foreach (var (key, value) in tokens.Extra)
         {
             if (string.IsNullOrWhiteSpace(key))
@@ -60,7 +65,7 @@ public static class UsageRecordValidator
 
         if (record.CostUsd is { } cost && (cost < 0 || cost > MaxCostUsd))
         {
-            Problem(string.Create(CultureInfo.InvariantCulture, $"costUsd: {cost} is outside 0..{MaxCostUsd}"));
+            Problem(string.Create(CultureInfo.InvariantCulture, $"costUsd: {cost} is outside 0..{MaxCostUsd} (docs/methodology/limits.md)"));
         }
 
         if (record.LatencyMs is { } latency && (latency < 0 || double.IsNaN(latency) || double.IsInfinity(latency)))
@@ -80,6 +85,10 @@ public static class UsageRecordValidator
             if (value < 0)
             {
                 Problem(string.Create(CultureInfo.InvariantCulture, $"{field}: {value} is negative; token counts must be 0 or more"));
+            }
+            else if (value > UsageLimits.MaxTokensPerBucket)
+            {
+                Problem(string.Create(CultureInfo.InvariantCulture, $"{field}: {value} is above the limit of {UsageLimits.MaxTokensPerBucket} per record (docs/methodology/limits.md)"));
             }
         }
     }

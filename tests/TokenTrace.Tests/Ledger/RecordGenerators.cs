@@ -15,7 +15,7 @@ public static class RecordGenerators
 
     public static readonly Gen<string> NonEmptyText = Text.Select(s => "m" + s);
 
-    private static readonly Gen<long> Count = Gen.Frequency((2, Gen.Long[0, 5_000]), (1, Gen.Long[0, 2_000_000_000]));
+    private static readonly Gen<long> Count = Gen.Frequency((2, Gen.Long[0, 5_000]), (1, Gen.Long[0, UsageLimits.MaxTokensPerBucket]), (1, Gen.Const(UsageLimits.MaxTokensPerBucket)));
 
     private static readonly Gen<TokenCounts> Tokens =
         from input in Count

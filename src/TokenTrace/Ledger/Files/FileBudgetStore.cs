@@ -63,12 +63,13 @@ internal sealed class FileBudgetStore(string path, string lockPath, TimeSpan loc
             w.WriteEndObject();
         }
 
-        using (var stream = SecureFile.Open(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+        var (temporary, stream) = SecureFile.CreateTemporary(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path));
+        using (stream)
         {
             stream.Write(buffer.WrittenSpan);
         }
 
-        File.Move(path + ".tmp", path, overwrite: true);
+        File.Move(temporary, path, overwrite: true);
         return true;
     }
 

@@ -565,14 +565,15 @@ internal sealed class FileLedgerEngine
             {
                 SecureFile.EnsureDirectory(ArchiveDirectory);
                 var target = Path.Combine(ArchiveDirectory, Path.GetFileName(file.Path) + ".gz");
+                var (temporary, output) = SecureFile.CreateTemporary(ArchiveDirectory, Path.GetFileName(target));
                 using (var input = File.OpenRead(file.Path))
-                using (var output = SecureFile.Open(target + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+                using (output)
                 using (var gzip = new GZipStream(output, CompressionLevel.Optimal))
                 {
                     input.CopyTo(gzip);
                 }
 
-                File.Move(target + ".tmp", target, overwrite: true);
+                File.Move(temporary, target, overwrite: true);
                 File.Delete(file.Path);
                 compressed++;
             }
@@ -652,8 +653,9 @@ internal sealed class FileLedgerEngine
             return;
         }
 
-        var temp = file.Path + ".tmp";
-        using (var output = SecureFile.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        // A new random name opened with O_EXCL: a link planted at "<ledger>.tmp" is never followed or renamed into place.
+        var (temp, output) = SecureFile.CreateTemporary(Path.GetDirectoryName(file.Path)!, Path.GetFileName(file.Path));
+        using (output)
         {
             if (file.Compressed)
             {

@@ -1,0 +1,218 @@
+using System.Text.Json;
+using TokenTrace.Tests;
+
+namespace TokenTrace.Cli.Tests;
+
+/// <summary>
+/// Issue 9, items 3, 7 and 8: hostile files and arguments get exit 2 with a message naming the file (and line and
+/// field where there is one), never exit 1 or a signal, and never change a stored record.
+/// </summary>
+public sealed class HostileInputTests
+{
+    private static readonly string Corpus = Path.Combine(AppContext.BaseDirectory, "Fuzz", "Corpus");
+
+    public static TheoryData<string> ImportFiles() => [.. Directory.GetFiles(Path.Combine(Corpus, "import")).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal)];
+
+    public static TheoryData<string> PriceFiles() => [.. Directory.GetFiles(Path.Combine(Corpus, "prices")).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal)];
+
+    private static readonly Dictionary<string, string?> Wide = new() { ["COLUMNS"] = "10000" };
+
+    private static Task<(int ExitCode, string Out, string Error)> Run(string home, params string[] args) => CliRunner.RunAsync(home, Wide, args);
+
+    private static async Task<long> StoredRecordsAsync(string home)
+    {
+        var summary = await Run(home, "summary", "--format", "json");
+        Assert.Equal(0, summary.ExitCode);
+        return JsonDocument.Parse(summary.Out).RootElement.GetProperty("total").GetProperty("records").GetInt64();
+    }
+
+    private static async Task<string> SeededHomeAsync(TempDirectory home)
+    {
+        var seed = await Run(home.Path, "record", "--model", "gpt-4o", "--input", "100", "--id", "keep-me");
+        Assert.Equal(0, seed.ExitCode);
+        return home.Path;
+    }
+
+    [Theory]
+    [MemberData(nameof(ImportFiles))]
+    public async Task Every_corpus_import_file_exits_0_or_2_naming_the_file_and_a_refused_one_stores_nothing(string name)
+    {
+        using var home = new TempDirectory();
+        await SeededHomeAsync(home);
+        var file = Path.Combine(Corpus, "import", name);
+        var result = await Run(home.Path, "import", file);
+        Assert.True(result.ExitCode is 0 or 2, $"{name}: exit {result.ExitCode}: {result.Error}");
+        if (name == "empty.jsonl")
+        {
+            Assert.Equal(0, result.ExitCode);
+        }
+        else
+        {
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains(file, result.Error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, await StoredRecordsAsync(home.Path));
+
+        // With --skip-invalid a bad line is a counted skip; a file that cannot be read on is still exit 2.
+        var skipping = await Run(home.Path, "import", file, "--skip-invalid");
+        Assert.True(skipping.ExitCode is 0 or 2, $"{name} --skip-invalid: exit {skipping.ExitCode}: {skipping.Error}");
+        Assert.Equal(1, await StoredRecordsAsync(home.Path));
+    }
+
+    [Theory]
+    [InlineData("duplicate-field.jsonl", ":1: field 'input': given twice")]
+    [InlineData("duplicate-column.csv", ":1: field 'input': the header row names this column twice")]
+    [InlineData("invalid-utf8.jsonl", ":2: not valid UTF-8")]
+    [InlineData("invalid-utf8.csv", ":3: not valid UTF-8")]
+    [InlineData("not-gzip.jsonl.gz", "not a readable gzip file")]
+    [InlineData("truncated.jsonl.gz", "corrupt or truncated gzip file")]
+    [InlineData("corrupt.jsonl.gz", "gzip")]
+    [InlineData("bomb-newlines.jsonl.gz", "gzip bomb")]
+    [InlineData("bomb-zeros.jsonl.gz", "a line longer than")]
+    [InlineData("overflow-count.jsonl", ":1: input: 9223372036854775807 is above the limit of 1000000000")]
+    [InlineData("overflow-pair.jsonl", "output: 4611686018427387904 is above the limit")]
+    [InlineData("above-bound.jsonl", "input: 1000000001 is above the limit")]
+    [InlineData("above-bound-extra.jsonl", "extra.web_search_requests: 1000000001 is above the limit")]
+    [InlineData("cost-too-high.jsonl", "costUsd: 10000000000000000000000000000 is outside 0..5000")]
+    public async Task An_import_file_is_refused_with_the_line_and_field(string name, string message)
+    {
+        using var home = new TempDirectory();
+        await SeededHomeAsync(home);
+        var result = await Run(home.Path, "import", Path.Combine(Corpus, "import", name));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(1, await StoredRecordsAsync(home.Path));
+    }
+
+    [Theory]
+    [MemberData(nameof(PriceFiles))]
+    public async Task Every_corpus_price_file_exits_2_naming_the_file_and_imports_nothing(string name)
+    {
+        using var home = new TempDirectory();
+        var file = Path.Combine(Corpus, "prices", name);
+        var result = await Run(home.Path, "prices", "import", file);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(file, result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(home.File(Path.Combine("prices", "litellm.json"))));
+    }
+
+    [Theory]
+    [InlineData("price-1e28.json", "entry 'm1': input: 10000000000000000000000000000 USD per token is outside 0..0.01")]
+    [InlineData("price-decimal-max.json", "79228162514264337593543950335 USD per token is outside")]
+    [InlineData("absurd-threshold.json", "input_cost_per_token_above_99999999999999999999999k_tokens: the threshold is above the limit")]
+    [InlineData("invalid-utf8-key.json", "line 1: not valid UTF-8")]
+    public async Task A_price_file_is_refused_with_the_entry_and_field(string name, string message)
+    {
+        using var home = new TempDirectory();
+        var result = await Run(home.Path, "prices", "import", Path.Combine(Corpus, "prices", name));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--input: 4611686018427387904 is above the limit", "record", "--model", "gpt-4o", "--input", "4611686018427387904", "--output", "4611686018427387904")]
+    [InlineData("--input: 9223372036854775807 is above the limit", "record", "--model", "gpt-4o", "--input", "9223372036854775807")]
+    [InlineData("-o: cannot write '/nonexistent/x'", "export", "--to", "jsonl", "-o", "/nonexistent/x")]
+    [InlineData("-o: cannot write '/nonexistent/x'", "report", "--format", "html", "-o", "/nonexistent/x")]
+    [InlineData("--days: -1 is not a number of days", "report", "--days", "-1")]
+    [InlineData("--days: 0 is not a number of days", "report", "--days", "0")]
+    [InlineData("--budget: no budget named 'nope'", "forecast", "--budget", "nope")]
+    [InlineData("/tmp: is a folder, not a SQLite database", "summary", "--ledger", "sqlite:/tmp")]
+    [InlineData("/dev/null: is empty (0 bytes), not a SQLite database", "summary", "--ledger", "sqlite:/dev/null")]
+    [InlineData("--name: 'aaaaaaaa", "prices", "import", "prices.json", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task A_hostile_argument_exits_2_with_a_message_and_changes_nothing(string message, params string[] args)
+    {
+        using var home = new TempDirectory();
+        await SeededHomeAsync(home);
+        await File.WriteAllTextAsync(home.File("prices.json"), """{"m1":{"input_cost_per_token":1e-6,"output_cost_per_token":2e-6}}""");
+        var result = await Run(home.Path, args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.Equal(1, await StoredRecordsAsync(home.Path));
+    }
+
+    [Fact]
+    public async Task A_zero_length_usage_db_is_an_error_naming_it_never_an_empty_ledger()
+    {
+        using var home = new TempDirectory();
+        await SeededHomeAsync(home);
+        Assert.Equal(0, (await Run(home.Path, "budget", "set", "cap", "--limit", "0.000001", "--period", "total", "--hard")).ExitCode);
+        Assert.Equal(3, (await Run(home.Path, "budget", "check")).ExitCode);
+
+        var db = home.File("usage.db");
+        await File.WriteAllBytesAsync(db, []);
+        foreach (var args in new[] { new[] { "budget", "check" }, ["summary"], ["record", "--model", "gpt-4o", "--input", "1"], ["doctor"] })
+        {
+            var result = await Run(home.Path, args);
+            Assert.True(result.ExitCode == 2, $"{string.Join(' ', args)}: exit {result.ExitCode}: {result.Error}");
+            Assert.Contains(db, result.Error, StringComparison.Ordinal);
+            Assert.Contains("is empty (0 bytes)", result.Error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, new FileInfo(db).Length);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_sqlite_is_an_error_and_is_left_as_it_was()
+    {
+        using var home = new TempDirectory();
+        var db = home.File("usage.db");
+        await File.WriteAllTextAsync(db, "not a database at all, but longer than sixteen bytes");
+        var result = await Run(home.Path, "summary");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(db, result.Error, StringComparison.Ordinal);
+        Assert.Equal("not a database at all, but longer than sixteen bytes", await File.ReadAllTextAsync(db));
+    }
+
+    [Fact]
+    public async Task Exports_reports_and_imported_catalogues_are_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var temp = new TempDirectory();
+        var home = Path.Combine(temp.Path, "fresh-home");
+        await File.WriteAllTextAsync(temp.File("prices.json"), """{"m1":{"input_cost_per_token":1e-6,"output_cost_per_token":2e-6}}""");
+
+        // prices import first, into a home that does not exist yet.
+        var env = new Dictionary<string, string?> { ["TOKENTRACE_HOME"] = home, ["COLUMNS"] = "10000" };
+        Assert.Equal(0, (await CliRunner.RunAsync(temp.Path, env, "prices", "import", temp.File("prices.json"))).ExitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(home));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(home, "prices")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(home, "prices", "litellm.json")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(home, "prices"), "*.tmp"));
+
+        Assert.Equal(0, (await CliRunner.RunAsync(temp.Path, env, "record", "--model", "gpt-4o", "--input", "100")).ExitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(home, "usage.db")));
+        Assert.Equal(0, (await CliRunner.RunAsync(temp.Path, env, "export", "--to", "csv", "-o", temp.File("out.csv"))).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(temp.Path, env, "report", "--format", "html", "-o", temp.File("report.html"))).ExitCode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(temp.File("out.csv")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(temp.File("report.html")));
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("jsonl")]
+    [InlineData("csv")]
+    public async Task Records_at_the_bound_sum_exactly_in_summary_and_report(string kind)
+    {
+        using var home = new TempDirectory();
+        var ledger = kind == "sqlite" ? "sqlite:" + home.File("bound.db") : $"{kind}:" + home.File("bound");
+        const string Max = "1000000000";
+        for (var i = 0; i < 3; i++)
+        {
+            var record = await Run(home.Path, "record", "--ledger", ledger, "--model", "unpriced-model", "--input", Max, "--output", Max,
+                "--cache-read", Max, "--cache-write", Max, "--cache-write-1h", Max, "--reasoning", Max, "--project", "p" + (i % 2).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(record.ExitCode == 0, record.Error);
+        }
+
+        var summary = await Run(home.Path, "summary", "--ledger", ledger, "--by", "project", "--format", "json");
+        Assert.True(summary.ExitCode == 0, summary.Error);
+        Assert.Equal(15_000_000_000L, JsonDocument.Parse(summary.Out).RootElement.GetProperty("total").GetProperty("totalTokens").GetInt64());
+        var report = await Run(home.Path, "report", "--ledger", ledger, "--format", "json");
+        Assert.True(report.ExitCode == 0, report.Error);
+    }
+}
