@@ -11,7 +11,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         var root = CreateRootCommand();
-        var parse = root.Parse(args);
+        var parse = root.Parse(args, ParserConfiguration);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -47,6 +47,13 @@ internal static class Program
             return ExitCodes.Failure;
         }
     }
+
+    /// <summary>
+    /// How arguments are read. Response files are off: with them, any value starting with <c>@</c> (<c>--user @/etc/hostname</c>,
+    /// <c>--project @args.txt</c>) was replaced by the named file's contents, which could read a file into the ledger or inject
+    /// further options. Every argument is now taken as the literal text it is.
+    /// </summary>
+    internal static ParserConfiguration ParserConfiguration { get; } = new() { ResponseFileTokenReplacer = null };
 
     internal static RootCommand CreateRootCommand()
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace TokenTrace.Hosting;
@@ -96,9 +95,14 @@ internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : I
 
         for (var i = 0; i < options.Alerts.Webhooks.Count; i++)
         {
-            if (options.Alerts.Webhooks[i].TryGetUri() is null)
+            // The URL is not echoed: webhook URLs often carry tokens.
+            if (options.Alerts.Webhooks[i].TryGetUri() is not { } uri)
             {
-                Fail($"Alerts.Webhooks[{i}].Url: expected an absolute http(s) URL, not '{options.Alerts.Webhooks[i].Url}'");
+                Fail($"Alerts.Webhooks[{i}].Url: expected an absolute https URL");
+            }
+            else if (RemoteUrlPolicy.Check(uri, options.Alerts.AllowInsecureHttp) is { } problem)
+            {
+                Fail($"Alerts.Webhooks[{i}].Url: {problem}");
             }
         }
 
@@ -131,7 +135,7 @@ internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : I
 
             try
             {
-                _ = new Regex(pattern.Match, RegexOptions.None, TimeSpan.FromSeconds(1));
+                _ = PriceCatalog.CreateBuilder(includeBuiltIn: false).AddPattern(pattern.Match, "check");
             }
             catch (ArgumentException ex)
             {

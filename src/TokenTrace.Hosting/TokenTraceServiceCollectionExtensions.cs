@@ -16,7 +16,9 @@ public static class TokenTraceServiceCollectionExtensions
     /// <see cref="TimeProvider.System"/> unless a <see cref="TimeProvider"/> is registered, the <see cref="PriceCatalog"/>,
     /// the <see cref="IImpactEstimator"/>, a <see cref="UsageLedgerFactory"/> that opens SQLite, JSONL and CSV ledgers,
     /// the <see cref="IUsageLedger"/> the options name, and the <see cref="TokenTracker"/> (with every registered
-    /// <see cref="IUsageSink"/>, the <see cref="ILoggerFactory"/>, the <see cref="TimeProvider"/> and the <see cref="IMeterFactory"/>). Each is added only if absent,
+    /// <see cref="IUsageSink"/>, the <see cref="ILoggerFactory"/>, the <see cref="TimeProvider"/> and the <see cref="IMeterFactory"/>), and a
+    /// <see cref="BudgetAlerter"/> delivering to registered <see cref="IBudgetAlertSink"/>s and the configured webhooks (through the
+    /// <c>IHttpClientFactory</c> client <see cref="TokenTraceWebhooks.HttpClientName"/>, with retries). Each is added only if absent,
     /// so registering your own first replaces it.
     /// </summary>
     public static IServiceCollection AddTokenTrace(this IServiceCollection services, Action<TokenTraceOptions> configure)
@@ -59,7 +61,23 @@ public static class TokenTraceServiceCollectionExtensions
             return provider.GetRequiredService<UsageLedgerFactory>().Open(options.LedgerSpec, options.Files.ToFileLedgerOptions());
         });
         services.TryAddSingleton(CreateTracker);
+        services.AddHttpClient(TokenTraceWebhooks.HttpClientName).AddResilienceHandler("tokentrace-webhook", static builder => builder.AddWebhookRetry());
+        services.TryAddSingleton(CreateAlerter);
         return services;
+    }
+
+    /// <summary>
+    /// The alerter: every registered <see cref="IBudgetAlertSink"/> plus one per configured webhook, sent through the
+    /// <see cref="TokenTraceWebhooks.HttpClientName"/> client; delivered alerts remembered in the ledger.
+    /// </summary>
+    private static BudgetAlerter CreateAlerter(IServiceProvider provider)
+    {
+        var options = OptionsOf(provider);
+        var store = provider.GetRequiredService<IUsageLedger>().GetService<IBudgetStore>()
+            ?? throw new InvalidOperationException($"The ledger {options.LedgerSpec} keeps no budgets, so it cannot remember which alerts were delivered.");
+        var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient(TokenTraceWebhooks.HttpClientName);
+        var sinks = provider.GetServices<IBudgetAlertSink>().Concat(TokenTraceWebhooks.CreateSinks(options.Alerts, http, provider.GetRequiredService<TimeProvider>()));
+        return new BudgetAlerter(store, sinks, provider.GetService<ILoggerFactory>()?.CreateLogger<BudgetAlerter>());
     }
 
     /// <summary>The one place that constructs the tracker, so that a change to its constructor is a change here only.</summary>

@@ -5,8 +5,8 @@ using YamlDotNet.RepresentationModel;
 namespace TokenTrace.Hosting;
 
 /// <summary>
-/// Loads <c>tokentrace.yaml</c>: substitutes environment variables, parses YAML, checks every key and value (naming
-/// the line of anything unexpected), then applies <c>TOKENTRACE_LEDGER</c> and <c>TOKENTRACE_REGION</c>.
+/// Loads <c>tokentrace.yaml</c>: reads it as strict UTF-8, parses YAML, substitutes environment variables in values,
+/// checks every key and value (naming the line of anything unexpected), then applies <c>TOKENTRACE_LEDGER</c> and <c>TOKENTRACE_REGION</c>.
 /// </summary>
 public static class TokenTraceSettingsLoader
 {
@@ -28,7 +28,7 @@ public static class TokenTraceSettingsLoader
                 throw new ConfigurationException(path, 0, "the config file does not exist");
             }
 
-            settings = Parse(File.ReadAllText(path), path, getVariable);
+            settings = Parse(ReadText(path), path, getVariable);
         }
 
         if (getVariable("TOKENTRACE_LEDGER") is { Length: > 0 } ledger)
@@ -44,15 +44,20 @@ public static class TokenTraceSettingsLoader
         return settings;
     }
 
-    /// <summary>Parses configuration text.</summary>
+    /// <summary>
+    /// Parses configuration text. <c>${VAR}</c> references are replaced in parsed values only (see
+    /// <see cref="EnvironmentSubstitution"/>), so a variable cannot add keys, and errors never echo a variable's value.
+    /// </summary>
     /// <exception cref="ConfigurationException">The text is malformed; the message names <paramref name="path"/> and the line.</exception>
     public static TokenTraceOptions Parse(string text, string path, Func<string, string?>? getVariable = null)
     {
-        var substituted = EnvironmentSubstitution.Apply(text, path, getVariable ?? Environment.GetEnvironmentVariable);
+        ArgumentNullException.ThrowIfNull(text);
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(substituted));
+            // Building the node tree recurses once per level: refuse absurd nesting first, with a parser that does not.
+            CheckDepth(text, path);
+            stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
         {
@@ -65,7 +70,7 @@ public static class TokenTraceSettingsLoader
             return settings;
         }
 
-        var reader = new Reader(path);
+        var reader = new Reader(path, getVariable ?? Environment.GetEnvironmentVariable);
         var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
         foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact", "budgets", "alerts"))
         {
@@ -108,37 +113,64 @@ public static class TokenTraceSettingsLoader
 
                     break;
                 case "alerts":
-                    foreach (var (alertKey, alertValue) in reader.Entries(reader.Mapping(value, "alerts"), "webhooks"))
-                    {
-                        foreach (var hook in reader.Sequence(alertValue, alertKey))
-                        {
-                            string? url = null, secret = null;
-                            foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(hook, "webhooks[]"), "url", "secret"))
-                            {
-                                if (field == "url")
-                                {
-                                    url = reader.Text(fieldValue, "url");
-                                }
-                                else
-                                {
-                                    secret = reader.Text(fieldValue, "secret");
-                                }
-                            }
-
-                            if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                            {
-                                throw reader.Error(hook, "a webhook needs 'url', an absolute http(s) URL");
-                            }
-
-                            settings.Alerts.Webhooks.Add(new AlertWebhook { Url = url, Secret = secret });
-                        }
-                    }
-
+                    ReadAlerts(reader, value, settings.Alerts);
                     break;
             }
         }
 
         return settings;
+    }
+
+    private static void ReadAlerts(Reader reader, YamlNode node, AlertSettings alerts)
+    {
+        var hooks = new List<(YamlNode Node, string Url, string? Secret)>();
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "alerts"), "webhooks", "allowInsecureHttp"))
+        {
+            if (key == "allowInsecureHttp")
+            {
+                alerts.AllowInsecureHttp = reader.Text(value, key).ToLowerInvariant() switch
+                {
+                    "true" => true,
+                    "false" => false,
+                    _ => throw reader.Error(value, "'allowInsecureHttp': expected true or false"),
+                };
+                continue;
+            }
+
+            foreach (var hook in reader.Sequence(value, key))
+            {
+                string? url = null, secret = null;
+                foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(hook, "webhooks[]"), "url", "secret"))
+                {
+                    if (field == "url")
+                    {
+                        url = reader.Text(fieldValue, "url");
+                    }
+                    else
+                    {
+                        secret = reader.Text(fieldValue, "secret");
+                    }
+                }
+
+                if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    throw reader.Error(hook, "a webhook needs 'url', an absolute http(s) URL");
+                }
+
+                hooks.Add((hook, url, secret));
+            }
+        }
+
+        // Checked after the whole section is read, so that allowInsecureHttp may come after the webhooks.
+        foreach (var (hook, url, secret) in hooks)
+        {
+            if (RemoteUrlPolicy.Check(new Uri(url), alerts.AllowInsecureHttp) is { } problem)
+            {
+                throw reader.Error(hook, $"webhook 'url': {problem}");
+            }
+
+            alerts.Webhooks.Add(new AlertWebhook { Url = url, Secret = secret });
+        }
     }
 
     private static FileLedgerSettings ReadFiles(Reader reader, YamlNode node)
@@ -287,7 +319,8 @@ public static class TokenTraceSettingsLoader
                                 match = reader.Text(fieldValue, "match");
                                 try
                                 {
-                                    _ = new System.Text.RegularExpressions.Regex(match);
+                                    // Compiled as the catalogue will compile it: non-backtracking where the pattern allows, else with a match timeout.
+                                    _ = PriceCatalog.CreateBuilder(includeBuiltIn: false).AddPattern(match, "check");
                                 }
                                 catch (ArgumentException ex)
                                 {
@@ -402,12 +435,77 @@ public static class TokenTraceSettingsLoader
 
     private static Exception Inner(Exception ex) => ex.InnerException is { } inner && inner is not YamlException ? inner : ex;
 
-    /// <summary>Typed access to YAML nodes, every failure naming the file and line.</summary>
-    private sealed class Reader(string path)
+    /// <summary>The deepest nesting of mappings and sequences a config file may have; real ones use fewer than ten.</summary>
+    private const int MaxDepth = 64;
+
+    /// <summary>Walks the parser's events (no recursion) and refuses nesting deeper than <see cref="MaxDepth"/>.</summary>
+    private static void CheckDepth(string text, string path)
     {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxDepth)
+                    {
+                        throw new ConfigurationException(path, parser.Current.Start.Line, string.Create(CultureInfo.InvariantCulture, $"nested more than {MaxDepth} levels deep"));
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Reads the file as strict UTF-8: an invalid byte is an error naming its line, never a silent replacement character.</summary>
+    private static string ReadText(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException(path, 0, $"cannot read the config file: {ex.Message}", ex);
+        }
+
+        var chars = new char[bytes.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var read, out var written, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+        {
+            var line = bytes.AsSpan(0, read).Count((byte)'\n') + 1;
+            throw new ConfigurationException(path, line, string.Create(CultureInfo.InvariantCulture, $"not valid UTF-8 (byte offset {read})"));
+        }
+
+        var text = new string(chars, 0, written);
+        return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+    }
+
+    /// <summary>
+    /// Typed access to YAML nodes, every failure naming the file and line. Values pass through
+    /// <see cref="EnvironmentSubstitution"/> here, and an error never shows a substituted value: it shows the
+    /// <c>${VAR}</c> written in the file instead.
+    /// </summary>
+    private sealed class Reader(string path, Func<string, string?> getVariable)
+    {
+        private readonly List<(string Value, string Written)> _substituted = [];
+
         public string Path { get; } = path;
 
-        public ConfigurationException Error(YamlNode node, string problem) => new(Path, node.Start.Line, problem);
+        public ConfigurationException Error(YamlNode node, string problem)
+        {
+            foreach (var (value, written) in _substituted.OrderByDescending(s => s.Value.Length))
+            {
+                problem = problem.Replace(value, written, StringComparison.Ordinal);
+            }
+
+            return new(Path, node.Start.Line, problem);
+        }
 
         public YamlMappingNode Mapping(YamlNode node, string what) =>
             node as YamlMappingNode ?? throw Error(node, $"{what}: expected a mapping of keys to values");
@@ -429,8 +527,21 @@ public static class TokenTraceSettingsLoader
             }
         }
 
-        public string Text(YamlNode node, string what) =>
-            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, $"'{what}': expected a value");
+        public string Text(YamlNode node, string what)
+        {
+            if (node is not YamlScalarNode { Value: { Length: > 0 } written })
+            {
+                throw Error(node, $"'{what}': expected a value");
+            }
+
+            var value = EnvironmentSubstitution.ApplyToValue(written, Path, node.Start.Line, what, getVariable, out var substituted);
+            if (substituted && value.Length > 0)
+            {
+                _substituted.Add((value, written));
+            }
+
+            return value.Length > 0 ? value : throw Error(node, $"'{what}': expected a value");
+        }
 
         public decimal Number(YamlNode node, string what) =>
             decimal.TryParse(Text(node, what), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0

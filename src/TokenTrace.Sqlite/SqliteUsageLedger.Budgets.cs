@@ -59,4 +59,16 @@ public sealed partial class SqliteUsageLedger
             command.Parameters.AddWithValue("@f", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
             return command.ExecuteNonQuery() == 1;
         }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> IsAlertMarkedAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
+        RunAsync(write: false, connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT EXISTS (SELECT 1 FROM budget_alerts WHERE budget = @b AND period_key = @k AND alert = @a)";
+            command.Parameters.AddWithValue("@b", budget);
+            command.Parameters.AddWithValue("@k", periodKey);
+            command.Parameters.AddWithValue("@a", alert);
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+        }, cancellationToken);
 }

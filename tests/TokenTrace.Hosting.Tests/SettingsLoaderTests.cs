@@ -46,7 +46,7 @@ public sealed class SettingsLoaderTests
     }
 
     [Theory]
-    [InlineData("ledger: x\nregion: ${MISSING}\n", 2, "MISSING")]
+    [InlineData("ledger: sqlite:x.db\nregion: ${MISSING}\n", 2, "MISSING")]
     [InlineData("ledger: sqlite:a.db\nledgr: b\n", 2, "unknown key 'ledgr'")]
     [InlineData("prices:\n  overrides:\n    m:\n      input: cheap\n", 4, "expected a number")]
     [InlineData("files:\n  retentionDays: -3\n", 2, "whole number")]

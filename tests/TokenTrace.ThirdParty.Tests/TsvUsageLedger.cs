@@ -152,6 +152,9 @@ public sealed class TsvUsageLedger : IUsageLedger, ICostReviser, IBudgetStore
         }
     }
 
+    public Task<bool> IsAlertMarkedAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(System.IO.Path.Combine(BudgetDirectory, Hex($"{budget}\n{periodKey}\n{alert}") + ".fired")));
+
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using TokenTrace.Hosting;
 
 namespace TokenTrace.Cli;
 
@@ -116,30 +117,34 @@ internal static class BudgetCommand
             var context = new CliContext(parse);
             var ledger = context.OpenLedger();
             var statuses = new List<BudgetStatus>();
-            var alerts = new List<BudgetAlert>();
+            var deliveries = new List<BudgetAlertDelivery>();
             await using (ledger.ConfigureAwait(false))
             {
                 var store = Store(ledger);
                 var now = DateTimeOffset.UtcNow;
                 var budgets = await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false);
-                var sinks = new List<IBudgetAlertSink>();
-                sinks.AddRange(context.Settings.Alerts.Webhooks.Select(h => new WebhookAlertSink(new Uri(h.Url), h.Secret)));
-                var alerter = new BudgetAlerter(store, sinks);
+                using var http = TokenTraceWebhooks.CreateHttpClient();
+                var alerter = new BudgetAlerter(store, TokenTraceWebhooks.CreateSinks(context.Settings.Alerts, http));
                 foreach (var budget in budgets)
                 {
                     var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, now, cancellationToken).ConfigureAwait(false);
                     statuses.Add(status);
                     if (check)
                     {
-                        alerts.AddRange(await alerter.ProcessAsync(status, cancellationToken).ConfigureAwait(false));
+                        deliveries.AddRange(await alerter.DeliverAsync(status, cancellationToken).ConfigureAwait(false));
                     }
                 }
             }
 
-            Write(context, statuses, alerts);
-            foreach (var alert in alerts)
+            Write(context, statuses, [.. deliveries.Select(d => d.Alert)]);
+            foreach (var delivery in deliveries)
             {
-                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]alert:[/] {alert.Describe()}");
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]alert:[/] {delivery.Alert.Describe()}");
+                foreach (var failure in delivery.Failures)
+                {
+                    // Not marked sent: the next `budget check` sends it again (see docs/runbook/failed-alert.md).
+                    CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]alert not delivered:[/] {failure.Sink}: {failure.Message}{(failure.Permanent ? " (refused; fix the receiver or the config)" : "")}; it will be sent again by the next `budget check`");
+                }
             }
 
             var exhausted = statuses.Where(s => s.Budget.Mode == BudgetMode.Hard && s.Exhausted).ToList();

@@ -165,6 +165,7 @@ internal static class PricesCommand
     private static Command Import()
     {
         var source = new Argument<string>("FILE_OR_URL") { Description = "A LiteLLM-format catalogue: a file path or an http(s) URL." };
+        var allowInsecureHttp = new Option<bool>("--allow-insecure-http") { Description = "Allow a plain http URL, to a loopback host only (localhost, 127.0.0.1, ::1). Off: catalogues are fetched over https." };
         var name = new Option<string>("--name") { Description = "The layer's name (kept as ~/.tokentrace/prices/NAME.json).", DefaultValueFactory = _ => "litellm", HelpName = "NAME" };
         var command = new Command("import", """
             Import a LiteLLM-format price catalogue as a layer above the built-in prices.
@@ -174,6 +175,7 @@ internal static class PricesCommand
             """);
         command.Arguments.Add(source);
         command.Options.Add(name);
+        command.Options.Add(allowInsecureHttp);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
@@ -187,6 +189,11 @@ internal static class PricesCommand
             byte[] content;
             if (Uri.TryCreate(from, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
             {
+                if (RemoteUrlPolicy.Check(uri, parse.GetValue(allowInsecureHttp)) is { } problem)
+                {
+                    throw new CliInputException($"prices import: {problem}");
+                }
+
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 try
                 {

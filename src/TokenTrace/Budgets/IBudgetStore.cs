@@ -17,4 +17,10 @@ public interface IBudgetStore
 
     /// <summary>Records that <paramref name="alert"/> fired for <paramref name="budget"/> in the period keyed <paramref name="periodKey"/>; false when it already had.</summary>
     Task<bool> MarkAlertAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether <see cref="MarkAlertAsync"/> has recorded <paramref name="alert"/> for <paramref name="budget"/> in the period
+    /// keyed <paramref name="periodKey"/>. Alerts are marked only once delivered, so one that failed is tried again.
+    /// </summary>
+    Task<bool> IsAlertMarkedAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default);
 }

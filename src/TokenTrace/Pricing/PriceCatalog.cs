@@ -120,7 +120,7 @@ public sealed class PriceCatalog
 
         foreach (var (pattern, target) in _patterns)
         {
-            if (pattern.IsMatch(model))
+            if (Matches(pattern, model))
             {
                 yield return ($"pattern /{pattern}/", target);
             }
@@ -129,6 +129,19 @@ public sealed class PriceCatalog
         foreach (var candidate in ModelNameCandidates.For(model, provider).Skip(1))
         {
             yield return candidate;
+        }
+    }
+
+    /// <summary>A backtracking pattern that times out on a name does not match it: the name stays unresolved (and reported), never a crash.</summary>
+    private static bool Matches(Regex pattern, string model)
+    {
+        try
+        {
+            return pattern.IsMatch(model);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
         }
     }
 

@@ -63,14 +63,32 @@ public sealed class PriceCatalogBuilder
         return this;
     }
 
-    /// <summary>Makes every model name matching <paramref name="pattern"/> resolve to <paramref name="target"/>, before suffix rules.</summary>
+    /// <summary>
+    /// Makes every model name matching <paramref name="pattern"/> resolve to <paramref name="target"/>, before suffix rules.
+    /// The pattern runs on the non-backtracking engine (time linear in the name, so <c>^(a+)+$</c> cannot hang); one that
+    /// needs backtracking (backreferences, lookarounds, atomic groups) runs with a 50 ms match timeout, and a name it
+    /// times out on is treated as not matching.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pattern is not a valid regular expression.</exception>
     public PriceCatalogBuilder AddPattern(string pattern, string target)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
         ArgumentException.ThrowIfNullOrWhiteSpace(target);
-        _patterns.Add((new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)), target));
+        Regex regex;
+        try
+        {
+            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, PatternTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, PatternTimeout);
+        }
+
+        _patterns.Add((regex, target));
         return this;
     }
+
+    private static TimeSpan PatternTimeout => TimeSpan.FromMilliseconds(50);
 
     /// <summary>Builds the immutable catalogue.</summary>
     public PriceCatalog Build()

@@ -52,35 +52,62 @@ public sealed class BudgetAlertTests
     }
 
     [Fact]
-    public async Task The_webhook_posts_the_documented_payload_signed_and_retries_server_errors()
+    public async Task An_alert_is_marked_sent_only_after_delivery_and_a_failed_one_is_sent_at_the_next_evaluation()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new JsonlUsageLedger(temp.File("u"));
+        await ledger.AppendAsync([Call(0.55m, Now)]);
+        var receiverUp = false;
+        var received = new List<BudgetAlert>();
+        var alerter = new BudgetAlerter((IBudgetStore)ledger, [new CallbackAlertSink((a, _) =>
+        {
+            if (!receiverUp)
+            {
+                throw new HttpRequestException("connection refused");
+            }
+
+            received.Add(a);
+            return Task.CompletedTask;
+        })]);
+        var budget = Daily with { AlertAt = [50] };
+
+        var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, Now);
+        var first = Assert.Single(await alerter.DeliverAsync(status), d => d.Alert.Kind == "threshold");
+        Assert.False(first.Delivered);
+        Assert.False(Assert.Single(first.Failures).Permanent);
+        Assert.False(await ((IBudgetStore)ledger).IsAlertMarkedAsync(budget.Name, BudgetEvaluator.PeriodKey(budget, status.Window, status.At), "threshold:50"));
+
+        receiverUp = true;
+        await alerter.DeliverAsync(await BudgetEvaluator.EvaluateAsync(ledger, budget, Now));
+        await alerter.DeliverAsync(await BudgetEvaluator.EvaluateAsync(ledger, budget, Now));
+        Assert.Single(received, a => a.Kind == "threshold"); // delivered once, then remembered
+    }
+
+    [Fact]
+    public async Task The_webhook_posts_the_documented_payload_signed_with_a_timestamp()
     {
         var port = FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
         listener.Start();
-        var bodies = new List<(byte[] Body, string? Signature, string? Event)>();
         var server = Task.Run(async () =>
         {
-            for (var i = 0; i < 3; i++)
-            {
-                var context = await listener.GetContextAsync();
-                using var memory = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(memory);
-                bodies.Add((memory.ToArray(), context.Request.Headers["X-TokenTrace-Signature"], context.Request.Headers["X-TokenTrace-Event"]));
-                context.Response.StatusCode = i < 2 ? 503 : 204; // two failures, then success
-                context.Response.Close();
-            }
+            var context = await listener.GetContextAsync();
+            using var memory = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(memory);
+            var result = (Body: memory.ToArray(), Signature: context.Request.Headers["X-TokenTrace-Signature"], Event: context.Request.Headers["X-TokenTrace-Event"]);
+            context.Response.StatusCode = 204;
+            context.Response.Close();
+            return result;
         });
 
         var alert = new BudgetAlert("daily", "threshold", 80, 0.85m, 1m, 1.7m, BudgetUnit.Usd, BudgetMode.Hard, Now.AddHours(-12), Now.AddHours(12), Now);
-        var sink = new WebhookAlertSink(new Uri($"http://127.0.0.1:{port}/hook/"), "s3cret", firstDelay: TimeSpan.FromMilliseconds(10));
+        var sink = new WebhookAlertSink(new Uri($"http://127.0.0.1:{port}/hook/"), "s3cret", timeProvider: new FixedTime(Now), allowInsecureHttp: true);
         await sink.SendAsync(alert);
-        await server.WaitAsync(TimeSpan.FromSeconds(10));
+        var (body, signature, kind) = await server.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(3, bodies.Count);
-        var (body, signature, kind) = bodies[^1];
-        Assert.Equal(ExpectedSignature(body, "s3cret"), signature);
-        Assert.All(bodies, b => Assert.Equal(body, b.Body)); // retries resend the same signed bytes
+        Assert.Equal(ExpectedSignature(body, "s3cret", Now.ToUnixTimeSeconds()), signature);
+        Assert.StartsWith("t=1795435200,v1=", signature, StringComparison.Ordinal);
         Assert.Equal("budget.threshold", kind);
         var json = JsonDocument.Parse(body).RootElement;
         Assert.Equal("budget.threshold", json.GetProperty("type").GetString());
@@ -93,7 +120,7 @@ public sealed class BudgetAlertTests
     }
 
     [Fact]
-    public async Task A_webhook_that_refuses_with_4xx_is_not_retried()
+    public async Task A_400_reply_is_a_permanent_failure_reported_with_its_status_and_not_marked_sent()
     {
         var port = FreePort();
         using var listener = new HttpListener();
@@ -103,34 +130,74 @@ public sealed class BudgetAlertTests
         var server = Task.Run(async () =>
         {
             var context = await listener.GetContextAsync();
-            calls++;
-            context.Response.StatusCode = 401;
+            Interlocked.Increment(ref calls);
+            context.Response.StatusCode = 400;
             context.Response.Close();
         });
-        var sink = new WebhookAlertSink(new Uri($"http://127.0.0.1:{port}/"), firstDelay: TimeSpan.FromMilliseconds(10));
-        await Assert.ThrowsAsync<HttpRequestException>(() => sink.SendAsync(new BudgetAlert("b", "forecast", null, 1, 2, 3, BudgetUnit.Usd, BudgetMode.Soft, null, null, Now)));
-        await server;
+        using var temp = new TempDirectory();
+        var ledger = new JsonlUsageLedger(temp.File("u"));
+        await ledger.AppendAsync([Call(0.55m, Now)]);
+        var budget = Daily with { AlertAt = [50] };
+        var alerter = new BudgetAlerter((IBudgetStore)ledger, [new WebhookAlertSink(new Uri($"http://127.0.0.1:{port}/"), allowInsecureHttp: true)]);
+
+        var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, Now.AddHours(11)); // late enough in the day that no forecast alert joins
+        var deliveries = await alerter.DeliverAsync(status);
+        await server.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var failure = Assert.Single(Assert.Single(deliveries).Failures);
+        Assert.True(failure.Permanent);
+        Assert.Equal(400, failure.StatusCode);
+        Assert.Equal($"webhook http://127.0.0.1:{port}/…", failure.Sink);
         Assert.Equal(1, calls);
+        Assert.False(await ((IBudgetStore)ledger).IsAlertMarkedAsync(budget.Name, BudgetEvaluator.PeriodKey(budget, status.Window, status.At), "threshold:50"));
     }
 
     [Theory]
-    // Computed once on the command line, e.g.
-    //   printf '%s' '{"type":"budget.threshold","budget":"daily-cap","thresholdPercent":80}' | openssl dgst -sha256 -hmac 's3cret'
-    [InlineData("s3cret", "{\"type\":\"budget.threshold\",\"budget\":\"daily-cap\",\"thresholdPercent\":80}", "9c2c59bef1222b2f23c9bf732bd4df9c01ce619edc7ed242ebe0f972fbd73566")]
-    [InlineData("key", "The quick brown fox jumps over the lazy dog", "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")]
-    public void The_signature_is_the_documented_hmac_sha256_of_the_body_in_lowercase_hex(string secret, string body, string hex)
+    [InlineData("http://hooks.example.com/T000/secret-token", false)]
+    [InlineData("http://hooks.example.com/T000/secret-token", true)]
+    [InlineData("http://10.0.0.7/hook", true)]
+    [InlineData("ftp://127.0.0.1/hook", true)]
+    public void Plain_http_is_refused_unless_allowed_and_to_a_loopback_host(string url, bool allowInsecureHttp)
     {
-        Assert.Equal("sha256=" + hex, WebhookAlertSink.Sign(Encoding.UTF8.GetBytes(body), secret));
+        var error = Assert.Throws<ArgumentException>(() => new WebhookAlertSink(new Uri(url), allowInsecureHttp: allowInsecureHttp));
+        Assert.DoesNotContain("secret-token", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://hooks.example.com/x", false)]
+    [InlineData("http://127.0.0.1:8080/x", true)]
+    [InlineData("http://localhost/x", true)]
+    [InlineData("http://[::1]/x", true)]
+    public void Https_and_allowed_loopback_http_are_accepted(string url, bool allowInsecureHttp)
+    {
+        Assert.Null(RemoteUrlPolicy.Check(new Uri(url), allowInsecureHttp));
+        _ = new WebhookAlertSink(new Uri(url), allowInsecureHttp: allowInsecureHttp);
+    }
+
+    [Theory]
+    // Computed once on the command line, independently of the code, e.g.
+    //   printf '%s' '1795435200.{"type":"budget.threshold","budget":"daily-cap","thresholdPercent":80}' | openssl dgst -sha256 -hmac 's3cret'
+    [InlineData("s3cret", 1795435200L, "{\"type\":\"budget.threshold\",\"budget\":\"daily-cap\",\"thresholdPercent\":80}", "65b981c7a3f987dc715e82d27f488422e390ec258b4da757d93ebbb34dc5b630")]
+    [InlineData("key", 0L, "The quick brown fox jumps over the lazy dog", "8511f28f7a1949f0c42772b447d68b2daf760f5f0439a20a17e3b4e7cd395763")]
+    public void The_signature_is_the_documented_hmac_sha256_of_timestamp_dot_body_in_lowercase_hex(string secret, long timestamp, string body, string hex)
+    {
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"t={timestamp},v1={hex}"), WebhookAlertSink.Sign(Encoding.UTF8.GetBytes(body), secret, timestamp));
     }
 
     /// <summary>
-    /// The header documented in docs/end_user/budgets.md, computed here without the sink's code:
-    /// <c>sha256=</c> and the lowercase hex HMAC-SHA256 of the raw body, keyed with the secret's UTF-8 bytes.
+    /// The header documented in docs/end_user/budgets.md, computed here without the sink's code: <c>t=</c> the Unix
+    /// seconds, <c>,v1=</c> and the lowercase hex HMAC-SHA256 of "seconds." and the raw body, keyed with the secret's UTF-8 bytes.
     /// </summary>
-    private static string ExpectedSignature(byte[] body, string secret)
+    private static string ExpectedSignature(byte[] body, string secret, long timestamp)
     {
         using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(secret));
-        return "sha256=" + string.Concat(hmac.ComputeHash(body).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+        var signed = Encoding.UTF8.GetBytes(timestamp.ToString(CultureInfo.InvariantCulture) + ".").Concat(body).ToArray();
+        return string.Create(CultureInfo.InvariantCulture, $"t={timestamp},v1=") + string.Concat(hmac.ComputeHash(signed).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private static int FreePort()

@@ -7,31 +7,44 @@ using System.Text.Json;
 namespace TokenTrace;
 
 /// <summary>
-/// POSTs each alert as JSON to a URL, retrying server errors and network failures with backoff. With a secret, the body
-/// is signed: <c>X-TokenTrace-Signature: sha256=HEX(HMAC-SHA256(secret, body))</c>. The payload is documented in
+/// POSTs each alert as JSON to an https URL (http only to a loopback host, and only when allowed). With a secret, the
+/// request is signed with a timestamp, Stripe-style:
+/// <c>X-TokenTrace-Signature: t=UNIX_SECONDS,v1=HEX(HMAC-SHA256(secret, "UNIX_SECONDS." + body))</c>, so a receiver can
+/// reject a replayed capture. One call is one delivery attempt as far as this sink is concerned: retries with backoff
+/// are the job of the <see cref="HttpClient"/>'s handlers (TokenTrace.Hosting provides a client with a resilience
+/// handler), and an alert that fails is tried again by <see cref="BudgetAlerter"/> at the next evaluation. A failure
+/// throws <see cref="HttpRequestException"/> carrying the reply's status, if any. The payload is documented in
 /// docs/end_user/budgets.md.
 /// </summary>
 public sealed class WebhookAlertSink : IBudgetAlertSink
 {
+    /// <summary>The header carrying the signature.</summary>
+    public const string SignatureHeader = "X-TokenTrace-Signature";
+
     private readonly Uri _url;
     private readonly string? _secret;
     private readonly HttpClient _http;
-    private readonly int _attempts;
-    private readonly TimeSpan _firstDelay;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the sink.</summary>
-    /// <param name="url">Where to POST.</param>
+    /// <param name="url">Where to POST: an https URL, or http to a loopback host when <paramref name="allowInsecureHttp"/> is set.</param>
     /// <param name="secret">The HMAC key; null sends unsigned.</param>
-    /// <param name="http">The client to use; a new one by default.</param>
-    /// <param name="attempts">Attempts per alert.</param>
-    /// <param name="firstDelay">Delay before the first retry; later retries double it.</param>
-    public WebhookAlertSink(Uri url, string? secret = null, HttpClient? http = null, int attempts = 4, TimeSpan? firstDelay = null)
+    /// <param name="http">The client to use, ideally one with a retry handler; by default a plain one (one attempt per delivery).</param>
+    /// <param name="timeProvider">The clock the signature's timestamp is read from.</param>
+    /// <param name="allowInsecureHttp">Whether http to a loopback host is allowed.</param>
+    /// <exception cref="ArgumentException"><paramref name="url"/> is not allowed by <see cref="RemoteUrlPolicy"/>.</exception>
+    public WebhookAlertSink(Uri url, string? secret = null, HttpClient? http = null, TimeProvider? timeProvider = null, bool allowInsecureHttp = false)
     {
-        _url = url ?? throw new ArgumentNullException(nameof(url));
+        ArgumentNullException.ThrowIfNull(url);
+        if (RemoteUrlPolicy.Check(url, allowInsecureHttp) is { } problem)
+        {
+            throw new ArgumentException($"webhook {problem}", nameof(url));
+        }
+
+        _url = url;
         _secret = string.IsNullOrEmpty(secret) ? null : secret;
         _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        _attempts = Math.Max(1, attempts);
-        _firstDelay = firstDelay ?? TimeSpan.FromMilliseconds(250);
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>The JSON body sent for <paramref name="alert"/>.</summary>
@@ -64,60 +77,44 @@ public sealed class WebhookAlertSink : IBudgetAlertSink
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The signature header value for <paramref name="body"/> under <paramref name="secret"/>.</summary>
-    public static string Sign(byte[] body, string secret) =>
-        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), body));
+    /// <summary>
+    /// The signature header value for <paramref name="body"/> sent at <paramref name="timestamp"/> (Unix seconds) under
+    /// <paramref name="secret"/>: <c>t=TIMESTAMP,v1=</c> and the lowercase hex HMAC-SHA256 of <c>TIMESTAMP.</c> followed by
+    /// the body bytes, keyed with the secret's UTF-8 bytes.
+    /// </summary>
+    public static string Sign(byte[] body, string secret, long timestamp)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(secret);
+        var prefix = System.Text.Encoding.UTF8.GetBytes(timestamp.ToString(CultureInfo.InvariantCulture) + ".");
+        var signed = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(signed, 0);
+        body.CopyTo(signed, prefix.Length);
+        var mac = HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), signed);
+        return string.Create(CultureInfo.InvariantCulture, $"t={timestamp},v1={Convert.ToHexStringLower(mac)}");
+    }
+
+    /// <summary>Scheme, host and port only: the path and query of a webhook URL often hold a token.</summary>
+    public override string ToString() => "webhook " + RemoteUrlPolicy.Describe(_url);
 
     /// <inheritdoc/>
     public async Task SendAsync(BudgetAlert alert, CancellationToken cancellationToken = default)
     {
         var body = Payload(alert);
-        var delay = _firstDelay;
-        for (var attempt = 1; ; attempt++)
+        using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-TokenTrace-Event", "budget." + alert.Kind);
+        if (_secret is not null)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            request.Headers.Add("X-TokenTrace-Event", "budget." + alert.Kind);
-            if (_secret is not null)
-            {
-                request.Headers.Add("X-TokenTrace-Signature", Sign(body, _secret));
-            }
+            // Signed once per delivery: the handler's retries resend these bytes, all within the receiver's tolerance.
+            request.Headers.Add(SignatureHeader, Sign(body, _secret, _time.GetUtcNow().ToUnixTimeSeconds()));
+        }
 
-            string? refusal = null;
-            try
-            {
-                using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-
-                // 4xx (but 429) means the receiver will not take this alert however often it is sent.
-                if ((int)response.StatusCode < 500 && response.StatusCode != System.Net.HttpStatusCode.TooManyRequests)
-                {
-                    refusal = string.Create(CultureInfo.InvariantCulture, $"webhook {_url} refused the alert: {(int)response.StatusCode} {response.ReasonPhrase}");
-                }
-                else if (attempt >= _attempts)
-                {
-                    refusal = string.Create(CultureInfo.InvariantCulture, $"webhook {_url} failed {attempt} times; last status {(int)response.StatusCode}");
-                }
-            }
-            catch (HttpRequestException) when (attempt < _attempts)
-            {
-                // network failure: retry below
-            }
-            catch (TaskCanceledException) when (attempt < _attempts && !cancellationToken.IsCancellationRequested)
-            {
-                // timeout: retry below
-            }
-
-            if (refusal is not null)
-            {
-                throw new HttpRequestException(refusal);
-            }
-
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay += delay;
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException(
+                string.Create(CultureInfo.InvariantCulture, $"{this} answered {(int)response.StatusCode} {response.ReasonPhrase}"), null, response.StatusCode);
         }
     }
 }

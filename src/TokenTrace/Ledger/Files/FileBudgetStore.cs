@@ -32,6 +32,12 @@ internal sealed class FileBudgetStore(string path, string lockPath, TimeSpan loc
     public Task<bool> MarkAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken) =>
         UpdateAsync(state => state.Alerts.Add(string.Create(CultureInfo.InvariantCulture, $"{budget}\u001f{periodKey}\u001f{alert}")), cancellationToken);
 
+    public async Task<bool> IsMarkedAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken)
+    {
+        using var held = await FileLedgerLock.AcquireAsync(lockPath, lockTimeout, cancellationToken).ConfigureAwait(false);
+        return Load().Alerts.Contains(string.Create(CultureInfo.InvariantCulture, $"{budget}\u001f{periodKey}\u001f{alert}"));
+    }
+
     private async Task<bool> UpdateAsync(Func<State, bool> change, CancellationToken cancellationToken)
     {
         SecureFile.EnsureDirectory(Path.GetDirectoryName(path));

@@ -86,6 +86,10 @@ public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostRevi
     public Task<IReadOnlyList<LedgerReservation>> ListReservationsAsync(CancellationToken cancellationToken = default) => _reservations.ListAsync(cancellationToken);
 
     /// <inheritdoc/>
+    public Task<bool> IsAlertMarkedAsync(string budget, long periodKey, string alert, CancellationToken cancellationToken = default) =>
+        _budgets.IsMarkedAsync(budget, periodKey, alert, cancellationToken);
+
+    /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
