@@ -28,6 +28,12 @@ public sealed class TsvUsageLedger : IUsageLedger, ICostReviser, IBudgetStore
 
     public async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
     {
+        // The ledger contract: a record outside the documented bounds is refused before anything is written.
+        foreach (var record in records)
+        {
+            UsageRecordValidator.ThrowIfInvalid(record);
+        }
+
         using var held = await LockAsync(cancellationToken);
         var stored = ReadIds();
         var text = new StringBuilder();

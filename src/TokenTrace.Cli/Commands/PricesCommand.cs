@@ -229,23 +229,29 @@ internal static class PricesCommand
             }
 
             var invalid = sheet.Skipped.Where(s => s.Reason != "no per-token input or output price").ToList();
-            if (invalid.Count > 0)
-            {
-                var shown = string.Join("\n  ", invalid.Take(10).Select(s => $"{from}: entry '{s.Name}': {s.Reason}"));
-                var more = invalid.Count > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {invalid.Count - 10} more") : "";
-                throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{invalid.Count} invalid entr{(invalid.Count == 1 ? "y" : "ies")}; nothing imported:\n  {shown}{more}"));
-            }
-
             if (sheet.Prices.Count == 0)
             {
-                throw new CliInputException($"{from}: no entry with per-token prices; nothing imported");
+                var detail = invalid.Count > 0 ? $" ({invalid.Count.ToString(CultureInfo.InvariantCulture)} invalid; entry '{invalid[0].Name}': {invalid[0].Reason})" : "";
+                throw new CliInputException($"{from}: no entry with valid per-token prices{detail}; nothing imported");
+            }
+
+            // A catalogue of thousands of entries with a few broken ones (a price per thousand tokens given per token, a
+            // typo) is still worth importing: the bad entries are named and left out, never loaded with a wrong price.
+            foreach (var (name, reason) in invalid.Take(10))
+            {
+                context.Warn($"{from}: entry '{name}': {reason}; skipped");
+            }
+
+            if (invalid.Count > 10)
+            {
+                context.Warn(string.Create(CultureInfo.InvariantCulture, $"{from}: … and {invalid.Count - 10} more invalid entries skipped"));
             }
 
             var directory = TokenTraceEnvironment.ImportedCatalogDirectory;
             SecureFile.EnsureDirectory(directory);
             var target = Path.Combine(directory, layer + ".json");
             await SecureFile.WriteAllBytesAtomicAsync(target, content, cancellationToken).ConfigureAwait(false);
-            context.Info(string.Create(CultureInfo.InvariantCulture, $"Imported {sheet.Prices.Count:N0} priced entries into {target} ({sheet.Skipped.Count:N0} without token prices skipped)."));
+            context.Info(string.Create(CultureInfo.InvariantCulture, $"Imported {sheet.Prices.Count:N0} priced entries into {target} ({sheet.Skipped.Count - invalid.Count:N0} without token prices and {invalid.Count:N0} invalid skipped)."));
             context.Info("Run `tokentrace reprice` to apply them to stored records.");
             return ExitCodes.Success;
         });

@@ -33,6 +33,13 @@ public sealed class HostileInputTests
         return home.Path;
     }
 
+    /// <summary>Corpus files that hold valid records beside the damage (read by eye): --skip-invalid stores exactly these.</summary>
+    private static readonly Dictionary<string, int> GoodLinesBesideTheDamage = new(StringComparer.Ordinal)
+    {
+        ["invalid-utf8.jsonl"] = 1, // line 1 ("a") is valid; line 2 has invalid UTF-8 in the model
+        ["truncated-last.jsonl"] = 1, // line 1 ("t1") is whole; line 2 stops mid-record
+    };
+
     [Theory]
     [MemberData(nameof(ImportFiles))]
     public async Task Every_corpus_import_file_exits_0_or_2_naming_the_file_and_a_refused_one_stores_nothing(string name)
@@ -57,7 +64,7 @@ public sealed class HostileInputTests
         // With --skip-invalid a bad line is a counted skip; a file that cannot be read on is still exit 2.
         var skipping = await Run(home.Path, "import", file, "--skip-invalid");
         Assert.True(skipping.ExitCode is 0 or 2, $"{name} --skip-invalid: exit {skipping.ExitCode}: {skipping.Error}");
-        Assert.Equal(1, await StoredRecordsAsync(home.Path));
+        Assert.Equal(1 + GoodLinesBesideTheDamage.GetValueOrDefault(name), await StoredRecordsAsync(home.Path));
     }
 
     [Theory]
@@ -95,6 +102,24 @@ public sealed class HostileInputTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(file, result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(home.File(Path.Combine("prices", "litellm.json"))));
+    }
+
+    [Fact]
+    public async Task A_catalogue_with_some_bad_entries_imports_the_good_ones_and_names_each_bad_one()
+    {
+        using var home = new TempDirectory();
+        var file = home.File("mixed.json");
+        await File.WriteAllTextAsync(file, """{"good-model":{"input_cost_per_token":1e-6,"output_cost_per_token":2e-6},"per-thousand":{"input_cost_per_token":0.5,"output_cost_per_token":2e-6},"negative":{"input_cost_per_token":-1e-6,"output_cost_per_token":2e-6}}""");
+        var result = await Run(home.Path, "prices", "import", file);
+        Assert.Equal(0, result.ExitCode);
+        var error = result.Error.ReplaceLineEndings(" ");
+        Assert.Contains($"{file}: entry 'per-thousand': input: 0.5 USD per token is outside 0..0.01", error, StringComparison.Ordinal);
+        Assert.Contains($"{file}: entry 'negative':", error, StringComparison.Ordinal);
+        Assert.Contains("2 invalid skipped", result.Out + result.Error, StringComparison.Ordinal);
+
+        var good = await Run(home.Path, "prices", "show", "good-model", "--format", "json");
+        Assert.Equal(0, good.ExitCode);
+        Assert.Equal(2, (await Run(home.Path, "prices", "show", "per-thousand")).ExitCode); // left out, not loaded at $0.5 per token
     }
 
     [Theory]
@@ -146,8 +171,9 @@ public sealed class HostileInputTests
         {
             var result = await Run(home.Path, args);
             Assert.True(result.ExitCode == 2, $"{string.Join(' ', args)}: exit {result.ExitCode}: {result.Error}");
-            Assert.Contains(db, result.Error, StringComparison.Ordinal);
-            Assert.Contains("is empty (0 bytes)", result.Error, StringComparison.Ordinal);
+            var said = result.Error + result.Out; // doctor reports problems in its report on stdout
+            Assert.Contains(db, said, StringComparison.Ordinal);
+            Assert.Contains("is empty (0 bytes)", said, StringComparison.Ordinal);
         }
 
         Assert.Equal(0, new FileInfo(db).Length);

@@ -32,7 +32,18 @@ public static class SecureFile
         }
         else
         {
-            Directory.CreateDirectory(directory, OwnerDirectory);
+            // Directory.CreateDirectory(path, mode) gives the mode to the last folder only; the parents it creates would be
+            // 0777 less the umask (0755). Create each missing folder, outermost first, owner-only.
+            var missing = new Stack<string>();
+            for (var current = System.IO.Path.GetFullPath(directory); !string.IsNullOrEmpty(current) && !Directory.Exists(current); current = System.IO.Path.GetDirectoryName(current))
+            {
+                missing.Push(current);
+            }
+
+            while (missing.TryPop(out var folder))
+            {
+                Directory.CreateDirectory(folder, OwnerDirectory);
+            }
         }
     }
 
