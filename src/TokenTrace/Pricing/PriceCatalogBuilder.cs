@@ -65,9 +65,9 @@ public sealed class PriceCatalogBuilder
 
     /// <summary>
     /// Makes every model name matching <paramref name="pattern"/> resolve to <paramref name="target"/>, before suffix rules.
-    /// The pattern runs on the non-backtracking engine (time linear in the name, so <c>^(a+)+$</c> cannot hang); one that
-    /// needs backtracking (backreferences, lookarounds, atomic groups) runs with a 50 ms match timeout, and a name it
-    /// times out on is treated as not matching.
+    /// The pattern runs on the non-backtracking engine (time linear in the name, so <c>^(a+)+$</c> cannot hang) with no
+    /// timeout; one that needs backtracking (backreferences, lookarounds, atomic groups) runs with a 250 ms match timeout,
+    /// and a name it times out on is treated as not matching.
     /// </summary>
     /// <exception cref="ArgumentException">The pattern is not a valid regular expression.</exception>
     public PriceCatalogBuilder AddPattern(string pattern, string target)
@@ -77,18 +77,20 @@ public sealed class PriceCatalogBuilder
         Regex regex;
         try
         {
-            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, PatternTimeout);
+            // Linear in the name, so no timeout: a timeout here only ever fired on a loaded machine while the engine built its
+            // automaton on first use, and silently left a name unpriced.
+            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
         }
         catch (NotSupportedException)
         {
-            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, PatternTimeout);
+            regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, BacktrackingTimeout);
         }
 
         _patterns.Add((regex, target));
         return this;
     }
 
-    private static TimeSpan PatternTimeout => TimeSpan.FromMilliseconds(50);
+    private static TimeSpan BacktrackingTimeout => TimeSpan.FromMilliseconds(250);
 
     /// <summary>Builds the immutable catalogue.</summary>
     public PriceCatalog Build()

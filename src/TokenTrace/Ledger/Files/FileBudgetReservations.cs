@@ -122,13 +122,6 @@ internal sealed class FileBudgetReservations(string path, FileLedgerEngine engin
             w.WriteEndObject();
         }
 
-        var temp = path + ".tmp";
-        using (var stream = SecureFile.Open(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(buffer.WrittenSpan);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        SecureFile.WriteAllBytesAtomic(path, buffer.WrittenSpan);
     }
 }

@@ -69,13 +69,7 @@ internal sealed class FileBudgetStore(string path, string lockPath, TimeSpan loc
             w.WriteEndObject();
         }
 
-        var (temporary, stream) = SecureFile.CreateTemporary(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path));
-        using (stream)
-        {
-            stream.Write(buffer.WrittenSpan);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        SecureFile.WriteAllBytesAtomic(path, buffer.WrittenSpan);
         return true;
     }
 

@@ -376,7 +376,7 @@ internal sealed class FileLedgerEngine
             return;
         }
 
-        using var stream = SecureFile.Open(path + ".rejected", FileMode.Append, FileAccess.Write, FileShare.Read);
+        using var stream = SecureFile.OpenToAppend(path + ".rejected");
         stream.Write(entry.Raw);
         stream.Write("\n"u8);
     }
@@ -690,8 +690,7 @@ internal sealed class FileLedgerEngine
     private void BumpGeneration()
     {
         var next = ReadGeneration() + 1;
-        using var stream = SecureFile.Open(GenerationPath, FileMode.Create, FileAccess.Write, FileShare.None);
-        stream.Write(Encoding.ASCII.GetBytes(next.ToString(CultureInfo.InvariantCulture)));
+        SecureFile.WriteAllBytesAtomic(GenerationPath, Encoding.ASCII.GetBytes(next.ToString(CultureInfo.InvariantCulture)));
     }
 
     private sealed class IdIndex

@@ -101,6 +101,51 @@ public static class SecureFile
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="path"/> the way <see cref="WriteAllBytesAtomicAsync"/> does, for
+    /// callers that hold a lock and must not await: a new owner-only temporary file (never a planted link), flushed to disk,
+    /// renamed over the target (a link at the target is replaced, its target never written).
+    /// </summary>
+    public static void WriteAllBytesAtomic(string path, ReadOnlySpan<byte> content)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(full)!;
+        EnsureDirectory(directory);
+        var (temporary, stream) = CreateTemporary(directory, System.IO.Path.GetFileName(full));
+        try
+        {
+            using (stream)
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> to append, owner-only when created, refusing a symbolic link: a link planted at a side
+    /// file (such as <c>&lt;ledger&gt;.rejected</c>) would otherwise have TokenTrace append to whatever it points at.
+    /// </summary>
+    /// <exception cref="LedgerFormatException">The path is a symbolic link.</exception>
+    public static FileStream OpenToAppend(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (new FileInfo(path).LinkTarget is { } target)
+        {
+            throw new LedgerFormatException($"{path}: is a symbolic link (to {target}); TokenTrace never writes through a link: remove it");
+        }
+
+        return Open(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+    }
+
     /// <summary>Creates an empty file with owner-only permissions if it does not exist.</summary>
     public static void Touch(string path)
     {
