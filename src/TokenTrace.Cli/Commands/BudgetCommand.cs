@@ -22,7 +22,7 @@ internal static class BudgetCommand
               tokentrace budget check || echo "stop: budget exhausted"
             """);
         command.Subcommands.Add(Set());
-        command.Subcommands.Add(Status("status", "Show every budget: spend, limit, projection and when it resets.\n\nExample:\n  tokentrace budget status --format json", check: false));
+        command.Subcommands.Add(Status("status", "Show every budget: spend, limit, projection, when it resets, and the room held by calls in flight (Reserved: reservations\ntaken by BudgetEnforcer in this ledger by any process and not yet settled or expired).\n\nExamples:\n  tokentrace budget status\n  tokentrace budget status --format json   # \"reserved\": 0.15 while three $0.05 calls are in flight", check: false));
         command.Subcommands.Add(Status("check", "Evaluate every budget, send alerts newly due (once per period), and exit 3 if a hard budget is exhausted.\n\nExample:\n  tokentrace budget check --quiet", check: true));
         command.Subcommands.Add(Remove());
         return command;
