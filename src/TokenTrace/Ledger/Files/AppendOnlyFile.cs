@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace TokenTrace;
 
@@ -25,7 +24,7 @@ internal static class AppendOnlyFile
             return;
         }
 
-        var fd = Open(Encoding.UTF8.GetBytes(path + "\0"), flags);
+        var fd = Libc.Open(path, flags);
         if (fd < 0)
         {
             throw Failure("open", path);
@@ -35,7 +34,7 @@ internal static class AppendOnlyFile
         {
             while (!data.IsEmpty)
             {
-                var written = Write(fd, ref MemoryMarshal.GetReference(data), data.Length);
+                var written = Libc.Write(fd, ref MemoryMarshal.GetReference(data), data.Length);
                 if (written < 0)
                 {
                     if (Marshal.GetLastPInvokeError() == Interrupted)
@@ -49,14 +48,14 @@ internal static class AppendOnlyFile
                 data = data[(int)written..];
             }
 
-            if (Fsync(fd) != 0)
+            if (Libc.Fsync(fd) != 0)
             {
                 throw Failure("flush to disk", path);
             }
         }
         finally
         {
-            _ = Close(fd);
+            _ = Libc.Close(fd);
         }
     }
 
@@ -76,20 +75,4 @@ internal static class AppendOnlyFile
         var errno = Marshal.GetLastPInvokeError();
         return new IOException($"Could not {what} the ledger file {path}: {Marshal.GetPInvokeErrorMessage(errno)}.");
     }
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Open(byte[] path, int flags);
-
-    [DllImport("libc", EntryPoint = "write", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern nint Write(int fd, ref byte buffer, nint count);
-
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Fsync(int fd);
-
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Close(int fd);
 }

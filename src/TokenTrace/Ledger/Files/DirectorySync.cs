@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace TokenTrace;
 
@@ -21,7 +20,7 @@ internal static class DirectorySync
             return;
         }
 
-        var fd = Open(Encoding.UTF8.GetBytes(directory + "\0"), ReadOnly);
+        var fd = Libc.Open(directory, ReadOnly);
         if (fd < 0)
         {
             return; // not readable (mode 0300): the entry is still written, only not forced to disk now
@@ -29,26 +28,14 @@ internal static class DirectorySync
 
         try
         {
-            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != InvalidArgument)
+            if (Libc.Fsync(fd) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != InvalidArgument)
             {
                 throw new IOException($"Could not flush the directory {directory} to disk (errno {errno}).");
             }
         }
         finally
         {
-            _ = Close(fd);
+            _ = Libc.Close(fd);
         }
     }
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Open(byte[] path, int flags);
-
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Fsync(int fd);
-
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Close(int fd);
 }
