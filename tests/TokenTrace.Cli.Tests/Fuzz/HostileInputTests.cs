@@ -138,8 +138,8 @@ public sealed class HostileInputTests
     [Theory]
     [InlineData("--input: 4611686018427387904 is above the limit", "record", "--model", "gpt-4o", "--input", "4611686018427387904", "--output", "4611686018427387904")]
     [InlineData("--input: 9223372036854775807 is above the limit", "record", "--model", "gpt-4o", "--input", "9223372036854775807")]
-    [InlineData("-o: cannot write '/nonexistent/x'", "export", "--to", "jsonl", "-o", "/nonexistent/x")]
-    [InlineData("-o: cannot write '/nonexistent/x'", "report", "--format", "html", "-o", "/nonexistent/x")]
+    [InlineData("-o: cannot write '{home}/no-such-folder/x'", "export", "--to", "jsonl", "-o", "{home}/no-such-folder/x")]
+    [InlineData("-o: cannot write '{home}/no-such-folder/x'", "report", "--format", "html", "-o", "{home}/no-such-folder/x")]
     [InlineData("--days: -1 is not a number of days", "report", "--days", "-1")]
     [InlineData("--days: 0 is not a number of days", "report", "--days", "0")]
     [InlineData("--budget: no budget named 'nope'", "forecast", "--budget", "nope")]
@@ -151,9 +151,13 @@ public sealed class HostileInputTests
         using var home = new TempDirectory();
         await SeededHomeAsync(home);
         await File.WriteAllTextAsync(home.File("prices.json"), """{"m1":{"input_cost_per_token":1e-6,"output_cost_per_token":2e-6}}""");
-        var result = await Run(home.Path, args);
+
+        // "{home}" stands for the temp home: a folder that surely does not exist (a fixed one such as /nonexistent may,
+        // on a CI machine where the tests run as root).
+        var result = await Run(home.Path, [.. args.Select(a => a.Replace("{home}", home.Path, StringComparison.Ordinal))]);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains(message, result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.Contains(message.Replace("{home}", home.Path, StringComparison.Ordinal), result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(home.File("no-such-folder")), "an output path's missing folder was created");
         Assert.Equal(1, await StoredRecordsAsync(home.Path));
     }
 
