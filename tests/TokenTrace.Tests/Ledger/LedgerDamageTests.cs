@@ -1,3 +1,5 @@
+using System.Text;
+using System.Globalization;
 using System.IO.Compression;
 using CsCheck;
 
@@ -92,6 +94,40 @@ public sealed class LedgerDamageTests
                 }
             },
             iter: 150);
+    }
+
+    /// <summary>
+    /// A quote opened by damage in a large CSV file whose other rows are all balanced never closes: the damaged row must
+    /// not swallow the rest of the file (one lost row per damaged byte), and the search for the next row must stay linear
+    /// (it joined the swallowed lines once per line before, which hung on 20,000 rows).
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_quote_opened_by_damage_in_a_large_csv_costs_one_row()
+    {
+        using var temp = new TempDirectory();
+        var records = Enumerable.Range(0, 20_000)
+            .Select(i => new UsageRecord { Id = "q" + i.ToString(CultureInfo.InvariantCulture), Timestamp = Day.AddSeconds(i % 3600), Model = "m", Tokens = new TokenCounts { Input = i } })
+            .ToArray();
+        await new CsvUsageLedger(temp.File("u.csv")).AppendAsync(records);
+        var file = temp.File("u.csv");
+        var bytes = await File.ReadAllBytesAsync(file);
+
+        // Open a quote at the start of the model cell of the row in the middle: ...,m,... becomes ...,",...
+        var row = Encoding.UTF8.GetBytes("\nq10000,");
+        var at = bytes.AsSpan().IndexOf(row);
+        var model = at + bytes.AsSpan(at).IndexOf(",m,"u8) + 1;
+        Assert.Equal((byte)'m', bytes[model]);
+        bytes[model] = (byte)'"';
+        await File.WriteAllBytesAsync(file, bytes);
+
+        var ledger = new CsvUsageLedger(file);
+        var read = await ledger.ReadAsync(UsageQuery.All).ToListAsync();
+        Assert.Equal(records.Length - 1, read.Count);
+        Assert.DoesNotContain(read, r => r.Id == "q10000");
+        Assert.All(read, r => Assert.Equal(long.Parse(r.Id[1..], CultureInfo.InvariantCulture), r.Tokens.Input));
+        var health = await ledger.CheckAsync();
+        var problem = Assert.Single(health.Problems);
+        Assert.Equal(10_002, problem.Line); // the header, then q0 on line 2
     }
 
     [Fact]

@@ -15,7 +15,17 @@ namespace TokenTrace;
 internal sealed class CsvFormat : IFileLedgerFormat
 {
     private const string ChecksumColumn = "crc";
+
+    /// <summary>How far a quoted cell may run over lines before the row is read as damaged (a quote opened by damage).</summary>
+    private const int MaxRowBytes = 16 * 1024 * 1024;
+
+    /// <summary>How many physical lines one row may take before it is read as damaged.</summary>
+    private const int MaxRowLines = 65_536;
+
+    /// <summary>How many bytes one search for a verified row inside a damaged one may scan.</summary>
+    private const long MaxRecoveryScanBytes = 64L * 1024 * 1024;
     private static readonly string ChecksummedHeader = UsageRecordCsv.Header + "," + ChecksumColumn;
+    private static readonly byte[] HeaderEndBytes = Encoding.UTF8.GetBytes("," + ChecksumColumn);
     private static readonly byte[] HeaderBytes = Encoding.UTF8.GetBytes(ChecksummedHeader + "\n");
     private static readonly byte[] PlainHeaderBytes = Encoding.UTF8.GetBytes(UsageRecordCsv.Header + "\n");
     private static readonly int[] LedgerColumns = [.. Enumerable.Range(0, UsageRecordFields.Names.Count)];
@@ -48,8 +58,9 @@ internal sealed class CsvFormat : IFileLedgerFormat
     public IEnumerable<FileEntry> Read(Stream stream, string displayPath)
     {
         using var source = LineSplitter.Split(stream).GetEnumerator();
-        var pending = new List<PhysicalLine>(); // lines given back after a damaged row swallowed them
+        var pending = new Stack<PhysicalLine>(); // lines given back after a damaged row swallowed them; the next one on top
         var row = new List<PhysicalLine>();
+        long rowBytes = 0;
         var scanner = new QuoteScanner();
         Header? header = null;
         var headerReported = false;
@@ -57,10 +68,9 @@ internal sealed class CsvFormat : IFileLedgerFormat
         while (true)
         {
             var atEnd = false;
-            if (pending.Count > 0)
+            if (pending.TryPop(out var given))
             {
-                row.Add(pending[0]);
-                pending.RemoveAt(0);
+                row.Add(given);
             }
             else if (source.MoveNext())
             {
@@ -82,13 +92,15 @@ internal sealed class CsvFormat : IFileLedgerFormat
                 continue;
             }
 
-            if (!atEnd && scanner.EndsInQuotes(line.Bytes) && line.Complete)
+            rowBytes += line.Bytes.Length + 1;
+            if (!atEnd && scanner.EndsInQuotes(line.Bytes) && line.Complete && row.Count < MaxRowLines && rowBytes < MaxRowBytes)
             {
-                continue; // a quoted cell goes on to the next line
+                continue; // a quoted cell goes on to the next line (a quote that damage opened stops at the bounds, read as a damaged row)
             }
 
             PhysicalLine[] lines = [.. row];
             row.Clear();
+            rowBytes = 0;
             scanner.Reset();
             var bytes = Join(lines);
             var first = lines[0].Number;
@@ -101,13 +113,24 @@ internal sealed class CsvFormat : IFileLedgerFormat
             if (header is null)
             {
                 header = ReadHeader(bytes, displayPath, first, out var headerEntry);
-                if (RecoverTail(lines, first) is { } merged)
+                if (RecoverTail(lines, anyStartInFirstLine: true) is { } merged)
                 {
                     // The header's newline was hit and the first row ran into it.
                     header = header with { Damaged = true };
                     yield return headerEntry with { Problem = new LedgerProblem(displayPath, first, null, "the header row is damaged (the first row ran into it)"), Raw = merged.Before };
                     yield return merged.Entry;
-                    pending.InsertRange(0, lines[merged.Lines..]);
+                    GiveBack(pending, lines, merged.Lines);
+                    continue;
+                }
+
+                if (HeaderEnd(lines[0].Bytes) is { } restart)
+                {
+                    // The header's newline was hit and a first row that runs on past these lines ran into it: read the
+                    // header from before the damaged byte, and the row again from where it starts.
+                    header = ReadHeader(lines[0].Bytes[..(restart - 1)], displayPath, first, out headerEntry) with { Damaged = true };
+                    yield return headerEntry with { Problem = headerEntry.Problem ?? new LedgerProblem(displayPath, first, null, "the header row is damaged (the first row ran into it)"), Raw = lines[0].Bytes[..restart] };
+                    GiveBack(pending, lines, 1);
+                    pending.Push(lines[0] with { Bytes = lines[0].Bytes[restart..] });
                     continue;
                 }
 
@@ -116,7 +139,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
                     // A header never spans lines: a quote opened by damage ran on. The first line is the header; the rest are rows.
                     header = ReadHeader(lines[0].Bytes, displayPath, first, out headerEntry) with { Damaged = true };
                     yield return headerEntry with { Problem = headerEntry.Problem ?? new LedgerProblem(displayPath, first, null, "the header row is damaged (a quote in it is not closed)") };
-                    pending.InsertRange(0, lines[1..]);
+                    GiveBack(pending, lines, 1);
                     continue;
                 }
 
@@ -131,12 +154,21 @@ internal sealed class CsvFormat : IFileLedgerFormat
             }
 
             FileEntry? recovered = null;
-            if (entry.Record is null)
+            if (entry.Record is null && SplitAtHitNewline(lines, displayPath) is { } split)
             {
-                // A damaged row may have swallowed the rows after it (its newline was hit, or a quote opened): a verified
+                // The row is whole and verifies; only its newline was hit, and the next row ran into it. Read the next
+                // row again from where it starts, with its own quoting (it may run on past these lines).
+                entry = split.Row;
+                recovered = split.Damage;
+                GiveBack(pending, lines, split.Line + 1);
+                pending.Push(lines[split.Line] with { Bytes = lines[split.Line].Bytes[split.Offset..] });
+            }
+            else if (entry.Record is null)
+            {
+                // A damaged row may have swallowed the rows after it (a quote opened, or its newline was hit): a verified
                 // tail is the next row; other lines after the first are read again as rows of their own.
                 var used = 1;
-                if (RecoverTail(lines, first) is { } tail)
+                if (RecoverTail(lines, anyStartInFirstLine: false) is { } tail)
                 {
                     (recovered, used) = (tail.Entry, tail.Lines);
                     entry = entry with { Raw = tail.Before };
@@ -146,7 +178,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
                     entry = entry with { Raw = lines[0].Bytes };
                 }
 
-                pending.InsertRange(0, lines[used..]);
+                GiveBack(pending, lines, used);
             }
 
             if (result.HeaderSuspect && !headerReported && !header.Damaged)
@@ -271,44 +303,185 @@ internal sealed class CsvFormat : IFileLedgerFormat
     }
 
     /// <summary>
-    /// The next row inside a damaged one: a tail that starts in the damaged row's first line, ends at the end of one of
-    /// its lines, holds a full row and whose checksum verifies. Only checksummed tails are trusted.
+    /// The next row inside a damaged one, when one byte joined rows (a row's newline was hit) or a quote the damage opened
+    /// swallowed the rows after it. A candidate start is a line start after the first line, or the byte after a row's
+    /// checksum cell (<c>,</c> and 8 hex digits, then the byte that was its newline); the header's last cell stands in for
+    /// a checksum before the first row, and for the header any start in its line is tried. From a candidate the row runs,
+    /// quotes followed, to its natural end; the first one whose checksum verifies and that holds a full row is the tail.
+    /// Only checksummed tails are trusted, and the work is bounded (<see cref="MaxRecoveryScanBytes"/>), so a large
+    /// damaged group costs linear time.
     /// </summary>
-    private static (FileEntry Entry, int Lines, byte[] Before)? RecoverTail(PhysicalLine[] lines, long number)
+    private static (FileEntry Entry, int Lines, byte[] Before)? RecoverTail(PhysicalLine[] lines, bool anyStartInFirstLine)
     {
-        const int SuffixLength = LineChecksum.HexLength + 1;
-        var firstLength = lines[0].Bytes.Length;
-        for (var count = 1; count <= lines.Length; count++)
+        var row = Join(lines);
+        var lineStarts = new int[lines.Length];
+        for (var i = 1; i < lines.Length; i++)
         {
-            var row = Join(lines[..count]);
-            if (row.Length <= SuffixLength || row[^SuffixLength] != ',' || !LineChecksum.TryParseHex(row.AsSpan(^LineChecksum.HexLength), out var expected))
+            lineStarts[i] = lineStarts[i - 1] + lines[i - 1].Bytes.Length + 1;
+        }
+
+        long scanned = 0;
+        for (var start = 1; start < row.Length && scanned < MaxRecoveryScanBytes; start++)
+        {
+            var atLineStart = row[start - 1] == '\n';
+            if (!atLineStart && !(anyStartInFirstLine && start < lines[0].Bytes.Length) && !FollowsChecksumCell(row, start - 1))
             {
                 continue;
             }
 
-            for (var start = 1; start < Math.Min(firstLength + 1, row.Length - SuffixLength); start++)
+            var end = NaturalEnd(row, start);
+            scanned += end - start;
+            var tail = row.AsSpan(start, end - start);
+            if (tail.Length > 0 && tail[^1] == '\r')
             {
-                if (LineChecksum.Compute(row.AsSpan(start, row.Length - SuffixLength - start)) != expected || !Utf8.IsValid(row.AsSpan(start)))
-                {
-                    continue;
-                }
+                tail = tail[..^1];
+            }
 
-                var tail = row[start..];
-                if (ParseCells(Encoding.UTF8.GetString(tail)) is { } cells && cells.Length == UsageRecordFields.Names.Count + 1)
-                {
-                    try
-                    {
-                        return (new FileEntry(UsageRecordCsv.FromCells(cells, LedgerColumns), null, tail, number, true, Verified: true), count, row[..start]);
-                    }
-                    catch (RecordFieldException)
-                    {
-                        return null;
-                    }
-                }
+            const int SuffixLength = LineChecksum.HexLength + 1;
+            if (tail.Length <= SuffixLength || tail[^SuffixLength] != ','
+                || !LineChecksum.TryParseHex(tail[^LineChecksum.HexLength..], out var expected)
+                || LineChecksum.Compute(tail[..^SuffixLength]) != expected
+                || !Utf8.IsValid(tail))
+            {
+                continue;
+            }
+
+            if (ParseCells(Encoding.UTF8.GetString(tail)) is not { } cells || cells.Length != UsageRecordFields.Names.Count + 1)
+            {
+                continue;
+            }
+
+            var firstLine = Array.BinarySearch(lineStarts, start);
+            firstLine = firstLine >= 0 ? firstLine : ~firstLine - 1;
+            var lastLine = Array.BinarySearch(lineStarts, end - 1);
+            lastLine = lastLine >= 0 ? lastLine : ~lastLine - 1;
+            try
+            {
+                var entry = new FileEntry(UsageRecordCsv.FromCells(cells, LedgerColumns), null, tail.ToArray(), lines[firstLine].Number, true, Verified: true);
+                return (entry, lastLine + 1, row[..(atLineStart ? start - 1 : start)]);
+            }
+            catch (RecordFieldException)
+            {
+                return null;
             }
         }
 
         return null;
+    }
+
+    /// <summary>Where a first row starts inside the header's line when the header's newline was hit: after <c>,crc</c> and the damaged byte.</summary>
+    private static int? HeaderEnd(byte[] line)
+    {
+        var at = line.AsSpan().IndexOf(HeaderEndBytes);
+        return at > 0 && at + HeaderEndBytes.Length + 1 < line.Length ? at + HeaderEndBytes.Length + 1 : null;
+    }
+
+    /// <summary>
+    /// A damaged group that is a whole row whose newline was hit: the bytes from the group's start up to a checksum cell
+    /// (<c>,</c> and 8 hex digits) verify against that checksum, and one byte follows where the newline was. Returns the
+    /// row, an entry reporting the damaged byte, and where the next row starts. A running CRC keeps this linear.
+    /// </summary>
+    private static (FileEntry Row, FileEntry Damage, int Line, int Offset)? SplitAtHitNewline(PhysicalLine[] lines, string displayPath)
+    {
+        var crc = new System.IO.Hashing.Crc32();
+        for (var line = 0; line < lines.Length; line++)
+        {
+            var bytes = lines[line].Bytes;
+            var hashed = 0;
+            for (var damaged = LineChecksum.HexLength + 1; damaged < bytes.Length - 1; damaged++)
+            {
+                var end = bytes[damaged - 1] == '\r' ? damaged - 1 : damaged;
+                var comma = end - LineChecksum.HexLength - 1;
+                if (comma < hashed || bytes[comma] != ',' || !LineChecksum.TryParseHex(bytes.AsSpan(comma + 1, LineChecksum.HexLength), out var expected))
+                {
+                    continue;
+                }
+
+                crc.Append(bytes.AsSpan(hashed, comma - hashed));
+                hashed = comma;
+                if (crc.GetCurrentHashAsUInt32() != expected)
+                {
+                    continue;
+                }
+
+                var row = new ArrayBufferWriter<byte>();
+                for (var i = 0; i < line; i++)
+                {
+                    row.Write(lines[i].Bytes);
+                    row.Write("\n"u8);
+                }
+
+                row.Write(bytes.AsSpan(0, end));
+                var raw = row.WrittenSpan.ToArray();
+                if (!Utf8.IsValid(raw) || ParseCells(Encoding.UTF8.GetString(raw)) is not { } cells || cells.Length != UsageRecordFields.Names.Count + 1)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var first = lines[0].Number;
+                    var hit = lines[line].Number;
+                    var record = new FileEntry(UsageRecordCsv.FromCells(cells, LedgerColumns), null, raw, first, true, Verified: true);
+                    var problem = new LedgerProblem(displayPath, hit, null, string.Create(CultureInfo.InvariantCulture, $"a row's newline was damaged (byte 0x{bytes[damaged]:x2}); the rows on either side are read"));
+                    return (record, new FileEntry(null, problem, bytes[end..(damaged + 1)], hit, true), line, damaged + 1);
+                }
+                catch (RecordFieldException)
+                {
+                    return null;
+                }
+            }
+
+            crc.Append(bytes.AsSpan(hashed));
+            crc.Append("\n"u8);
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the byte at <paramref name="damaged"/> follows a checksum cell (or the header's last cell), as a row's newline does.</summary>
+    private static bool FollowsChecksumCell(byte[] row, int damaged)
+    {
+        var before = row.AsSpan(0, damaged);
+        if (before.Length > 0 && before[^1] == '\r')
+        {
+            before = before[..^1];
+        }
+
+        return (before.Length > LineChecksum.HexLength && before[^(LineChecksum.HexLength + 1)] == ','
+                && LineChecksum.TryParseHex(before[^LineChecksum.HexLength..], out _))
+            || before.EndsWith(HeaderEndBytes);
+    }
+
+    /// <summary>Where a row that starts at <paramref name="start"/> ends: its first newline outside quotes, or the end of <paramref name="row"/>.</summary>
+    private static int NaturalEnd(byte[] row, int start)
+    {
+        var scanner = new QuoteScanner();
+        var position = start;
+        while (true)
+        {
+            var newline = row.AsSpan(position).IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                return row.Length;
+            }
+
+            if (!scanner.EndsInQuotes(row.AsSpan(position, newline)))
+            {
+                return position + newline;
+            }
+
+            position += newline + 1;
+        }
+    }
+
+    /// <summary>Puts <c>lines[from..]</c> back to be read again as rows, the first of them next.</summary>
+    private static void GiveBack(Stack<PhysicalLine> pending, PhysicalLine[] lines, int from)
+    {
+        for (var i = lines.Length - 1; i >= from; i--)
+        {
+            pending.Push(lines[i]);
+        }
     }
 
     /// <summary>The cells of one row's text, or null when a quoted cell is left open.</summary>
@@ -360,7 +533,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
         private bool _inQuotes;
         private bool _cellStarted;
 
-        public bool EndsInQuotes(byte[] line)
+        public bool EndsInQuotes(ReadOnlySpan<byte> line)
         {
             for (var i = 0; i < line.Length; i++)
             {
