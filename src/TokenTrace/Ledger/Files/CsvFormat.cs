@@ -113,7 +113,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
             if (header is null)
             {
                 header = ReadHeader(bytes, displayPath, first, out var headerEntry);
-                if (RecoverTail(lines, anyStartInFirstLine: true) is { } merged)
+                if ((RecoverTail(lines, firstLineOnly: false) ?? RecoverTail(lines, firstLineOnly: true)) is { } merged)
                 {
                     // The header's newline was hit and the first row ran into it.
                     header = header with { Damaged = true };
@@ -168,7 +168,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
                 // A damaged row may have swallowed the rows after it (a quote opened, or its newline was hit): a verified
                 // tail is the next row; other lines after the first are read again as rows of their own.
                 var used = 1;
-                if (RecoverTail(lines, anyStartInFirstLine: false) is { } tail)
+                if ((RecoverTail(lines, firstLineOnly: false) ?? RecoverTail(lines, firstLineOnly: true)) is { } tail)
                 {
                     (recovered, used) = (tail.Entry, tail.Lines);
                     entry = entry with { Raw = tail.Before };
@@ -306,12 +306,14 @@ internal sealed class CsvFormat : IFileLedgerFormat
     /// The next row inside a damaged one, when one byte joined rows (a row's newline was hit) or a quote the damage opened
     /// swallowed the rows after it. A candidate start is a line start after the first line, or the byte after a row's
     /// checksum cell (<c>,</c> and 8 hex digits, then the byte that was its newline); the header's last cell stands in for
-    /// a checksum before the first row, and for the header any start in its line is tried. From a candidate the row runs,
+    /// a checksum before the first row. From a candidate the row runs,
     /// quotes followed, to its natural end; the first one whose checksum verifies and that holds a full row is the tail.
+    /// Called first for those starts, then with <paramref name="firstLineOnly"/> for any start in the first line (bytes
+    /// inserted before a row), so that a long search from the first line cannot use up the bound before the line starts.
     /// Only checksummed tails are trusted, and the work is bounded (<see cref="MaxRecoveryScanBytes"/>), so a large
     /// damaged group costs linear time.
     /// </summary>
-    private static (FileEntry Entry, int Lines, byte[] Before)? RecoverTail(PhysicalLine[] lines, bool anyStartInFirstLine)
+    private static (FileEntry Entry, int Lines, byte[] Before)? RecoverTail(PhysicalLine[] lines, bool firstLineOnly)
     {
         var row = Join(lines);
         var lineStarts = new int[lines.Length];
@@ -324,8 +326,13 @@ internal sealed class CsvFormat : IFileLedgerFormat
         for (var start = 1; start < row.Length && scanned < MaxRecoveryScanBytes; start++)
         {
             var atLineStart = row[start - 1] == '\n';
-            if (!atLineStart && !(anyStartInFirstLine && start < lines[0].Bytes.Length) && !FollowsChecksumCell(row, start - 1))
+            if (firstLineOnly ? start >= lines[0].Bytes.Length : !atLineStart && !FollowsChecksumCell(row, start - 1))
             {
+                if (firstLineOnly)
+                {
+                    break;
+                }
+
                 continue;
             }
 
