@@ -145,6 +145,14 @@ public sealed class HostileInputTests
     [InlineData("--budget: no budget named 'nope'", "forecast", "--budget", "nope")]
     [InlineData("/tmp: is a folder, not a SQLite database", "summary", "--ledger", "sqlite:/tmp")]
     [InlineData("/dev/null: is empty (0 bytes), not a SQLite database", "summary", "--ledger", "sqlite:/dev/null")]
+    // Found by CliArgumentFuzzTests: a csv: or jsonl: spec naming the SQLite ledger read it as damaged lines, which
+    // doctor --repair moved out and record appended to.
+    [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "doctor", "--repair", "--ledger", "csv:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "rotate", "--ledger", "csv:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "record", "--model", "gpt-4o", "--ledger", "jsonl:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "doctor", "--ledger", "jsonl:{home}/usage.db")]
+    [InlineData("{home}: is a folder, not a file: a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}")]
     [InlineData("--name: 'aaaaaaaa", "prices", "import", "prices.json", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task A_hostile_argument_exits_2_with_a_message_and_changes_nothing(string message, params string[] args)
     {
@@ -159,6 +167,7 @@ public sealed class HostileInputTests
         Assert.Contains(message.Replace("{home}", home.Path, StringComparison.Ordinal), result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
         Assert.False(Directory.Exists(home.File("no-such-folder")), "an output path's missing folder was created");
         Assert.Equal(1, await StoredRecordsAsync(home.Path));
+        Assert.False(File.Exists(home.File("usage.db.rejected")), "the SQLite ledger was read as damaged lines of another kind of ledger");
     }
 
     [Fact]
