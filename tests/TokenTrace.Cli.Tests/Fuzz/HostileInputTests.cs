@@ -145,8 +145,12 @@ public sealed class HostileInputTests
     [InlineData("--budget: no budget named 'nope'", "forecast", "--budget", "nope")]
     [InlineData("/tmp: is a folder, not a SQLite database", "summary", "--ledger", "sqlite:/tmp")]
     [InlineData("/dev/null: is empty (0 bytes), not a SQLite database", "summary", "--ledger", "sqlite:/dev/null")]
-    // Found by CliArgumentFuzzTests: a csv: or jsonl: spec naming the SQLite ledger read it as damaged lines, which
-    // doctor --repair moved out and record appended to.
+    // Found by CliArgumentFuzzTests: an output path that is the ledger truncated it (exit 1, every record gone); a csv: or
+    // jsonl: spec naming the SQLite ledger read it as damaged lines, which doctor --repair moved out and record appended to.
+    [InlineData("-o: '{home}/usage.db' is the ledger (sqlite:{home}/usage.db)", "export", "--to", "jsonl", "-o", "{home}/usage.db")]
+    [InlineData("-o: '{home}/usage.db-wal' is the ledger", "export", "--to", "csv", "-o", "{home}/usage.db-wal")]
+    [InlineData("-o: '{home}/usage.db' is the ledger", "report", "--format", "html", "-o", "{home}/usage.db")]
+    [InlineData("-o: '{home}/j/x' is the ledger (jsonl:{home}/j)", "export", "--to", "jsonl", "-o", "{home}/j/x", "--ledger", "jsonl:{home}/j")]
     [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "doctor", "--repair", "--ledger", "csv:{home}/usage.db")]
     [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}/usage.db")]
     [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "rotate", "--ledger", "csv:{home}/usage.db")]
