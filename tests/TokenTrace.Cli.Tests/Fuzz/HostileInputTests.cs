@@ -157,6 +157,8 @@ public sealed class HostileInputTests
     [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "record", "--model", "gpt-4o", "--ledger", "jsonl:{home}/usage.db")]
     [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "doctor", "--ledger", "jsonl:{home}/usage.db")]
     [InlineData("{home}: is a folder, not a file: a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}")]
+    [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model")]
+    [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model", "--format", "json")]
     [InlineData("--name: 'aaaaaaaa", "prices", "import", "prices.json", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task A_hostile_argument_exits_2_with_a_message_and_changes_nothing(string message, params string[] args)
     {
