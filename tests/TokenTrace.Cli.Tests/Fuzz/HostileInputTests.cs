@@ -157,6 +157,9 @@ public sealed class HostileInputTests
     [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "record", "--model", "gpt-4o", "--ledger", "jsonl:{home}/usage.db")]
     [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "doctor", "--ledger", "jsonl:{home}/usage.db")]
     [InlineData("{home}: is a folder, not a file: a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}")]
+    [InlineData("{home}/usage.db: is a file, so the jsonl: ledger {home}/usage.db/x cannot be under it", "record", "--model", "gpt-4o", "--ledger", "jsonl:{home}/usage.db/x")]
+    [InlineData("{home}/usage.db/x: the ledger's folder cannot be created", "report", "--ledger", "jsonl:{home}/usage.db/x")]
+    [InlineData("{home}/usage.db: the ledger's folder cannot be created", "budget", "remove", "monthly-cap", "--until", "2026-01-01T12:00:00Z", "--quiet", "--ledger", "jsonl:{home}/usage.db")]
     [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model")]
     [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model", "--format", "json")]
     [InlineData("--name: 'aaaaaaaa", "prices", "import", "prices.json", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
@@ -174,6 +177,17 @@ public sealed class HostileInputTests
         Assert.False(Directory.Exists(home.File("no-such-folder")), "an output path's missing folder was created");
         Assert.Equal(1, await StoredRecordsAsync(home.Path));
         Assert.False(File.Exists(home.File("usage.db.rejected")), "the SQLite ledger was read as damaged lines of another kind of ledger");
+    }
+
+    [Fact]
+    public async Task A_report_on_a_new_jsonl_ledger_does_not_wait_for_a_lock_whose_folder_is_missing()
+    {
+        // Found by CliArgumentFuzzTests: the missing folder was retried as a held lock for 30 s, then exit 1.
+        using var home = new TempDirectory();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var result = await Run(home.Path, "report", "--ledger", "jsonl:" + home.File("new"));
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
     }
 
     [Fact]

@@ -211,8 +211,11 @@ internal sealed class FileLedgerEngine
     }
 
     /// <summary>Takes the ledger lock, for work that must see and change the ledger without any writer in between (budget reservations).</summary>
-    public Task<IDisposable> LockAsync(CancellationToken cancellationToken) =>
-        FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken);
+    public Task<IDisposable> LockAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfNotALedger();
+        return FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken);
+    }
 
     /// <summary>Reads the records matching <paramref name="query"/>; <paramref name="lockHeld"/> when the caller holds the ledger lock (see <see cref="LockAsync"/>).</summary>
     public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken, bool lockHeld = false)
@@ -609,13 +612,21 @@ internal sealed class FileLedgerEngine
     private void ThrowIfNotALedger()
     {
         var scheme = _format.Extension.TrimStart('.');
+        if (_daily && File.Exists(_root))
+        {
+            throw NotALedger(_root, $"is a file, not a folder: a {scheme}: ledger is a folder of daily {_format.Extension} files; give a folder path such as {scheme}:/path/usage");
+        }
+
+        for (var folder = _daily ? Path.GetDirectoryName(_root) : _root; folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if (File.Exists(folder))
+            {
+                throw NotALedger(folder, $"is a file, so the {scheme}: ledger {_singleFile ?? _root} cannot be under it; choose another path");
+            }
+        }
+
         if (_daily)
         {
-            if (File.Exists(_root))
-            {
-                throw NotALedger(_root, $"is a file, not a folder: a {scheme}: ledger is a folder of daily {_format.Extension} files; give a folder path such as {scheme}:/path/usage");
-            }
-
             return;
         }
 
