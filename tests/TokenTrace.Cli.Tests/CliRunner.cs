@@ -11,7 +11,14 @@ public static class CliRunner
         RunAsync(home, new Dictionary<string, string?>(), args);
 
     /// <summary>Runs with extra environment variables (a null value removes the variable), such as LANG for a culture.</summary>
-    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Task<(int ExitCode, string Out, string Error)> RunAsync(string home, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        RunAsync(home, environment, Timeout.InfiniteTimeSpan, args);
+
+    /// <summary>
+    /// Runs with extra environment variables and a time limit: a run still going after <paramref name="timeout"/> is killed
+    /// and throws, so a hang fails the test that found it instead of stalling the suite.
+    /// </summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
         start.ArgumentList.Add(Dll);
@@ -31,7 +38,17 @@ public static class CliRunner
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"tokentrace {string.Join(' ', args)} did not exit within {timeout}");
+        }
+
         return (process.ExitCode, await output, await error);
     }
 }

@@ -41,7 +41,7 @@ internal static class ExportCommand
                     total = summary.Total.Records;
                 }
 
-                await using var stream = path is null ? Console.OpenStandardOutput() : CliFiles.Create(path, "-o");
+                await using var stream = path is null ? Console.OpenStandardOutput() : CliFiles.Create(path, "-o", context.LedgerSpec);
                 long written = 0;
                 async Task WriteAllAsync(Action<long>? progress)
                 {

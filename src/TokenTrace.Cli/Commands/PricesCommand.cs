@@ -151,13 +151,16 @@ internal static class PricesCommand
                         console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  {unit}: ${unitPrice} each");
                     }
                 }
-                else
-                {
-                    console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]No price for '{name}'.[/] Add one under prices.overrides (or an alias) in tokentrace.yaml, or import a catalogue.");
-                }
             }
 
-            return resolution is null ? ExitCodes.BadInput : ExitCodes.Success;
+            // Exit 2 says why on standard error, as every other exit 2 does; the resolution steps above stay data.
+            if (resolution is null)
+            {
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] no price for '{name}'. Add one under prices.overrides (or an alias) in tokentrace.yaml, or import a catalogue.");
+                return ExitCodes.BadInput;
+            }
+
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -81,7 +81,7 @@ internal static class ReportCommand
                 }
                 else
                 {
-                    await CliFiles.WriteAllBytesAsync(path, System.Text.Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
+                    await CliFiles.WriteAllBytesAsync(path, context.LedgerSpec, System.Text.Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
                     context.Info($"Report written to {path}.");
                 }
 

@@ -145,6 +145,23 @@ public sealed class HostileInputTests
     [InlineData("--budget: no budget named 'nope'", "forecast", "--budget", "nope")]
     [InlineData("/tmp: is a folder, not a SQLite database", "summary", "--ledger", "sqlite:/tmp")]
     [InlineData("/dev/null: is empty (0 bytes), not a SQLite database", "summary", "--ledger", "sqlite:/dev/null")]
+    // Found by CliArgumentFuzzTests: an output path that is the ledger truncated it (exit 1, every record gone); a csv: or
+    // jsonl: spec naming the SQLite ledger read it as damaged lines, which doctor --repair moved out and record appended to.
+    [InlineData("-o: '{home}/usage.db' is the ledger (sqlite:{home}/usage.db)", "export", "--to", "jsonl", "-o", "{home}/usage.db")]
+    [InlineData("-o: '{home}/usage.db-wal' is the ledger", "export", "--to", "csv", "-o", "{home}/usage.db-wal")]
+    [InlineData("-o: '{home}/usage.db' is the ledger", "report", "--format", "html", "-o", "{home}/usage.db")]
+    [InlineData("-o: '{home}/j/x' is the ledger (jsonl:{home}/j)", "export", "--to", "jsonl", "-o", "{home}/j/x", "--ledger", "jsonl:{home}/j")]
+    [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "doctor", "--repair", "--ledger", "csv:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "rotate", "--ledger", "csv:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "record", "--model", "gpt-4o", "--ledger", "jsonl:{home}/usage.db")]
+    [InlineData("{home}/usage.db: is a file, not a folder: a jsonl: ledger", "doctor", "--ledger", "jsonl:{home}/usage.db")]
+    [InlineData("{home}: is a folder, not a file: a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}")]
+    [InlineData("{home}/usage.db: is a file, so the jsonl: ledger {home}/usage.db/x cannot be under it", "record", "--model", "gpt-4o", "--ledger", "jsonl:{home}/usage.db/x")]
+    [InlineData("{home}/usage.db/x: the ledger's folder cannot be created", "report", "--ledger", "jsonl:{home}/usage.db/x")]
+    [InlineData("{home}/usage.db: the ledger's folder cannot be created", "budget", "remove", "monthly-cap", "--until", "2026-01-01T12:00:00Z", "--quiet", "--ledger", "jsonl:{home}/usage.db")]
+    [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model")]
+    [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model", "--format", "json")]
     [InlineData("--name: 'aaaaaaaa", "prices", "import", "prices.json", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task A_hostile_argument_exits_2_with_a_message_and_changes_nothing(string message, params string[] args)
     {
@@ -159,6 +176,18 @@ public sealed class HostileInputTests
         Assert.Contains(message.Replace("{home}", home.Path, StringComparison.Ordinal), result.Error.ReplaceLineEndings(" "), StringComparison.Ordinal);
         Assert.False(Directory.Exists(home.File("no-such-folder")), "an output path's missing folder was created");
         Assert.Equal(1, await StoredRecordsAsync(home.Path));
+        Assert.False(File.Exists(home.File("usage.db.rejected")), "the SQLite ledger was read as damaged lines of another kind of ledger");
+    }
+
+    [Fact]
+    public async Task A_report_on_a_new_jsonl_ledger_does_not_wait_for_a_lock_whose_folder_is_missing()
+    {
+        // Found by CliArgumentFuzzTests: the missing folder was retried as a held lock for 30 s, then exit 1.
+        using var home = new TempDirectory();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var result = await Run(home.Path, "report", "--ledger", "jsonl:" + home.File("new"));
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
     }
 
     [Fact]

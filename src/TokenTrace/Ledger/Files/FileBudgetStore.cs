@@ -40,7 +40,7 @@ internal sealed class FileBudgetStore(string path, string lockPath, TimeSpan loc
 
     private async Task<bool> UpdateAsync(Func<State, bool> change, CancellationToken cancellationToken)
     {
-        SecureFile.EnsureDirectory(Path.GetDirectoryName(path));
+        // The lock creates the ledger's folder (the budgets file's too), or says why it cannot (exit 2, not an IOException).
         using var held = await FileLedgerLock.AcquireAsync(lockPath, lockTimeout, cancellationToken).ConfigureAwait(false);
         var state = Load();
         if (!change(state))

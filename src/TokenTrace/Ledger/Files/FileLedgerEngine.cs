@@ -40,6 +40,9 @@ internal sealed class FileLedgerEngine
         }
     }
 
+    /// <summary>The 16 bytes every SQLite 3 database starts with.</summary>
+    private static ReadOnlySpan<byte> SqliteHeader => "SQLite format 3\0"u8;
+
     private string LockPath => _daily ? Path.Combine(_root, ".lock") : _singleFile + ".lock";
 
     private string GenerationPath => _daily ? Path.Combine(_root, ".generation") : _singleFile + ".generation";
@@ -57,6 +60,8 @@ internal sealed class FileLedgerEngine
         {
             UsageRecordValidator.ThrowIfInvalid(record);
         }
+
+        ThrowIfNotALedger();
 
         var byFile = records.GroupBy(ActivePathFor, StringComparer.Ordinal);
         if (!Directory.Exists(_root))
@@ -206,8 +211,11 @@ internal sealed class FileLedgerEngine
     }
 
     /// <summary>Takes the ledger lock, for work that must see and change the ledger without any writer in between (budget reservations).</summary>
-    public Task<IDisposable> LockAsync(CancellationToken cancellationToken) =>
-        FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken);
+    public Task<IDisposable> LockAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfNotALedger();
+        return FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken);
+    }
 
     /// <summary>Reads the records matching <paramref name="query"/>; <paramref name="lockHeld"/> when the caller holds the ledger lock (see <see cref="LockAsync"/>).</summary>
     public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken, bool lockHeld = false)
@@ -390,6 +398,7 @@ internal sealed class FileLedgerEngine
     /// </summary>
     private async Task<int> RewriteAsync(Func<FileEntry, string, ArrayBufferWriter<byte>, bool> replace, bool repair, CancellationToken cancellationToken)
     {
+        ThrowIfNotALedger();
         var changed = 0;
         using var held = await FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
         foreach (var file in ListFiles(UsageQuery.All))
@@ -532,6 +541,7 @@ internal sealed class FileLedgerEngine
 
     public async Task<LedgerMaintenanceResult> MaintainAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
+        ThrowIfNotALedger();
         int rotated = 0, compressed = 0, deleted = 0;
         if (!Directory.Exists(_root))
         {
@@ -593,8 +603,61 @@ internal sealed class FileLedgerEngine
         : _singleFile!;
 
     /// <summary>Files holding records that may match <paramref name="query"/>: archives first, then active files, oldest first.</summary>
+    /// <summary>
+    /// Refuses a location that is another kind of thing before anything reads, appends to or rewrites it: a folder ledger
+    /// that is a file, a one-file ledger that is a folder or a SQLite database (the usual slip: <c>csv:</c> or
+    /// <c>jsonl:</c> given the SQLite ledger's path). Read as a ledger, a database was nothing but damaged lines, which
+    /// <c>doctor --repair</c> moved into a .rejected file and <c>record</c> appended rows to.
+    /// </summary>
+    private void ThrowIfNotALedger()
+    {
+        var scheme = _format.Extension.TrimStart('.');
+        if (_daily && File.Exists(_root))
+        {
+            throw NotALedger(_root, $"is a file, not a folder: a {scheme}: ledger is a folder of daily {_format.Extension} files; give a folder path such as {scheme}:/path/usage");
+        }
+
+        for (var folder = _daily ? Path.GetDirectoryName(_root) : _root; folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if (File.Exists(folder))
+            {
+                throw NotALedger(folder, $"is a file, so the {scheme}: ledger {_singleFile ?? _root} cannot be under it; choose another path");
+            }
+        }
+
+        if (_daily)
+        {
+            return;
+        }
+
+        if (Directory.Exists(_singleFile))
+        {
+            throw NotALedger(_singleFile!, $"is a folder, not a file: a {scheme}: ledger is one file; give a file path such as {scheme}:/path/usage{_format.Extension}");
+        }
+
+        Span<byte> header = stackalloc byte[SqliteHeader.Length];
+        int read;
+        try
+        {
+            using var stream = new FileStream(_singleFile!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return;
+        }
+
+        if (read == header.Length && header.SequenceEqual(SqliteHeader))
+        {
+            throw NotALedger(_singleFile!, $"is a SQLite database, not a {scheme}: ledger; open it as sqlite:{_singleFile}");
+        }
+    }
+
+    private static LedgerFormatException NotALedger(string path, string problem) => new(new LedgerProblem(path, 0, null, problem));
+
     private IEnumerable<LedgerFile> ListFiles(UsageQuery query)
     {
+        ThrowIfNotALedger();
         var files = new List<LedgerFile>();
         if (Directory.Exists(ArchiveDirectory))
         {

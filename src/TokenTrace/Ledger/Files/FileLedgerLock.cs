@@ -21,6 +21,19 @@ internal static class FileLedgerLock
 
         try
         {
+            // A ledger that does not exist yet has no folder for its lock file: creating the file failed with
+            // DirectoryNotFoundException, an IOException, which was retried as if another process held the lock until
+            // the timeout (`report --ledger jsonl:NEW` waited 30 s, then exit 1). The folder is the ledger's own.
+            var folder = Path.GetDirectoryName(Path.GetFullPath(lockPath))!;
+            try
+            {
+                SecureFile.EnsureDirectory(folder);
+            }
+            catch (IOException ex)
+            {
+                throw new LedgerFormatException(new LedgerProblem(folder, 0, null, $"the ledger's folder cannot be created ({ex.Message}); choose another path"), ex);
+            }
+
             var deadline = DateTime.UtcNow + timeout;
             var delay = 1;
             while (true)
