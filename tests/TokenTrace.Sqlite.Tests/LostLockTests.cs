@@ -34,7 +34,12 @@ public sealed class LostLockTests
             processes.Add((Process.Start(start)!, prefix));
         }
 
-        var readers = processes.Select(p => ReadAcksAsync(p.Process)).ToList();
+        var firstAcks = processes.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
+        var readers = processes.Select((p, w) => ReadAcksAsync(p.Process, firstAcks[w])).ToList();
+        var errors = processes.Select(p => p.Process.StandardError.ReadToEndAsync()).ToList();
+
+        // Start taking the lock away once every writer is appending (a cold start on a loaded machine takes seconds).
+        await Task.WhenAll(firstAcks.Select(a => a.Task)).WaitAsync(TimeSpan.FromSeconds(60));
         var lockFile = Path.Combine(root, ".lock");
         var until = DateTime.UtcNow.AddSeconds(4);
         while (DateTime.UtcNow < until)
@@ -56,13 +61,17 @@ public sealed class LostLockTests
         }
 
         var acked = await Task.WhenAll(readers);
+        var errorText = await Task.WhenAll(errors);
         foreach (var (process, _) in processes)
         {
             await process.WaitForExitAsync();
             process.Dispose();
         }
 
-        Assert.All(acked, last => Assert.True(last >= 0, "a writer acknowledged nothing"));
+        for (var w = 0; w < Writers; w++)
+        {
+            Assert.True(acked[w] >= 0, $"writer {w} acknowledged nothing: {errorText[w]}");
+        }
         var ledger = new JsonlUsageLedger(root);
         var stored = new HashSet<string>(await ledger.ReadAsync(UsageQuery.All).Select(r => r.Id).ToListAsync(), StringComparer.Ordinal);
         for (var w = 0; w < Writers; w++)
@@ -77,7 +86,7 @@ public sealed class LostLockTests
         Assert.True(health.Problems.Count <= Writers, string.Join("; ", health.Problems));
     }
 
-    private static async Task<int> ReadAcksAsync(Process process)
+    private static async Task<int> ReadAcksAsync(Process process, TaskCompletionSource firstAck)
     {
         var last = -1;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
@@ -85,9 +94,11 @@ public sealed class LostLockTests
             if (line.StartsWith("acked ", StringComparison.Ordinal))
             {
                 last = int.Parse(line["acked ".Length..], CultureInfo.InvariantCulture);
+                firstAck.TrySetResult();
             }
         }
 
+        firstAck.TrySetResult();
         return last;
     }
 }
