@@ -1,0 +1,49 @@
+using System.Globalization;
+using TokenTrace.Scale;
+
+// dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace]
+// Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE | sqlite-insert N
+var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
+var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
+var repository = FindRepository();
+switch (verb)
+{
+    case "run":
+        var records = long.Parse(Option(rest, "--records") ?? "10000000", CultureInfo.InvariantCulture);
+        var work = Option(rest, "--work") ?? "/tmp/tokentrace-scale";
+        return new ScaleRun(records, work, repository, !rest.Contains("--no-tokentrace"), !rest.Contains("--no-duckdb")).Run();
+    case "generate":
+        new LedgerGenerator(long.Parse(rest[0], CultureInfo.InvariantCulture)).Write(rest[1]);
+        return 0;
+    case "duckdb-load":
+        DuckDbReference.Load(rest[0], rest[1], rest[2]);
+        return 0;
+    case "duckdb-query":
+        DuckDbReference.Query(rest[0]);
+        return 0;
+    case "duckdb-sql":
+        DuckDbReference.Print(rest[0], rest[1]);
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown verb {verb}");
+        return 2;
+}
+
+static string? Option(string[] args, string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+static string FindRepository()
+{
+    for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+    {
+        if (File.Exists(Path.Combine(folder.FullName, "TokenTrace.slnx")))
+        {
+            return folder.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("run from inside the TokenTrace repository");
+}
