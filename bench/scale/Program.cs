@@ -1,8 +1,9 @@
 using System.Globalization;
+using TokenTrace;
 using TokenTrace.Scale;
 
 // dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace]
-// Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE | sqlite-insert N
+// Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
 var repository = FindRepository();
@@ -20,6 +21,15 @@ switch (verb)
         return 0;
     case "duckdb-query":
         DuckDbReference.Query(rest[0]);
+        return 0;
+    case "profile-import":
+        await ImportProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", Option(rest, "--variants")?.Split(',') ?? []);
+        return 0;
+    case "insert-variants":
+        var pipeline = new UsageRecordPipeline();
+        await SqliteInsertVariants.RunAsync(
+            [.. UsageRecordFile.ReadEntries(rest[0]).Select(e => pipeline.Prepare(e.Record!))],
+            Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", Option(rest, "--variants")?.Split(',') ?? []);
         return 0;
     case "duckdb-sql":
         DuckDbReference.Print(rest[0], rest[1]);
