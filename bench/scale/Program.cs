@@ -2,7 +2,7 @@ using System.Globalization;
 using TokenTrace;
 using TokenTrace.Scale;
 
-// dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace]
+// dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
 // Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
@@ -12,7 +12,8 @@ switch (verb)
     case "run":
         var records = long.Parse(Option(rest, "--records") ?? "10000000", CultureInfo.InvariantCulture);
         var work = Option(rest, "--work") ?? "/tmp/tokentrace-scale";
-        return new ScaleRun(records, work, repository, !rest.Contains("--no-tokentrace"), !rest.Contains("--no-duckdb")).Run();
+        return new ScaleRun(records, work, repository, !rest.Contains("--no-tokentrace"), !rest.Contains("--no-duckdb"),
+            Option(rest, "--skip")?.Split(',') ?? []).Run();
     case "generate":
         new LedgerGenerator(long.Parse(rest[0], CultureInfo.InvariantCulture)).Write(rest[1]);
         return 0;

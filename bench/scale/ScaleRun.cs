@@ -9,9 +9,9 @@ namespace TokenTrace.Scale;
 /// whole process under <c>/usr/bin/time</c> (wall clock and peak resident memory), do the same work in DuckDB, and
 /// print one markdown table.
 /// </summary>
-internal sealed class ScaleRun(long records, string workFolder, string repository, bool tokenTrace, bool duckDb)
+internal sealed class ScaleRun(long records, string workFolder, string repository, bool tokenTrace, bool duckDb, string[] skip)
 {
-    private readonly Dictionary<string, (double Seconds, long PeakKb, int ExitCode)> _cli = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double Seconds, long PeakKb, double CpuSeconds, int ExitCode)> _cli = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _duck = new(StringComparer.Ordinal);
 
     public int Run()
@@ -69,6 +69,12 @@ internal sealed class ScaleRun(long records, string workFolder, string repositor
 
         foreach (var work in ScaleWork.All())
         {
+            if (skip.Any(s => work.Name.StartsWith(s, StringComparison.Ordinal)))
+            {
+                Log($"{work.Name}: skipped");
+                continue;
+            }
+
             Time(work.Name, cli, work.Cli, environment, outputs);
         }
 
@@ -80,12 +86,13 @@ internal sealed class ScaleRun(long records, string workFolder, string repositor
     {
         var timing = Path.Combine(outputs, "time.txt");
         var output = Path.Combine(outputs, Slug(name) + ".out");
-        var result = Process(["/usr/bin/time", "-f", "%e %M", "-o", timing, "dotnet", cli, .. arguments], environment, output);
+        var result = Process(["/usr/bin/time", "-f", "%e %M %U %S", "-o", timing, "dotnet", cli, .. arguments], environment, output);
         var fields = File.ReadAllLines(timing).Last().Split(' ');
         var seconds = double.Parse(fields[0], CultureInfo.InvariantCulture);
         var peak = long.Parse(fields[1], CultureInfo.InvariantCulture);
-        _cli[name] = (seconds, peak, result.ExitCode);
-        Log($"{name}: {seconds:F2} s, {peak / 1024.0:F0} MB{(result.ExitCode == 0 ? "" : $", exit {result.ExitCode}: {result.Error.Trim()}")}");
+        var cpu = double.Parse(fields[2], CultureInfo.InvariantCulture) + double.Parse(fields[3], CultureInfo.InvariantCulture);
+        _cli[name] = (seconds, peak, cpu, result.ExitCode);
+        Log($"{name}: {seconds:F2} s, {peak / 1024.0:F0} MB, {cpu:F2} s CPU{(result.ExitCode == 0 ? "" : $", exit {result.ExitCode}: {result.Error.Trim()}")}");
     }
 
     private void RunDuckDb(string jsonl)
@@ -119,12 +126,12 @@ internal sealed class ScaleRun(long records, string workFolder, string repositor
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"{records:N0} records ({new FileInfo(jsonl).Length / 1e6:F0} MB JSONL), {Environment.ProcessorCount} cores");
         table.AppendLine();
-        table.AppendLine("| work | TokenTrace wall s | TokenTrace peak MB | DuckDB s |");
-        table.AppendLine("|---|---:|---:|---:|");
+        table.AppendLine("| work | TokenTrace wall s | TokenTrace peak MB | TokenTrace CPU s (user + sys) | DuckDB s |");
+        table.AppendLine("|---|---:|---:|---:|---:|");
         var names = _cli.Keys.Concat(_duck.Keys).Distinct(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            var cli = _cli.TryGetValue(name, out var c) ? string.Create(CultureInfo.InvariantCulture, $"{c.Seconds:F2}{(c.ExitCode == 0 ? "" : " (failed)")} | {c.PeakKb / 1024.0:F0}") : "— | —";
+            var cli = _cli.TryGetValue(name, out var c) ? string.Create(CultureInfo.InvariantCulture, $"{c.Seconds:F2}{(c.ExitCode == 0 ? "" : " (failed)")} | {c.PeakKb / 1024.0:F0} | {c.CpuSeconds:F2}") : "— | — | —";
             var duck = _duck.TryGetValue(name, out var d) ? d.ToString("F3", CultureInfo.InvariantCulture) : "—";
             var label = name.StartsWith("--by", StringComparison.Ordinal) ? "`summary " + name + "`" : name.StartsWith("process", StringComparison.Ordinal) || name.Contains('(', StringComparison.Ordinal) && !name.StartsWith("import", StringComparison.Ordinal) ? name : "`" + name + "`";
             table.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {cli} | {duck} |");
