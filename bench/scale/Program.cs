@@ -1,0 +1,63 @@
+using System.Globalization;
+using TokenTrace;
+using TokenTrace.Scale;
+
+// dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
+// Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE
+var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
+var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
+var repository = FindRepository();
+switch (verb)
+{
+    case "run":
+        var records = long.Parse(Option(rest, "--records") ?? "10000000", CultureInfo.InvariantCulture);
+        var work = Option(rest, "--work") ?? "/tmp/tokentrace-scale";
+        return new ScaleRun(records, work, repository, !rest.Contains("--no-tokentrace"), !rest.Contains("--no-duckdb"),
+            Option(rest, "--skip")?.Split(',') ?? []).Run();
+    case "generate":
+        new LedgerGenerator(long.Parse(rest[0], CultureInfo.InvariantCulture)).Write(rest[1]);
+        return 0;
+    case "duckdb-load":
+        DuckDbReference.Load(rest[0], rest[1], rest[2]);
+        return 0;
+    case "duckdb-query":
+        DuckDbReference.Query(rest[0]);
+        return 0;
+    case "profile-import":
+        await ImportProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", Option(rest, "--variants")?.Split(',') ?? []);
+        return 0;
+    case "insert-variants":
+        var pipeline = new UsageRecordPipeline();
+        await SqliteInsertVariants.RunAsync(
+            [.. UsageRecordFile.ReadEntries(rest[0]).Select(e => pipeline.Prepare(e.Record!))],
+            Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", Option(rest, "--variants")?.Split(',') ?? []);
+        return 0;
+    case "parse-direct":
+        DirectParser.Measure(rest[0]);
+        return 0;
+    case "duckdb-sql":
+        DuckDbReference.Print(rest[0], rest[1]);
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown verb {verb}");
+        return 2;
+}
+
+static string? Option(string[] args, string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+static string FindRepository()
+{
+    for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+    {
+        if (File.Exists(Path.Combine(folder.FullName, "TokenTrace.slnx")))
+        {
+            return folder.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("run from inside the TokenTrace repository");
+}
