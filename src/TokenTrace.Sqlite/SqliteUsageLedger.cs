@@ -129,6 +129,27 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
             return rolled.Build();
         }
 
+        if (!filter.RollupCanAnswer && SplitOnHourEdges(query) is { } split && CanUseRollup(SqliteUsageFilter.From(split.WholeHours), by, timeZone))
+        {
+            // A range off hour edges (a trend up to "now", --since 10:30) is whole hours from the rollup plus the one or two
+            // partial hours at its ends from the rows (through the ts index): the parts merge exactly.
+            var merged = new UsageSummaryBuilder(by, timeZone);
+            var pieces = new List<Task<List<(string?[] Values, UsageTotals Totals)>>>
+            {
+                SummarizePartAsync(SqliteUsageFilter.From(split.WholeHours), by, timeZone, null, rollup: true, cancellationToken),
+            };
+            pieces.AddRange(split.Edges.Select(edge => SummarizePartAsync(SqliteUsageFilter.From(edge), by, timeZone, null, rollup: false, cancellationToken)));
+            foreach (var piece in await Task.WhenAll(pieces).ConfigureAwait(false))
+            {
+                foreach (var (values, totals) in piece)
+                {
+                    merged.Add(values, totals);
+                }
+            }
+
+            return merged.Build();
+        }
+
         // A summary of everything scans every row. SQLite runs one query on one core, so the rowid range is split
         // and each part is aggregated on its own connection; the parts merge exactly (sums of integers and picos).
         var ranges = new List<(long From, long To)?> { null };
@@ -156,6 +177,43 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         }
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Splits a query whose time range is off hour edges into the whole hours inside it and the partial hours at its ends;
+    /// null when the range has no bound off an edge or holds no whole hour.
+    /// </summary>
+    private static (UsageQuery WholeHours, List<UsageQuery> Edges)? SplitOnHourEdges(UsageQuery query)
+    {
+        var since = query.Since?.UtcTicks;
+        var until = query.Until?.UtcTicks;
+        var innerSince = since is { } s ? CeilingHour(s) : (long?)null;
+        var innerUntil = until is { } u ? u - (u % SqliteSchema.RollupTicks) : (long?)null;
+        if (innerSince == since && innerUntil == until)
+        {
+            return null;
+        }
+
+        if (innerSince is { } from && innerUntil is { } to && from >= to)
+        {
+            return null;
+        }
+
+        var edges = new List<UsageQuery>(2);
+        if (since != innerSince)
+        {
+            edges.Add(query with { Until = Instant(innerSince!.Value) });
+        }
+
+        if (until != innerUntil)
+        {
+            edges.Add(query with { Since = Instant(innerUntil!.Value) });
+        }
+
+        return (query with { Since = innerSince is { } a ? Instant(a) : null, Until = innerUntil is { } b ? Instant(b) : null }, edges);
+
+        static long CeilingHour(long ticks) => ticks % SqliteSchema.RollupTicks == 0 ? ticks : ticks - (ticks % SqliteSchema.RollupTicks) + SqliteSchema.RollupTicks;
+        static DateTimeOffset Instant(long ticks) => new(ticks, TimeSpan.Zero);
     }
 
     /// <summary>

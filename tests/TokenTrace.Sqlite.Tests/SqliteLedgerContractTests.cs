@@ -1,3 +1,4 @@
+using CsCheck;
 using TokenTrace.Sqlite;
 using TokenTrace.Tests;
 
@@ -104,6 +105,43 @@ public sealed class SqliteRollupTests
         Assert.Equal(1, (await ledger.SummarizeAsync(edge, [], TimeZoneInfo.Utc)).Total.Records);
         Assert.Equal(1, (await ledger.SummarizeAsync(offEdge, [], TimeZoneInfo.Utc)).Total.Records);
         Assert.Equal(0.25m, (await ledger.SummarizeAsync(edge, [SummaryDimension.Day], TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"))).Total.CostUsd);
+    }
+
+    /// <summary>
+    /// A range off hour edges is answered as whole hours from the rollup plus the partial hours at its ends from the
+    /// rows: for random bounds (to the second), dimensions and zones, the summary equals the sum of the records in range.
+    /// </summary>
+    [Fact]
+    public async Task A_range_off_hour_edges_equals_the_sum_of_the_records_in_it()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        var start = new DateTimeOffset(2026, 10, 30, 20, 0, 0, TimeSpan.Zero); // spans New York's fall-back night
+        var random = new Random(7);
+        string[] models = ["m1", "m2", "m3"];
+        var records = Enumerable.Range(0, 3_000).Select(i => new UsageRecord
+        {
+            Id = "e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Timestamp = start.AddSeconds(random.Next(0, 3 * 24 * 3600)),
+            Model = models[i % 3],
+            Tokens = new TokenCounts { Input = random.Next(0, 10_000), Output = i % 11 },
+            CostUsd = i % 13 == 0 ? null : random.Next(0, 1_000_000) / 1_000_000_000m,
+        }).ToList();
+        await ledger.AppendAsync(records);
+
+        string[][] shapes = [[], ["model"], ["hour"], ["day", "model"]];
+        TimeZoneInfo[] zones = [TimeZoneInfo.Utc, TimeZoneInfo.FindSystemTimeZoneById("America/New_York"), TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata")];
+        var bound = Gen.Int[-1, 3 * 24 * 3600].Select(s => s < 0 ? (DateTimeOffset?)null : start.AddSeconds(s));
+        await Gen.Select(bound, bound, Gen.Int[0, shapes.Length - 1], Gen.Int[0, zones.Length - 1]).SampleAsync(
+            async (since, until, shape, zone) =>
+            {
+                var query = new UsageQuery { Since = since, Until = until };
+                var dimensions = shapes[shape].Select(SummaryDimension.Parse).ToList();
+                var expected = new UsageSummaryBuilder(dimensions, zones[zone]);
+                records.Where(r => (since is null || r.Timestamp >= since) && (until is null || r.Timestamp < until)).ToList().ForEach(expected.Add);
+                UsageLedgerContract.AssertSame(expected.Build(), await ledger.SummarizeAsync(query, dimensions, zones[zone]));
+            },
+            iter: 60);
     }
 
     [Fact]
