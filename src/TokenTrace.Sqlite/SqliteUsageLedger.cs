@@ -303,7 +303,11 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         }
 
         command.CommandText = select.ToString();
+        // SQL groups time by 15-minute (rows) or hourly (rollup) buckets; several map to one day, week or month. Merge them
+        // while reading, so that memory holds the summary's groups, not one entry per bucket (a year by day × project
+        // held ~1 M entries at 1 M records).
         var parts = new List<(string?[] Values, UsageTotals Totals)>();
+        var merged = hasTime ? new Dictionary<string, int>(StringComparer.Ordinal) : null;
         using var reader = command.ExecuteReader();
         var n = keys.Count;
         while (reader.Read())
@@ -323,11 +327,28 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
             }
 
             var cost = (reader.IsDBNull(n + 8) ? 0m : reader.GetInt64(n + 8) * 0.000001m) + (reader.IsDBNull(n + 9) ? 0m : reader.GetInt64(n + 9) * 0.000000000001m);
-            parts.Add((values, UsageTotals.FromSums(
+            var totals = UsageTotals.FromSums(
                 records, reader.GetInt64(n + 2), reader.GetInt64(n + 3), reader.GetInt64(n + 4), reader.GetInt64(n + 5), reader.GetInt64(n + 6), reader.GetInt64(n + 7),
                 DecimalCanonical.Trim(cost), reader.GetInt64(n + 10), reader.GetInt64(n + 11),
                 new EstimateRange(reader.GetDouble(n + 12), reader.GetDouble(n + 13), reader.GetDouble(n + 14)),
-                new EstimateRange(reader.GetDouble(n + 15), reader.GetDouble(n + 16), reader.GetDouble(n + 17)))));
+                new EstimateRange(reader.GetDouble(n + 15), reader.GetDouble(n + 16), reader.GetDouble(n + 17)));
+            if (merged is null)
+            {
+                parts.Add((values, totals));
+                continue;
+            }
+
+            // \u0000 marks null so that a null value and an empty string stay different groups (as UsageSummaryBuilder).
+            var key = string.Join('\u0001', values.Select(v => v ?? "\u0000"));
+            if (merged.TryGetValue(key, out var index))
+            {
+                parts[index].Totals.Add(totals);
+            }
+            else
+            {
+                merged[key] = parts.Count;
+                parts.Add((values, totals));
+            }
         }
 
         return parts;
