@@ -148,12 +148,4 @@ internal static class SqliteSchema
         ("co2eGrams", "co2e_g"), ("co2eGramsLow", "co2e_g_low"), ("co2eGramsHigh", "co2e_g_high"), ("region", "region"),
         ("source", "source"), ("latencyMs", "latency_ms"), ("status", "status"),
     ];
-
-    /// <summary>The SQL type each column's value is bound as, in the order of <see cref="Columns"/>.</summary>
-    public static readonly Microsoft.Data.Sqlite.SqliteType[] Types = Columns.Select(c => c.Column switch
-    {
-        "ts" or "input" or "cache_read" or "cache_write" or "cache_write_1h" or "output" or "reasoning" => Microsoft.Data.Sqlite.SqliteType.Integer,
-        "energy_wh" or "energy_wh_low" or "energy_wh_high" or "co2e_g" or "co2e_g_low" or "co2e_g_high" or "latency_ms" => Microsoft.Data.Sqlite.SqliteType.Real,
-        _ => Microsoft.Data.Sqlite.SqliteType.Text,
-    }).ToArray();
 }

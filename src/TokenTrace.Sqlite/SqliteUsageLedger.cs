@@ -60,24 +60,12 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         return await RunAsync(write: true, connection =>
         {
             using var transaction = connection.BeginTransaction(deferred: false);
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = InsertSql;
-            var parameters = new SqliteParameter[SqliteSchema.Columns.Length + 1];
-            for (var i = 0; i < SqliteSchema.Columns.Length; i++)
-            {
-                parameters[i] = command.Parameters.Add("@p" + i.ToString(CultureInfo.InvariantCulture), SqliteSchema.Types[i]);
-            }
-
-            parameters[^1] = command.Parameters.Add("@pico", SqliteType.Integer);
-            command.Prepare();
-
+            using var inserter = new SqliteRecordInserter(connection, InsertSql);
             var added = 0;
             var rollup = new SqliteRollupBatch();
             foreach (var record in records)
             {
-                Bind(parameters, record);
-                if (command.ExecuteNonQuery() == 1)
+                if (inserter.Insert(record))
                 {
                     added++;
                     rollup.Add(record);
@@ -664,56 +652,6 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         transaction.Commit();
     }
 
-    /// <summary>
-    /// Binds one record. Numbers and the timestamp are bound as numbers (no text round trip on the hot path);
-    /// text fields use the same text as the file formats, so every store holds identical values.
-    /// </summary>
-    private static void Bind(SqliteParameter[] p, UsageRecord r)
-    {
-        var t = r.Tokens;
-        var a = r.Attribution;
-        var energy = r.Impact?.EnergyWh;
-        var co2e = r.Impact?.Co2eGrams;
-        p[0].Value = r.Id;
-        p[1].Value = r.Timestamp.UtcTicks;
-        p[2].Value = Text(r.Provider);
-        p[3].Value = r.Model;
-        p[4].Value = r.Operation;
-        p[5].Value = t.Input;
-        p[6].Value = t.CacheRead;
-        p[7].Value = t.CacheWrite;
-        p[8].Value = t.CacheWrite1h;
-        p[9].Value = t.Output;
-        p[10].Value = t.Reasoning;
-        p[11].Value = Text(UsageRecordFields.ExtraText(t));
-        p[12].Value = Text(a.Project);
-        p[13].Value = Text(a.Job);
-        p[14].Value = Text(a.Task);
-        p[15].Value = Text(a.Agent);
-        p[16].Value = Text(a.Session);
-        p[17].Value = Text(a.User);
-        p[18].Value = Text(UsageRecordFields.TagsText(a));
-        p[19].Value = Text(r.ServiceTier);
-        p[20].Value = Text(DecimalCanonical.Trim(r.CostUsd)?.ToString(CultureInfo.InvariantCulture));
-        p[21].Value = Text(r.Price?.Entry);
-        p[22].Value = Text(r.Price?.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        p[23].Value = Text(r.Price?.Catalog);
-        p[24].Value = Number(energy?.Central);
-        p[25].Value = Number(energy?.Low);
-        p[26].Value = Number(energy?.High);
-        p[27].Value = Number(co2e?.Central);
-        p[28].Value = Number(co2e?.Low);
-        p[29].Value = Number(co2e?.High);
-        p[30].Value = Text(r.Region);
-        p[31].Value = r.Source;
-        p[32].Value = Number(r.LatencyMs);
-        p[33].Value = Text(r.Status);
-        p[34].Value = r.CostUsd is { } cost ? Pico(cost) : DBNull.Value;
-
-        static object Text(string? value) => (object?)value ?? DBNull.Value;
-        static object Number(double? value) => value is { } v ? v : DBNull.Value;
-    }
-
     private static UsageRecord ReadRecord(SqliteDataReader reader, string?[] values)
     {
         for (var i = 0; i < values.Length; i++)
@@ -727,7 +665,8 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         return UsageRecordFields.FromText(values);
     }
 
-    private static long Pico(decimal cost) => (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m);
+    /// <summary>The cost in picodollars, as stored in <c>cost_pico</c> and summed by the rollup.</summary>
+    internal static long Pico(decimal cost) => (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m);
 
     private static string ColumnOf(string dimension) => dimension switch
     {
@@ -780,7 +719,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
     private static string BuildInsertSql()
     {
         var columns = string.Join(", ", SqliteSchema.Columns.Select(c => c.Column)) + ", cost_pico";
-        var values = string.Join(", ", Enumerable.Range(0, SqliteSchema.Columns.Length).Select(i => "@p" + i.ToString(CultureInfo.InvariantCulture))) + ", @pico";
+        var values = string.Join(", ", Enumerable.Range(1, SqliteSchema.Columns.Length + 1).Select(i => "?" + i.ToString(CultureInfo.InvariantCulture)));
         return $"INSERT OR IGNORE INTO usage ({columns}) VALUES ({values})";
     }
 }

@@ -81,6 +81,7 @@ public static class UsageRecordFile
         var line = new byte[4096];
         var length = 0;
         long number = 0;
+        var fast = new UsageRecordJsonReader();
         int read;
         while (true)
         {
@@ -109,7 +110,7 @@ public static class UsageRecordFile
                 }
 
                 number++;
-                if (Line(line.AsSpan(0, length), path, number) is { } entry)
+                if (Line(line.AsSpan(0, length), path, number, fast) is { } entry)
                 {
                     yield return entry;
                 }
@@ -127,14 +128,14 @@ public static class UsageRecordFile
         if (length > 0)
         {
             number++;
-            if (Line(line.AsSpan(0, length), path, number) is { } last)
+            if (Line(line.AsSpan(0, length), path, number, fast) is { } last)
             {
                 yield return last;
             }
         }
     }
 
-    private static (UsageRecord?, LedgerProblem?)? Line(ReadOnlySpan<byte> line, string path, long number)
+    private static (UsageRecord?, LedgerProblem?)? Line(ReadOnlySpan<byte> line, string path, long number, UsageRecordJsonReader fast)
     {
         if (line.Length > 0 && line[^1] == '\r')
         {
@@ -153,7 +154,8 @@ public static class UsageRecordFile
 
         try
         {
-            return Checked(UsageRecordJson.Parse(line), path, number);
+            // The fast reader takes the lines writers produce; anything else (and every error) is the full parser's.
+            return Checked(fast.TryParse(line) ?? UsageRecordJson.Parse(line), path, number);
         }
         catch (RecordFieldException ex)
         {
