@@ -13,7 +13,7 @@ internal static class ImportCommand
     /// million records), small enough that the two batches in flight stay a few tens of megabytes (peak memory grew by
     /// about 1 KB per record in flight when measured).
     /// </summary>
-    private const int BatchSize = 20_000;
+    private const int BatchSize = 5_000;
     private const int MaxWarnings = 20;
 
     public static Command Create()
