@@ -9,9 +9,9 @@ namespace TokenTrace.Cli;
 internal static class ImportCommand
 {
     /// <summary>
-    /// Records per ledger append, and so per transaction: large enough that a commit (a WAL flush) is rare (50 per
-    /// million records), small enough that the two batches in flight stay a few tens of megabytes (peak memory grew by
-    /// about 1 KB per record in flight when measured).
+    /// Records per ledger append, and so per transaction: large enough that a commit (a WAL flush) is rare (200 per
+    /// million records), small enough that the batches in flight stay small: with 20,000 the 10 M-record import peaked
+    /// at 372 MB, with 5,000 at 195 MB (docs/architecture/performance.md, "Ingest (issue 10)").
     /// </summary>
     private const int BatchSize = 5_000;
     private const int MaxWarnings = 20;
