@@ -113,7 +113,9 @@ internal sealed class CsvFormat : IFileLedgerFormat
             if (header is null)
             {
                 header = ReadHeader(bytes, displayPath, first, out var headerEntry);
-                if ((RecoverTail(lines, firstLineOnly: false) ?? RecoverTail(lines, firstLineOnly: true)) is { } merged)
+                // A header that reads cleanly on one line was not hit: skip the search (it runs on every file read).
+                var suspect = headerEntry.Problem is not null || header.Map is null || lines.Length > 1;
+                if (suspect && (RecoverTail(lines, firstLineOnly: false) ?? RecoverTail(lines, firstLineOnly: true)) is { } merged)
                 {
                     // The header's newline was hit and the first row ran into it.
                     header = header with { Damaged = true };
@@ -123,7 +125,7 @@ internal sealed class CsvFormat : IFileLedgerFormat
                     continue;
                 }
 
-                if (HeaderEnd(lines[0].Bytes) is { } restart)
+                if (suspect && HeaderEnd(lines[0].Bytes) is { } restart)
                 {
                     // The header's newline was hit and a first row that runs on past these lines ran into it: read the
                     // header from before the damaged byte, and the row again from where it starts.

@@ -43,6 +43,9 @@ internal sealed class FileLedgerEngine
     /// <summary>The 16 bytes every SQLite 3 database starts with.</summary>
     private static ReadOnlySpan<byte> SqliteHeader => "SQLite format 3\0"u8;
 
+    /// <summary>Whether <see cref="ThrowIfNotALedger"/> found an existing ledger of this kind at the location.</summary>
+    private volatile bool _locationVerified;
+
     private string LockPath => _daily ? Path.Combine(_root, ".lock") : _singleFile + ".lock";
 
     private string GenerationPath => _daily ? Path.Combine(_root, ".generation") : _singleFile + ".generation";
@@ -611,6 +614,13 @@ internal sealed class FileLedgerEngine
     /// </summary>
     private void ThrowIfNotALedger()
     {
+        // Once the ledger exists and was found to be one, it stays one for this instance: every append and read called
+        // this, and it costs stat calls up the path and an open of the file.
+        if (_locationVerified)
+        {
+            return;
+        }
+
         var scheme = _format.Extension.TrimStart('.');
         if (_daily && File.Exists(_root))
         {
@@ -627,6 +637,7 @@ internal sealed class FileLedgerEngine
 
         if (_daily)
         {
+            _locationVerified = Directory.Exists(_root);
             return;
         }
 
@@ -651,6 +662,8 @@ internal sealed class FileLedgerEngine
         {
             throw NotALedger(_singleFile!, $"is a SQLite database, not a {scheme}: ledger; open it as sqlite:{_singleFile}");
         }
+
+        _locationVerified = read == header.Length;
     }
 
     private static LedgerFormatException NotALedger(string path, string problem) => new(new LedgerProblem(path, 0, null, problem));
