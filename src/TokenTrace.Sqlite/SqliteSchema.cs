@@ -116,6 +116,17 @@ internal static class SqliteSchema
         );
         CREATE INDEX ix_budget_reservations_budget ON budget_reservations(budget);
         """,
+        """
+        CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        INSERT INTO ledger_meta (key, value) VALUES ('id', lower(hex(randomblob(16))));
+        CREATE TABLE usage_changes (change INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL);
+        CREATE TRIGGER usage_changed AFTER UPDATE ON usage BEGIN
+            INSERT INTO usage_changes (seq) VALUES (OLD.seq);
+        END;
+        CREATE TRIGGER usage_removed AFTER DELETE ON usage BEGIN
+            UPDATE ledger_meta SET value = lower(hex(randomblob(16))) WHERE key = 'id';
+        END;
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -15,7 +15,7 @@ namespace TokenTrace.Sqlite;
 /// the operating system and a power cut, as long as the disk honours flushes. Disposing the ledger closes its pooled
 /// connections and with them <c>usage.db</c>, <c>-wal</c> and <c>-shm</c>.
 /// </remarks>
-public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
+public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
 {
     private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
     private static readonly string InsertSql = BuildInsertSql();
@@ -165,6 +165,19 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IUsageSummarizer, 
         }
 
         return builder.Build();
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>True when the hourly rollup answers: the dimensions are model, provider, source, region or times (in zones
+    /// whose offsets are whole hours), the filter is on those only, and the range is on hour edges or holds whole hours.</remarks>
+    public bool CanSummarizeFromAggregates(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(timeZone);
+        var filter = SqliteUsageFilter.From(query);
+        return CanUseRollup(filter, by, timeZone)
+            || (SplitOnHourEdges(query) is { } split && CanUseRollup(SqliteUsageFilter.From(split.WholeHours), by, timeZone));
     }
 
     /// <summary>

@@ -148,16 +148,16 @@ public sealed class BudgetReservationStoreTests
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE budget_reservations; DELETE FROM schema_version WHERE version = 4;";
+            command.CommandText = "DROP TABLE budget_reservations; DROP TRIGGER usage_changed; DROP TRIGGER usage_removed; DROP TABLE usage_changes; DROP TABLE ledger_meta; " +
+                "DELETE FROM schema_version WHERE version >= 4;";
             command.ExecuteNonQuery();
         }
 
-        Assert.Equal(4, SqliteSchema.Latest);
         await using var upgraded = new SqliteUsageLedger(path);
         var granted = await upgraded.TryReserveAsync(Cap, Cap.Period.WindowAt(Now, TimeZoneInfo.Utc), 0.6m, Now, TimeSpan.FromMinutes(1));
         Assert.True(granted.Granted);
         Assert.Equal(0.4m, granted.Spend);
-        Assert.Equal("4", (await upgraded.CheckAsync()).Details["schema version"]);
+        Assert.Equal(SqliteSchema.Latest.ToString(System.Globalization.CultureInfo.InvariantCulture), (await upgraded.CheckAsync()).Details["schema version"]);
         Assert.Equal("cap", Assert.Single(await upgraded.ListBudgetsAsync()).Name);
         Assert.Single(await upgraded.ListReservationsAsync());
     }

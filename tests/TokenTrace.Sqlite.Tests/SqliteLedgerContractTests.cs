@@ -157,7 +157,8 @@ public sealed class SqliteRollupTests
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TRIGGER usage_rollup_cost; DROP TABLE usage_rollup; DROP TABLE budget_reservations; DELETE FROM schema_version WHERE version >= 3;";
+            command.CommandText = "DROP TRIGGER usage_rollup_cost; DROP TABLE usage_rollup; DROP TABLE budget_reservations; " +
+                "DROP TRIGGER usage_changed; DROP TRIGGER usage_removed; DROP TABLE usage_changes; DROP TABLE ledger_meta; DELETE FROM schema_version WHERE version >= 3;";
             command.ExecuteNonQuery();
         }
 

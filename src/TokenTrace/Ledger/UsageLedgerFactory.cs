@@ -35,6 +35,24 @@ public sealed class UsageLedgerFactory
         return this;
     }
 
+    /// <summary>
+    /// Wraps every ledger of <paramref name="scheme"/> this registry opens in what <paramref name="decorate"/> returns (an
+    /// analytical copy, a cache): the scheme keeps its opener, and a package adds a capability without replacing it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="scheme"/> is not registered yet.</exception>
+    public UsageLedgerFactory Decorate(string scheme, Func<IUsageLedger, LedgerSpec, LedgerOpenContext, IUsageLedger> decorate)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
+        ArgumentNullException.ThrowIfNull(decorate);
+        if (!_openers.TryGetValue(scheme, out var open))
+        {
+            throw new InvalidOperationException($"no ledger scheme '{scheme}' is registered to decorate; register it first");
+        }
+
+        _openers[scheme] = (spec, context) => decorate(open(spec, context), spec, context);
+        return this;
+    }
+
     /// <summary>Lets a bare path ending in <paramref name="suffix"/> (such as <c>.db</c>) name a ledger of <paramref name="scheme"/>.</summary>
     public UsageLedgerFactory RegisterPathSuffix(string suffix, string scheme)
     {
