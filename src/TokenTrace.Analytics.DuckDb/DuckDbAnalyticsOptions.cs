@@ -1,0 +1,42 @@
+namespace TokenTrace.Analytics.DuckDb;
+
+/// <summary>When and where a ledger's summaries are served from its DuckDB copy.</summary>
+public sealed class DuckDbAnalyticsOptions
+{
+    /// <summary>
+    /// The copy is used once the ledger holds at least this many records (default 50,000); below that the ledger's own
+    /// summaries are as fast as opening a second engine. 0 uses the copy always; <see cref="long.MaxValue"/> never.
+    /// </summary>
+    public long MinimumRecords { get; set; } = 50_000;
+
+    /// <summary>
+    /// Whether summaries that the ledger answers from aggregates it keeps (<see cref="IPreaggregatedSummarizer"/>: the
+    /// SQLite ledger's hourly rollup) go to the ledger (default true): they cost it milliseconds, less than opening
+    /// the copy.
+    /// </summary>
+    public bool PreferLedgerAggregates { get; set; } = true;
+
+    /// <summary>
+    /// How long a summary waits for another process that is bringing the copy up to date before it answers from the
+    /// ledger itself instead (default 2 seconds).
+    /// </summary>
+    public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Where the copy of the ledger at a given path lives; by default beside it, with the extension <c>.duckdb</c>
+    /// (<c>usage.db</c> → <c>usage.duckdb</c>).
+    /// </summary>
+    public Func<string, string> DatabasePathFor { get; set; } = DefaultDatabasePath;
+
+    /// <summary>The folder for the temporary files a catch-up loads from (default: the system's temporary folder).</summary>
+    public string? TemporaryDirectory { get; set; }
+
+    /// <summary>The default <see cref="DatabasePathFor"/>.</summary>
+    public static string DefaultDatabasePath(string ledgerPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ledgerPath);
+        return ledgerPath.EndsWith(".duckdb", StringComparison.OrdinalIgnoreCase)
+            ? ledgerPath + ".analytics.duckdb"
+            : Path.ChangeExtension(ledgerPath, ".duckdb");
+    }
+}

@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using DuckDB.NET.Data;
+
+namespace TokenTrace.Analytics.DuckDb;
+
+/// <summary>
+/// The DuckDB database that holds a ledger's copy: its tables, how it is opened (one process at a time), and how it is
+/// caught up from the ledger's change feed.
+/// </summary>
+/// <remarks>
+/// The copy remembers which ledger it copies (its identity), the last sequence number and change number it applied and
+/// the id of the record at that sequence number. A different identity, a position ahead of the ledger's (a restored
+/// backup) or another record at the remembered sequence number rebuilds it from the start; changes (revised costs) are
+/// applied by replacing the changed records; new records are appended. Each step commits with the position it reached,
+/// so a catch-up cut off by a crash resumes where it stopped.
+/// </remarks>
+internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
+{
+    /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
+    private const int Format = 1;
+
+    /// <summary>Records loaded per transaction (one temporary file each).</summary>
+    private const int ChunkRecords = 500_000;
+
+    /// <summary>More changed records than this are cheaper to copy again than to replace one by one.</summary>
+    private const int ReplaceLimit = 200_000;
+
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim _gate = Gates.GetOrAdd(path, static _ => new SemaphoreSlim(1, 1));
+
+    public async Task<UsageSummary?> TrySummarizeAsync(
+        IUsageChangeFeed feed, UsageFeedPosition position, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = await TryOpenAsync(cancellationToken).ConfigureAwait(false);
+            if (connection is null)
+            {
+                return null;
+            }
+
+            await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
+            return DuckDbSummaryQuery.Run(connection, query, by, timeZone, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<bool> TryCatchUpAsync(IUsageChangeFeed feed, UsageFeedPosition position, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = await TryOpenAsync(cancellationToken).ConfigureAwait(false);
+            if (connection is null)
+            {
+                return false;
+            }
+
+            await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Opens the database for writing; null when another process holds it past <see cref="DuckDbAnalyticsOptions.LockWait"/>.
+    /// A file that is not a DuckDB database of ours (damaged, or written by an incompatible DuckDB) is deleted and
+    /// started again: it is only a copy.
+    /// </summary>
+    private async Task<DuckDBConnection?> TryOpenAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var delay = TimeSpan.FromMilliseconds(20);
+        var restarted = false;
+        while (true)
+        {
+            var connection = new DuckDBConnection("Data Source=" + path);
+            try
+            {
+                connection.Open();
+                Restrict(path);
+                Restrict(path + ".wal");
+                Execute(connection, string.Create(CultureInfo.InvariantCulture,
+                    $"SET threads = {Math.Clamp(Environment.ProcessorCount, 1, 16)}; SET preserve_insertion_order = false;"));
+                return connection;
+            }
+            catch (DuckDBException ex) when (IsLockConflict(ex))
+            {
+                connection.Dispose();
+                if (clock.Elapsed + delay > options.LockWait)
+                {
+                    return null;
+                }
+
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+            }
+            catch (DuckDBException) when (!restarted)
+            {
+                connection.Dispose();
+                restarted = true;
+                File.Delete(path);
+                File.Delete(path + ".wal");
+            }
+        }
+    }
+
+    private static bool IsLockConflict(DuckDBException ex) =>
+        ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("Conflicting", StringComparison.OrdinalIgnoreCase);
+
+    // The ledger's files are the owner's only (docs/runbook/security.md); its copy holds the same facts.
+    private static void Restrict(string file)
+    {
+        if (!OperatingSystem.IsWindows() && File.Exists(file))
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private async Task CatchUpAsync(DuckDBConnection connection, IUsageChangeFeed feed, UsageFeedPosition position, CancellationToken cancellationToken)
+    {
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS copy_state (format INTEGER, ledger_id VARCHAR, last_seq BIGINT, last_change BIGINT, last_record_id VARCHAR);
+            CREATE TABLE IF NOT EXISTS facts (
+                seq BIGINT, ts BIGINT, model VARCHAR, provider VARCHAR, project VARCHAR, job VARCHAR, task VARCHAR, agent VARCHAR,
+                session VARCHAR, user_name VARCHAR, source VARCHAR, region VARCHAR,
+                input BIGINT, output BIGINT, cache_read BIGINT, cache_write BIGINT, cache_write_1h BIGINT, reasoning BIGINT, cost_pico BIGINT,
+                energy_low DOUBLE, energy DOUBLE, energy_high DOUBLE, co2e_low DOUBLE, co2e DOUBLE, co2e_high DOUBLE);
+            CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
+            """);
+        var state = ReadState(connection);
+        var rebuild = state is null || state.Format != Format || state.LedgerId != position.LedgerId
+            || state.LastSequence > position.LastSequence || state.LastChange > position.LastChange;
+        if (!rebuild && state!.LastSequence > 0)
+        {
+            var last = await feed.ReadSequencesAsync([state.LastSequence], cancellationToken).ConfigureAwait(false);
+            rebuild = last.Count != 1 || last[0].Record.Id != state.LastRecordId;
+        }
+
+        if (!rebuild && position.LastChange > state!.LastChange)
+        {
+            var changed = (await feed.ChangedAsync(state.LastChange, position.LastChange, cancellationToken).ConfigureAwait(false))
+                .Where(s => s <= state.LastSequence).ToList();
+            if (changed.Count > ReplaceLimit)
+            {
+                rebuild = true;
+            }
+            else
+            {
+                // Replace the changed records; those past LastSequence are read as new records below, as they are now.
+                var current = await feed.ReadSequencesAsync(changed, cancellationToken).ConfigureAwait(false);
+                state = state with { LastChange = position.LastChange };
+                Load(connection, current, state, changed);
+            }
+        }
+
+        if (rebuild)
+        {
+            // Changes up to the position are in every record read from here on; later ones are replayed next time.
+            state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null);
+            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags; DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
+        }
+
+        if (position.LastSequence <= state!.LastSequence)
+        {
+            return;
+        }
+
+        var chunk = new List<SequencedUsageRecord>();
+        await foreach (var batch in feed.ReadAfterAsync(state.LastSequence, position.LastSequence, 10_000, cancellationToken).ConfigureAwait(false))
+        {
+            chunk.AddRange(batch);
+            if (chunk.Count >= ChunkRecords)
+            {
+                state = state with { LastSequence = chunk[^1].Sequence, LastRecordId = chunk[^1].Record.Id };
+                Load(connection, chunk, state, replacing: null);
+                chunk.Clear();
+            }
+        }
+
+        if (chunk.Count > 0)
+        {
+            state = state with { LastSequence = chunk[^1].Sequence, LastRecordId = chunk[^1].Record.Id };
+            Load(connection, chunk, state, replacing: null);
+        }
+    }
+
+    /// <summary>
+    /// In one transaction: removes the records under <paramref name="replacing"/>, loads <paramref name="records"/> and
+    /// records <paramref name="state"/>. The records go through a temporary JSON-lines file, which DuckDB reads on every
+    /// core far faster than values can be appended one by one through its client API.
+    /// </summary>
+    private void Load(DuckDBConnection connection, IReadOnlyList<SequencedUsageRecord> records, CopyState state, IReadOnlyList<long>? replacing)
+    {
+        using var files = FactFiles.Write(records, options.TemporaryDirectory);
+        var sql = new StringBuilder("BEGIN TRANSACTION;");
+        foreach (var part in (replacing ?? []).Chunk(10_000))
+        {
+            var list = string.Join(',', part.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+            sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
+        }
+
+        if (records.Count > 0)
+        {
+            sql.Append(" INSERT INTO facts SELECT * FROM read_ndjson(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns).Append(");");
+        }
+
+        if (files.HasTags)
+        {
+            sql.Append(" INSERT INTO fact_tags SELECT * FROM read_ndjson(").Append(Quote(files.TagsPath)).Append(", columns = ").Append(FactFiles.TagColumns).Append(");");
+        }
+
+        sql.Append(" DELETE FROM copy_state; ").Append(StateInsert(state)).Append(" COMMIT;");
+        try
+        {
+            Execute(connection, sql.ToString());
+        }
+        catch
+        {
+            Execute(connection, "ROLLBACK");
+            throw;
+        }
+    }
+
+    private static CopyState? ReadState(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT format, ledger_id, last_seq, last_change, last_record_id FROM copy_state";
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new CopyState(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+            : null;
+    }
+
+    private static string StateInsert(CopyState state) => string.Create(CultureInfo.InvariantCulture,
+        $"INSERT INTO copy_state VALUES ({state.Format}, {Quote(state.LedgerId)}, {state.LastSequence}, {state.LastChange}, {(state.LastRecordId is { } id ? Quote(id) : "NULL")});");
+
+    /// <summary>A SQL string literal: DuckDB's standard strings have no backslash escapes, only doubled quotes.</summary>
+    internal static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    internal static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private sealed record CopyState(int Format, string LedgerId, long LastSequence, long LastChange, string? LastRecordId);
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text;
+using DuckDB.NET.Data;
+
+namespace TokenTrace.Analytics.DuckDb;
+
+/// <summary>
+/// One summary as one DuckDB query over the copy: the filter as a <c>WHERE</c> clause, each dimension as a grouping
+/// expression, the totals as exact integer sums (costs in picodollars), then the rows read into a
+/// <see cref="UsageSummaryBuilder"/>.
+/// </summary>
+/// <remarks>
+/// Time dimensions are computed in SQL from the record's UTC ticks plus the zone's offset, which the query carries as a
+/// <c>CASE</c> over the offset changes inside the data's time range (a handful a year), so a day, week or month
+/// groups in one pass however fine the zone's rules. The keys come back as numbers (hour, day or week number since
+/// 0001-01-01, a Monday; or year × 12 + month) and are formatted as <see cref="SummaryDimension.TimeKey"/> formats them.
+/// </remarks>
+internal static class DuckDbSummaryQuery
+{
+    private const long TicksPerWeek = TimeSpan.TicksPerDay * 7;
+    private const long UnixEpochTicks = 621_355_968_000_000_000;
+
+    public static UsageSummary Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        var where = Where(command, query);
+        var local = by.Any(d => d.IsTime) ? LocalTicks(connection, query, timeZone) : null;
+        var keys = new List<string>(by.Count);
+        var joins = new StringBuilder();
+        for (var i = 0; i < by.Count; i++)
+        {
+            var dimension = by[i];
+            if (dimension.TagKey is { } tagKey)
+            {
+                var alias = "t" + i.ToString(CultureInfo.InvariantCulture);
+                joins.Append(CultureInfo.InvariantCulture, $" LEFT JOIN fact_tags {alias} ON {alias}.seq = f.seq AND {alias}.key = {Parameter(command, tagKey)}");
+                keys.Add(alias + ".value");
+            }
+            else
+            {
+                keys.Add(dimension.Name switch
+                {
+                    "hour" => $"({local}) // {TimeSpan.TicksPerHour}",
+                    "day" => $"({local}) // {TimeSpan.TicksPerDay}",
+                    "week" => $"({local}) // {TicksPerWeek}",
+                    "month" => $"(SELECT year(d) * 12 + month(d) - 1 FROM (SELECT DATE '1970-01-01' + CAST((({local}) - {UnixEpochTicks}) // {TimeSpan.TicksPerDay} AS INTEGER) AS d))",
+                    "user" => "f.user_name",
+                    _ => "f." + dimension.Name,
+                });
+            }
+        }
+
+        var sql = new StringBuilder("SELECT ");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            sql.Append(keys[i]).Append(" AS k").Append(i.ToString(CultureInfo.InvariantCulture)).Append(", ");
+        }
+
+        sql.Append("""
+            COUNT(*), SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT,
+            SUM(reasoning)::BIGINT, SUM(cost_pico // 1000000)::BIGINT, SUM(cost_pico % 1000000)::BIGINT, COUNT(*) - COUNT(cost_pico), COUNT(energy),
+            IFNULL(SUM(energy_low), 0), IFNULL(SUM(energy), 0), IFNULL(SUM(energy_high), 0), IFNULL(SUM(co2e_low), 0), IFNULL(SUM(co2e), 0), IFNULL(SUM(co2e_high), 0)
+            FROM facts f
+            """).Append(joins).Append(where);
+        if (keys.Count > 0)
+        {
+            sql.Append(" GROUP BY ").Append(string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture))));
+        }
+
+        command.CommandText = sql.ToString();
+        var builder = new UsageSummaryBuilder(by, timeZone);
+        using var reader = command.ExecuteReader();
+        var n = keys.Count;
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var records = reader.GetInt64(n);
+            if (records == 0)
+            {
+                continue;
+            }
+
+            var values = new string?[n];
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = reader.IsDBNull(i) ? null : by[i].IsTime ? TimeKey(by[i].Name, reader.GetInt64(i)) : reader.GetString(i);
+            }
+
+            var cost = (Long(reader, n + 7) * 0.000001m) + (Long(reader, n + 8) * 0.000000000001m);
+            builder.Add(values, UsageTotals.FromSums(
+                records, Long(reader, n + 1), Long(reader, n + 2), Long(reader, n + 3), Long(reader, n + 4), Long(reader, n + 5), Long(reader, n + 6),
+                DecimalCanonical.Trim(cost), reader.GetInt64(n + 9), reader.GetInt64(n + 10),
+                new EstimateRange(reader.GetDouble(n + 11), reader.GetDouble(n + 12), reader.GetDouble(n + 13)),
+                new EstimateRange(reader.GetDouble(n + 14), reader.GetDouble(n + 15), reader.GetDouble(n + 16))));
+        }
+
+        return builder.Build();
+
+        static long Long(DuckDBDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? 0 : reader.GetInt64(ordinal);
+    }
+
+    private static string Where(DuckDBCommand command, UsageQuery query)
+    {
+        var terms = new List<string>();
+        if (query.Since is { } since)
+        {
+            terms.Add("f.ts >= " + since.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (query.Until is { } until)
+        {
+            terms.Add("f.ts < " + until.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        }
+
+        foreach (var (column, value) in new[]
+        {
+            ("model", query.Model), ("provider", query.Provider), ("project", query.Project), ("job", query.Job), ("task", query.Task),
+            ("agent", query.Agent), ("session", query.Session), ("user_name", query.User), ("source", query.Source),
+        })
+        {
+            if (value is not null)
+            {
+                terms.Add($"f.{column} = {Parameter(command, value)}");
+            }
+        }
+
+        foreach (var (key, value) in query.Tags)
+        {
+            terms.Add($"f.seq IN (SELECT seq FROM fact_tags WHERE key = {Parameter(command, key)} AND value = {Parameter(command, value)})");
+        }
+
+        return terms.Count == 0 ? "" : " WHERE " + string.Join(" AND ", terms);
+    }
+
+    private static string Parameter(DuckDBCommand command, string value)
+    {
+        var name = "p" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture);
+        command.Parameters.Add(new DuckDBParameter(name, value));
+        return "$" + name;
+    }
+
+    /// <summary>
+    /// The SQL expression for a record's local time in ticks: <c>ts</c> plus the zone's offset, as a <c>CASE</c> over
+    /// the offset changes between the first and last record the query can match.
+    /// </summary>
+    private static string LocalTicks(DuckDBConnection connection, UsageQuery query, TimeZoneInfo timeZone)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(ts), MAX(ts) FROM facts";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        if (reader.IsDBNull(0))
+        {
+            return "f.ts";
+        }
+
+        var from = Math.Max(reader.GetInt64(0), query.Since?.UtcTicks ?? long.MinValue);
+        var to = Math.Min(reader.GetInt64(1), query.Until?.UtcTicks ?? long.MaxValue);
+        var segments = ZoneOffsets.Between(timeZone, from, Math.Max(from, to));
+        if (segments.Count == 1)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"f.ts + {segments[0].Offset}");
+        }
+
+        var sql = new StringBuilder("f.ts + CASE");
+        for (var i = 1; i < segments.Count; i++)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" WHEN f.ts < {segments[i].From} THEN {segments[i - 1].Offset}");
+        }
+
+        return sql.Append(CultureInfo.InvariantCulture, $" ELSE {segments[^1].Offset} END").ToString();
+    }
+
+    private static string TimeKey(string dimension, long value) => dimension switch
+    {
+        "hour" => new DateTime(value * TimeSpan.TicksPerHour, DateTimeKind.Unspecified).ToString("yyyy-MM-dd'T'HH':00'", CultureInfo.InvariantCulture),
+        "day" => new DateTime(value * TimeSpan.TicksPerDay, DateTimeKind.Unspecified).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        "week" => new DateTime(value * TicksPerWeek, DateTimeKind.Unspecified).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => new DateTime((int)(value / 12), (int)(value % 12) + 1, 1, 0, 0, 0, DateTimeKind.Unspecified).ToString("yyyy-MM", CultureInfo.InvariantCulture),
+    };
+}

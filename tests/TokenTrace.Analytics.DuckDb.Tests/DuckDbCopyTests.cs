@@ -1,0 +1,170 @@
+using Microsoft.Data.Sqlite;
+using TokenTrace.Sqlite;
+using TokenTrace.Tests;
+
+namespace TokenTrace.Analytics.DuckDb.Tests;
+
+public sealed class DuckDbCopyTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 10, 20, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly string[] Models = ["claude-sonnet-4-5", "gpt-4o", "gemini-2.5-pro", "o3"];
+
+    /// <summary>Heavy-tailed attribution over five months that cross both daylight-saving changes of Europe and America.</summary>
+    private static List<UsageRecord> Records(int count, int seed, string prefix = "r")
+    {
+        var random = new Random(seed);
+        string? Pick(string name, int cardinality, int nullOneIn)
+        {
+            if (random.Next(nullOneIn) == 0)
+            {
+                return null;
+            }
+
+            // Zipf-like: small numbers far more often than large ones.
+            var rank = (int)Math.Floor(Math.Pow(cardinality, random.NextDouble())) - 1;
+            return name + "-" + rank.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return [.. Enumerable.Range(0, count).Select(i => new UsageRecord
+        {
+            Id = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Timestamp = Start.AddSeconds(random.Next(0, 150 * 24 * 3600)),
+            Model = Models[random.Next(Models.Length)],
+            Provider = i % 11 == 0 ? null : "p" + (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Source = i % 5 == 0 ? "cli" : "sdk",
+            Region = i % 4 == 0 ? "eu-west-1" : null,
+            Tokens = new TokenCounts
+            {
+                Input = random.Next(0, 200_000), Output = random.Next(50, 8_000), CacheRead = random.Next(0, 50_000), CacheWrite = i % 3,
+                CacheWrite1h = i % 7 == 0 ? 1_000 : 0, Reasoning = i % 50,
+            },
+            CostUsd = i % 97 == 0 ? null : random.Next(0, 90_000_000) / 1_000_000_000m,
+            Impact = i % 13 == 0 ? null : new ImpactEstimate(new EstimateRange(0.1, 0.2 + (i % 5), 4), new EstimateRange(0.01, 0.05, 0.3)),
+            Attribution = new Attribution
+            {
+                Project = Pick("project", 40, 20), Job = Pick("job", 500, 5), Task = Pick("task", 2_000, 3), Agent = Pick("agent", 12, 4),
+                Session = Pick("session", 3_000, 10), User = Pick("user", 30, 8),
+                Tags = i % 3 == 0 ? new Dictionary<string, string> { ["env"] = i % 2 == 0 ? "prod" : "dev", ["team"] = Pick("team", 6, 5) ?? "" } : Attribution.EmptyTags,
+            },
+        })];
+    }
+
+    private static (DuckDbAnalyticsLedger Ledger, SqliteUsageLedger Inner) Open(TempDirectory temp, DuckDbAnalyticsOptions? options = null)
+    {
+        var inner = new SqliteUsageLedger(temp.File("usage.db"));
+        return (new DuckDbAnalyticsLedger(inner, temp.File("usage.duckdb"), options ?? DuckDbLedgerContractTests.Always), inner);
+    }
+
+    private static UsageSummary Expected(IEnumerable<UsageRecord> records, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo zone)
+    {
+        var builder = new UsageSummaryBuilder(by, zone);
+        foreach (var record in records.Where(query.Matches))
+        {
+            builder.Add(record);
+        }
+
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Every_dimension_pair_and_filter_from_the_copy_equals_the_sum_of_the_records()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, _) = Open(temp);
+        var records = Records(60_000, seed: 7);
+        await ledger.AppendAsync(records);
+        string[] singles = ["model", "provider", "project", "job", "task", "agent", "session", "user", "source", "region", "hour", "day", "week", "month", "tag:env", "tag:team"];
+        string[] pairs = ["day,project", "job,model", "agent,user", "month,job", "week,tag:env", "model,provider", "session,day", "hour,model"];
+        var filters = new[]
+        {
+            UsageQuery.All,
+            new UsageQuery { Project = "project-0" },
+            new UsageQuery { Model = "gpt-4o", Agent = "agent-1" },
+            new UsageQuery { Since = Start.AddDays(12).AddMinutes(17), Until = Start.AddDays(140) },
+            new UsageQuery { Tags = new Dictionary<string, string> { ["env"] = "prod" } },
+            new UsageQuery { User = "nobody" },
+        };
+        var zones = new[] { TimeZoneInfo.Utc, TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"), TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"), TimeZoneInfo.FindSystemTimeZoneById("America/New_York") };
+        var cases = singles.Select(by => (by, filter: filters[0], zone: zones[1]))
+            .Concat(pairs.SelectMany(by => filters.Select(filter => (by, filter, zone: zones[1]))))
+            .Concat(new[] { "hour", "day", "week", "month", "day,model" }.SelectMany(by => zones.Select(zone => (by, filter: filters[3], zone))));
+        var count = 0;
+        foreach (var (by, filter, zone) in cases)
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            UsageLedgerContract.AssertSame(Expected(records, filter, dimensions, zone), await ledger.SummarizeAsync(filter, dimensions, zone));
+            count++;
+        }
+
+        Assert.Equal(count, ledger.SummariesFromCopy);
+    }
+
+    [Fact]
+    public async Task The_copy_follows_appends_cost_revisions_and_its_own_deletion()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp);
+        var records = Records(3_000, seed: 1);
+        await ledger.AppendAsync(records.GetRange(0, 2_000));
+        var byProject = new[] { SummaryDimension.Parse("project") };
+        UsageLedgerContract.AssertSame(Expected(records.Take(2_000), UsageQuery.All, byProject, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc));
+
+        await ledger.AppendAsync(records.GetRange(2_000, 1_000));
+        await ledger.ReviseCostsAsync([new CostRevision("r5", 12.5m, null), new CostRevision("r2500", null, null)]);
+        records[5] = records[5] with { CostUsd = 12.5m };
+        records[2_500] = records[2_500] with { CostUsd = null };
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byProject, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc));
+
+        // A copy that is deleted, or damaged, is built again.
+        File.Delete(ledger.DatabasePath);
+        File.Delete(ledger.DatabasePath + ".wal");
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byProject, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc));
+        await File.WriteAllTextAsync(ledger.DatabasePath, "not a database");
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byProject, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc));
+        Assert.Equal(4, ledger.SummariesFromCopy);
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_copy_of_another_ledger_under_the_same_name_is_rebuilt()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp);
+        var byJob = new[] { SummaryDimension.Parse("job") };
+        var first = Records(1_000, seed: 2, prefix: "a");
+        await ledger.AppendAsync(first);
+        await ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc);
+        await inner.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+
+        // Replaced by a new ledger with more records (a restored or recreated file): sequence numbers mean other records now.
+        File.Delete(temp.File("usage.db"));
+        var second = Records(1_500, seed: 3, prefix: "b");
+        var (again, replaced) = Open(temp);
+        await again.AppendAsync(second);
+        UsageLedgerContract.AssertSame(Expected(second, UsageQuery.All, byJob, TimeZoneInfo.Utc), await again.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+        Assert.Equal(1, again.SummariesFromCopy);
+        await replaced.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Small_ledgers_and_rollup_shapes_are_answered_by_the_ledger_itself()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, _) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 1_000 });
+        var records = Records(1_200, seed: 4);
+        await ledger.AppendAsync(records.GetRange(0, 999));
+        await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("job")], TimeZoneInfo.Utc);
+        Assert.Equal(0, ledger.SummariesFromCopy);
+        Assert.False(File.Exists(ledger.DatabasePath));
+
+        await ledger.AppendAsync(records.GetRange(999, 201));
+        await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model, SummaryDimension.Day], TimeZoneInfo.Utc);
+        Assert.Equal(0, ledger.SummariesFromCopy);
+        var byJob = new[] { SummaryDimension.Parse("job") };
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byJob, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+        Assert.Equal(1, ledger.SummariesFromCopy);
+        Assert.True(await ledger.CatchUpAsync());
+    }
+}
