@@ -21,6 +21,7 @@ internal sealed class FileLedgerEngine
     private readonly string _root;
     private readonly string? _singleFile;
     private readonly Dictionary<string, IdIndex> _indexes = new(StringComparer.Ordinal);
+    private long _appendStamp;
 
     /// <summary>Creates an engine for a folder of daily files (<paramref name="daily"/>) or for one file.</summary>
     public FileLedgerEngine(string path, bool daily, IFileLedgerFormat format, FileLedgerOptions options)
@@ -77,10 +78,13 @@ internal sealed class FileLedgerEngine
         var generation = ReadGeneration();
         var result = default(AppendResult);
         var createdIn = new HashSet<string>(StringComparer.Ordinal);
+        var stamp = ++_appendStamp;
         foreach (var group in byFile)
         {
-            result += AppendToFile(group.Key, [.. group], generation, createdIn);
+            result += AppendToFile(group.Key, [.. group], generation, stamp, createdIn);
         }
+
+        TrimIndexes(stamp);
 
         // A new file's name is durable once its folder is: one folder fsync per append, however many day files it
         // started (a batch spread over 300 days would otherwise pay 300 of them).
@@ -92,13 +96,14 @@ internal sealed class FileLedgerEngine
         return result;
     }
 
-    private AppendResult AppendToFile(string path, List<UsageRecord> records, long generation, HashSet<string> createdIn)
+    private AppendResult AppendToFile(string path, List<UsageRecord> records, long generation, long stamp, HashSet<string> createdIn)
     {
         var index = RefreshIndex(path, generation);
+        index.LastAppend = stamp;
         var fresh = new List<UsageRecord>(records.Count);
         foreach (var record in records)
         {
-            if (index.Ids.Add(record.Id))
+            if (!index.Archived.Contains(record.Id) && index.Ids.Add(record.Id))
             {
                 fresh.Add(record);
             }
@@ -166,12 +171,43 @@ internal sealed class FileLedgerEngine
         }
     }
 
+    /// <summary>
+    /// Drops the indexes of the files appended to least recently while all of them together hold more than
+    /// <see cref="FileLedgerOptions.MaxIndexedIds"/> ids, keeping those of the append <paramref name="stamp"/> numbers. A dropped index is
+    /// read again from its file if that file is appended to again: a process appending for months (one index per day
+    /// file it touched) stays bounded, and an import spread over many days re-reads files only past the bound.
+    /// </summary>
+    private void TrimIndexes(long stamp)
+    {
+        var total = 0L;
+        foreach (var index in _indexes.Values)
+        {
+            total += index.Ids.Count + index.Archived.Count;
+        }
+
+        if (total <= _options.MaxIndexedIds)
+        {
+            return;
+        }
+
+        foreach (var (path, index) in _indexes.Where(e => e.Value.LastAppend < stamp).OrderBy(e => e.Value.LastAppend).ToList())
+        {
+            _indexes.Remove(path);
+            total -= index.Ids.Count + index.Archived.Count;
+            if (total <= _options.MaxIndexedIds)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>Brings the id index of <paramref name="path"/> up to date by reading only what other writers added since.</summary>
     private IdIndex RefreshIndex(string path, long generation)
     {
         if (!_indexes.TryGetValue(path, out var index) || index.Generation != generation)
         {
             _indexes[path] = index = new IdIndex { Generation = generation };
+            AddArchivedIds(path, index.Archived);
         }
 
         if (!File.Exists(path))
@@ -213,6 +249,51 @@ internal sealed class FileLedgerEngine
         return index;
     }
 
+    /// <summary>
+    /// Adds the ids that the archives an append to <paramref name="path"/> must not repeat hold: that day's archive for a
+    /// day file (a late record for a day already archived starts a new day file); every rotated file for a CSV ledger,
+    /// whose files are not split by day. Archives change only with the generation, so this runs once per index. Ids a
+    /// read would not count (unchecked lines before damage in an archive) are left out, so such a record can be stored again.
+    /// </summary>
+    private void AddArchivedIds(string path, HashSet<string> ids)
+    {
+        var day = DayOf(path);
+        foreach (var file in ListFiles(UsageQuery.All))
+        {
+            if (file.Active || (_daily && file.Day != day))
+            {
+                continue;
+            }
+
+            using var stream = OpenForRead(file);
+            if (stream is null)
+            {
+                continue;
+            }
+
+            var unverified = new List<string>();
+            foreach (var entry in _format.Read(stream, file.Path))
+            {
+                if (entry.Record is { } record)
+                {
+                    if (file.Compressed && !entry.Verified)
+                    {
+                        unverified.Add(record.Id);
+                    }
+                    else
+                    {
+                        ids.Add(record.Id);
+                    }
+                }
+            }
+
+            if ((stream as GzipArchiveStream)?.Failure is null)
+            {
+                ids.UnionWith(unverified);
+            }
+        }
+    }
+
     /// <summary>Takes the ledger lock, for work that must see and change the ledger without any writer in between (budget reservations).</summary>
     public Task<IDisposable> LockAsync(CancellationToken cancellationToken)
     {
@@ -220,17 +301,30 @@ internal sealed class FileLedgerEngine
         return FileLedgerLock.AcquireAsync(LockPath, _options.LockTimeout, cancellationToken);
     }
 
-    /// <summary>Reads the records matching <paramref name="query"/>; <paramref name="lockHeld"/> when the caller holds the ledger lock (see <see cref="LockAsync"/>).</summary>
+    /// <summary>
+    /// Reads the records matching <paramref name="query"/>; <paramref name="lockHeld"/> when the caller holds the ledger
+    /// lock (see <see cref="LockAsync"/>). Memory does not grow with the ledger (decisions.md, 2026-12-02): a JSONL
+    /// ledger counts an id once among the files of one day (the day file and its archive), clearing the set of ids seen
+    /// when the read moves to the next day; a CSV ledger keeps no set, since its appends refuse any id already in one of
+    /// its files.
+    /// </summary>
     public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken, bool lockHeld = false)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = _daily ? new HashSet<string>(StringComparer.Ordinal) : null;
+        DateOnly? day = null;
         foreach (var file in ListFiles(query))
         {
+            if (file.Day != day)
+            {
+                seen?.Clear();
+                day = file.Day;
+            }
+
             await foreach (var entry in ReadFileAsync(file, cancellationToken, lockHeld).ConfigureAwait(false))
             {
                 if (entry.Record is { } record)
                 {
-                    if (seen.Add(record.Id) && query.Matches(record))
+                    if ((seen is null || seen.Add(record.Id)) && query.Matches(record))
                     {
                         yield return record;
                     }
@@ -507,9 +601,11 @@ internal sealed class FileLedgerEngine
 
     public async Task<LedgerHealth> CheckAsync(string spec, CancellationToken cancellationToken)
     {
+        // Unlike a read, the check holds every id (with the day of the files it was last met in; files come in day order),
+        // to tell the repeats a read drops (JSONL, same day) from those it counts again (JSONL, another day; CSV, any).
         var problems = new List<LedgerProblem>();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        long records = 0, duplicates = 0;
+        var lastDay = new Dictionary<string, DateOnly?>(StringComparer.Ordinal);
+        long records = 0, duplicates = 0, countedAgain = 0;
         var files = ListFiles(UsageQuery.All).ToList();
         foreach (var file in files)
         {
@@ -517,13 +613,19 @@ internal sealed class FileLedgerEngine
             {
                 if (entry.Record is { } record)
                 {
-                    if (ids.Add(record.Id))
+                    if (lastDay.TryAdd(record.Id, file.Day))
                     {
                         records++;
                     }
-                    else
+                    else if (_daily && lastDay[record.Id] == file.Day)
                     {
                         duplicates++;
+                    }
+                    else
+                    {
+                        lastDay[record.Id] = file.Day;
+                        records++;
+                        countedAgain++;
                     }
                 }
                 else if (entry.Problem is { } problem)
@@ -538,6 +640,7 @@ internal sealed class FileLedgerEngine
             ["files"] = files.Count(f => !f.Compressed).ToString(CultureInfo.InvariantCulture),
             ["archived files"] = files.Count(f => f.Compressed).ToString(CultureInfo.InvariantCulture),
             ["repeated ids (counted once)"] = duplicates.ToString(CultureInfo.InvariantCulture),
+            ["repeated ids (counted again)"] = countedAgain.ToString(CultureInfo.InvariantCulture),
         };
         return new LedgerHealth(spec, records, problems, details);
     }
@@ -676,7 +779,14 @@ internal sealed class FileLedgerEngine
         {
             foreach (var path in Directory.EnumerateFiles(ArchiveDirectory))
             {
+                // A .gz beside its uncompressed original is a compression that stopped before deleting the original:
+                // the original is read, the copy not (a CSV read keeps no set that would drop it).
                 var compressed = path.EndsWith(_format.Extension + ".gz", StringComparison.Ordinal);
+                if (compressed && File.Exists(path[..^3]))
+                {
+                    continue;
+                }
+
                 if (compressed || path.EndsWith(_format.Extension, StringComparison.Ordinal))
                 {
                     files.Add(new LedgerFile(path, DayOf(path), compressed, Active: false));
@@ -773,9 +883,15 @@ internal sealed class FileLedgerEngine
     {
         public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The ids in the archives that the file's appends must not repeat; see <see cref="AddArchivedIds"/>.</summary>
+        public HashSet<string> Archived { get; } = new(StringComparer.Ordinal);
+
         public long Offset { get; set; }
 
         public long Generation { get; init; }
+
+        /// <summary>The number of the last append that wrote to (or checked) this file.</summary>
+        public long LastAppend { get; set; }
     }
 
     private readonly record struct LedgerFile(string Path, DateOnly? Day, bool Compressed, bool Active);

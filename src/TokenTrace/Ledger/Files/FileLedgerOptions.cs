@@ -15,6 +15,13 @@ public sealed record FileLedgerOptions
     /// <summary>How long an append waits for another writer's lock.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The most ids the append-side indexes of one ledger instance hold together (about 100 MB of strings at the
+    /// default); past it the indexes of the files appended to least recently are dropped and read again when needed.
+    /// Internal so tests can make it small.
+    /// </summary>
+    internal long MaxIndexedIds { get; init; } = 1 << 20;
+
     /// <summary>Called for every torn or malformed line met while reading (it is skipped).</summary>
     public Action<LedgerProblem>? OnProblem { get; init; }
 }
