@@ -47,6 +47,12 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
             return DuckDbSummaryQuery.Run(connection, query, by, timeZone, cancellationToken);
         }
+        catch (DuckDBException)
+        {
+            // The copy could not answer (a value written before the bounds overflows its exact sum, a full disk): the
+            // ledger answers instead, with the same numbers, only slower.
+            return null;
+        }
         finally
         {
             _gate.Release();
@@ -161,7 +167,9 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 // Replace the changed records; those past LastSequence are read as new records below, as they are now.
                 var current = await feed.ReadSequencesAsync(changed, cancellationToken).ConfigureAwait(false);
                 state = state with { LastChange = position.LastChange };
-                Load(connection, current, state, changed);
+                using var replacements = FactFiles.Create(options.TemporaryDirectory);
+                replacements.Add(current);
+                Load(connection, replacements, state, changed);
             }
         }
 
@@ -177,33 +185,43 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             return;
         }
 
-        var chunk = new List<SequencedUsageRecord>();
-        await foreach (var batch in feed.ReadAfterAsync(state.LastSequence, position.LastSequence, 10_000, cancellationToken).ConfigureAwait(false))
+        // Records stream into the temporary files a batch at a time, so memory does not grow with the catch-up.
+        FactFiles? files = null;
+        try
         {
-            chunk.AddRange(batch);
-            if (chunk.Count >= ChunkRecords)
+            await foreach (var batch in feed.ReadAfterAsync(state.LastSequence, position.LastSequence, 10_000, cancellationToken).ConfigureAwait(false))
             {
-                state = state with { LastSequence = chunk[^1].Sequence, LastRecordId = chunk[^1].Record.Id };
-                Load(connection, chunk, state, replacing: null);
-                chunk.Clear();
+                files ??= FactFiles.Create(options.TemporaryDirectory);
+                files.Add(batch);
+                if (files.Count >= ChunkRecords)
+                {
+                    state = state with { LastSequence = files.Last.Sequence, LastRecordId = files.Last.Id };
+                    Load(connection, files, state, replacing: null);
+                    files.Dispose();
+                    files = null;
+                }
+            }
+
+            if (files is not null)
+            {
+                state = state with { LastSequence = files.Last.Sequence, LastRecordId = files.Last.Id };
+                Load(connection, files, state, replacing: null);
             }
         }
-
-        if (chunk.Count > 0)
+        finally
         {
-            state = state with { LastSequence = chunk[^1].Sequence, LastRecordId = chunk[^1].Record.Id };
-            Load(connection, chunk, state, replacing: null);
+            files?.Dispose();
         }
     }
 
     /// <summary>
-    /// In one transaction: removes the records under <paramref name="replacing"/>, loads <paramref name="records"/> and
+    /// In one transaction: removes the records under <paramref name="replacing"/>, loads the records in <paramref name="files"/> and
     /// records <paramref name="state"/>. The records go through a temporary JSON-lines file, which DuckDB reads on every
     /// core far faster than values can be appended one by one through its client API.
     /// </summary>
-    private void Load(DuckDBConnection connection, IReadOnlyList<SequencedUsageRecord> records, CopyState state, IReadOnlyList<long>? replacing)
+    private static void Load(DuckDBConnection connection, FactFiles files, CopyState state, IReadOnlyList<long>? replacing)
     {
-        using var files = FactFiles.Write(records, options.TemporaryDirectory);
+        files.Complete();
         var sql = new StringBuilder("BEGIN TRANSACTION;");
         foreach (var part in (replacing ?? []).Chunk(10_000))
         {
@@ -211,7 +229,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 
-        if (records.Count > 0)
+        if (files.Count > 0)
         {
             sql.Append(" INSERT INTO facts SELECT * FROM read_ndjson(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns).Append(");");
         }

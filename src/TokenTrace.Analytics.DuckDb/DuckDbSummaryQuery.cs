@@ -40,10 +40,10 @@ internal static class DuckDbSummaryQuery
             {
                 keys.Add(dimension.Name switch
                 {
-                    "hour" => $"({local}) // {TimeSpan.TicksPerHour}",
-                    "day" => $"({local}) // {TimeSpan.TicksPerDay}",
-                    "week" => $"({local}) // {TicksPerWeek}",
-                    "month" => $"(SELECT year(d) * 12 + month(d) - 1 FROM (SELECT DATE '1970-01-01' + CAST((({local}) - {UnixEpochTicks}) // {TimeSpan.TicksPerDay} AS INTEGER) AS d))",
+                    "hour" => Invariant($"({local}) // {TimeSpan.TicksPerHour}"),
+                    "day" => Invariant($"({local}) // {TimeSpan.TicksPerDay}"),
+                    "week" => Invariant($"({local}) // {TicksPerWeek}"),
+                    "month" => Invariant($"year({LocalDate(local)}) * 12 + month({LocalDate(local)}) - 1"),
                     "user" => "f.user_name",
                     _ => "f." + dimension.Name,
                 });
@@ -56,15 +56,17 @@ internal static class DuckDbSummaryQuery
             sql.Append(keys[i]).Append(" AS k").Append(i.ToString(CultureInfo.InvariantCulture)).Append(", ");
         }
 
-        sql.Append("""
+        sql.Append(CultureInfo.InvariantCulture, $$"""
             COUNT(*), SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT,
             SUM(reasoning)::BIGINT, SUM(cost_pico // 1000000)::BIGINT, SUM(cost_pico % 1000000)::BIGINT, COUNT(*) - COUNT(cost_pico), COUNT(energy),
-            IFNULL(SUM(energy_low), 0), IFNULL(SUM(energy), 0), IFNULL(SUM(energy_high), 0), IFNULL(SUM(co2e_low), 0), IFNULL(SUM(co2e), 0), IFNULL(SUM(co2e_high), 0)
+            {{Exact("energy_low")}}, {{Exact("energy")}}, {{Exact("energy_high")}}, {{Exact("co2e_low")}}, {{Exact("co2e")}}, {{Exact("co2e_high")}}
             FROM facts f
             """).Append(joins).Append(where);
         if (keys.Count > 0)
         {
-            sql.Append(" GROUP BY ").Append(string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture))));
+            // Ordered, so that the summary's total adds the groups in the same order on every run (floating-point estimates).
+            var groups = string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
+            sql.Append(" GROUP BY ").Append(groups).Append(" ORDER BY ").Append(groups);
         }
 
         command.CommandText = sql.ToString();
@@ -98,6 +100,17 @@ internal static class DuckDbSummaryQuery
 
         static long Long(DuckDBDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? 0 : reader.GetInt64(ordinal);
     }
+
+    /// <summary>
+    /// The sum of an estimate column as exact fixed point (18 decimals), converted to double at the end: DuckDB adds on
+    /// several threads in an order that changes from run to run, and a floating-point sum depends on the order, so a
+    /// plain <c>SUM</c> printed different last digits each time (docs/methodology/limits.md).
+    /// </summary>
+    private static string Exact(string column) => $"IFNULL(SUM({column}::DECIMAL(38, 18)), 0)::DOUBLE";
+
+    private static string LocalDate(string? local) => Invariant($"(DATE '1970-01-01' + CAST((({local}) - {UnixEpochTicks}) // {TimeSpan.TicksPerDay} AS INTEGER))");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string Where(DuckDBCommand command, UsageQuery query)
     {

@@ -34,37 +34,28 @@ internal sealed class FactFiles : IDisposable
 
     public bool HasTags { get; private set; }
 
-    public static FactFiles Write(IReadOnlyList<SequencedUsageRecord> records, string? directory)
+    private FileStream? _facts;
+    private FileStream? _tags;
+    private Utf8JsonWriter? _factWriter;
+    private Utf8JsonWriter? _tagWriter;
+
+    /// <summary>How many records have been written.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Sequence number and id of the last record written.</summary>
+    public (long Sequence, string Id) Last { get; private set; }
+
+    public static FactFiles Create(string? directory)
     {
         var folder = directory ?? Path.GetTempPath();
         var stem = Path.Combine(folder, "tokentrace-copy-" + Guid.NewGuid().ToString("N"));
         var files = new FactFiles(stem + ".facts.jsonl", stem + ".tags.jsonl");
         try
         {
-            using var facts = Create(files.FactsPath);
-            using var tags = Create(files.TagsPath);
-            using var factWriter = new Utf8JsonWriter(facts, WriterOptions);
-            using var tagWriter = new Utf8JsonWriter(tags, WriterOptions);
-            foreach (var (seq, r) in records)
-            {
-                WriteFact(factWriter, seq, r);
-                factWriter.Flush();
-                factWriter.Reset();
-                facts.WriteByte((byte)'\n');
-                foreach (var (key, value) in r.Attribution.Tags)
-                {
-                    tagWriter.WriteStartObject();
-                    tagWriter.WriteNumber("seq", seq);
-                    tagWriter.WriteString("key", key);
-                    tagWriter.WriteString("value", value);
-                    tagWriter.WriteEndObject();
-                    tagWriter.Flush();
-                    tagWriter.Reset();
-                    tags.WriteByte((byte)'\n');
-                    files.HasTags = true;
-                }
-            }
-
+            files._facts = Open(files.FactsPath);
+            files._tags = Open(files.TagsPath);
+            files._factWriter = new Utf8JsonWriter(files._facts, WriterOptions);
+            files._tagWriter = new Utf8JsonWriter(files._tags, WriterOptions);
             return files;
         }
         catch
@@ -72,6 +63,42 @@ internal sealed class FactFiles : IDisposable
             files.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Writes <paramref name="records"/>, one line each (and one per tag), to the files.</summary>
+    public void Add(IEnumerable<SequencedUsageRecord> records)
+    {
+        foreach (var (seq, r) in records)
+        {
+            WriteFact(_factWriter!, seq, r);
+            _factWriter!.Flush();
+            _factWriter.Reset();
+            _facts!.WriteByte((byte)'\n');
+            foreach (var (key, value) in r.Attribution.Tags)
+            {
+                _tagWriter!.WriteStartObject();
+                _tagWriter.WriteNumber("seq", seq);
+                _tagWriter.WriteString("key", key);
+                _tagWriter.WriteString("value", value);
+                _tagWriter.WriteEndObject();
+                _tagWriter.Flush();
+                _tagWriter.Reset();
+                _tags!.WriteByte((byte)'\n');
+                HasTags = true;
+            }
+
+            Count++;
+            Last = (seq, r.Id);
+        }
+    }
+
+    /// <summary>Flushes what was written, so that DuckDB reads all of it.</summary>
+    public void Complete()
+    {
+        _factWriter!.Flush();
+        _tagWriter!.Flush();
+        _facts!.Flush();
+        _tags!.Flush();
     }
 
     private static void WriteFact(Utf8JsonWriter w, long seq, UsageRecord r)
@@ -125,14 +152,14 @@ internal sealed class FactFiles : IDisposable
     }
 
     // Owner-only and never an existing file (the name is random): a planted file or link is refused, not written through.
-    private static FileStream Create(string file)
-    {
-        var stream = SecureFile.Open(file, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        return stream;
-    }
+    private static FileStream Open(string file) => SecureFile.Open(file, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
 
     public void Dispose()
     {
+        _factWriter?.Dispose();
+        _tagWriter?.Dispose();
+        _facts?.Dispose();
+        _tags?.Dispose();
         File.Delete(FactsPath);
         File.Delete(TagsPath);
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using TokenTrace.Analytics.DuckDb;
 using TokenTrace.Hosting;
 using TokenTrace.Sqlite;
 
@@ -84,12 +85,28 @@ internal sealed class CliContext
         var options = Settings.Files.ToFileLedgerOptions() with { OnProblem = Warn };
         try
         {
-            return new UsageLedgerFactory().AddSqlite().Open(LedgerSpec, options);
+            return new UsageLedgerFactory().AddSqlite().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(LedgerSpec, options);
         }
         catch (FormatException ex)
         {
             throw new CliInputException(ex.Message);
         }
+    }
+
+    /// <summary>
+    /// When summaries of a SQLite ledger come from its DuckDB copy (docs/end_user/analytics.md): <c>TOKENTRACE_ANALYTICS</c>
+    /// is <c>auto</c> (the default: from 50,000 records), <c>always</c> or <c>off</c>.
+    /// </summary>
+    private static DuckDbAnalyticsOptions AnalyticsOptions()
+    {
+        var mode = Environment.GetEnvironmentVariable("TOKENTRACE_ANALYTICS")?.Trim();
+        return mode?.ToLowerInvariant() switch
+        {
+            null or "" or "auto" => new DuckDbAnalyticsOptions(),
+            "always" => new DuckDbAnalyticsOptions { MinimumRecords = 0 },
+            "off" => new DuckDbAnalyticsOptions { MinimumRecords = long.MaxValue },
+            _ => throw new CliInputException($"TOKENTRACE_ANALYTICS: '{mode}' is not one of auto, always, off"),
+        };
     }
 
     public UsageQuery Query(UsageQuery? filters = null) => (filters ?? UsageQuery.All) with { Since = Since, Until = Until };

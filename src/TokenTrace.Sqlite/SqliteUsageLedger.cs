@@ -665,18 +665,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         transaction.Commit();
     }
 
-    private static UsageRecord ReadRecord(SqliteDataReader reader, string?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = reader.IsDBNull(i) ? null
-                : i == 1 ? new DateTime(reader.GetInt64(1), DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)
-                : reader.GetFieldType(i) == typeof(double) ? reader.GetDouble(i).ToString("R", CultureInfo.InvariantCulture)
-                : reader.GetString(i);
-        }
-
-        return UsageRecordFields.FromText(values);
-    }
+    private static UsageRecord ReadRecord(SqliteDataReader reader, string?[] values) => SqliteRecordReader.Read(reader, values);
 
     /// <summary>The cost in picodollars, as stored in <c>cost_pico</c> and summed by the rollup.</summary>
     internal static long Pico(decimal cost) => (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m);

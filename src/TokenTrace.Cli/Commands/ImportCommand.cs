@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Threading.Channels;
 using Spectre.Console;
+using TokenTrace.Analytics.DuckDb;
 
 namespace TokenTrace.Cli;
 
@@ -205,6 +206,8 @@ internal static class ImportCommand
                     written += batch.Count;
                     progress?.Report(written);
                 }
+
+                await CatchUpCopyAsync(context, ledger, result, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -221,6 +224,28 @@ internal static class ImportCommand
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Brings the ledger's analytics copy up to date after a large import, so that the first summary does not pay for
+    /// it. The records are in the ledger already: a copy that cannot be updated now is only a warning, and the next
+    /// summary tries again.
+    /// </summary>
+    private static async Task CatchUpCopyAsync(CliContext context, IUsageLedger ledger, AppendResult result, CancellationToken cancellationToken)
+    {
+        if (result.Added == 0 || ledger.GetService<DuckDbAnalyticsLedger>() is not { } copy)
+        {
+            return;
+        }
+
+        try
+        {
+            await copy.CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            context.Warn($"the analytics copy {copy.DatabasePath} was not updated ({ex.Message}); summaries will update it");
+        }
     }
 
     private static async Task<AppendResult> WithProgressAsync(bool show, long total, string label, Func<IProgress<long>?, Task<AppendResult>> work)

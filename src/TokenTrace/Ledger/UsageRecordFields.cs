@@ -67,6 +67,20 @@ public static class UsageRecordFields
     /// <summary>The tags as a JSON object, or null when there are none.</summary>
     public static string? TagsText(Attribution a) => a.Tags.Count == 0 ? null : JsonObject(a.Tags, static (w, v) => w.WriteStringValue(v));
 
+    /// <summary>The tags of <see cref="TagsText"/> read back (empty for null).</summary>
+    /// <exception cref="RecordFieldException">The text is not a JSON object of strings.</exception>
+    public static IReadOnlyDictionary<string, string> TagsFromText(string? text) =>
+        ParseObject(text, "tags", static (ref Utf8JsonReader reader) =>
+            reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new FormatException("expected a string value"),
+            Attribution.EmptyTags);
+
+    /// <summary>The extra counts of <see cref="ExtraText"/> read back (empty for null).</summary>
+    /// <exception cref="RecordFieldException">The text is not a JSON object of whole numbers of at least 0.</exception>
+    public static IReadOnlyDictionary<string, long> ExtraFromText(string? text) =>
+        ParseObject(text, "extra", static (ref Utf8JsonReader reader) =>
+            reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && n >= 0 ? n : throw new FormatException("expected a whole number of at least 0"),
+            TokenCounts.EmptyExtra);
+
     /// <summary>Reads a record back from one text value per field; absent fields are null.</summary>
     /// <exception cref="RecordFieldException">A field is missing or malformed.</exception>
     public static UsageRecord FromText(string?[] v)
@@ -79,9 +93,7 @@ public static class UsageRecordFields
             CacheWrite1h = Count(v, "cacheWrite1h"),
             Output = Count(v, "output"),
             Reasoning = Count(v, "reasoning"),
-            Extra = ParseObject(v, "extra", static (ref Utf8JsonReader reader) =>
-                reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var n) && n >= 0 ? n : throw new FormatException("expected a whole number of at least 0"),
-                TokenCounts.EmptyExtra),
+            Extra = ExtraFromText(Get(v, "extra")),
         };
 
         var energy = Range(v, "energyWh");
@@ -108,9 +120,7 @@ public static class UsageRecordFields
                 Agent = Get(v, "agent"),
                 Session = Get(v, "session"),
                 User = Get(v, "user"),
-                Tags = ParseObject(v, "tags", static (ref Utf8JsonReader reader) =>
-                    reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new FormatException("expected a string value"),
-                    Attribution.EmptyTags),
+                Tags = TagsFromText(Get(v, "tags")),
             },
             ServiceTier = Get(v, "serviceTier"),
             CostUsd = cost,
@@ -203,9 +213,8 @@ public static class UsageRecordFields
 
     private delegate T ValueReader<T>(ref Utf8JsonReader reader);
 
-    private static IReadOnlyDictionary<string, T> ParseObject<T>(string?[] v, string name, ValueReader<T> read, IReadOnlyDictionary<string, T> empty)
+    private static IReadOnlyDictionary<string, T> ParseObject<T>(string? text, string name, ValueReader<T> read, IReadOnlyDictionary<string, T> empty)
     {
-        var text = Get(v, name);
         if (text is null)
         {
             return empty;

@@ -24,6 +24,13 @@ public static class UsageLimits
     /// <summary>The largest price per request or per unit of a named extra count (an image, a web search), USD.</summary>
     public const decimal MaxRatePerUnit = 1_000m;
 
+    /// <summary>
+    /// The largest energy (Wh) or emission (g CO2e) estimate one record may carry, low, central or high: 10⁹, a gigawatt
+    /// hour or a thousand tonnes for one call. It keeps an exact sum over 10¹¹ records under 10²⁰, the range the
+    /// analytical copy sums estimates in (fixed point, 18 decimals).
+    /// </summary>
+    public const double MaxImpactPerRecord = 1e9;
+
     /// <summary>The largest long-context threshold, in tokens (the same as <see cref="MaxTokensPerBucket"/>).</summary>
     public const long MaxLongContextThreshold = MaxTokensPerBucket;
 }

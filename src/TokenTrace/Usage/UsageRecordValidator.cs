@@ -68,6 +68,12 @@ public static class UsageRecordValidator
             Problem(string.Create(CultureInfo.InvariantCulture, $"costUsd: {cost} is outside 0..{MaxCostUsd} (docs/methodology/limits.md)"));
         }
 
+        if (record.Impact is { } impact)
+        {
+            CheckEstimate("energyWh", impact.EnergyWh);
+            CheckEstimate("co2eGrams", impact.Co2eGrams);
+        }
+
         if (record.LatencyMs is { } latency && (latency < 0 || double.IsNaN(latency) || double.IsInfinity(latency)))
         {
             Problem(string.Create(CultureInfo.InvariantCulture, $"latencyMs: {latency} must be a finite number of at least 0"));
@@ -79,6 +85,17 @@ public static class UsageRecordValidator
         }
 
         return problems ?? (IReadOnlyList<string>)[];
+
+        void CheckEstimate(string field, EstimateRange range)
+        {
+            foreach (var (suffix, value) in new[] { ("Low", range.Low), ("", range.Central), ("High", range.High) })
+            {
+                if (!double.IsFinite(value) || value < 0 || value > UsageLimits.MaxImpactPerRecord)
+                {
+                    Problem(string.Create(CultureInfo.InvariantCulture, $"{field}{suffix}: {value:R} is outside 0..{UsageLimits.MaxImpactPerRecord:R} (docs/methodology/limits.md)"));
+                }
+            }
+        }
 
         void CheckCount(string field, long value)
         {
