@@ -4,10 +4,10 @@ namespace TokenTrace.Analytics.DuckDb;
 public sealed class DuckDbAnalyticsOptions
 {
     /// <summary>
-    /// The copy is used once the ledger holds at least this many records (default 50,000); below that the ledger's own
+    /// The copy is used once the ledger holds at least this many records (default 250,000); below that the ledger's own
     /// summaries are as fast as opening a second engine. 0 uses the copy always; <see cref="long.MaxValue"/> never.
     /// </summary>
-    public long MinimumRecords { get; set; } = 50_000;
+    public long MinimumRecords { get; set; } = 250_000;
 
     /// <summary>
     /// Whether summaries that the ledger answers from aggregates it keeps (<see cref="IPreaggregatedSummarizer"/>: the

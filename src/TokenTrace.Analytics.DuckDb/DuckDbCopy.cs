@@ -20,7 +20,7 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 1;
+    private const int Format = 2;
 
     /// <summary>Records loaded per transaction (one temporary file each).</summary>
     private const int ChunkRecords = 500_000;
@@ -142,7 +142,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 seq BIGINT, ts BIGINT, model VARCHAR, provider VARCHAR, project VARCHAR, job VARCHAR, task VARCHAR, agent VARCHAR,
                 session VARCHAR, user_name VARCHAR, source VARCHAR, region VARCHAR,
                 input BIGINT, output BIGINT, cache_read BIGINT, cache_write BIGINT, cache_write_1h BIGINT, reasoning BIGINT, cost_pico BIGINT,
-                energy_low DOUBLE, energy DOUBLE, energy_high DOUBLE, co2e_low DOUBLE, co2e DOUBLE, co2e_high DOUBLE);
+                energy_low_q BIGINT, energy_low_r DOUBLE, energy_q BIGINT, energy_r DOUBLE, energy_high_q BIGINT, energy_high_r DOUBLE,
+                co2e_low_q BIGINT, co2e_low_r DOUBLE, co2e_q BIGINT, co2e_r DOUBLE, co2e_high_q BIGINT, co2e_high_r DOUBLE);
             CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
             """);
         var state = ReadState(connection);
@@ -216,8 +217,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 
     /// <summary>
     /// In one transaction: removes the records under <paramref name="replacing"/>, loads the records in <paramref name="files"/> and
-    /// records <paramref name="state"/>. The records go through a temporary JSON-lines file, which DuckDB reads on every
-    /// core far faster than values can be appended one by one through its client API.
+    /// records <paramref name="state"/>. The records go through temporary CSV files (see <see cref="FactFiles"/>).
     /// </summary>
     private static void Load(DuckDBConnection connection, FactFiles files, CopyState state, IReadOnlyList<long>? replacing)
     {
@@ -231,12 +231,14 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 
         if (files.Count > 0)
         {
-            sql.Append(" INSERT INTO facts SELECT * FROM read_ndjson(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns).Append(");");
+            sql.Append(" INSERT INTO facts SELECT * FROM read_csv(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns)
+                .Append(", ").Append(FactFiles.ReadOptions).Append(");");
         }
 
         if (files.HasTags)
         {
-            sql.Append(" INSERT INTO fact_tags SELECT * FROM read_ndjson(").Append(Quote(files.TagsPath)).Append(", columns = ").Append(FactFiles.TagColumns).Append(");");
+            sql.Append(" INSERT INTO fact_tags SELECT * FROM read_csv(").Append(Quote(files.TagsPath)).Append(", columns = ").Append(FactFiles.TagColumns)
+                .Append(", ").Append(FactFiles.ReadOptions).Append(");");
         }
 
         sql.Append(" DELETE FROM copy_state; ").Append(StateInsert(state)).Append(" COMMIT;");

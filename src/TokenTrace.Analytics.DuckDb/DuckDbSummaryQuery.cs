@@ -58,7 +58,7 @@ internal static class DuckDbSummaryQuery
 
         sql.Append(CultureInfo.InvariantCulture, $$"""
             COUNT(*), SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT,
-            SUM(reasoning)::BIGINT, SUM(cost_pico // 1000000)::BIGINT, SUM(cost_pico % 1000000)::BIGINT, COUNT(*) - COUNT(cost_pico), COUNT(energy),
+            SUM(reasoning)::BIGINT, SUM(cost_pico // 1000000)::BIGINT, SUM(cost_pico % 1000000)::BIGINT, COUNT(*) - COUNT(cost_pico), COUNT(energy_q),
             {{Exact("energy_low")}}, {{Exact("energy")}}, {{Exact("energy_high")}}, {{Exact("co2e_low")}}, {{Exact("co2e")}}, {{Exact("co2e_high")}}
             FROM facts f
             """).Append(joins).Append(where);
@@ -102,11 +102,14 @@ internal static class DuckDbSummaryQuery
     }
 
     /// <summary>
-    /// The sum of an estimate column as exact fixed point (18 decimals), converted to double at the end: DuckDB adds on
-    /// several threads in an order that changes from run to run, and a floating-point sum depends on the order, so a
-    /// plain <c>SUM</c> printed different last digits each time (docs/methodology/limits.md).
+    /// The sum of an estimate, the same on every run: DuckDB adds on several threads in an order that changes from run to
+    /// run, and a floating-point sum depends on the order, so a plain <c>SUM</c> printed different last digits each time.
+    /// The copy keeps each estimate as whole nanounits, summed exactly as integers, and the rest (under half a nanounit),
+    /// whose floating-point sum lies ~10⁻¹⁸ below the total: too small to change a digit, while values smaller than a
+    /// nanounit still count (docs/methodology/limits.md).
     /// </summary>
-    private static string Exact(string column) => $"IFNULL(SUM({column}::DECIMAL(38, 18)), 0)::DOUBLE";
+    private static string Exact(string column) =>
+        Invariant($"(IFNULL(SUM({column}_q), 0)::DOUBLE / {FactFiles.FixedPointScale:R} + IFNULL(SUM({column}_r), 0))");
 
     private static string LocalDate(string? local) => Invariant($"(DATE '1970-01-01' + CAST((({local}) - {UnixEpochTicks}) // {TimeSpan.TicksPerDay} AS INTEGER))");
 

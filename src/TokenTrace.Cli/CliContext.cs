@@ -95,7 +95,7 @@ internal sealed class CliContext
 
     /// <summary>
     /// When summaries of a SQLite ledger come from its DuckDB copy (docs/end_user/analytics.md): <c>TOKENTRACE_ANALYTICS</c>
-    /// is <c>auto</c> (the default: from 50,000 records), <c>always</c> or <c>off</c>.
+    /// is <c>auto</c> (the default: from 250,000 records), <c>always</c> or <c>off</c>.
     /// </summary>
     private static DuckDbAnalyticsOptions AnalyticsOptions()
     {
