@@ -50,9 +50,10 @@ public sealed class DuckDbAnalyticsLedger : DelegatingUsageLedger, IUsageSummari
             return await aggregates.SummarizeAsync(query, by, timeZone, cancellationToken).ConfigureAwait(false);
         }
 
+        // Small ledgers are answered by the ledger; the copy checks the size again under its lock, with the position it catches up to.
         var position = await _feed.GetPositionAsync(cancellationToken).ConfigureAwait(false);
         if (position.LastSequence >= _options.MinimumRecords
-            && await _copy.TrySummarizeAsync(_feed, position, query, by, timeZone, cancellationToken).ConfigureAwait(false) is { } summary)
+            && await _copy.TrySummarizeAsync(_feed, _options.MinimumRecords, query, by, timeZone, cancellationToken).ConfigureAwait(false) is { } summary)
         {
             Interlocked.Increment(ref _summariesFromCopy);
             return summary;
@@ -63,13 +64,10 @@ public sealed class DuckDbAnalyticsLedger : DelegatingUsageLedger, IUsageSummari
 
     /// <summary>
     /// Brings the copy up to date now (after a large import, so that the next summary does not pay for it). Returns
-    /// false, having done nothing, when the ledger is below <see cref="DuckDbAnalyticsOptions.MinimumRecords"/> or another
-    /// process held the copy for longer than <see cref="DuckDbAnalyticsOptions.LockWait"/>.
+    /// false, having done nothing, when the ledger is below <see cref="DuckDbAnalyticsOptions.MinimumRecords"/>, another
+    /// process held the copy for longer than <see cref="DuckDbAnalyticsOptions.LockWait"/>, or the copy could not be
+    /// written (it was then deleted, to be built again next time).
     /// </summary>
-    public async Task<bool> CatchUpAsync(CancellationToken cancellationToken = default)
-    {
-        var position = await _feed.GetPositionAsync(cancellationToken).ConfigureAwait(false);
-        return position.LastSequence >= _options.MinimumRecords
-            && await _copy.TryCatchUpAsync(_feed, position, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<bool> CatchUpAsync(CancellationToken cancellationToken = default) =>
+        _copy.TryCatchUpAsync(_feed, _options.MinimumRecords, cancellationToken);
 }

@@ -20,7 +20,7 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 2;
+    private const int Format = 3;
 
     /// <summary>Records loaded per transaction (one temporary file each).</summary>
     private const int ChunkRecords = 250_000;
@@ -38,26 +38,59 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 
     private readonly SemaphoreSlim _gate = Gates.GetOrAdd(path, static _ => new SemaphoreSlim(1, 1));
 
-    public async Task<UsageSummary?> TrySummarizeAsync(
-        IUsageChangeFeed feed, UsageFeedPosition position, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    /// <summary>
+    /// Catches the copy up and runs the summary; null when the ledger should answer instead: another process holds the
+    /// copy, or the copy failed (see <see cref="TryAsync{T}"/>).
+    /// </summary>
+    public Task<UsageSummary?> TrySummarizeAsync(
+        IUsageChangeFeed feed, long minimumRecords, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken) =>
+        TryAsync(feed, minimumRecords, connection => DuckDbSummaryQuery.Run(connection, query, by, timeZone, cancellationToken), cancellationToken);
+
+    /// <summary>Catches the copy up; false when it was not (below the threshold, held by another process, failed).</summary>
+    public async Task<bool> TryCatchUpAsync(IUsageChangeFeed feed, long minimumRecords, CancellationToken cancellationToken) =>
+        await TryAsync<object>(feed, minimumRecords, static _ => new object(), cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// Opens the copy, reads the ledger's position (inside the lock, so that no other catch-up can have gone past it),
+    /// catches up and runs <paramref name="work"/>. The copy is only a copy: when DuckDB reports damage, or the copy's
+    /// files cannot be written (a full disk, a missing temporary folder), it is deleted and built once more, and if that
+    /// fails too the ledger answers (null).
+    /// </summary>
+    private async Task<T?> TryAsync<T>(IUsageChangeFeed feed, long minimumRecords, Func<DuckDBConnection, T?> work, CancellationToken cancellationToken)
+        where T : class
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var connection = await TryOpenAsync(cancellationToken).ConfigureAwait(false);
-            if (connection is null)
+            for (var attempt = 0; ; attempt++)
             {
-                return null;
-            }
+                try
+                {
+                    using var connection = await TryOpenAsync(cancellationToken).ConfigureAwait(false);
+                    if (connection is null)
+                    {
+                        return null;
+                    }
 
-            await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
-            return DuckDbSummaryQuery.Run(connection, query, by, timeZone, cancellationToken);
-        }
-        catch (DuckDBException)
-        {
-            // The copy could not answer (a value written before the bounds overflows its exact sum, a full disk): the
-            // ledger answers instead, with the same numbers, only slower.
-            return null;
+                    var position = await feed.GetPositionAsync(cancellationToken).ConfigureAwait(false);
+                    if (position.LastSequence < minimumRecords)
+                    {
+                        return null;
+                    }
+
+                    await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
+                    return work(connection);
+                }
+                catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
+                {
+                    if (attempt > 0)
+                    {
+                        return null;
+                    }
+
+                    DeleteCopy();
+                }
+            }
         }
         finally
         {
@@ -65,23 +98,16 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         }
     }
 
-    public async Task<bool> TryCatchUpAsync(IUsageChangeFeed feed, UsageFeedPosition position, CancellationToken cancellationToken)
+    private void DeleteCopy()
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var connection = await TryOpenAsync(cancellationToken).ConfigureAwait(false);
-            if (connection is null)
-            {
-                return false;
-            }
-
-            await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
-            return true;
+            File.Delete(path);
+            File.Delete(path + ".wal");
         }
-        finally
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _gate.Release();
+            // Not ours to remove (another user's file): the ledger answers.
         }
     }
 
@@ -97,7 +123,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         var restarted = false;
         while (true)
         {
-            var connection = new DuckDBConnection("Data Source=" + path);
+            var connection = new DuckDBConnection(new DuckDBConnectionStringBuilder { DataSource = path }.ConnectionString);
             try
             {
                 connection.Open();
@@ -122,14 +148,14 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             {
                 connection.Dispose();
                 restarted = true;
-                File.Delete(path);
-                File.Delete(path + ".wal");
+                DeleteCopy();
             }
         }
     }
 
+    // DuckDB's messages when another process has the file open ("block" in a damage message must not match).
     private static bool IsLockConflict(DuckDBException ex) =>
-        ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("Conflicting", StringComparison.OrdinalIgnoreCase);
+        ex.Message.Contains("Could not set lock", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("Conflicting lock", StringComparison.OrdinalIgnoreCase);
 
     // The ledger's files are the owner's only (docs/runbook/security.md); its copy holds the same facts.
     private static void Restrict(string file)
@@ -143,7 +169,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     private async Task CatchUpAsync(DuckDBConnection connection, IUsageChangeFeed feed, UsageFeedPosition position, CancellationToken cancellationToken)
     {
         Execute(connection, """
-            CREATE TABLE IF NOT EXISTS copy_state (format INTEGER, ledger_id VARCHAR, last_seq BIGINT, last_change BIGINT, last_record_id VARCHAR);
+            CREATE TABLE IF NOT EXISTS copy_state (format INTEGER, ledger_id VARCHAR, last_seq BIGINT, last_change BIGINT, last_record_id VARCHAR, last_change_mark BIGINT);
             CREATE TABLE IF NOT EXISTS facts (
                 seq BIGINT, ts BIGINT, model VARCHAR, provider VARCHAR, project VARCHAR, job VARCHAR, task VARCHAR, agent VARCHAR,
                 session VARCHAR, user_name VARCHAR, source VARCHAR, region VARCHAR,
@@ -161,6 +187,12 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             rebuild = last.Count != 1 || last[0].Record.Id != state.LastRecordId;
         }
 
+        // A restored backup keeps the ledger's identity; its change numbers then name other changes.
+        if (!rebuild && state!.LastChange > 0)
+        {
+            rebuild = await feed.GetChangeMarkAsync(state.LastChange, cancellationToken).ConfigureAwait(false) != state.LastChangeMark;
+        }
+
         if (!rebuild && position.LastChange > state!.LastChange)
         {
             var changed = (await feed.ChangedAsync(state.LastChange, position.LastChange, cancellationToken).ConfigureAwait(false))
@@ -173,7 +205,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             {
                 // Replace the changed records; those past LastSequence are read as new records below, as they are now.
                 var current = await feed.ReadSequencesAsync(changed, cancellationToken).ConfigureAwait(false);
-                state = state with { LastChange = position.LastChange };
+                state = state with { LastChange = position.LastChange, LastChangeMark = await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) };
                 using var replacements = FactFiles.Create(options.TemporaryDirectory);
                 replacements.Add(current);
                 Load(connection, replacements, state, changed);
@@ -183,7 +215,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         if (rebuild)
         {
             // Changes up to the position are in every record read from here on; later ones are replayed next time.
-            state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null);
+            state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null,
+                position.LastChange > 0 ? await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) : null);
             Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags; DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
@@ -262,15 +295,16 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     private static CopyState? ReadState(DuckDBConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT format, ledger_id, last_seq, last_change, last_record_id FROM copy_state";
+        command.CommandText = "SELECT format, ledger_id, last_seq, last_change, last_record_id, last_change_mark FROM copy_state";
         using var reader = command.ExecuteReader();
         return reader.Read()
-            ? new CopyState(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+            ? new CopyState(reader.GetInt32(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5))
             : null;
     }
 
     private static string StateInsert(CopyState state) => string.Create(CultureInfo.InvariantCulture,
-        $"INSERT INTO copy_state VALUES ({state.Format}, {Quote(state.LedgerId)}, {state.LastSequence}, {state.LastChange}, {(state.LastRecordId is { } id ? Quote(id) : "NULL")});");
+        $"INSERT INTO copy_state VALUES ({state.Format}, {Quote(state.LedgerId)}, {state.LastSequence}, {state.LastChange}, {(state.LastRecordId is { } id ? Quote(id) : "NULL")}, {(state.LastChangeMark is { } mark ? mark.ToString(CultureInfo.InvariantCulture) : "NULL")});");
 
     /// <summary>A SQL string literal: DuckDB's standard strings have no backslash escapes, only doubled quotes.</summary>
     internal static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
@@ -282,5 +316,5 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         command.ExecuteNonQuery();
     }
 
-    private sealed record CopyState(int Format, string LedgerId, long LastSequence, long LastChange, string? LastRecordId);
+    private sealed record CopyState(int Format, string LedgerId, long LastSequence, long LastChange, string? LastRecordId, long? LastChangeMark);
 }

@@ -18,13 +18,23 @@ namespace TokenTrace.Analytics.DuckDb;
 internal static class DuckDbSummaryQuery
 {
     private const long TicksPerWeek = TimeSpan.TicksPerDay * 7;
-    private const long UnixEpochTicks = 621_355_968_000_000_000;
 
-    public static UsageSummary Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    /// <summary>
+    /// The widest time range a time dimension is computed over in SQL: its zone's offsets are listed day by day, so a
+    /// stray record in the year 9999 would list millions. Wider ranges are answered by the ledger.
+    /// </summary>
+    private const long MaxZoneSpanTicks = TimeSpan.TicksPerDay * 366 * 200;
+
+    public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
         var where = Where(command, query);
-        var local = by.Any(d => d.IsTime) ? LocalTicks(connection, query, timeZone) : null;
+        string? local = null;
+        if (by.Any(d => d.IsTime) && (local = LocalTicks(connection, query, timeZone)) is null)
+        {
+            return null;
+        }
+
         var keys = new List<string>(by.Count);
         var joins = new StringBuilder();
         for (var i = 0; i < by.Count; i++)
@@ -64,9 +74,10 @@ internal static class DuckDbSummaryQuery
             """).Append(joins).Append(where);
         if (keys.Count > 0)
         {
-            // Ordered, so that the summary's total adds the groups in the same order on every run (floating-point estimates).
+            // Ordered (nulls first, as the ledger's SQL returns them), so that the summary's total adds the groups in the same
+            // order on every run (floating-point estimates) and ties keep the ledger's order.
             var groups = string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
-            sql.Append(" GROUP BY ").Append(groups).Append(" ORDER BY ").Append(groups);
+            sql.Append(" GROUP BY ").Append(groups).Append(" ORDER BY ").Append(string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture) + " NULLS FIRST")));
         }
 
         command.CommandText = sql.ToString();
@@ -111,7 +122,8 @@ internal static class DuckDbSummaryQuery
     private static string Exact(string column) =>
         Invariant($"(IFNULL(SUM({column}_q), 0)::DOUBLE / {FactFiles.FixedPointScale:R} + IFNULL(SUM({column}_r), 0))");
 
-    private static string LocalDate(string? local) => Invariant($"(DATE '1970-01-01' + CAST((({local}) - {UnixEpochTicks}) // {TimeSpan.TicksPerDay} AS INTEGER))");
+    // Days since 0001-01-01 (tick 0): local ticks are never negative, so the integer division is a floor.
+    private static string LocalDate(string? local) => Invariant($"(DATE '0001-01-01' + CAST(({local}) // {TimeSpan.TicksPerDay} AS INTEGER))");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
@@ -159,7 +171,7 @@ internal static class DuckDbSummaryQuery
     /// The SQL expression for a record's local time in ticks: <c>ts</c> plus the zone's offset, as a <c>CASE</c> over
     /// the offset changes between the first and last record the query can match.
     /// </summary>
-    private static string LocalTicks(DuckDBConnection connection, UsageQuery query, TimeZoneInfo timeZone)
+    private static string? LocalTicks(DuckDBConnection connection, UsageQuery query, TimeZoneInfo timeZone)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT MIN(ts), MAX(ts) FROM facts";
@@ -172,6 +184,11 @@ internal static class DuckDbSummaryQuery
 
         var from = Math.Max(reader.GetInt64(0), query.Since?.UtcTicks ?? long.MinValue);
         var to = Math.Min(reader.GetInt64(1), query.Until?.UtcTicks ?? long.MaxValue);
+        if (to - from > MaxZoneSpanTicks)
+        {
+            return null;
+        }
+
         var segments = ZoneOffsets.Between(timeZone, from, Math.Max(from, to));
         if (segments.Count == 1)
         {

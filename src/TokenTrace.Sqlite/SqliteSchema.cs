@@ -119,7 +119,7 @@ internal static class SqliteSchema
         """
         CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         INSERT INTO ledger_meta (key, value) VALUES ('id', lower(hex(randomblob(16))));
-        CREATE TABLE usage_changes (change INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL);
+        CREATE TABLE usage_changes (change INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, mark INTEGER NOT NULL DEFAULT (random()));
         CREATE TRIGGER usage_changed AFTER UPDATE ON usage BEGIN
             INSERT INTO usage_changes (seq) VALUES (OLD.seq);
         END;

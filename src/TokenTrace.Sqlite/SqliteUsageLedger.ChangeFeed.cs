@@ -70,6 +70,16 @@ public sealed partial class SqliteUsageLedger : IUsageChangeFeed
         }, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<long?> GetChangeMarkAsync(long change, CancellationToken cancellationToken = default) =>
+        RunAsync<long?>(write: false, connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT mark FROM usage_changes WHERE change = @change";
+            command.Parameters.AddWithValue("@change", change);
+            return command.ExecuteScalar() is long mark ? mark : null;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<SequencedUsageRecord>> ReadSequencesAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sequences);

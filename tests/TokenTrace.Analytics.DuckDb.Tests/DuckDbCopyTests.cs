@@ -167,4 +167,65 @@ public sealed class DuckDbCopyTests
         Assert.Equal(1, ledger.SummariesFromCopy);
         Assert.True(await ledger.CatchUpAsync());
     }
+
+    [Fact]
+    public async Task A_restored_backup_with_other_revisions_is_copied_again()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp);
+        var records = Records(500, seed: 5);
+        await ledger.AppendAsync(records);
+        await inner.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        File.Copy(temp.File("usage.db"), temp.File("backup.db"));
+
+        var byProject = new[] { SummaryDimension.Parse("project") };
+        await ledger.ReviseCostsAsync([new CostRevision("r1", 100m, null), new CostRevision("r2", 100m, null)]);
+        await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc);
+        await inner.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+
+        // The backup comes back (same identity, change numbers starting again) and is revised differently.
+        File.Copy(temp.File("backup.db"), temp.File("usage.db"), overwrite: true);
+        File.Delete(temp.File("usage.db-wal"));
+        File.Delete(temp.File("usage.db-shm"));
+        await ledger.ReviseCostsAsync([new CostRevision("r5", 7m, null), new CostRevision("r6", 7m, null), new CostRevision("r7", 7m, null)]);
+        foreach (var i in new[] { 5, 6, 7 })
+        {
+            records[i] = records[i] with { CostUsd = 7m };
+        }
+
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byProject, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc));
+        Assert.Equal(2, ledger.SummariesFromCopy);
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_copy_damaged_inside_is_built_again_and_a_copy_that_cannot_be_written_leaves_the_answer_to_the_ledger()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp);
+        var records = Records(2_000, seed: 6);
+        await ledger.AppendAsync(records);
+        var byJob = new[] { SummaryDimension.Parse("job") };
+        var expected = Expected(records, UsageQuery.All, byJob, TimeZoneInfo.Utc);
+        UsageLedgerContract.AssertSame(expected, await ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+
+        // Overwrite the copy's header and first blocks: DuckDB reports a corrupt file, not a lock.
+        await using (var file = new FileStream(ledger.DatabasePath, FileMode.Open, FileAccess.Write))
+        {
+            file.Seek(4_096, SeekOrigin.Begin);
+            file.Write(new byte[16_384]);
+        }
+
+        UsageLedgerContract.AssertSame(expected, await ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+        Assert.Equal(2, ledger.SummariesFromCopy);
+
+        var (unwritable, _) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, TemporaryDirectory = temp.File("no-such-folder") });
+        File.Delete(unwritable.DatabasePath);
+        UsageLedgerContract.AssertSame(expected, await unwritable.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+        Assert.Equal(0, unwritable.SummariesFromCopy);
+        Assert.False(await unwritable.CatchUpAsync());
+        await inner.DisposeAsync();
+    }
 }

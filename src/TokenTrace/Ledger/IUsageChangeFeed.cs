@@ -9,8 +9,10 @@ namespace TokenTrace;
 /// Sequence numbers only grow: a record appended later has a larger one. A change (a cost revised by
 /// <see cref="ICostReviser"/>, a record removed) gets the next change number and names the record's sequence number, so
 /// a copy that remembers the last sequence and change numbers it applied can catch up exactly. The
-/// <see cref="UsageFeedPosition.LedgerId"/> changes when the store is replaced by another (a restored backup, a deleted
-/// and recreated file), telling a copy to start again.
+/// <see cref="UsageFeedPosition.LedgerId"/> changes when the store is replaced by another (a deleted and recreated
+/// file). A restored backup keeps its identity but not its later changes: each change carries a random mark
+/// (<see cref="GetChangeMarkAsync"/>), so a copy that finds another mark under the change number it remembers (or no
+/// record under the id at its last sequence number) knows to start again.
 /// </remarks>
 public interface IUsageChangeFeed
 {
@@ -28,6 +30,9 @@ public interface IUsageChangeFeed
     /// most <paramref name="upToChange"/>, each once, in ascending order.
     /// </summary>
     Task<IReadOnlyList<long>> ChangedAsync(long afterChange, long upToChange, CancellationToken cancellationToken = default);
+
+    /// <summary>The random mark of change number <paramref name="change"/>, or null when there is no such change.</summary>
+    Task<long?> GetChangeMarkAsync(long change, CancellationToken cancellationToken = default);
 
     /// <summary>The records stored under <paramref name="sequences"/> now (a removed one is absent), in sequence order.</summary>
     Task<IReadOnlyList<SequencedUsageRecord>> ReadSequencesAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
