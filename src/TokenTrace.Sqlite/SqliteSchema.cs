@@ -127,6 +127,103 @@ internal static class SqliteSchema
             UPDATE ledger_meta SET value = lower(hex(randomblob(16))) WHERE key = 'id';
         END;
         """,
+        """
+        CREATE TABLE dims (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);
+        INSERT INTO dims (value)
+        SELECT value FROM (
+            SELECT provider AS value FROM usage UNION SELECT model FROM usage UNION SELECT operation FROM usage
+            UNION SELECT project FROM usage UNION SELECT job FROM usage UNION SELECT task FROM usage UNION SELECT agent FROM usage
+            UNION SELECT session FROM usage UNION SELECT user_name FROM usage UNION SELECT tags FROM usage
+            UNION SELECT service_tier FROM usage UNION SELECT price_entry FROM usage UNION SELECT price_effective_from FROM usage
+            UNION SELECT price_catalog FROM usage UNION SELECT region FROM usage UNION SELECT source FROM usage UNION SELECT status FROM usage)
+        WHERE value IS NOT NULL;
+
+        CREATE TABLE usage_narrow (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            ts INTEGER NOT NULL,
+            provider INTEGER,
+            model INTEGER NOT NULL,
+            operation INTEGER NOT NULL,
+            input INTEGER NOT NULL,
+            cache_read INTEGER NOT NULL,
+            cache_write INTEGER NOT NULL,
+            cache_write_1h INTEGER NOT NULL,
+            output INTEGER NOT NULL,
+            reasoning INTEGER NOT NULL,
+            extra TEXT,
+            project INTEGER,
+            job INTEGER,
+            task INTEGER,
+            agent INTEGER,
+            session INTEGER,
+            user_name INTEGER,
+            tags INTEGER,
+            service_tier INTEGER,
+            cost_usd TEXT,
+            cost_pico INTEGER,
+            price_entry INTEGER,
+            price_effective_from INTEGER,
+            price_catalog INTEGER,
+            energy_wh REAL,
+            energy_wh_low REAL,
+            energy_wh_high REAL,
+            co2e_g REAL,
+            co2e_g_low REAL,
+            co2e_g_high REAL,
+            region INTEGER,
+            source INTEGER NOT NULL,
+            latency_ms REAL,
+            status INTEGER
+        );
+
+        -- Every row keeps its seq (the change feed's position). cost_usd is kept only where it is not cost_pico / 10^12
+        -- written canonically (more than 12 decimals, or text an older TokenTrace did not trim).
+        INSERT INTO usage_narrow
+        SELECT seq, id, ts,
+            (SELECT d.id FROM dims d WHERE d.value = u.provider), (SELECT d.id FROM dims d WHERE d.value = u.model),
+            (SELECT d.id FROM dims d WHERE d.value = u.operation),
+            input, cache_read, cache_write, cache_write_1h, output, reasoning, extra,
+            (SELECT d.id FROM dims d WHERE d.value = u.project), (SELECT d.id FROM dims d WHERE d.value = u.job),
+            (SELECT d.id FROM dims d WHERE d.value = u.task), (SELECT d.id FROM dims d WHERE d.value = u.agent),
+            (SELECT d.id FROM dims d WHERE d.value = u.session), (SELECT d.id FROM dims d WHERE d.value = u.user_name),
+            (SELECT d.id FROM dims d WHERE d.value = u.tags), (SELECT d.id FROM dims d WHERE d.value = u.service_tier),
+            CASE WHEN cost_pico >= 0 AND cost_usd = (cost_pico / 1000000000000)
+                      || rtrim(rtrim('.' || printf('%012d', cost_pico % 1000000000000), '0'), '.')
+                 THEN NULL ELSE cost_usd END,
+            cost_pico,
+            (SELECT d.id FROM dims d WHERE d.value = u.price_entry), (SELECT d.id FROM dims d WHERE d.value = u.price_effective_from),
+            (SELECT d.id FROM dims d WHERE d.value = u.price_catalog),
+            energy_wh, energy_wh_low, energy_wh_high, co2e_g, co2e_g_low, co2e_g_high,
+            (SELECT d.id FROM dims d WHERE d.value = u.region), (SELECT d.id FROM dims d WHERE d.value = u.source),
+            latency_ms, (SELECT d.id FROM dims d WHERE d.value = u.status)
+        FROM usage u ORDER BY seq;
+
+        DROP TRIGGER usage_rollup_cost;
+        DROP TRIGGER usage_changed;
+        DROP TRIGGER usage_removed;
+        DROP TABLE usage;
+        ALTER TABLE usage_narrow RENAME TO usage;
+        CREATE INDEX ix_usage_ts ON usage(ts);
+
+        CREATE TRIGGER usage_rollup_cost AFTER UPDATE OF cost_pico ON usage BEGIN
+            UPDATE usage_rollup SET
+                cost_hi = cost_hi - IFNULL(OLD.cost_pico / 1000000, 0) + IFNULL(NEW.cost_pico / 1000000, 0),
+                cost_lo = cost_lo - IFNULL(OLD.cost_pico % 1000000, 0) + IFNULL(NEW.cost_pico % 1000000, 0),
+                unpriced = unpriced - (OLD.cost_pico IS NULL) + (NEW.cost_pico IS NULL)
+            WHERE bucket = OLD.ts / 36000000000
+              AND model = (SELECT value FROM dims WHERE id = OLD.model)
+              AND provider = IFNULL((SELECT value FROM dims WHERE id = OLD.provider), char(1))
+              AND source = (SELECT value FROM dims WHERE id = OLD.source)
+              AND region = IFNULL((SELECT value FROM dims WHERE id = OLD.region), char(1));
+        END;
+        CREATE TRIGGER usage_changed AFTER UPDATE ON usage BEGIN
+            INSERT INTO usage_changes (seq) VALUES (OLD.seq);
+        END;
+        CREATE TRIGGER usage_removed AFTER DELETE ON usage BEGIN
+            UPDATE ledger_meta SET value = lower(hex(randomblob(16))) WHERE key = 'id';
+        END;
+        """,
     ];
 
     public static int Latest => Migrations.Length;
@@ -147,7 +244,14 @@ internal static class SqliteSchema
             co2e_high = co2e_high + excluded.co2e_high
         """;
 
-    /// <summary>Columns in the order of <see cref="UsageRecordFields.Names"/>, with the SQL type each value is stored as.</summary>
+    /// <summary>
+    /// Whether <paramref name="column"/> of <c>usage</c> holds an id into <c>dims</c> (schema 6) rather than its text:
+    /// attribution, model, price and the other values that repeat across millions of records are stored once each.
+    /// </summary>
+    public static bool IsDictionaryColumn(string column) => column is "provider" or "model" or "operation" or "project" or "job" or "task" or "agent"
+        or "session" or "user_name" or "tags" or "service_tier" or "price_entry" or "price_effective_from" or "price_catalog" or "region" or "source" or "status";
+
+    /// <summary>Columns in the order of <see cref="UsageRecordFields.Names"/> (<c>usage</c> has them all, plus <c>seq</c> and <c>cost_pico</c>).</summary>
     public static readonly (string Field, string Column)[] Columns =
     [
         ("id", "id"), ("timestamp", "ts"), ("provider", "provider"), ("model", "model"), ("operation", "operation"),

@@ -149,19 +149,9 @@ public sealed class SqliteRollupTests
     {
         using var temp = new TempDirectory();
         var path = temp.File("usage.db");
-        var ledger = new SqliteUsageLedger(path);
-        await ledger.AppendAsync([Make("a", "m1", 1m, "p"), Make("b", "m2", 0.5m, minutes: 30)]);
 
-        // Turn the file back into a version-2 database, as an older TokenTrace left it: rows and no rollup.
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "DROP TRIGGER usage_rollup_cost; DROP TABLE usage_rollup; DROP TABLE budget_reservations; " +
-                "DROP TRIGGER usage_changed; DROP TRIGGER usage_removed; DROP TABLE usage_changes; DROP TABLE ledger_meta; DELETE FROM schema_version WHERE version >= 3;";
-            command.ExecuteNonQuery();
-        }
-
+        // A version-2 database, as an older TokenTrace left it: rows and no rollup.
+        OlderLedgerFile.Create(path, 2, [Make("a", "m1", 1m, "p"), Make("b", "m2", 0.5m, minutes: 30)]);
         await new SqliteUsageLedger(path).AppendAsync([Make("c", "m1", 0.25m, minutes: 50)]);
         Assert.Equal(SqliteSchema.Latest.ToString(System.Globalization.CultureInfo.InvariantCulture), (await new SqliteUsageLedger(path).CheckAsync()).Details["schema version"]);
         await AssertRollupMatchesRawAsync(new SqliteUsageLedger(path));
