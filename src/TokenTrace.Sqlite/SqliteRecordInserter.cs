@@ -267,6 +267,9 @@ internal sealed class SqliteRecordInserter : IDisposable
     }
 
     /// <summary>The error as Microsoft.Data.Sqlite reports it, so the ledger's translation (busy, corrupt, full) applies unchanged.</summary>
-    private SqliteException Error(int rc) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{raw.sqlite3_errmsg(_db).utf8_to_string()}'."), rc, raw.sqlite3_extended_errcode(_db));
+    private SqliteException Error(int rc) => Error(_db, rc);
+
+    /// <summary>The error as Microsoft.Data.Sqlite reports it, so the ledger's translation (busy, corrupt, full) applies unchanged.</summary>
+    internal static SqliteException Error(sqlite3 db, int rc) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'."), rc, raw.sqlite3_extended_errcode(db));
 }

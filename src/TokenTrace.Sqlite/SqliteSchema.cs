@@ -206,7 +206,11 @@ internal static class SqliteSchema
         ALTER TABLE usage_narrow RENAME TO usage;
         CREATE INDEX ix_usage_ts ON usage(ts);
 
-        CREATE TRIGGER usage_rollup_cost AFTER UPDATE OF cost_pico ON usage BEGIN
+        -- The rollup holds the rows up to rollup_seq; later rows are added by the writer in bulk (SqliteRollupFold) and
+        -- read from the rows meanwhile, so a cost revised before that needs no rollup update.
+        INSERT INTO ledger_meta (key, value) VALUES ('rollup_seq', (SELECT IFNULL(MAX(seq), 0) FROM usage));
+        CREATE TRIGGER usage_rollup_cost AFTER UPDATE OF cost_pico ON usage
+        WHEN OLD.seq <= (SELECT CAST(value AS INTEGER) FROM ledger_meta WHERE key = 'rollup_seq') BEGIN
             UPDATE usage_rollup SET
                 cost_hi = cost_hi - IFNULL(OLD.cost_pico / 1000000, 0) + IFNULL(NEW.cost_pico / 1000000, 0),
                 cost_lo = cost_lo - IFNULL(OLD.cost_pico % 1000000, 0) + IFNULL(NEW.cost_pico % 1000000, 0),
@@ -228,12 +232,26 @@ internal static class SqliteSchema
 
     public static int Latest => Migrations.Length;
 
-    /// <summary>Adds one group of appended records to the rollup (the append transaction runs it once per group).</summary>
-    public const string RollupUpsert = """
+    /// <summary>
+    /// Adds the rows with <c>seq</c> in (@from, @to] to the rollup (schema 6): grouped by the ids in dims, named after
+    /// grouping, and upserted once per hour, model, provider, source and region.
+    /// </summary>
+    public const string RollupFold = """
         INSERT INTO usage_rollup (bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning,
                                   cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high)
-        VALUES (@bucket, @model, @provider, @source, @region, @records, @input, @output, @cache_read, @cache_write, @cache_write_1h, @reasoning,
-                @cost_hi, @cost_lo, @unpriced, @estimated, @energy_low, @energy, @energy_high, @co2e_low, @co2e, @co2e_high)
+        SELECT b, (SELECT value FROM dims WHERE id = m), IFNULL((SELECT value FROM dims WHERE id = p), char(1)), (SELECT value FROM dims WHERE id = s),
+               IFNULL((SELECT value FROM dims WHERE id = r), char(1)),
+               n, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost_hi, cost_lo, unpriced, estimated,
+               energy_low, energy, energy_high, co2e_low, co2e, co2e_high
+        FROM (SELECT ts / 36000000000 AS b, model AS m, provider AS p, source AS s, region AS r, COUNT(*) AS n,
+                     SUM(input) AS input, SUM(output) AS output, SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write,
+                     SUM(cache_write_1h) AS cache_write_1h, SUM(reasoning) AS reasoning,
+                     IFNULL(SUM(cost_pico / 1000000), 0) AS cost_hi, IFNULL(SUM(cost_pico % 1000000), 0) AS cost_lo,
+                     SUM(cost_pico IS NULL) AS unpriced, SUM(energy_wh IS NOT NULL) AS estimated,
+                     TOTAL(energy_wh_low) AS energy_low, TOTAL(energy_wh) AS energy, TOTAL(energy_wh_high) AS energy_high,
+                     TOTAL(co2e_g_low) AS co2e_low, TOTAL(co2e_g) AS co2e, TOTAL(co2e_g_high) AS co2e_high
+              FROM usage WHERE seq > @from AND seq <= @to GROUP BY 1, 2, 3, 4, 5)
+        WHERE true
         ON CONFLICT (bucket, model, provider, source, region) DO UPDATE SET
             records = records + excluded.records, input = input + excluded.input, output = output + excluded.output,
             cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
@@ -242,6 +260,24 @@ internal static class SqliteSchema
             estimated = estimated + excluded.estimated, energy_low = energy_low + excluded.energy_low, energy = energy + excluded.energy,
             energy_high = energy_high + excluded.energy_high, co2e_low = co2e_low + excluded.co2e_low, co2e = co2e + excluded.co2e,
             co2e_high = co2e_high + excluded.co2e_high
+        """;
+
+    /// <summary>
+    /// What summaries read as the rollup: its rows, plus the rows appended since the last fold (<c>seq</c> after
+    /// <c>rollup_seq</c>, at most <see cref="SqliteUsageLedger.RollupLag"/> of them) in the same shape, one per record.
+    /// One statement, so one snapshot: a fold by another process cannot count a record twice or not at all.
+    /// </summary>
+    public const string RollupSource = """
+        (SELECT bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning,
+                cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high
+         FROM usage_rollup
+         UNION ALL
+         SELECT ts / 36000000000, (SELECT value FROM dims WHERE id = u.model), IFNULL((SELECT value FROM dims WHERE id = u.provider), char(1)),
+                (SELECT value FROM dims WHERE id = u.source), IFNULL((SELECT value FROM dims WHERE id = u.region), char(1)),
+                1, input, output, cache_read, cache_write, cache_write_1h, reasoning,
+                cost_pico / 1000000, cost_pico % 1000000, cost_pico IS NULL, energy_wh IS NOT NULL,
+                IFNULL(energy_wh_low, 0), IFNULL(energy_wh, 0), IFNULL(energy_wh_high, 0), IFNULL(co2e_g_low, 0), IFNULL(co2e_g, 0), IFNULL(co2e_g_high, 0)
+         FROM usage u WHERE u.seq > (SELECT CAST(value AS INTEGER) FROM ledger_meta WHERE key = 'rollup_seq')) AS rollup
         """;
 
     /// <summary>

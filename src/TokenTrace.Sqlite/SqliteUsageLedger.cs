@@ -38,6 +38,13 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         _readConnectionString = ConnectionString(SqliteOpenMode.ReadWrite);
     }
 
+    /// <summary>
+    /// How many appended rows the hourly rollup may lag behind before an append folds them in (in its transaction,
+    /// one upsert per hour and key for all of them). Summaries read the lagging rows themselves meanwhile. Folding
+    /// every append cost about one upsert per record when a batch spans many hours (docs/architecture/performance.md).
+    /// </summary>
+    internal int RollupLag { get; init; } = 20_000;
+
     /// <summary>The database file.</summary>
     public string Path { get; }
 
@@ -63,17 +70,15 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             using var transaction = connection.BeginTransaction(deferred: false);
             using var inserter = new SqliteRecordInserter(connection, InsertSql, _values);
             var added = 0;
-            var rollup = new SqliteRollupBatch();
             foreach (var record in records)
             {
                 if (inserter.Insert(record))
                 {
                     added++;
-                    rollup.Add(record);
                 }
             }
 
-            rollup.Write(connection, transaction);
+            FoldRollupIfBehind(connection, transaction);
             transaction.Commit();
             _values.Publish(inserter.Resolved);
             return new AppendResult(added, records.Count - added);
@@ -298,7 +303,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             ];
         var select = new StringBuilder("SELECT ")
             .AppendJoin(", ", keys.Concat(sums).Select((expression, i) => expression + " AS " + Column(i)))
-            .Append(rollup ? " FROM usage_rollup" : " FROM usage").Append(where);
+            .Append(rollup ? " FROM " + SqliteSchema.RollupSource : " FROM usage").Append(where);
         var groupBy = Enumerable.Range(1, keys.Count + (hasTime ? 1 : 0)).Where(i => i > keys.Count || !by[i - 1].IsTime).ToList();
         if (groupBy.Count > 0)
         {
@@ -719,6 +724,29 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         }
 
         return UsageRecordFields.FromText(values);
+    }
+
+    private void FoldRollupIfBehind(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT CAST(value AS INTEGER), (SELECT IFNULL(MAX(seq), 0) FROM usage) FROM ledger_meta WHERE key = 'rollup_seq'";
+        long folded, last;
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            (folded, last) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        if (last - folded < RollupLag)
+        {
+            return;
+        }
+
+        command.CommandText = SqliteSchema.RollupFold + "; UPDATE ledger_meta SET value = @to WHERE key = 'rollup_seq'";
+        command.Parameters.AddWithValue("@from", folded);
+        command.Parameters.AddWithValue("@to", last);
+        command.ExecuteNonQuery();
     }
 
     /// <summary>The position of <c>costUsd</c> in <see cref="UsageRecordFields.Names"/>.</summary>
