@@ -319,6 +319,10 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             }
 
             named.AppendJoin(", ", Enumerable.Range(keys.Count, sums.Length).Select(Column)).Append(" FROM (").Append(select).Append(')');
+
+            // Groups in the order of their values, as when SQL grouped the text: the caller adds them up in this order,
+            // and sums of doubles depend on it in their last digits.
+            named.Append(" ORDER BY ").Append(string.Join(", ", groupBy));
             select = named;
         }
 
