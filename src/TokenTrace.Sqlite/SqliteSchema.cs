@@ -232,6 +232,14 @@ internal static class SqliteSchema
 
     public static int Latest => Migrations.Length;
 
+    /// <summary>Adds one group of appended records to the rollup (<see cref="SqliteRollupBatch"/>).</summary>
+    public const string RollupUpsert = """
+        INSERT INTO usage_rollup (bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning,
+                                  cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+        ON CONFLICT (bucket, model, provider, source, region) DO UPDATE SET
+        """ + RollupSums;
+
     /// <summary>
     /// Adds the rows with <c>seq</c> in (@from, @to] to the rollup (schema 6): grouped by the ids in dims, named after
     /// grouping, and upserted once per hour, model, provider, source and region.
@@ -253,6 +261,9 @@ internal static class SqliteSchema
               FROM usage WHERE seq > @from AND seq <= @to GROUP BY 1, 2, 3, 4, 5)
         WHERE true
         ON CONFLICT (bucket, model, provider, source, region) DO UPDATE SET
+        """ + RollupSums;
+
+    private const string RollupSums = """
             records = records + excluded.records, input = input + excluded.input, output = output + excluded.output,
             cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
             cache_write_1h = cache_write_1h + excluded.cache_write_1h, reasoning = reasoning + excluded.reasoning,

@@ -45,6 +45,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
     /// </summary>
     internal int RollupLag { get; init; } = 20_000;
 
+    /// <summary>How many rollup keys an append upserts from memory whatever its size (a call or a small batch).</summary>
+    internal int RollupKeysPerAppend { get; init; } = 64;
+
     /// <summary>The database file.</summary>
     public string Path { get; }
 
@@ -70,15 +73,17 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             using var transaction = connection.BeginTransaction(deferred: false);
             using var inserter = new SqliteRecordInserter(connection, InsertSql, _values);
             var added = 0;
+            var rollup = new SqliteRollupBatch();
             foreach (var record in records)
             {
                 if (inserter.Insert(record))
                 {
                     added++;
+                    rollup.Add(record);
                 }
             }
 
-            FoldRollupIfBehind(connection, transaction);
+            UpdateRollup(connection, transaction, added, rollup);
             transaction.Commit();
             _values.Publish(inserter.Resolved);
             return new AppendResult(added, records.Count - added);
@@ -730,7 +735,13 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         return UsageRecordFields.FromText(values);
     }
 
-    private void FoldRollupIfBehind(SqliteConnection connection, SqliteTransaction transaction)
+    /// <summary>
+    /// Brings the rollup up to date with an append of <paramref name="added"/> rows, or leaves them waiting: a batch
+    /// that is the whole backlog and has few keys (<see cref="RollupKeysPerAppend"/>, or one per 4 records) is upserted
+    /// from its sums in memory; a batch with about one key per record (records spread over many hours) waits, and the
+    /// backlog is folded in bulk once it reaches <see cref="RollupLag"/> rows.
+    /// </summary>
+    private void UpdateRollup(SqliteConnection connection, SqliteTransaction transaction, int added, SqliteRollupBatch rollup)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -742,13 +753,21 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             (folded, last) = (reader.GetInt64(0), reader.GetInt64(1));
         }
 
-        if (last - folded < RollupLag)
+        if (added > 0 && last - folded == added && rollup.Keys <= Math.Max(RollupKeysPerAppend, added / 4))
+        {
+            rollup.Write(connection);
+            command.CommandText = "UPDATE ledger_meta SET value = @to WHERE key = 'rollup_seq'";
+        }
+        else if (last - folded >= RollupLag)
+        {
+            command.CommandText = SqliteSchema.RollupFold + "; UPDATE ledger_meta SET value = @to WHERE key = 'rollup_seq'";
+            command.Parameters.AddWithValue("@from", folded);
+        }
+        else
         {
             return;
         }
 
-        command.CommandText = SqliteSchema.RollupFold + "; UPDATE ledger_meta SET value = @to WHERE key = 'rollup_seq'";
-        command.Parameters.AddWithValue("@from", folded);
         command.Parameters.AddWithValue("@to", last);
         command.ExecuteNonQuery();
     }

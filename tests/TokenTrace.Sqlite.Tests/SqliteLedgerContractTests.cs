@@ -81,15 +81,19 @@ public sealed class SqliteRollupTests
         UsageLedgerContract.AssertSame(expected, rolled);
     }
 
-    /// <summary>Rows reach the rollup once RollupLag of them wait (lag 1: at every append); until then summaries read them.</summary>
+    /// <summary>
+    /// Small appends go to the rollup at once; larger ones with many keys wait until RollupLag rows do (0 keys per
+    /// append: every append waits), and summaries read the waiting rows meanwhile.
+    /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(20_000)]
-    public async Task The_rollup_follows_duplicates_and_cost_revisions(int rollupLag)
+    [InlineData(20_000, 64)]
+    [InlineData(1, 0)]
+    [InlineData(3, 0)]
+    [InlineData(20_000, 0)]
+    public async Task The_rollup_follows_duplicates_and_cost_revisions(int rollupLag, int keysPerAppend)
     {
         using var temp = new TempDirectory();
-        var ledger = new SqliteUsageLedger(temp.File("usage.db")) { RollupLag = rollupLag };
+        var ledger = new SqliteUsageLedger(temp.File("usage.db")) { RollupLag = rollupLag, RollupKeysPerAppend = keysPerAppend };
         await ledger.AppendAsync([Make("a", "m1", 1m, "p"), Make("b", "m1", null, agent: "x", minutes: 20), Make("c", "m2", 0.25m, minutes: 60)]);
         await ledger.AppendAsync([Make("a", "m1", 99m, "p")]); // duplicate: ignored, must not reach the rollup
         await AssertRollupMatchesRawAsync(ledger);
