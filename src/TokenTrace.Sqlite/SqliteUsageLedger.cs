@@ -713,6 +713,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         }
 
         transaction.Commit();
+        command.Transaction = null;
+        command.CommandText = SqliteSchema.AfterMigrations;
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Reads one row of <see cref="SelectColumns"/>: the fields in <see cref="UsageRecordFields.Names"/> order, then <c>cost_pico</c>.</summary>
