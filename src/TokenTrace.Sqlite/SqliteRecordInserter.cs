@@ -7,22 +7,63 @@ namespace TokenTrace.Sqlite;
 
 /// <summary>
 /// Inserts records through the raw SQLite API (SQLitePCLRaw, under Microsoft.Data.Sqlite) on one statement prepared
-/// for the transaction: each value is bound as the native type it is stored as, text as UTF-8 from a reused buffer.
+/// for the transaction: each value is bound as the native type it is stored as, text as UTF-8 from a reused buffer,
+/// and the values that repeat across records (model, attribution, price, source…) as their ids in <c>dims</c>.
 /// Binding through <see cref="SqliteParameter"/> boxed every value and re-inspected the parameter collection at every
 /// execute, which cost more than SQLite's own insert (docs/architecture/scale-findings.md, section 2).
 /// </summary>
-/// <remarks>The statement is finalized on dispose, before the pooled connection can be reused or closed.</remarks>
+/// <remarks>
+/// A value is looked up first as the same string as in the previous record (the JSON reader interns them), then in
+/// this transaction's new values and the ledger's <see cref="SqliteValueDictionary"/>, and only then in <c>dims</c>,
+/// where a value no process has stored yet is inserted. The caller holds the write lock (<c>BEGIN IMMEDIATE</c>), so
+/// no other process can insert the same value in between; <see cref="Resolved"/> is published once the transaction
+/// commits. The statements are finalized on dispose, before the pooled connection can be reused or closed.
+/// </remarks>
 internal sealed class SqliteRecordInserter : IDisposable
 {
+    private const int CostPicoParameter = 35;
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly sqlite3_stmt _findValue;
+    private readonly sqlite3_stmt _addValue;
+    private readonly SqliteValueDictionary _dictionary;
+    private readonly Dictionary<string, long> _resolved = new(StringComparer.Ordinal);
+    private readonly string?[] _lastValue = new string?[CostPicoParameter + 1];
+    private readonly long[] _lastId = new long[CostPicoParameter + 1];
+    private DateOnly? _lastFrom;
     private byte[] _utf8 = new byte[256];
 
-    public SqliteRecordInserter(SqliteConnection connection, string sql)
+    public SqliteRecordInserter(SqliteConnection connection, string sql, SqliteValueDictionary dictionary)
     {
         _db = connection.Handle!;
+        _dictionary = dictionary;
+        if (dictionary.Last is { } last)
+        {
+            // A file restored from a backup may have other values under the ids this process knows.
+            Check(raw.sqlite3_prepare_v2(_db, "SELECT value FROM dims WHERE id = ?1", out var probe));
+            using (probe)
+            {
+                raw.sqlite3_bind_int64(probe, 1, last.Id);
+                var rc = raw.sqlite3_step(probe);
+                if (rc is not (raw.SQLITE_ROW or raw.SQLITE_DONE))
+                {
+                    throw Error(rc);
+                }
+
+                if (rc == raw.SQLITE_DONE || raw.sqlite3_column_text(probe, 0).utf8_to_string() != last.Value)
+                {
+                    dictionary.Forget();
+                }
+            }
+        }
+
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+        Check(raw.sqlite3_prepare_v2(_db, "SELECT id FROM dims WHERE value = ?1", out _findValue));
+        Check(raw.sqlite3_prepare_v2(_db, "INSERT INTO dims (value) VALUES (?1)", out _addValue));
     }
+
+    /// <summary>The ids of values this transaction looked up in or added to <c>dims</c>: valid once it commits.</summary>
+    public IReadOnlyDictionary<string, long> Resolved => _resolved;
 
     /// <summary>Inserts <paramref name="r"/>; false when a record with its id is already stored.</summary>
     public bool Insert(UsageRecord r)
@@ -34,59 +75,75 @@ internal sealed class SqliteRecordInserter : IDisposable
         var co2e = r.Impact?.Co2eGrams;
 
         // Parameter numbers follow SqliteSchema.Columns (1-based), then cost_pico.
-        Text(1, r.Id);
+        Text(s, 1, r.Id);
         raw.sqlite3_bind_int64(s, 2, r.Timestamp.UtcTicks);
-        Text(3, r.Provider);
-        Text(4, r.Model);
-        Text(5, r.Operation);
+        Value(3, r.Provider);
+        Value(4, r.Model);
+        Value(5, r.Operation);
         raw.sqlite3_bind_int64(s, 6, t.Input);
         raw.sqlite3_bind_int64(s, 7, t.CacheRead);
         raw.sqlite3_bind_int64(s, 8, t.CacheWrite);
         raw.sqlite3_bind_int64(s, 9, t.CacheWrite1h);
         raw.sqlite3_bind_int64(s, 10, t.Output);
         raw.sqlite3_bind_int64(s, 11, t.Reasoning);
-        Text(12, t.Extra.Count == 0 ? null : UsageRecordFields.ExtraText(t));
-        Text(13, a.Project);
-        Text(14, a.Job);
-        Text(15, a.Task);
-        Text(16, a.Agent);
-        Text(17, a.Session);
-        Text(18, a.User);
-        Text(19, a.Tags.Count == 0 ? null : UsageRecordFields.TagsText(a));
-        Text(20, r.ServiceTier);
+        Text(s, 12, t.Extra.Count == 0 ? null : UsageRecordFields.ExtraText(t));
+        Value(13, a.Project);
+        Value(14, a.Job);
+        Value(15, a.Task);
+        Value(16, a.Agent);
+        Value(17, a.Session);
+        Value(18, a.User);
+        Value(19, a.Tags.Count == 0 ? null : UsageRecordFields.TagsText(a));
+        Value(20, r.ServiceTier);
         if (r.CostUsd is { } cost)
         {
-            // The same text as decimal.ToString(), written straight as UTF-8.
-            Formatted(21, DecimalCanonical.Trim(cost), null);
-            raw.sqlite3_bind_int64(s, 35, SqliteUsageLedger.Pico(cost));
+            // cost_pico / 10^12 is the cost unless it has more than 12 decimals: only then is the exact text kept, as
+            // decimal.ToString() writes it (straight as UTF-8).
+            var rounded = UsageTotals.RoundCost(cost);
+            if (rounded == cost)
+            {
+                raw.sqlite3_bind_null(s, 21);
+            }
+            else
+            {
+                Formatted(21, DecimalCanonical.Trim(cost), null);
+            }
+
+            raw.sqlite3_bind_int64(s, CostPicoParameter, (long)(rounded * 1_000_000_000_000m));
         }
         else
         {
             raw.sqlite3_bind_null(s, 21);
-            raw.sqlite3_bind_null(s, 35);
+            raw.sqlite3_bind_null(s, CostPicoParameter);
         }
 
-        Text(22, r.Price?.Entry);
+        Value(22, r.Price?.Entry);
         if (r.Price?.EffectiveFrom is { } from)
         {
-            Formatted(23, from, "yyyy-MM-dd");
+            if (from != _lastFrom)
+            {
+                _lastId[23] = Resolve(from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                _lastFrom = from;
+            }
+
+            raw.sqlite3_bind_int64(s, 23, _lastId[23]);
         }
         else
         {
             raw.sqlite3_bind_null(s, 23);
         }
 
-        Text(24, r.Price?.Catalog);
+        Value(24, r.Price?.Catalog);
         Number(25, energy?.Central);
         Number(26, energy?.Low);
         Number(27, energy?.High);
         Number(28, co2e?.Central);
         Number(29, co2e?.Low);
         Number(30, co2e?.High);
-        Text(31, r.Region);
-        Text(32, r.Source);
+        Value(31, r.Region);
+        Value(32, r.Source);
         Number(33, r.LatencyMs);
-        Text(34, r.Status);
+        Value(34, r.Status);
 
         var rc = raw.sqlite3_step(s);
         raw.sqlite3_reset(s);
@@ -98,13 +155,72 @@ internal sealed class SqliteRecordInserter : IDisposable
         return raw.sqlite3_changes(_db) == 1;
     }
 
-    public void Dispose() => raw.sqlite3_finalize(_statement);
+    public void Dispose()
+    {
+        raw.sqlite3_finalize(_statement);
+        raw.sqlite3_finalize(_findValue);
+        raw.sqlite3_finalize(_addValue);
+    }
 
-    private void Text(int index, string? value)
+    /// <summary>Binds the id in <c>dims</c> of <paramref name="value"/>, adding it there if no record has it yet.</summary>
+    private void Value(int index, string? value)
     {
         if (value is null)
         {
             raw.sqlite3_bind_null(_statement, index);
+            return;
+        }
+
+        if (!ReferenceEquals(value, _lastValue[index]))
+        {
+            _lastId[index] = Resolve(value);
+            _lastValue[index] = value;
+        }
+
+        raw.sqlite3_bind_int64(_statement, index, _lastId[index]);
+    }
+
+    private long Resolve(string value)
+    {
+        if (_resolved.TryGetValue(value, out var id) || _dictionary.TryGet(value, out id))
+        {
+            return id;
+        }
+
+        Text(_findValue, 1, value);
+        var rc = raw.sqlite3_step(_findValue);
+        if (rc == raw.SQLITE_ROW)
+        {
+            id = raw.sqlite3_column_int64(_findValue, 0);
+        }
+
+        raw.sqlite3_reset(_findValue);
+        if (rc == raw.SQLITE_DONE)
+        {
+            Text(_addValue, 1, value);
+            rc = raw.sqlite3_step(_addValue);
+            raw.sqlite3_reset(_addValue);
+            if (rc != raw.SQLITE_DONE)
+            {
+                throw Error(rc);
+            }
+
+            id = raw.sqlite3_last_insert_rowid(_db);
+        }
+        else if (rc != raw.SQLITE_ROW)
+        {
+            throw Error(rc);
+        }
+
+        _resolved[value] = id;
+        return id;
+    }
+
+    private void Text(sqlite3_stmt statement, int index, string? value)
+    {
+        if (value is null)
+        {
+            raw.sqlite3_bind_null(statement, index);
             return;
         }
 
@@ -115,7 +231,7 @@ internal sealed class SqliteRecordInserter : IDisposable
         }
 
         var length = Encoding.UTF8.GetBytes(value, _utf8);
-        raw.sqlite3_bind_text(_statement, index, _utf8.AsSpan(0, length));
+        raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length));
     }
 
     private void Formatted<T>(int index, T value, string? format)
@@ -124,7 +240,7 @@ internal sealed class SqliteRecordInserter : IDisposable
         Span<byte> utf8 = stackalloc byte[64];
         if (!value.TryFormat(utf8, out var length, format, CultureInfo.InvariantCulture))
         {
-            throw new InvalidOperationException("a decimal or date longer than 64 bytes");
+            throw new InvalidOperationException("a decimal longer than 64 bytes");
         }
 
         raw.sqlite3_bind_text(_statement, index, utf8[..length]);
@@ -151,6 +267,9 @@ internal sealed class SqliteRecordInserter : IDisposable
     }
 
     /// <summary>The error as Microsoft.Data.Sqlite reports it, so the ledger's translation (busy, corrupt, full) applies unchanged.</summary>
-    private SqliteException Error(int rc) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{raw.sqlite3_errmsg(_db).utf8_to_string()}'."), rc, raw.sqlite3_extended_errcode(_db));
+    private SqliteException Error(int rc) => Error(_db, rc);
+
+    /// <summary>The error as Microsoft.Data.Sqlite reports it, so the ledger's translation (busy, corrupt, full) applies unchanged.</summary>
+    internal static SqliteException Error(sqlite3 db, int rc) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'."), rc, raw.sqlite3_extended_errcode(db));
 }

@@ -4,7 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace TokenTrace.Sqlite;
 
 /// <summary>
-/// Builds a record from a row selected as <see cref="SqliteSchema.Columns"/> (in that order) by reading each column as
+/// Builds a record from a row selected as <see cref="SqliteSchema.Columns"/> (in that order, values in <c>dims</c>
+/// already looked up) followed by <c>cost_pico</c>, by reading each column as
 /// the type it is stored as. Going through text (<see cref="UsageRecordFields.FromText"/>) formatted every count,
 /// instant and energy to a string and parsed it back, which cost more than reading the row; a catch-up of an analytical
 /// copy reads millions of rows.
@@ -17,7 +18,7 @@ internal static class SqliteRecordReader
 {
     private const int Id = 0, Timestamp = 1, Provider = 2, Model = 3, Operation = 4, Input = 5, CacheRead = 6, CacheWrite = 7, CacheWrite1h = 8,
         Output = 9, Reasoning = 10, Extra = 11, Project = 12, Job = 13, Task = 14, Agent = 15, Session = 16, User = 17, Tags = 18, ServiceTier = 19,
-        CostUsd = 20, PriceEntry = 21, PriceEffectiveFrom = 22, PriceCatalog = 23, EnergyWh = 24, Co2eGrams = 27, Region = 30, Source = 31, LatencyMs = 32, Status = 33;
+        CostUsd = 20, PriceEntry = 21, CostPico = 34, PriceEffectiveFrom = 22, PriceCatalog = 23, EnergyWh = 24, Co2eGrams = 27, Region = 30, Source = 31, LatencyMs = 32, Status = 33;
 
     public static UsageRecord Read(SqliteDataReader reader, string?[] values)
     {
@@ -26,8 +27,10 @@ internal static class SqliteRecordReader
             return ReadAsText(reader, values);
         }
 
-        var cost = reader.IsDBNull(CostUsd) ? (decimal?)null
-            : decimal.TryParse(reader.GetString(CostUsd), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+        // Schema 6 keeps the cost's text only when cost_pico / 10¹² is not the cost (more than 12 decimals).
+        var cost = !reader.IsDBNull(CostUsd)
+            ? decimal.TryParse(reader.GetString(CostUsd), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : null
+            : reader.IsDBNull(CostPico) ? (decimal?)null : FromPico(reader.GetInt64(CostPico));
         if (cost is null && !reader.IsDBNull(CostUsd))
         {
             return ReadAsText(reader, values);
@@ -131,8 +134,11 @@ internal static class SqliteRecordReader
             }
         }
 
-        return reader.IsDBNull(LatencyMs) || (reader.GetFieldType(LatencyMs) == typeof(double) && double.IsFinite(reader.GetDouble(LatencyMs)));
+        return (reader.IsDBNull(LatencyMs) || (reader.GetFieldType(LatencyMs) == typeof(double) && double.IsFinite(reader.GetDouble(LatencyMs))))
+            && (reader.IsDBNull(CostPico) || reader.GetFieldType(CostPico) == typeof(long));
     }
+
+    private static decimal FromPico(long pico) => DecimalCanonical.Trim(pico * 0.000000000001m);
 
     private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
@@ -149,6 +155,11 @@ internal static class SqliteRecordReader
                 : i == Timestamp && reader.GetFieldType(i) == typeof(long) ? new DateTime(reader.GetInt64(i), DateTimeKind.Utc).ToString("O", CultureInfo.InvariantCulture)
                 : reader.GetFieldType(i) == typeof(double) ? reader.GetDouble(i).ToString("R", CultureInfo.InvariantCulture)
                 : reader.GetString(i);
+        }
+
+        if (values[CostUsd] is null && !reader.IsDBNull(CostPico) && reader.GetFieldType(CostPico) == typeof(long))
+        {
+            values[CostUsd] = FromPico(reader.GetInt64(CostPico)).ToString(CultureInfo.InvariantCulture);
         }
 
         return UsageRecordFields.FromText(values);

@@ -1,11 +1,12 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace TokenTrace.Sqlite;
 
 /// <summary>
-/// The hourly rollup's share of one append: records actually inserted (not duplicates) are summed per rollup key in
-/// memory, then written with one upsert per key in the same transaction — a few statements per batch instead of one
-/// per record.
+/// The hourly rollup's share of one append, summed per rollup key in memory: written with one upsert per key in the
+/// append's transaction when the batch is the whole backlog and has few keys (records close in time), otherwise left
+/// to the bulk fold (see <see cref="SqliteUsageLedger.RollupLag"/>).
 /// </summary>
 internal sealed class SqliteRollupBatch
 {
@@ -47,55 +48,57 @@ internal sealed class SqliteRollupBatch
         }
     }
 
-    public void Write(SqliteConnection connection, SqliteTransaction transaction)
+    /// <summary>How many rollup keys the batch touches (one upsert each).</summary>
+    public int Keys => _groups.Count;
+
+    /// <summary>Upserts the sums, through the raw SQLite API on one prepared statement.</summary>
+    public void Write(SqliteConnection connection)
     {
         if (_groups.Count == 0)
         {
             return;
         }
 
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = SqliteSchema.RollupUpsert;
-        var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
-        foreach (var name in new[] { "bucket", "model", "provider", "source", "region", "records", "input", "output", "cache_read", "cache_write", "cache_write_1h",
-            "reasoning", "cost_hi", "cost_lo", "unpriced", "estimated", "energy_low", "energy", "energy_high", "co2e_low", "co2e", "co2e_high" })
+        var db = connection.Handle!;
+        var rc = raw.sqlite3_prepare_v2(db, SqliteSchema.RollupUpsert, out var upsert);
+        if (rc != raw.SQLITE_OK)
         {
-            var type = name switch
-            {
-                "model" or "provider" or "source" or "region" => SqliteType.Text,
-                "energy_low" or "energy" or "energy_high" or "co2e_low" or "co2e" or "co2e_high" => SqliteType.Real,
-                _ => SqliteType.Integer,
-            };
-            p[name] = command.Parameters.Add("@" + name, type);
+            throw SqliteRecordInserter.Error(db, rc);
         }
 
-        command.Prepare();
-        foreach (var ((bucket, model, provider, source, region), s) in _groups)
+        using (upsert)
         {
-            p["bucket"].Value = bucket;
-            p["model"].Value = model;
-            p["provider"].Value = provider;
-            p["source"].Value = source;
-            p["region"].Value = region;
-            p["records"].Value = s.Records;
-            p["input"].Value = s.Input;
-            p["output"].Value = s.Output;
-            p["cache_read"].Value = s.CacheRead;
-            p["cache_write"].Value = s.CacheWrite;
-            p["cache_write_1h"].Value = s.CacheWrite1h;
-            p["reasoning"].Value = s.Reasoning;
-            p["cost_hi"].Value = s.CostHi;
-            p["cost_lo"].Value = s.CostLo;
-            p["unpriced"].Value = s.Unpriced;
-            p["estimated"].Value = s.Estimated;
-            p["energy_low"].Value = s.Energy.Low;
-            p["energy"].Value = s.Energy.Central;
-            p["energy_high"].Value = s.Energy.High;
-            p["co2e_low"].Value = s.Co2e.Low;
-            p["co2e"].Value = s.Co2e.Central;
-            p["co2e_high"].Value = s.Co2e.High;
-            command.ExecuteNonQuery();
+            foreach (var ((bucket, model, provider, source, region), s) in _groups)
+            {
+                raw.sqlite3_bind_int64(upsert, 1, bucket);
+                raw.sqlite3_bind_text(upsert, 2, model);
+                raw.sqlite3_bind_text(upsert, 3, provider);
+                raw.sqlite3_bind_text(upsert, 4, source);
+                raw.sqlite3_bind_text(upsert, 5, region);
+                raw.sqlite3_bind_int64(upsert, 6, s.Records);
+                raw.sqlite3_bind_int64(upsert, 7, s.Input);
+                raw.sqlite3_bind_int64(upsert, 8, s.Output);
+                raw.sqlite3_bind_int64(upsert, 9, s.CacheRead);
+                raw.sqlite3_bind_int64(upsert, 10, s.CacheWrite);
+                raw.sqlite3_bind_int64(upsert, 11, s.CacheWrite1h);
+                raw.sqlite3_bind_int64(upsert, 12, s.Reasoning);
+                raw.sqlite3_bind_int64(upsert, 13, s.CostHi);
+                raw.sqlite3_bind_int64(upsert, 14, s.CostLo);
+                raw.sqlite3_bind_int64(upsert, 15, s.Unpriced);
+                raw.sqlite3_bind_int64(upsert, 16, s.Estimated);
+                raw.sqlite3_bind_double(upsert, 17, s.Energy.Low);
+                raw.sqlite3_bind_double(upsert, 18, s.Energy.Central);
+                raw.sqlite3_bind_double(upsert, 19, s.Energy.High);
+                raw.sqlite3_bind_double(upsert, 20, s.Co2e.Low);
+                raw.sqlite3_bind_double(upsert, 21, s.Co2e.Central);
+                raw.sqlite3_bind_double(upsert, 22, s.Co2e.High);
+                rc = raw.sqlite3_step(upsert);
+                raw.sqlite3_reset(upsert);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    throw SqliteRecordInserter.Error(db, rc);
+                }
+            }
         }
     }
 

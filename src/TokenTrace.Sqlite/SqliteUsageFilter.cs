@@ -56,7 +56,7 @@ internal sealed class SqliteUsageFilter
         filter.Equal(nameof(UsageQuery.User), "user_name", query.User, inRollup: false);
         foreach (var (key, value) in query.Tags)
         {
-            filter._terms.Add(new Term(nameof(UsageQuery.Tags), "EXISTS (SELECT 1 FROM json_each(usage.tags) WHERE key = {0} AND value = {1})", [key, value], null, []));
+            filter._terms.Add(new Term(nameof(UsageQuery.Tags), "EXISTS (SELECT 1 FROM json_each((SELECT value FROM dims WHERE id = usage.tags)) WHERE key = {0} AND value = {1})", [key, value], null, []));
         }
 
         return filter;
@@ -111,8 +111,9 @@ internal sealed class SqliteUsageFilter
     {
         if (value is not null)
         {
-            // The rollup keeps NULL as char(1), but a filter value is never NULL, so the same comparison works on both.
-            _terms.Add(new Term(property, column + " = {0}", [value], inRollup ? column + " = {0}" : null, [value]));
+            // Rows hold the value's id in dims (none: no row matches); the rollup holds the text, with NULL as char(1), but a
+            // filter value is never NULL.
+            _terms.Add(new Term(property, column + " = (SELECT id FROM dims WHERE value = {0})", [value], inRollup ? column + " = {0}" : null, [value]));
         }
     }
 

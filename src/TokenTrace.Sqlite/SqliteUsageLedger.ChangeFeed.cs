@@ -37,7 +37,7 @@ public sealed partial class SqliteUsageLedger : IUsageChangeFeed
         while (Next(reader))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            batch.Add(new SequencedUsageRecord(reader.GetInt64(values.Length), ReadRecord(reader, values)));
+            batch.Add(new SequencedUsageRecord(reader.GetInt64(SequenceColumn), ReadRecord(reader, values)));
             if (batch.Count == batchSize)
             {
                 yield return batch;
@@ -99,7 +99,7 @@ public sealed partial class SqliteUsageLedger : IUsageChangeFeed
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    found.Add(new SequencedUsageRecord(reader.GetInt64(values.Length), ReadRecord(reader, values)));
+                    found.Add(new SequencedUsageRecord(reader.GetInt64(SequenceColumn), ReadRecord(reader, values)));
                 }
             }
 

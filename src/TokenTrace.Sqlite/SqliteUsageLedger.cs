@@ -19,7 +19,8 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
 {
     private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
     private static readonly string InsertSql = BuildInsertSql();
-    private static readonly string SelectColumns = string.Join(", ", SqliteSchema.Columns.Select(c => c.Column));
+    private static readonly string SelectColumns = BuildSelectColumns();
+    private readonly SqliteValueDictionary _values = new();
     private readonly string _writeConnectionString;
     private readonly string _readConnectionString;
     private int _initialized;
@@ -36,6 +37,16 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         _writeConnectionString = ConnectionString(SqliteOpenMode.ReadWriteCreate);
         _readConnectionString = ConnectionString(SqliteOpenMode.ReadWrite);
     }
+
+    /// <summary>
+    /// How many appended rows the hourly rollup may lag behind before an append folds them in (in its transaction,
+    /// one upsert per hour and key for all of them). Summaries read the lagging rows themselves meanwhile. Folding
+    /// every append cost about one upsert per record when a batch spans many hours (docs/architecture/performance.md).
+    /// </summary>
+    internal int RollupLag { get; init; } = 20_000;
+
+    /// <summary>How many rollup keys an append upserts from memory whatever its size (a call or a small batch).</summary>
+    internal int RollupKeysPerAppend { get; init; } = 64;
 
     /// <summary>The database file.</summary>
     public string Path { get; }
@@ -60,7 +71,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         return await RunAsync(write: true, connection =>
         {
             using var transaction = connection.BeginTransaction(deferred: false);
-            using var inserter = new SqliteRecordInserter(connection, InsertSql);
+            using var inserter = new SqliteRecordInserter(connection, InsertSql, _values);
             var added = 0;
             var rollup = new SqliteRollupBatch();
             foreach (var record in records)
@@ -72,8 +83,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
                 }
             }
 
-            rollup.Write(connection, transaction);
+            UpdateRollup(connection, transaction, added, rollup);
             transaction.Commit();
+            _values.Publish(inserter.Resolved);
             return new AppendResult(added, records.Count - added);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -248,6 +260,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         // Time dimensions are grouped in 15-minute UTC buckets and mapped to local hours, days, weeks and months here:
         // every time zone's offset is a whole number of quarter hours, so no bucket straddles a local boundary.
         var keys = new List<string>();
+        bool[]? byId = null;
         var hasTime = false;
         for (var i = 0; i < by.Count; i++)
         {
@@ -261,7 +274,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             {
                 var name = "@tag" + i.ToString(CultureInfo.InvariantCulture);
                 command.Parameters.AddWithValue(name, tagKey);
-                keys.Add($"(SELECT value FROM json_each(usage.tags) WHERE key = {name})");
+                keys.Add(rollup ? $"(SELECT value FROM json_each(usage.tags) WHERE key = {name})" : $"(SELECT value FROM json_each({ValueOf("usage.tags")}) WHERE key = {name})");
             }
             else if (rollup)
             {
@@ -271,36 +284,51 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             }
             else
             {
+                // Grouped by the id in dims, named after grouping (one lookup per group, not per row).
                 keys.Add(ColumnOf(dimension.Name));
+                byId ??= new bool[by.Count];
+                byId[i] = true;
             }
         }
 
-        var select = new StringBuilder("SELECT ");
-        foreach (var key in keys)
-        {
-            select.Append(key).Append(", ");
-        }
-
-        if (rollup)
-        {
-            select.Append(hasTime ? "bucket" : "0").Append(
-                ", IFNULL(SUM(records), 0), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning)," +
-                " SUM(cost_hi), SUM(cost_lo), SUM(unpriced), SUM(estimated)," +
-                " TOTAL(energy_low), TOTAL(energy), TOTAL(energy_high), TOTAL(co2e_low), TOTAL(co2e), TOTAL(co2e_high)" +
-                " FROM usage_rollup").Append(where);
-        }
-        else
-        {
-            select.Append(hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {TicksPerBucket}") : "0").Append(
-                ", COUNT(*), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning)," +
-                " SUM(cost_pico / 1000000), SUM(cost_pico % 1000000), SUM(cost_pico IS NULL), SUM(energy_wh IS NOT NULL)," +
-                " TOTAL(energy_wh_low), TOTAL(energy_wh), TOTAL(energy_wh_high), TOTAL(co2e_g_low), TOTAL(co2e_g), TOTAL(co2e_g_high)" +
-                " FROM usage").Append(where);
-        }
+        // Every output column is named cN (1-based), so that the ids in dims can be named after grouping (below).
+        string[] sums = rollup
+            ?
+            [
+                hasTime ? "bucket" : "0", "IFNULL(SUM(records), 0)", "SUM(input)", "SUM(output)", "SUM(cache_read)", "SUM(cache_write)", "SUM(cache_write_1h)", "SUM(reasoning)",
+                "SUM(cost_hi)", "SUM(cost_lo)", "SUM(unpriced)", "SUM(estimated)",
+                "TOTAL(energy_low)", "TOTAL(energy)", "TOTAL(energy_high)", "TOTAL(co2e_low)", "TOTAL(co2e)", "TOTAL(co2e_high)",
+            ]
+            :
+            [
+                hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {TicksPerBucket}") : "0", "COUNT(*)", "SUM(input)", "SUM(output)", "SUM(cache_read)",
+                "SUM(cache_write)", "SUM(cache_write_1h)", "SUM(reasoning)",
+                "SUM(cost_pico / 1000000)", "SUM(cost_pico % 1000000)", "SUM(cost_pico IS NULL)", "SUM(energy_wh IS NOT NULL)",
+                "TOTAL(energy_wh_low)", "TOTAL(energy_wh)", "TOTAL(energy_wh_high)", "TOTAL(co2e_g_low)", "TOTAL(co2e_g)", "TOTAL(co2e_g_high)",
+            ];
+        var select = new StringBuilder("SELECT ")
+            .AppendJoin(", ", keys.Concat(sums).Select((expression, i) => expression + " AS " + Column(i)))
+            .Append(rollup ? " FROM " + SqliteSchema.RollupSource : " FROM usage").Append(where);
         var groupBy = Enumerable.Range(1, keys.Count + (hasTime ? 1 : 0)).Where(i => i > keys.Count || !by[i - 1].IsTime).ToList();
         if (groupBy.Count > 0)
         {
             select.Append(" GROUP BY ").Append(string.Join(", ", groupBy));
+        }
+
+        if (byId is not null)
+        {
+            var named = new StringBuilder("SELECT ");
+            for (var i = 0; i < keys.Count; i++)
+            {
+                named.Append(byId[i] ? ValueOf(Column(i)) : Column(i)).Append(", ");
+            }
+
+            named.AppendJoin(", ", Enumerable.Range(keys.Count, sums.Length).Select(Column)).Append(" FROM (").Append(select).Append(')');
+
+            // Groups in the order of their values, as when SQL grouped the text: the caller adds them up in this order,
+            // and sums of doubles depend on it in their last digits.
+            named.Append(" ORDER BY ").Append(string.Join(", ", groupBy));
+            select = named;
         }
 
         command.CommandText = select.ToString();
@@ -367,11 +395,20 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         return await RunAsync(write: true, connection =>
         {
             using var transaction = connection.BeginTransaction(deferred: false);
+
+            // A price name, date or catalogue no record has yet goes into dims first; then the row compares and takes ids.
+            using var value = connection.CreateCommand();
+            value.Transaction = transaction;
+            value.CommandText = "INSERT OR IGNORE INTO dims (value) VALUES (@value)";
+            var text = value.Parameters.Add("@value", SqliteType.Text);
+            value.Prepare();
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText =
-                "UPDATE usage SET cost_usd = @cost, cost_pico = @pico, price_entry = @entry, price_effective_from = @from, price_catalog = @catalog " +
-                "WHERE id = @id AND (cost_usd IS NOT @cost OR price_entry IS NOT @entry OR price_effective_from IS NOT @from OR price_catalog IS NOT @catalog)";
+                "UPDATE usage SET cost_usd = @cost, cost_pico = @pico, price_entry = v.entry, price_effective_from = v.from_date, price_catalog = v.catalog " +
+                $"FROM (SELECT {ValueId("@entry")} AS entry, {ValueId("@from")} AS from_date, {ValueId("@catalog")} AS catalog) AS v " +
+                "WHERE id = @id AND (cost_usd IS NOT @cost OR cost_pico IS NOT @pico OR price_entry IS NOT v.entry " +
+                "OR price_effective_from IS NOT v.from_date OR price_catalog IS NOT v.catalog)";
             var id = command.Parameters.Add("@id", SqliteType.Text);
             var cost = command.Parameters.Add("@cost", SqliteType.Text);
             var pico = command.Parameters.Add("@pico", SqliteType.Integer);
@@ -383,11 +420,24 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             foreach (var revision in revisions)
             {
                 id.Value = revision.Id;
-                cost.Value = (object?)DecimalCanonical.Trim(revision.CostUsd)?.ToString(CultureInfo.InvariantCulture) ?? DBNull.Value;
+
+                // As the inserter stores it: the text only when cost_pico / 10^12 is not the cost.
+                cost.Value = revision.CostUsd is { } exact && UsageTotals.RoundCost(exact) != exact
+                    ? DecimalCanonical.Trim(exact).ToString(CultureInfo.InvariantCulture)
+                    : DBNull.Value;
                 pico.Value = revision.CostUsd is { } c ? Pico(c) : DBNull.Value;
                 entry.Value = (object?)revision.Price?.Entry ?? DBNull.Value;
                 from.Value = (object?)revision.Price?.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? DBNull.Value;
                 catalog.Value = (object?)revision.Price?.Catalog ?? DBNull.Value;
+                foreach (var parameter in new[] { entry, from, catalog })
+                {
+                    if (parameter.Value is string known)
+                    {
+                        text.Value = known;
+                        value.ExecuteNonQuery();
+                    }
+                }
+
                 changed += command.ExecuteNonQuery();
             }
 
@@ -663,9 +713,56 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         }
 
         transaction.Commit();
+        command.Transaction = null;
+        command.CommandText = SqliteSchema.AfterMigrations;
+        command.ExecuteNonQuery();
     }
 
+    /// <summary>Reads one row of <see cref="SelectColumns"/>: the fields in <see cref="UsageRecordFields.Names"/> order, then <c>cost_pico</c>.</summary>
     private static UsageRecord ReadRecord(SqliteDataReader reader, string?[] values) => SqliteRecordReader.Read(reader, values);
+
+    /// <summary>
+    /// Brings the rollup up to date with an append of <paramref name="added"/> rows, or leaves them waiting: a batch
+    /// that is the whole backlog and has few keys (<see cref="RollupKeysPerAppend"/>, or one per 4 records) is upserted
+    /// from its sums in memory; a batch with about one key per record (records spread over many hours) waits, and the
+    /// backlog is folded in bulk once it reaches <see cref="RollupLag"/> rows.
+    /// </summary>
+    private void UpdateRollup(SqliteConnection connection, SqliteTransaction transaction, int added, SqliteRollupBatch rollup)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT CAST(value AS INTEGER), (SELECT IFNULL(MAX(seq), 0) FROM usage) FROM ledger_meta WHERE key = 'rollup_seq'";
+        long folded, last;
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            (folded, last) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        if (added > 0 && last - folded == added && rollup.Keys <= Math.Max(RollupKeysPerAppend, added / 4))
+        {
+            rollup.Write(connection);
+            command.CommandText = "UPDATE ledger_meta SET value = @to WHERE key = 'rollup_seq'";
+        }
+        else if (last - folded >= RollupLag)
+        {
+            command.CommandText = SqliteSchema.RollupFold + "; UPDATE ledger_meta SET value = @to WHERE key = 'rollup_seq'";
+            command.Parameters.AddWithValue("@from", folded);
+        }
+        else
+        {
+            return;
+        }
+
+        command.Parameters.AddWithValue("@to", last);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The position of <c>costUsd</c> in <see cref="UsageRecordFields.Names"/>.</summary>
+    private static int CostField => UsageRecordFields.IndexOf["costUsd"];
+
+    /// <summary>The position of <c>seq</c> after <see cref="SelectColumns"/>.</summary>
+    private static int SequenceColumn => SqliteSchema.Columns.Length + 1;
 
     /// <summary>The cost in picodollars, as stored in <c>cost_pico</c> and summed by the rollup.</summary>
     internal static long Pico(decimal cost) => (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m);
@@ -717,6 +814,18 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         11 or 26 => new LedgerFormatException(new LedgerProblem(Path, 0, null, $"not a usable SQLite database ({ex.Message.TrimEnd('.')}); restore it from a backup (see docs/runbook/backup-and-recovery.md)"), ex),
         _ => new IOException($"SQLite ledger {Path}: {ex.Message}", ex),
     };
+
+    /// <summary>Every field as text (values in <c>dims</c> looked up by id), then <c>cost_pico</c>: what <see cref="ReadRecord"/> reads.</summary>
+    private static string BuildSelectColumns() =>
+        string.Join(", ", SqliteSchema.Columns.Select(c => SqliteSchema.IsDictionaryColumn(c.Column) ? ValueOf("usage." + c.Column) : c.Column)) + ", cost_pico";
+
+    private static string Column(int index) => "c" + (index + 1).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The <c>dims</c> id of a text (NULL when no record has it).</summary>
+    private static string ValueId(string text) => $"(SELECT id FROM dims WHERE value = {text})";
+
+    /// <summary>The text of a <c>dims</c> id.</summary>
+    private static string ValueOf(string id) => $"(SELECT value FROM dims WHERE id = {id})";
 
     private static string BuildInsertSql()
     {

@@ -138,18 +138,16 @@ public sealed class BudgetReservationStoreTests
     {
         using var temp = new TempDirectory();
         var path = temp.File("usage.db");
-        var ledger = new SqliteUsageLedger(path);
-        await ledger.AppendAsync([Call(0.4m, Now)]);
-        await ledger.SaveBudgetAsync(Cap);
-        await ledger.DisposeAsync();
 
-        // Turn the file back into a version-3 database, as the previous TokenTrace left it.
+        // A version-3 database, as the previous TokenTrace left it, with one record and one budget.
+        OlderLedgerFile.Create(path, 3, [Call(0.4m, Now)]);
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE budget_reservations; DROP TRIGGER usage_changed; DROP TRIGGER usage_removed; DROP TABLE usage_changes; DROP TABLE ledger_meta; " +
-                "DELETE FROM schema_version WHERE version >= 4;";
+            command.CommandText = "INSERT INTO budgets (name, definition, updated) VALUES (@n, @d, '2026-11-01T00:00:00Z')";
+            command.Parameters.AddWithValue("@n", Cap.Name);
+            command.Parameters.AddWithValue("@d", BudgetJson.ToText(Cap));
             command.ExecuteNonQuery();
         }
 

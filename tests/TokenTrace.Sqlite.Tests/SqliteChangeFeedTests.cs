@@ -84,13 +84,7 @@ public sealed class SqliteChangeFeedTests
     {
         using var temp = new TempDirectory();
         var path = temp.File("usage.db");
-        var ledger = new SqliteUsageLedger(path);
-        await ledger.AppendAsync([Make("a"), Make("b", cost: null)]);
-        await ledger.DisposeAsync();
-
-        // Take the file back to what TokenTrace wrote at schema 3: no reservations, no change log, no identity.
-        Execute(path, "DROP TABLE budget_reservations; DROP TRIGGER usage_changed; DROP TRIGGER usage_removed; DROP TABLE usage_changes; " +
-            "DROP TABLE ledger_meta; DELETE FROM schema_version WHERE version >= 4;");
+        OlderLedgerFile.Create(path, 3, [Make("a"), Make("b", cost: null)]);
         var upgraded = new SqliteUsageLedger(path);
         var position = await upgraded.GetPositionAsync();
         Assert.Equal((2L, 0L), (position.LastSequence, position.LastChange));

@@ -81,11 +81,19 @@ public sealed class SqliteRollupTests
         UsageLedgerContract.AssertSame(expected, rolled);
     }
 
-    [Fact]
-    public async Task The_rollup_follows_duplicates_and_cost_revisions()
+    /// <summary>
+    /// Small appends go to the rollup at once; larger ones with many keys wait until RollupLag rows do (0 keys per
+    /// append: every append waits), and summaries read the waiting rows meanwhile.
+    /// </summary>
+    [Theory]
+    [InlineData(20_000, 64)]
+    [InlineData(1, 0)]
+    [InlineData(3, 0)]
+    [InlineData(20_000, 0)]
+    public async Task The_rollup_follows_duplicates_and_cost_revisions(int rollupLag, int keysPerAppend)
     {
         using var temp = new TempDirectory();
-        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        var ledger = new SqliteUsageLedger(temp.File("usage.db")) { RollupLag = rollupLag, RollupKeysPerAppend = keysPerAppend };
         await ledger.AppendAsync([Make("a", "m1", 1m, "p"), Make("b", "m1", null, agent: "x", minutes: 20), Make("c", "m2", 0.25m, minutes: 60)]);
         await ledger.AppendAsync([Make("a", "m1", 99m, "p")]); // duplicate: ignored, must not reach the rollup
         await AssertRollupMatchesRawAsync(ledger);
@@ -99,12 +107,21 @@ public sealed class SqliteRollupTests
         Assert.Equal(2.25m, after.Total.CostUsd);
         Assert.Equal(1, after.Total.UnpricedRecords);
 
+        // Folded rows and waiting rows together: a revision before the fold reaches the rollup through the fold.
+        await ledger.AppendAsync([Make("d", "m2", 0.5m, minutes: 61), Make("e", "m3", 0.125m, minutes: 200)]);
+        await ledger.ReviseCostsAsync([new CostRevision("e", 0.375m, null), new CostRevision("c", 0.5m, null)]);
+        await ledger.AppendAsync([Make("f", "m1", 1m, minutes: 5)]);
+        await AssertRollupMatchesRawAsync(ledger);
+        Assert.Equal(4.375m, (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc)).Total.CostUsd);
+        Assert.Equal(4.375m, (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("agent")], TimeZoneInfo.Utc)).Total.CostUsd);
+
         // A range on hour edges uses the rollup; one off the edge uses the rows; both agree.
         var edge = new UsageQuery { Since = new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero) };
         var offEdge = new UsageQuery { Since = new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero).AddTicks(1) };
-        Assert.Equal(1, (await ledger.SummarizeAsync(edge, [], TimeZoneInfo.Utc)).Total.Records);
-        Assert.Equal(1, (await ledger.SummarizeAsync(offEdge, [], TimeZoneInfo.Utc)).Total.Records);
-        Assert.Equal(0.25m, (await ledger.SummarizeAsync(edge, [SummaryDimension.Day], TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"))).Total.CostUsd);
+        Assert.Equal(3, (await ledger.SummarizeAsync(edge, [], TimeZoneInfo.Utc)).Total.Records);
+        Assert.Equal(3, (await ledger.SummarizeAsync(offEdge, [], TimeZoneInfo.Utc)).Total.Records);
+        Assert.Equal(1.375m, (await ledger.SummarizeAsync(edge, [SummaryDimension.Day], TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"))).Total.CostUsd);
+        Assert.Equal(1m, (await ledger.SummarizeAsync(edge with { Model = "m2" }, [SummaryDimension.Model], TimeZoneInfo.Utc)).Total.CostUsd);
     }
 
     /// <summary>
@@ -115,7 +132,7 @@ public sealed class SqliteRollupTests
     public async Task A_range_off_hour_edges_equals_the_sum_of_the_records_in_it()
     {
         using var temp = new TempDirectory();
-        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        var ledger = new SqliteUsageLedger(temp.File("usage.db")) { RollupLag = 1_000 }; // two folds, 200 rows waiting
         var start = new DateTimeOffset(2026, 10, 30, 20, 0, 0, TimeSpan.Zero); // spans New York's fall-back night
         var random = new Random(7);
         string[] models = ["m1", "m2", "m3"];
@@ -127,7 +144,10 @@ public sealed class SqliteRollupTests
             Tokens = new TokenCounts { Input = random.Next(0, 10_000), Output = i % 11 },
             CostUsd = i % 13 == 0 ? null : random.Next(0, 1_000_000) / 1_000_000_000m,
         }).ToList();
-        await ledger.AppendAsync(records);
+        foreach (var chunk in records.Chunk(700))
+        {
+            await ledger.AppendAsync(chunk);
+        }
 
         string[][] shapes = [[], ["model"], ["hour"], ["day", "model"]];
         TimeZoneInfo[] zones = [TimeZoneInfo.Utc, TimeZoneInfo.FindSystemTimeZoneById("America/New_York"), TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata")];
@@ -149,19 +169,9 @@ public sealed class SqliteRollupTests
     {
         using var temp = new TempDirectory();
         var path = temp.File("usage.db");
-        var ledger = new SqliteUsageLedger(path);
-        await ledger.AppendAsync([Make("a", "m1", 1m, "p"), Make("b", "m2", 0.5m, minutes: 30)]);
 
-        // Turn the file back into a version-2 database, as an older TokenTrace left it: rows and no rollup.
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "DROP TRIGGER usage_rollup_cost; DROP TABLE usage_rollup; DROP TABLE budget_reservations; " +
-                "DROP TRIGGER usage_changed; DROP TRIGGER usage_removed; DROP TABLE usage_changes; DROP TABLE ledger_meta; DELETE FROM schema_version WHERE version >= 3;";
-            command.ExecuteNonQuery();
-        }
-
+        // A version-2 database, as an older TokenTrace left it: rows and no rollup.
+        OlderLedgerFile.Create(path, 2, [Make("a", "m1", 1m, "p"), Make("b", "m2", 0.5m, minutes: 30)]);
         await new SqliteUsageLedger(path).AppendAsync([Make("c", "m1", 0.25m, minutes: 50)]);
         Assert.Equal(SqliteSchema.Latest.ToString(System.Globalization.CultureInfo.InvariantCulture), (await new SqliteUsageLedger(path).CheckAsync()).Details["schema version"]);
         await AssertRollupMatchesRawAsync(new SqliteUsageLedger(path));
