@@ -34,6 +34,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     /// <summary>More changed records than this are cheaper to copy again than to replace one by one.</summary>
     private const int ReplaceLimit = 200_000;
 
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromHours(1);
+
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
     private readonly SemaphoreSlim _gate = Gates.GetOrAdd(path, static _ => new SemaphoreSlim(1, 1));
@@ -59,6 +61,11 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     private async Task<T?> TryAsync<T>(IUsageChangeFeed feed, long minimumRecords, Func<DuckDBConnection, T?> work, CancellationToken cancellationToken)
         where T : class
     {
+        if (RecentlyFailed())
+        {
+            return null;
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -79,22 +86,49 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                     }
 
                     await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
-                    return work(connection);
+                    var result = work(connection);
+                    File.Delete(path + ".failed");
+                    return result;
                 }
                 catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
                 {
+                    DeleteCopy();
                     if (attempt > 0)
                     {
+                        MarkFailed(ex);
                         return null;
                     }
-
-                    DeleteCopy();
                 }
             }
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A copy that failed twice in a row (DuckDB out of memory, a full disk) would fail again on the next summary and
+    /// cost it a whole rebuild before the ledger answers; a marker file beside it makes summaries go straight to the
+    /// ledger for <see cref="FailureBackoff"/>, and says why. Deleting the marker tries again at once.
+    /// </summary>
+    private bool RecentlyFailed()
+    {
+        var marker = new FileInfo(path + ".failed");
+        return marker.Exists && DateTime.UtcNow - marker.LastWriteTimeUtc < FailureBackoff;
+    }
+
+    private void MarkFailed(Exception ex)
+    {
+        try
+        {
+            using var marker = SecureFile.Open(path + ".failed", FileMode.Create, FileAccess.Write, FileShare.None);
+            marker.Write(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+                $"{DateTime.UtcNow:O} the analytics copy could not be built ({ex.GetType().Name}: {ex.Message}); summaries use the ledger until an hour has passed or this file is deleted\n")));
+        }
+        catch (Exception markerFailure) when (markerFailure is IOException or UnauthorizedAccessException)
+        {
+            // Without a marker the next summary tries again: slower, still right.
         }
     }
 

@@ -226,6 +226,12 @@ public sealed class DuckDbCopyTests
         UsageLedgerContract.AssertSame(expected, await unwritable.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
         Assert.Equal(0, unwritable.SummariesFromCopy);
         Assert.False(await unwritable.CatchUpAsync());
+
+        // Two failures in a row leave a marker that sends summaries straight to the ledger; removing it tries again.
+        Assert.Contains("could not be built", await File.ReadAllTextAsync(unwritable.DatabasePath + ".failed"), StringComparison.Ordinal);
+        File.Delete(unwritable.DatabasePath + ".failed");
+        UsageLedgerContract.AssertSame(expected, await ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+        Assert.Equal(3, ledger.SummariesFromCopy);
         await inner.DisposeAsync();
     }
 }
