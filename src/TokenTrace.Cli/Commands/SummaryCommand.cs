@@ -17,6 +17,10 @@ internal static class SummaryCommand
             Totals of tokens and cost, grouped by any dimensions. Costs add priced records only;
             unpricedRecords says how many were left out.
 
+            A SQLite ledger of 250,000 records or more answers from its DuckDB copy (usage.duckdb beside
+            it, kept up to date automatically); TOKENTRACE_ANALYTICS=off|always|auto changes that.
+            See docs/end_user/analytics.md.
+
             Examples:
               tokentrace summary --by model
               tokentrace summary --by day --by project --since 2026-11-01 --format json
