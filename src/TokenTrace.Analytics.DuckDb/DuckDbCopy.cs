@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
@@ -56,11 +57,12 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     /// Opens the copy, reads the ledger's position (inside the lock, so that no other catch-up can have gone past it),
     /// catches up and runs <paramref name="work"/>. The copy is only a copy: when DuckDB reports damage, or the copy's
     /// files cannot be written (a full disk, a missing temporary folder), it is deleted and built once more, and if that
-    /// fails too the ledger answers (null).
+    /// fails too the ledger answers (null). An error of the ledger itself goes to the caller unchanged.
     /// </summary>
-    private async Task<T?> TryAsync<T>(IUsageChangeFeed feed, long minimumRecords, Func<DuckDBConnection, T?> work, CancellationToken cancellationToken)
+    private async Task<T?> TryAsync<T>(IUsageChangeFeed ledgerFeed, long minimumRecords, Func<DuckDBConnection, T?> work, CancellationToken cancellationToken)
         where T : class
     {
+        var feed = new GuardedFeed(ledgerFeed);
         if (RecentlyFailed())
         {
             return null;
@@ -89,6 +91,12 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                     var result = work(connection);
                     File.Delete(path + ".failed");
                     return result;
+                }
+                catch (LedgerFeedException ex)
+                {
+                    // The ledger failed, not the copy: its own error, as its own summary would give it.
+                    ExceptionDispatchInfo.Throw(ex.InnerException!);
+                    throw;
                 }
                 catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
                 {

@@ -234,4 +234,59 @@ public sealed class DuckDbCopyTests
         Assert.Equal(3, ledger.SummariesFromCopy);
         await inner.DisposeAsync();
     }
+
+    [Fact]
+    public async Task An_error_of_the_ledger_during_a_catch_up_reaches_the_caller_and_leaves_the_copy_alone()
+    {
+        using var temp = new TempDirectory();
+        var sqlite = new SqliteUsageLedger(temp.File("usage.db"));
+        var failing = new FailingFeedLedger(sqlite);
+        var ledger = new DuckDbAnalyticsLedger(failing, temp.File("usage.duckdb"), DuckDbLedgerContractTests.Always);
+        var records = Records(1_500, seed: 8);
+        await ledger.AppendAsync(records.GetRange(0, 1_000));
+        var byJob = new[] { SummaryDimension.Parse("job") };
+        await ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc);
+        await ledger.AppendAsync(records.GetRange(1_000, 500));
+
+        failing.FailReads = true;
+        var error = await Assert.ThrowsAsync<IOException>(() => ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+        Assert.Equal("the ledger's disk failed", error.Message);
+        Assert.True(File.Exists(ledger.DatabasePath));
+        Assert.False(File.Exists(ledger.DatabasePath + ".failed"));
+
+        failing.FailReads = false;
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byJob, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byJob, TimeZoneInfo.Utc));
+        Assert.Equal(2, ledger.SummariesFromCopy);
+        await sqlite.DisposeAsync();
+    }
+
+    /// <summary>A SQLite ledger whose change feed fails to read records while <see cref="FailReads"/> is set.</summary>
+    private sealed class FailingFeedLedger(SqliteUsageLedger inner) : DelegatingUsageLedger(inner), IUsageChangeFeed
+    {
+        public bool FailReads { get; set; }
+
+        public Task<UsageFeedPosition> GetPositionAsync(CancellationToken cancellationToken = default) => inner.GetPositionAsync(cancellationToken);
+
+        public async IAsyncEnumerable<IReadOnlyList<SequencedUsageRecord>> ReadAfterAsync(
+            long afterSequence, long upToSequence, int batchSize = 10_000, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var batch in inner.ReadAfterAsync(afterSequence, upToSequence, batchSize, cancellationToken))
+            {
+                if (FailReads)
+                {
+                    throw new IOException("the ledger's disk failed");
+                }
+
+                yield return batch;
+            }
+        }
+
+        public Task<IReadOnlyList<long>> ChangedAsync(long afterChange, long upToChange, CancellationToken cancellationToken = default) =>
+            inner.ChangedAsync(afterChange, upToChange, cancellationToken);
+
+        public Task<long?> GetChangeMarkAsync(long change, CancellationToken cancellationToken = default) => inner.GetChangeMarkAsync(change, cancellationToken);
+
+        public Task<IReadOnlyList<SequencedUsageRecord>> ReadSequencesAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default) =>
+            inner.ReadSequencesAsync(sequences, cancellationToken);
+    }
 }
