@@ -126,6 +126,13 @@ internal static class DoctorCommand
                 console.MarkupLine(health.IsHealthy ? "[green]healthy[/]" : "[red]problems found[/] (see docs/runbook/backup-and-recovery.md)");
             }
 
+            if (!health.IsHealthy)
+            {
+                // Every exit 2 says why on stderr, so scripts that only read stderr see it too; the details are above.
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                    $"[red]error:[/] {health.Spec}: {health.Problems.Count} problem(s) found; see docs/runbook/backup-and-recovery.md");
+            }
+
             return health.IsHealthy ? ExitCodes.Success : ExitCodes.BadInput;
         });
         return command;
