@@ -24,6 +24,7 @@ internal static class SummaryCommand
             Examples:
               tokentrace summary --by model
               tokentrace summary --by day --by project --since 2026-11-01 --format json
+              TOKENTRACE_ANALYTICS=off tokentrace summary --by job    (the ledger's own SQL, to compare)
             """);
         command.Options.Add(by);
         filters.AddTo(command);
