@@ -3,7 +3,7 @@ using TokenTrace;
 using TokenTrace.Scale;
 
 // dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
-// Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE
+// Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-catch-up LEDGER.db [--feed-only]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
 var repository = FindRepository();
@@ -31,6 +31,9 @@ switch (verb)
         await SqliteInsertVariants.RunAsync(
             [.. UsageRecordFile.ReadEntries(rest[0]).Select(e => pipeline.Prepare(e.Record!))],
             Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", Option(rest, "--variants")?.Split(',') ?? []);
+        return 0;
+    case "profile-catch-up":
+        await CatchUpProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", rest.Contains("--feed-only"));
         return 0;
     case "parse-direct":
         DirectParser.Measure(rest[0]);

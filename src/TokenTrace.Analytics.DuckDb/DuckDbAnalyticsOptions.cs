@@ -31,6 +31,9 @@ public sealed class DuckDbAnalyticsOptions
     /// <summary>The folder for the temporary files a catch-up loads from (default: the system's temporary folder).</summary>
     public string? TemporaryDirectory { get; set; }
 
+    /// <summary>Records loaded per DuckDB transaction (one set of temporary files each); smaller in tests to cross chunk edges.</summary>
+    internal int ChunkRecords { get; set; } = 250_000;
+
     /// <summary>The default <see cref="DatabasePathFor"/>.</summary>
     public static string DefaultDatabasePath(string ledgerPath)
     {

@@ -23,9 +23,6 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
     private const int Format = 3;
 
-    /// <summary>Records loaded per transaction (one temporary file each).</summary>
-    private const int ChunkRecords = 250_000;
-
     /// <summary>
     /// DuckDB's buffer pool: without a limit it takes up to 80 % of the machine's memory while loading, and an import
     /// that catches the copy up at its end peaked at 670 MB; past the limit DuckDB writes to its temporary folder.
@@ -267,23 +264,28 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             return;
         }
 
-        // Records stream into the temporary files a batch at a time, so memory does not grow with the catch-up.
+        // Records stream into the temporary files a batch at a time, so memory does not grow with the catch-up. A full
+        // chunk is loaded by DuckDB on another thread while the next one is read from the ledger: the two halves take
+        // about as long as each other, and chunks are still loaded one at a time, in order.
         FactFiles? files = null;
+        Task? loading = null;
         try
         {
-            await foreach (var batch in feed.ReadAfterAsync(state.LastSequence, position.LastSequence, 10_000, cancellationToken).ConfigureAwait(false))
+            await foreach (var batch in feed.ReadAfterAsync(state.LastSequence, position.LastSequence, Math.Min(10_000, options.ChunkRecords), cancellationToken).ConfigureAwait(false))
             {
                 files ??= FactFiles.Create(options.TemporaryDirectory);
                 files.Add(batch);
-                if (files.Count >= ChunkRecords)
+                if (files.Count >= options.ChunkRecords)
                 {
                     state = state with { LastSequence = files.Last.Sequence, LastRecordId = files.Last.Id };
-                    Load(connection, files, state, replacing: null);
-                    files.Dispose();
+                    await WaitAsync(loading).ConfigureAwait(false);
+                    loading = LoadAndDisposeAsync(connection, files, state);
                     files = null;
                 }
             }
 
+            await WaitAsync(loading).ConfigureAwait(false);
+            loading = null;
             if (files is not null)
             {
                 state = state with { LastSequence = files.Last.Sequence, LastRecordId = files.Last.Id };
@@ -293,7 +295,22 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         finally
         {
             files?.Dispose();
+            if (loading is not null)
+            {
+                // The feed failed while a chunk was loading: the chunk's own outcome is secondary to that error.
+                await loading.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            }
         }
+
+        static Task WaitAsync(Task? task) => task ?? Task.CompletedTask;
+
+        static Task LoadAndDisposeAsync(DuckDBConnection connection, FactFiles files, CopyState state) => Task.Run(() =>
+        {
+            using (files)
+            {
+                Load(connection, files, state, replacing: null);
+            }
+        }, CancellationToken.None);
     }
 
     /// <summary>

@@ -138,7 +138,7 @@ internal static class SqliteRecordReader
             && (reader.IsDBNull(CostPico) || reader.GetFieldType(CostPico) == typeof(long));
     }
 
-    private static decimal FromPico(long pico) => DecimalCanonical.Trim(pico * 0.000000000001m);
+    internal static decimal FromPico(long pico) => DecimalCanonical.Trim(pico * 0.000000000001m);
 
     private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

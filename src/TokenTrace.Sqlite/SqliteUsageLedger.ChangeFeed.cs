@@ -27,17 +27,13 @@ public sealed partial class SqliteUsageLedger : IUsageChangeFeed
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         await using var connection = await OpenForReadAsync(cancellationToken).ConfigureAwait(false);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {SelectColumns}, seq FROM usage WHERE seq > @after AND seq <= @upTo ORDER BY seq";
-        command.Parameters.AddWithValue("@after", afterSequence);
-        command.Parameters.AddWithValue("@upTo", upToSequence);
-        using var reader = Guard(command.ExecuteReader);
-        var values = new string?[UsageRecordFields.Names.Count];
+        using var rows = Guard(() => OpenRows(connection, "WHERE seq > @after AND seq <= @upTo ORDER BY seq",
+            [new SqliteParameter("@after", afterSequence), new SqliteParameter("@upTo", upToSequence)]));
         var batch = new List<SequencedUsageRecord>(Math.Min(batchSize, 10_000));
-        while (Next(reader))
+        while (Guard(rows.Read) is { } record)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            batch.Add(new SequencedUsageRecord(reader.GetInt64(SequenceColumn), ReadRecord(reader, values)));
+            batch.Add(new SequencedUsageRecord(rows.CurrentSequence, record));
             if (batch.Count == batchSize)
             {
                 yield return batch;
@@ -86,20 +82,16 @@ public sealed partial class SqliteUsageLedger : IUsageChangeFeed
         return RunAsync<IReadOnlyList<SequencedUsageRecord>>(write: false, connection =>
         {
             var found = new List<SequencedUsageRecord>(sequences.Count);
-            var values = new string?[UsageRecordFields.Names.Count];
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {SelectColumns}, seq FROM usage WHERE seq IN (SELECT value FROM json_each(@list)) ORDER BY seq";
-            var list = command.Parameters.Add("@list", SqliteType.Text);
 
             // A few thousand at a time keeps each JSON list small; the ids are numbers, so the list needs no escaping.
             foreach (var chunk in sequences.Chunk(4_096))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                list.Value = new StringBuilder("[").AppendJoin(',', chunk.Select(s => s.ToString(CultureInfo.InvariantCulture))).Append(']').ToString();
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
+                var list = new StringBuilder("[").AppendJoin(',', chunk.Select(s => s.ToString(CultureInfo.InvariantCulture))).Append(']').ToString();
+                using var rows = OpenRows(connection, "WHERE seq IN (SELECT value FROM json_each(@list)) ORDER BY seq", [new SqliteParameter("@list", list)]);
+                while (rows.Read() is { } record)
                 {
-                    found.Add(new SequencedUsageRecord(reader.GetInt64(SequenceColumn), ReadRecord(reader, values)));
+                    found.Add(new SequencedUsageRecord(rows.CurrentSequence, record));
                 }
             }
 

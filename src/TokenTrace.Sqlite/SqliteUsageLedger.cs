@@ -97,15 +97,14 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         var filter = SqliteUsageFilter.From(query);
         await using var connection = await OpenForReadAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {SelectColumns} FROM usage{filter.WhereRows(command)} ORDER BY ts, seq";
+        var where = filter.WhereRows(command);
 
         // An iterator cannot yield inside try/catch, so each step that touches SQLite is guarded on its own.
-        using var reader = Guard(command.ExecuteReader);
-        var values = new string?[UsageRecordFields.Names.Count];
-        while (Next(reader))
+        using var rows = Guard(() => OpenRows(connection, $"{where} ORDER BY ts, seq", command.Parameters.Cast<SqliteParameter>()));
+        while (Guard(rows.Read) is { } record)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return ReadRecord(reader, values);
+            yield return record;
         }
     }
 
@@ -719,7 +718,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
     }
 
     /// <summary>Reads one row of <see cref="SelectColumns"/>: the fields in <see cref="UsageRecordFields.Names"/> order, then <c>cost_pico</c>.</summary>
-    private static UsageRecord ReadRecord(SqliteDataReader reader, string?[] values) => SqliteRecordReader.Read(reader, values);
+    /// <summary>Reads the rows of <c>usage</c> that <paramref name="whereAndOrder"/> selects, fast (see <see cref="SqliteRowReader"/>).</summary>
+    private static SqliteRowReader OpenRows(SqliteConnection connection, string whereAndOrder, IEnumerable<SqliteParameter> parameters) =>
+        new(connection, whereAndOrder, parameters, SelectColumns);
 
     /// <summary>
     /// Brings the rollup up to date with an append of <paramref name="added"/> rows, or leaves them waiting: a batch

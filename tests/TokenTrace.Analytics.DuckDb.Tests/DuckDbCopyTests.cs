@@ -260,19 +260,50 @@ public sealed class DuckDbCopyTests
         await sqlite.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_catch_up_in_many_chunks_loads_them_in_order_and_resumes_after_the_feed_fails_between_them()
+    {
+        using var temp = new TempDirectory();
+        var sqlite = new SqliteUsageLedger(temp.File("usage.db"));
+        var failing = new FailingFeedLedger(sqlite);
+        var options = new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 300 };
+        var ledger = new DuckDbAnalyticsLedger(failing, temp.File("usage.duckdb"), options);
+        var records = Records(4_000, seed: 21);
+        await ledger.AppendAsync(records);
+        var by = new[] { SummaryDimension.Parse("session"), SummaryDimension.Parse("day") };
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+
+        // Batches of 300 records, each a chunk: after seven of them the feed fails while earlier chunks load.
+        failing.FailAfterBatches = 7;
+        await Assert.ThrowsAsync<IOException>(() => ledger.CatchUpAsync());
+        Assert.False(File.Exists(ledger.DatabasePath + ".failed"));
+
+        failing.FailAfterBatches = null;
+        Assert.True(await ledger.CatchUpAsync());
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, by, zone), await ledger.SummarizeAsync(UsageQuery.All, by, zone));
+        var job = new UsageQuery { Job = records[17].Attribution.Job };
+        UsageLedgerContract.AssertSame(Expected(records, job, by, zone), await ledger.SummarizeAsync(job, by, zone));
+        Assert.Equal(2, ledger.SummariesFromCopy);
+        await sqlite.DisposeAsync();
+    }
+
     /// <summary>A SQLite ledger whose change feed fails to read records while <see cref="FailReads"/> is set.</summary>
     private sealed class FailingFeedLedger(SqliteUsageLedger inner) : DelegatingUsageLedger(inner), IUsageChangeFeed
     {
         public bool FailReads { get; set; }
+
+        /// <summary>When set, reads fail after this many batches.</summary>
+        public int? FailAfterBatches { get; set; }
 
         public Task<UsageFeedPosition> GetPositionAsync(CancellationToken cancellationToken = default) => inner.GetPositionAsync(cancellationToken);
 
         public async IAsyncEnumerable<IReadOnlyList<SequencedUsageRecord>> ReadAfterAsync(
             long afterSequence, long upToSequence, int batchSize = 10_000, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
+            var given = 0;
             await foreach (var batch in inner.ReadAfterAsync(afterSequence, upToSequence, batchSize, cancellationToken))
             {
-                if (FailReads)
+                if (FailReads || given++ == FailAfterBatches)
                 {
                     throw new IOException("the ledger's disk failed");
                 }
