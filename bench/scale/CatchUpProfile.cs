@@ -40,7 +40,13 @@ internal static class CatchUpProfile
             }
 
             var analytics = new DuckDbAnalyticsLedger(ledger, copy, new DuckDbAnalyticsOptions { MinimumRecords = 0 });
-            (wall, cpu) = await MeasureAsync(() => analytics.CatchUpAsync()).ConfigureAwait(false);
+            var done = false;
+            (wall, cpu) = await MeasureAsync(async () => done = await analytics.CatchUpAsync().ConfigureAwait(false)).ConfigureAwait(false);
+            if (!done)
+            {
+                Console.WriteLine("the catch-up did not complete (the copy could not be written: see its .failed marker)");
+            }
+
             Report("whole catch-up into a new copy (feed + CSV + DuckDB load)", wall, cpu, count);
         }
     }

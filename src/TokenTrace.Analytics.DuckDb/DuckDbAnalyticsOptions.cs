@@ -32,7 +32,7 @@ public sealed class DuckDbAnalyticsOptions
     public string? TemporaryDirectory { get; set; }
 
     /// <summary>Records loaded per DuckDB transaction (one set of temporary files each); smaller in tests to cross chunk edges.</summary>
-    internal int ChunkRecords { get; set; } = 250_000;
+    internal int ChunkRecords { get; set; } = 100_000;
 
     /// <summary>The default <see cref="DatabasePathFor"/>.</summary>
     public static string DefaultDatabasePath(string ledgerPath)

@@ -115,7 +115,7 @@ internal sealed class SqliteRowReader : IDisposable
             throw SqliteRecordInserter.Error(_db, rc);
         }
 
-        CurrentSequence = raw.sqlite3_column_int64(_statement, Sequence);
+        CurrentSequence = SqliteColumns.Int64(SqliteColumns.Handle(_statement), Sequence);
         return TryReadRegular() ?? ReadChecked();
     }
 
@@ -129,13 +129,13 @@ internal sealed class SqliteRowReader : IDisposable
     /// <summary>The record from the row's native values; null when any column is not what TokenTrace writes there.</summary>
     private UsageRecord? TryReadRegular()
     {
-        var s = _statement;
+        var s = SqliteColumns.Handle(_statement);
 
         // Each call into SQLite costs a handle reference and the connection's mutex: every column's type is read once.
         var types = _types;
         for (var i = 0; i < types.Length; i++)
         {
-            types[i] = raw.sqlite3_column_type(s, i);
+            types[i] = SqliteColumns.Type(s, i);
         }
 
         if (types[Id] != raw.SQLITE_TEXT)
@@ -151,7 +151,7 @@ internal sealed class SqliteRowReader : IDisposable
                 continue;
             }
 
-            if (types[i] != raw.SQLITE_INTEGER || (counts[i] = raw.sqlite3_column_int64(s, i)) < 0)
+            if (types[i] != raw.SQLITE_INTEGER || (counts[i] = SqliteColumns.Int64(s, i)) < 0)
             {
                 return null;
             }
@@ -165,7 +165,7 @@ internal sealed class SqliteRowReader : IDisposable
                     _texts[i] = null;
                     break;
                 case raw.SQLITE_INTEGER:
-                    counts[i] = raw.sqlite3_column_int64(s, i);
+                    counts[i] = SqliteColumns.Int64(s, i);
                     if (Value(counts[i]) is not { } text)
                     {
                         return null;
@@ -189,7 +189,7 @@ internal sealed class SqliteRowReader : IDisposable
         for (var i = 0; i < 6; i++)
         {
             var type = types[EnergyWh + i];
-            if (estimated ? type != raw.SQLITE_FLOAT || !double.IsFinite(estimates[i] = raw.sqlite3_column_double(s, EnergyWh + i)) : type != raw.SQLITE_NULL)
+            if (estimated ? type != raw.SQLITE_FLOAT || !double.IsFinite(estimates[i] = SqliteColumns.Double(s, EnergyWh + i)) : type != raw.SQLITE_NULL)
             {
                 return null;
             }
@@ -198,15 +198,15 @@ internal sealed class SqliteRowReader : IDisposable
         double? latency = null;
         if (types[LatencyMs] != raw.SQLITE_NULL)
         {
-            if (types[LatencyMs] != raw.SQLITE_FLOAT || !double.IsFinite(raw.sqlite3_column_double(s, LatencyMs)))
+            if (types[LatencyMs] != raw.SQLITE_FLOAT || !double.IsFinite(SqliteColumns.Double(s, LatencyMs)))
             {
                 return null;
             }
 
-            latency = raw.sqlite3_column_double(s, LatencyMs);
+            latency = SqliteColumns.Double(s, LatencyMs);
         }
 
-        var id = raw.sqlite3_column_text(s, Id).utf8_to_string();
+        var id = SqliteColumns.String(s, Id);
         if (id.Length == 0)
         {
             return null;
@@ -216,7 +216,7 @@ internal sealed class SqliteRowReader : IDisposable
         decimal? cost = null;
         if (types[CostUsd] == raw.SQLITE_TEXT)
         {
-            if (!decimal.TryParse(raw.sqlite3_column_text(s, CostUsd).utf8_to_string(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+            if (!decimal.TryParse(SqliteColumns.String(s, CostUsd), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
             {
                 return null;
             }
@@ -225,7 +225,7 @@ internal sealed class SqliteRowReader : IDisposable
         }
         else if (types[CostPico] == raw.SQLITE_INTEGER)
         {
-            cost = SqliteRecordReader.FromPico(raw.sqlite3_column_int64(s, CostPico));
+            cost = SqliteRecordReader.FromPico(SqliteColumns.Int64(s, CostPico));
         }
 
         PriceReference? price = null;
@@ -261,7 +261,7 @@ internal sealed class SqliteRowReader : IDisposable
 
             if (types[Extra] == raw.SQLITE_TEXT)
             {
-                extra = UsageRecordFields.ExtraFromText(raw.sqlite3_column_text(s, Extra).utf8_to_string());
+                extra = UsageRecordFields.ExtraFromText(SqliteColumns.String(s, Extra));
             }
         }
         catch (FormatException)
