@@ -21,7 +21,7 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 3;
+    private const int Format = 4;
 
     /// <summary>
     /// DuckDB's buffer pool: without a limit it takes up to 80 % of the machine's memory while loading, and an import
@@ -216,7 +216,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 energy_low_q BIGINT, energy_low_r DOUBLE, energy_q BIGINT, energy_r DOUBLE, energy_high_q BIGINT, energy_high_r DOUBLE,
                 co2e_low_q BIGINT, co2e_low_r DOUBLE, co2e_q BIGINT, co2e_r DOUBLE, co2e_high_q BIGINT, co2e_high_r DOUBLE);
             CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
-            """);
+            """ + DailyAggregates.CreateSql());
         var state = ReadState(connection);
         var rebuild = state is null || state.Format != Format || state.LedgerId != position.LedgerId
             || state.LastSequence > position.LastSequence || state.LastChange > position.LastChange;
@@ -256,7 +256,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             // Changes up to the position are in every record read from here on; later ones are replayed next time.
             state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null,
                 position.LastChange > 0 ? await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) : null);
-            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags; DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
+            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
         if (position.LastSequence <= state!.LastSequence)
@@ -323,14 +323,18 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         var sql = new StringBuilder("BEGIN TRANSACTION;");
         foreach (var part in (replacing ?? []).Chunk(10_000))
         {
+            // The replaced records leave the daily sums as negated rows before they leave the facts.
             var list = string.Join(',', part.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+            sql.Append(DailyAggregates.AddSql($"(SELECT * FROM facts WHERE seq IN ({list}))", negate: true));
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 
         if (files.Count > 0)
         {
-            sql.Append(" INSERT INTO facts SELECT * FROM read_csv(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns)
-                .Append(", ").Append(FactFiles.ReadOptions).Append(");");
+            // Read once into a temporary table: the facts and every dimension's daily sums are filled from it.
+            sql.Append(" CREATE OR REPLACE TEMP TABLE chunk AS SELECT * FROM read_csv(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns)
+                .Append(", ").Append(FactFiles.ReadOptions).Append("); INSERT INTO facts SELECT * FROM chunk;")
+                .Append(DailyAggregates.AddSql("chunk", negate: false)).Append(" DROP TABLE chunk;");
         }
 
         if (files.HasTags)

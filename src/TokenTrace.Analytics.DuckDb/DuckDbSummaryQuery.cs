@@ -28,6 +28,11 @@ internal static class DuckDbSummaryQuery
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
+        if (DailyAggregates.For(query, by) is { } daily)
+        {
+            return RunOnDailySums(command, daily.Table, daily.FromDay, daily.ToDay, by, timeZone, cancellationToken);
+        }
+
         var where = Where(command, query);
         string? local = null;
         if (by.Any(d => d.IsTime) && (local = LocalTicks(connection, query, timeZone)) is null)
@@ -81,9 +86,35 @@ internal static class DuckDbSummaryQuery
         }
 
         command.CommandText = sql.ToString();
+        return Read(command, by, timeZone, cancellationToken);
+    }
+
+    /// <summary>A summary by one attribution dimension from its daily sums (see <see cref="DailyAggregates"/>).</summary>
+    private static UsageSummary RunOnDailySums(
+        DuckDBCommand command, string table, long? fromDay, long? toDay, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    {
+        var terms = new List<string>(2);
+        if (fromDay is { } from)
+        {
+            terms.Add(Invariant($"day >= {from}"));
+        }
+
+        if (toDay is { } to)
+        {
+            terms.Add(Invariant($"day < {to}"));
+        }
+
+        var where = terms.Count == 0 ? "" : " WHERE " + string.Join(" AND ", terms);
+        command.CommandText = $"SELECT value AS k0, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY k0 ORDER BY k0 NULLS FIRST";
+        return Read(command, by, timeZone, cancellationToken);
+    }
+
+    /// <summary>Reads rows of keys, then a record count and the sums in the order both queries select them.</summary>
+    private static UsageSummary Read(DuckDBCommand command, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    {
         var builder = new UsageSummaryBuilder(by, timeZone);
         using var reader = command.ExecuteReader();
-        var n = keys.Count;
+        var n = by.Count;
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -112,13 +143,6 @@ internal static class DuckDbSummaryQuery
         static long Long(DuckDBDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? 0 : reader.GetInt64(ordinal);
     }
 
-    /// <summary>
-    /// The sum of an estimate, the same on every run: DuckDB adds on several threads in an order that changes from run to
-    /// run, and a floating-point sum depends on the order, so a plain <c>SUM</c> printed different last digits each time.
-    /// The copy keeps each estimate as whole nanounits, summed exactly as integers, and the rest (under half a nanounit),
-    /// whose floating-point sum lies ~10⁻¹⁸ below the total: too small to change a digit, while values smaller than a
-    /// nanounit still count (docs/methodology/limits.md).
-    /// </summary>
     private static string Exact(string column) =>
         Invariant($"(IFNULL(SUM({column}_q), 0)::DOUBLE / {FactFiles.FixedPointScale:R} + IFNULL(SUM({column}_r), 0))");
 

@@ -101,6 +101,60 @@ public sealed class DuckDbCopyTests
     }
 
     [Fact]
+    public async Task Summaries_by_one_attribution_dimension_over_whole_utc_days_come_from_daily_sums_that_follow_revisions()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        var records = Records(12_000, seed: 5);
+        await ledger.AppendAsync(records.GetRange(0, 9_000));
+        Assert.True(await ledger.CatchUpAsync());
+
+        // Revisions of records loaded in different chunks (priced, unpriced, repriced twice), then more records.
+        var revisions = Enumerable.Range(0, 400).Select(i => i * 22).Select(i => new CostRevision(records[i].Id, i % 3 == 0 ? null : (i % 1000) / 7m, null)).ToList();
+        await ledger.ReviseCostsAsync(revisions);
+        await ledger.ReviseCostsAsync([new CostRevision(records[44].Id, 3.25m, null)]);
+        foreach (var revision in revisions.Append(new CostRevision(records[44].Id, 3.25m, null)))
+        {
+            var index = records.FindIndex(r => r.Id == revision.Id);
+            records[index] = records[index] with { CostUsd = revision.CostUsd };
+        }
+
+        await ledger.AppendAsync(records.GetRange(9_000, 3_000));
+        var days = new UsageQuery { Since = Start.AddDays(10), Until = Start.AddDays(100) };
+        var notWholeDays = new UsageQuery { Since = Start.AddDays(10).AddHours(5), Until = Start.AddDays(100) };
+        foreach (var name in DailyAggregates.Columns.Keys)
+        {
+            var by = new[] { SummaryDimension.Parse(name) };
+            Assert.NotNull(DailyAggregates.For(UsageQuery.All, by));
+            Assert.NotNull(DailyAggregates.For(days, by));
+            Assert.Null(DailyAggregates.For(notWholeDays, by));
+            Assert.Null(DailyAggregates.For(new UsageQuery { Model = "o3" }, by));
+            foreach (var query in new[] { UsageQuery.All, days, notWholeDays })
+            {
+                UsageLedgerContract.AssertSame(Expected(records, query, by, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, by, TimeZoneInfo.Utc));
+            }
+        }
+
+        Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("project"), SummaryDimension.Parse("day")]));
+        Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("model")]));
+
+        // The sums are kept per chunk, day and value (these records are spread over 150 days in every chunk, so there are
+        // many rows; a real, time-ordered history has a few per day), negated rows included for the revisions.
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), COUNT(*) FILTER (WHERE records < 0) FROM agg_project";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.True(reader.GetInt64(0) > 0);
+            Assert.True(reader.GetInt64(1) > 0);
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
     public async Task The_copy_follows_appends_cost_revisions_and_its_own_deletion()
     {
         using var temp = new TempDirectory();
