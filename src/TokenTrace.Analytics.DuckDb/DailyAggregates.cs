@@ -18,18 +18,34 @@ namespace TokenTrace.Analytics.DuckDb;
 /// <para>
 /// A record replaced by a revision first adds a row of its old sums negated, then its new sums are added like any new
 /// record's: totals stay exact (integers; estimates as whole nanounits plus a rest, see <see cref="FactFiles"/>).
-/// Groups whose records net to zero are dropped by the query, as groups with no records are everywhere else.
+/// Groups whose records net to zero are dropped by the query, as groups with no records are everywhere else. Counts and
+/// cost parts are 64-bit: one row sums at most one chunk's records of one day, each bounded (docs/methodology/limits.md);
+/// whole nanounits of estimates (up to 10¹⁸ each) are 128-bit.
 /// </para>
 /// </remarks>
 internal static class DailyAggregates
 {
-    /// <summary>Summary dimension name → column of <c>facts</c>.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Columns = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["project"] = "project", ["job"] = "job", ["task"] = "task", ["agent"] = "agent", ["session"] = "session", ["user"] = "user_name",
-    };
-
+    // Declared first: static initializers run in order, and CsvColumns uses it.
     private static readonly string[] Estimates = ["energy_low", "energy", "energy_high", "co2e_low", "co2e", "co2e_high"];
+
+    /// <summary>
+    /// The dimensions kept: summary dimension name, column of <c>facts</c>, and how to read it from a record. Not
+    /// <c>task</c>: tasks are mostly unique within a day (20,000 tasks over 1 M records gave 447,000 task-days), so its
+    /// daily sums would be nearly as many rows as the facts and cost more to keep than they save.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, string Column, Func<UsageRecord, string?> ValueOf)> Dimensions =
+    [
+        ("project", "project", r => r.Attribution.Project), ("job", "job", r => r.Attribution.Job), ("agent", "agent", r => r.Attribution.Agent),
+        ("session", "session", r => r.Attribution.Session), ("user", "user_name", r => r.Attribution.User),
+    ];
+
+    /// <summary>Summary dimension name → column of <c>facts</c>.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Columns = Dimensions.ToDictionary(d => d.Name, d => d.Column, StringComparer.Ordinal);
+
+    /// <summary>The <c>columns</c> argument of <c>read_csv</c> for a table's daily sums (<see cref="FactFiles.Complete"/> writes them).</summary>
+    public static readonly string CsvColumns = "{day: 'BIGINT', value: 'VARCHAR', records: 'BIGINT', input: 'BIGINT', output: 'BIGINT', cache_read: 'BIGINT', "
+        + "cache_write: 'BIGINT', cache_write_1h: 'BIGINT', reasoning: 'BIGINT', cost_hi: 'BIGINT', cost_lo: 'BIGINT', unpriced: 'BIGINT', estimated: 'BIGINT', "
+        + string.Join(", ", Estimates.Select(e => $"{e}_q: 'HUGEINT', {e}_r: 'DOUBLE'")) + "}";
 
     /// <summary>Creates the tables when missing.</summary>
     public static string CreateSql()
@@ -38,8 +54,8 @@ internal static class DailyAggregates
         foreach (var column in Columns.Values)
         {
             sql.Append(CultureInfo.InvariantCulture, $"""
-                CREATE TABLE IF NOT EXISTS agg_{column} (day BIGINT, value VARCHAR, records BIGINT, input HUGEINT, output HUGEINT, cache_read HUGEINT,
-                    cache_write HUGEINT, cache_write_1h HUGEINT, reasoning HUGEINT, cost_hi HUGEINT, cost_lo HUGEINT, unpriced BIGINT, estimated BIGINT,
+                CREATE TABLE IF NOT EXISTS agg_{column} (day BIGINT, value VARCHAR, records BIGINT, input BIGINT, output BIGINT, cache_read BIGINT,
+                    cache_write BIGINT, cache_write_1h BIGINT, reasoning BIGINT, cost_hi BIGINT, cost_lo BIGINT, unpriced BIGINT, estimated BIGINT,
                 """).Append(string.Join(", ", Estimates.Select(e => $"{e}_q HUGEINT, {e}_r DOUBLE"))).Append(");\n");
         }
 
@@ -49,17 +65,16 @@ internal static class DailyAggregates
     /// <summary>Empties the tables (the copy is rebuilt).</summary>
     public static string DeleteSql() => string.Concat(Columns.Values.Select(c => $" DELETE FROM agg_{c};"));
 
-    /// <summary>Adds the sums of <paramref name="source"/>'s rows (a table or subquery of <c>facts</c> rows), negated when <paramref name="negate"/>.</summary>
-    public static string AddSql(string source, bool negate)
+    /// <summary>Subtracts the sums of <paramref name="source"/>'s rows (a subquery of <c>facts</c> rows about to be replaced).</summary>
+    public static string SubtractSql(string source)
     {
-        var sign = negate ? "-" : "";
-        var sums = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"""
-            {sign}COUNT(*), {sign}SUM(input), {sign}SUM(output), {sign}SUM(cache_read), {sign}SUM(cache_write), {sign}SUM(cache_write_1h), {sign}SUM(reasoning),
-            {sign}SUM(cost_pico // 1000000), {sign}SUM(cost_pico % 1000000), {sign}(COUNT(*) - COUNT(cost_pico)), {sign}COUNT(energy_q)
-            """));
+        var sums = new StringBuilder("""
+            -COUNT(*), -SUM(input), -SUM(output), -SUM(cache_read), -SUM(cache_write), -SUM(cache_write_1h), -SUM(reasoning),
+            -SUM(cost_pico // 1000000), -SUM(cost_pico % 1000000), -(COUNT(*) - COUNT(cost_pico)), -COUNT(energy_q)
+            """);
         foreach (var estimate in Estimates)
         {
-            sums.Append(CultureInfo.InvariantCulture, $", {sign}SUM({estimate}_q), {sign}SUM({estimate}_r)");
+            sums.Append(CultureInfo.InvariantCulture, $", -SUM({estimate}_q), -SUM({estimate}_r)");
         }
 
         var sql = new StringBuilder();

@@ -325,16 +325,23 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         {
             // The replaced records leave the daily sums as negated rows before they leave the facts.
             var list = string.Join(',', part.Select(s => s.ToString(CultureInfo.InvariantCulture)));
-            sql.Append(DailyAggregates.AddSql($"(SELECT * FROM facts WHERE seq IN ({list}))", negate: true));
+            sql.Append(DailyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 
         if (files.Count > 0)
         {
-            // Read once into a temporary table: the facts and every dimension's daily sums are filled from it.
-            sql.Append(" CREATE OR REPLACE TEMP TABLE chunk AS SELECT * FROM read_csv(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns)
-                .Append(", ").Append(FactFiles.ReadOptions).Append("); INSERT INTO facts SELECT * FROM chunk;")
-                .Append(DailyAggregates.AddSql("chunk", negate: false)).Append(" DROP TABLE chunk;");
+            sql.Append(" INSERT INTO facts SELECT * FROM read_csv(").Append(Quote(files.FactsPath)).Append(", columns = ").Append(FactFiles.FactColumns)
+                .Append(", ").Append(FactFiles.ReadOptions).Append(");");
+        }
+
+        foreach (var daily in files.Daily)
+        {
+            if (files.DailyPath(daily) is { } dailyPath)
+            {
+                sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO agg_{daily.Column} SELECT * FROM read_csv(").Append(Quote(dailyPath))
+                    .Append(", columns = ").Append(DailyAggregates.CsvColumns).Append(", ").Append(FactFiles.ReadOptions).Append(");");
+            }
         }
 
         if (files.HasTags)

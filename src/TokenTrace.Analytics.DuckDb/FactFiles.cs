@@ -34,11 +34,15 @@ internal sealed class FactFiles : IDisposable
 
     private readonly CsvOut _facts;
     private readonly CsvOut _tags;
+    private readonly string _stem;
+    private readonly List<string> _dailyPaths = [];
 
-    private FactFiles(string factsPath, string tagsPath)
+    private FactFiles(string stem, string factsPath, string tagsPath)
     {
+        _stem = stem;
         FactsPath = factsPath;
         TagsPath = tagsPath;
+        Daily = [.. DailyAggregates.Dimensions.Select(d => new DailySums { Column = d.Column, ValueOf = d.ValueOf })];
         _facts = new CsvOut(factsPath);
         try
         {
@@ -56,6 +60,12 @@ internal sealed class FactFiles : IDisposable
 
     public string TagsPath { get; }
 
+    /// <summary>The daily sums of this file's records, one per dimension of <see cref="DailyAggregates"/>.</summary>
+    public IReadOnlyList<DailySums> Daily { get; }
+
+    /// <summary>After <see cref="Complete"/>: the CSV file of each dimension's daily sums (null when it has none).</summary>
+    public string? DailyPath(DailySums sums) => sums.Count == 0 ? null : _stem + ".agg_" + sums.Column + ".csv";
+
     public bool HasTags { get; private set; }
 
     /// <summary>How many records have been written.</summary>
@@ -67,7 +77,7 @@ internal sealed class FactFiles : IDisposable
     public static FactFiles Create(string? directory)
     {
         var stem = Path.Combine(directory ?? Path.GetTempPath(), "tokentrace-copy-" + Guid.NewGuid().ToString("N"));
-        return new FactFiles(stem + ".facts.csv", stem + ".tags.csv");
+        return new FactFiles(stem, stem + ".facts.csv", stem + ".tags.csv");
     }
 
     /// <summary>Writes <paramref name="records"/>, one row each (and one per tag).</summary>
@@ -98,14 +108,25 @@ internal sealed class FactFiles : IDisposable
             f.Number(t.Reasoning);
 
             // Picodollars of the cost rounded as every summary rounds it (UsageTotals.RoundCost): sums stay exact integers.
-            f.Number(r.CostUsd is { } cost ? (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m) : null);
+            long? costPico = r.CostUsd is { } cost ? (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m) : null;
+            f.Number(costPico);
             var impact = r.Impact;
-            f.Estimate(impact?.EnergyWh.Low);
-            f.Estimate(impact?.EnergyWh.Central);
-            f.Estimate(impact?.EnergyWh.High);
-            f.Estimate(impact?.Co2eGrams.Low);
-            f.Estimate(impact?.Co2eGrams.Central);
-            f.Estimate(impact?.Co2eGrams.High, last: true);
+            Span<(long? Whole, double? Remainder)> estimates =
+            [
+                Split(impact?.EnergyWh.Low), Split(impact?.EnergyWh.Central), Split(impact?.EnergyWh.High),
+                Split(impact?.Co2eGrams.Low), Split(impact?.Co2eGrams.Central), Split(impact?.Co2eGrams.High),
+            ];
+            for (var i = 0; i < estimates.Length; i++)
+            {
+                f.Number(estimates[i].Whole);
+                f.Real(estimates[i].Remainder, last: i == estimates.Length - 1);
+            }
+
+            foreach (var daily in Daily)
+            {
+                daily.Add(r, costPico, estimates);
+            }
+
             foreach (var (key, value) in a.Tags)
             {
                 _tags.Number(seq);
@@ -119,11 +140,42 @@ internal sealed class FactFiles : IDisposable
         }
     }
 
-    /// <summary>Flushes what was written, so that DuckDB reads all of it.</summary>
+    /// <summary>Flushes what was written and writes the daily sums, so that DuckDB reads all of it.</summary>
     public void Complete()
     {
         _facts.Flush();
         _tags.Flush();
+        foreach (var daily in Daily)
+        {
+            if (DailyPath(daily) is not { } path)
+            {
+                continue;
+            }
+
+            _dailyPaths.Add(path);
+            using var csv = new CsvOut(path);
+            foreach (var (day, value, sums) in daily.Rows())
+            {
+                csv.Number(day);
+                csv.Text(value);
+                csv.Number(sums.Records);
+                foreach (var total in (ReadOnlySpan<long>)[sums.Input, sums.Output, sums.CacheRead, sums.CacheWrite, sums.CacheWrite1h, sums.Reasoning, sums.CostHi, sums.CostLo])
+                {
+                    csv.Number(total);
+                }
+
+                csv.Number(sums.Unpriced);
+                csv.Number(sums.Estimated);
+                for (var i = 0; i < sums.Whole.Length; i++)
+                {
+                    // An estimate nobody in the group has is NULL, as DuckDB's SUM over no values.
+                    csv.Huge(sums.Estimated == 0 ? null : sums.Whole[i]);
+                    csv.Real(sums.Estimated == 0 ? null : sums.Rest[i], last: i == sums.Whole.Length - 1);
+                }
+            }
+
+            csv.Flush();
+        }
     }
 
     public void Dispose()
@@ -132,6 +184,26 @@ internal sealed class FactFiles : IDisposable
         _tags.Dispose();
         File.Delete(FactsPath);
         File.Delete(TagsPath);
+        foreach (var path in _dailyPaths)
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// An estimate as two columns: whole nanounits (an integer, summed exactly) and the rest (at most half a nanounit,
+    /// summed in floating point), so that sums come out the same on every run whatever order DuckDB adds in
+    /// (<see cref="FixedPointScale"/>).
+    /// </summary>
+    private static (long? Whole, double? Remainder) Split(double? value)
+    {
+        if (value is not { } v)
+        {
+            return (null, null);
+        }
+
+        var whole = (long)Math.Round(v * FixedPointScale);
+        return (whole, v - (whole / FixedPointScale));
     }
 
     /// <summary>A CSV file written as UTF-8 straight into a buffer: numbers formatted in place, texts quoted.</summary>
@@ -168,16 +240,16 @@ internal sealed class FactFiles : IDisposable
             End(last);
         }
 
-        /// <summary>
-        /// An estimate as two columns: whole nanounits (an integer, summed exactly) and the rest (at most half a nanounit,
-        /// summed in floating point), so that sums come out the same on every run whatever order DuckDB adds in
-        /// (<see cref="FixedPointScale"/>).
-        /// </summary>
-        public void Estimate(double? value, bool last = false)
+        public void Huge(Int128? value, bool last = false)
         {
-            long? whole = value is { } v ? (long)Math.Round(v * FixedPointScale) : null;
-            Number(whole);
-            Real(value - (whole / FixedPointScale), last);
+            if (value is { } v)
+            {
+                Reserve(48);
+                v.TryFormat(_buffer.AsSpan(_used), out var written, default, CultureInfo.InvariantCulture);
+                _used += written;
+            }
+
+            End(last);
         }
 
         public void Text(string? value, bool last = false)
