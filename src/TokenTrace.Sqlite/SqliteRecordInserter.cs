@@ -14,14 +14,17 @@ namespace TokenTrace.Sqlite;
 /// </summary>
 /// <remarks>
 /// A value is looked up first as the same string as in the previous record (the JSON reader interns them), then in
-/// this transaction's new values and the ledger's <see cref="SqliteValueDictionary"/>, and only then in <c>dims</c>,
+/// the ledger's <see cref="SqliteValueDictionary"/> and this transaction's new values, and only then in <c>dims</c>,
 /// where a value no process has stored yet is inserted. The caller holds the write lock (<c>BEGIN IMMEDIATE</c>), so
 /// no other process can insert the same value in between; <see cref="Resolved"/> is published once the transaction
 /// commits. The statements are finalized on dispose, before the pooled connection can be reused or closed.
+/// A parameter whose value is the previous record's is not bound again (SQLite keeps bindings across resets): each
+/// bind is a native call, and nulls, zeros and repeated ids are common.
 /// </remarks>
 internal sealed class SqliteRecordInserter : IDisposable
 {
     private const int CostPicoParameter = 35;
+    private const int MaxTagTexts = 1_024;
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
     private readonly sqlite3_stmt _findValue;
@@ -30,6 +33,8 @@ internal sealed class SqliteRecordInserter : IDisposable
     private readonly Dictionary<string, long> _resolved = new(StringComparer.Ordinal);
     private readonly string?[] _lastValue = new string?[CostPicoParameter + 1];
     private readonly long[] _lastId = new long[CostPicoParameter + 1];
+    private readonly Dictionary<IReadOnlyDictionary<string, string>, string> _tagTexts = new(SameTags.Instance);
+    private readonly Binding[] _bound = new Binding[CostPicoParameter + 1];
     private DateOnly? _lastFrom;
     private byte[] _utf8 = new byte[256];
 
@@ -75,25 +80,25 @@ internal sealed class SqliteRecordInserter : IDisposable
         var co2e = r.Impact?.Co2eGrams;
 
         // Parameter numbers follow SqliteSchema.Columns (1-based), then cost_pico.
-        Text(s, 1, r.Id);
-        raw.sqlite3_bind_int64(s, 2, r.Timestamp.UtcTicks);
+        Text(1, r.Id);
+        Integer(2, r.Timestamp.UtcTicks);
         Value(3, r.Provider);
         Value(4, r.Model);
         Value(5, r.Operation);
-        raw.sqlite3_bind_int64(s, 6, t.Input);
-        raw.sqlite3_bind_int64(s, 7, t.CacheRead);
-        raw.sqlite3_bind_int64(s, 8, t.CacheWrite);
-        raw.sqlite3_bind_int64(s, 9, t.CacheWrite1h);
-        raw.sqlite3_bind_int64(s, 10, t.Output);
-        raw.sqlite3_bind_int64(s, 11, t.Reasoning);
-        Text(s, 12, t.Extra.Count == 0 ? null : UsageRecordFields.ExtraText(t));
+        Integer(6, t.Input);
+        Integer(7, t.CacheRead);
+        Integer(8, t.CacheWrite);
+        Integer(9, t.CacheWrite1h);
+        Integer(10, t.Output);
+        Integer(11, t.Reasoning);
+        Text(12, t.Extra.Count == 0 ? null : UsageRecordFields.ExtraText(t));
         Value(13, a.Project);
         Value(14, a.Job);
         Value(15, a.Task);
         Value(16, a.Agent);
         Value(17, a.Session);
         Value(18, a.User);
-        Value(19, a.Tags.Count == 0 ? null : UsageRecordFields.TagsText(a));
+        Value(19, a.Tags.Count == 0 ? null : TagsText(a));
         Value(20, r.ServiceTier);
         if (r.CostUsd is { } cost)
         {
@@ -102,19 +107,19 @@ internal sealed class SqliteRecordInserter : IDisposable
             var rounded = UsageTotals.RoundCost(cost);
             if (rounded == cost)
             {
-                raw.sqlite3_bind_null(s, 21);
+                Null(21);
             }
             else
             {
                 Formatted(21, DecimalCanonical.Trim(cost), null);
             }
 
-            raw.sqlite3_bind_int64(s, CostPicoParameter, (long)(rounded * 1_000_000_000_000m));
+            Integer(CostPicoParameter, (long)(rounded * 1_000_000_000_000m));
         }
         else
         {
-            raw.sqlite3_bind_null(s, 21);
-            raw.sqlite3_bind_null(s, CostPicoParameter);
+            Null(21);
+            Null(CostPicoParameter);
         }
 
         Value(22, r.Price?.Entry);
@@ -126,11 +131,11 @@ internal sealed class SqliteRecordInserter : IDisposable
                 _lastFrom = from;
             }
 
-            raw.sqlite3_bind_int64(s, 23, _lastId[23]);
+            Integer(23, _lastId[23]);
         }
         else
         {
-            raw.sqlite3_bind_null(s, 23);
+            Null(23);
         }
 
         Value(24, r.Price?.Catalog);
@@ -162,12 +167,36 @@ internal sealed class SqliteRecordInserter : IDisposable
         raw.sqlite3_finalize(_addValue);
     }
 
+    /// <summary>
+    /// The tags as <see cref="UsageRecordFields.TagsText"/> writes them: each distinct set once per transaction, then
+    /// handed out as the same string, which <see cref="Value"/> resolves without hashing its text. Writing the JSON
+    /// for every record cost more than inserting the row.
+    /// </summary>
+    private string TagsText(Attribution a)
+    {
+        if (a.Tags.Count > SameTags.MaxCount)
+        {
+            return UsageRecordFields.TagsText(a)!;
+        }
+
+        if (!_tagTexts.TryGetValue(a.Tags, out var text))
+        {
+            text = UsageRecordFields.TagsText(a)!;
+            if (_tagTexts.Count < MaxTagTexts)
+            {
+                _tagTexts[a.Tags] = text;
+            }
+        }
+
+        return text;
+    }
+
     /// <summary>Binds the id in <c>dims</c> of <paramref name="value"/>, adding it there if no record has it yet.</summary>
     private void Value(int index, string? value)
     {
         if (value is null)
         {
-            raw.sqlite3_bind_null(_statement, index);
+            Null(index);
             return;
         }
 
@@ -177,12 +206,12 @@ internal sealed class SqliteRecordInserter : IDisposable
             _lastValue[index] = value;
         }
 
-        raw.sqlite3_bind_int64(_statement, index, _lastId[index]);
+        Integer(index, _lastId[index]);
     }
 
     private long Resolve(string value)
     {
-        if (_resolved.TryGetValue(value, out var id) || _dictionary.TryGet(value, out id))
+        if (_dictionary.TryGet(value, out var id) || _resolved.TryGetValue(value, out id))
         {
             return id;
         }
@@ -244,17 +273,50 @@ internal sealed class SqliteRecordInserter : IDisposable
         }
 
         raw.sqlite3_bind_text(_statement, index, utf8[..length]);
+        _bound[index] = default;
+    }
+
+    /// <summary>Binds text to a parameter of the insert.</summary>
+    private void Text(int index, string? value)
+    {
+        if (value is null)
+        {
+            Null(index);
+            return;
+        }
+
+        Text(_statement, index, value);
+        _bound[index] = default;
     }
 
     private void Number(int index, double? value)
     {
-        if (value is { } v)
+        if (value is not { } v)
+        {
+            Null(index);
+        }
+        else if (_bound[index] != new Binding(BindingKind.Real, BitConverter.DoubleToInt64Bits(v)))
         {
             raw.sqlite3_bind_double(_statement, index, v);
+            _bound[index] = new Binding(BindingKind.Real, BitConverter.DoubleToInt64Bits(v));
         }
-        else
+    }
+
+    private void Integer(int index, long value)
+    {
+        if (_bound[index] != new Binding(BindingKind.Integer, value))
+        {
+            raw.sqlite3_bind_int64(_statement, index, value);
+            _bound[index] = new Binding(BindingKind.Integer, value);
+        }
+    }
+
+    private void Null(int index)
+    {
+        if (_bound[index].Kind != BindingKind.Null)
         {
             raw.sqlite3_bind_null(_statement, index);
+            _bound[index] = new Binding(BindingKind.Null, 0);
         }
     }
 
@@ -272,4 +334,16 @@ internal sealed class SqliteRecordInserter : IDisposable
     /// <summary>The error as Microsoft.Data.Sqlite reports it, so the ledger's translation (busy, corrupt, full) applies unchanged.</summary>
     internal static SqliteException Error(sqlite3 db, int rc) =>
         new(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'."), rc, raw.sqlite3_extended_errcode(db));
+
+    /// <summary>What a parameter of the insert holds (none, until first bound).</summary>
+    private enum BindingKind : byte
+    {
+        None,
+        Null,
+        Integer,
+        Real,
+    }
+
+    /// <summary>A parameter's value as last bound: SQLite keeps bindings across resets, so an equal value is not bound again.</summary>
+    private readonly record struct Binding(BindingKind Kind, long Bits);
 }
