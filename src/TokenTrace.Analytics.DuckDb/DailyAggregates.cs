@@ -87,12 +87,20 @@ internal static class DailyAggregates
     }
 
     /// <summary>
-    /// The table that answers a summary by <paramref name="by"/> over <paramref name="query"/>, with the day range to read;
-    /// null when the daily sums cannot answer it (another dimension, a filter, a bound inside a UTC day).
+    /// The table that answers a summary by <paramref name="by"/> over <paramref name="query"/> in <paramref name="timeZone"/>,
+    /// with the day range to read; null when the daily sums cannot answer it (another dimension, a filter, a bound inside
+    /// a UTC day, or days, weeks or months in a zone other than UTC).
     /// </summary>
-    public static (string Table, long? FromDay, long? ToDay)? For(UsageQuery query, IReadOnlyList<SummaryDimension> by)
+    /// <remarks>
+    /// <paramref name="by"/> is one kept dimension, alone or with <c>day</c>, <c>week</c> or <c>month</c> when the zone is
+    /// UTC: UTC days are the sums' own keys, and weeks (from Monday 0001-01-01) and months are whole UTC days.
+    /// </remarks>
+    public static (string Table, long? FromDay, long? ToDay)? For(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
     {
-        if (by.Count != 1 || by[0].TagKey is not null || !Columns.TryGetValue(by[0].Name, out var column)
+        var attribution = by.Where(d => !d.IsTime).ToList();
+        var times = by.Where(d => d.IsTime).ToList();
+        if (attribution.Count != 1 || times.Count > 1 || attribution[0].TagKey is not null || !Columns.TryGetValue(attribution[0].Name, out var column)
+            || (times.Count == 1 && (times[0].Name is not ("day" or "week" or "month") || !IsUtc(timeZone)))
             || query is not { Model: null, Provider: null, Project: null, Job: null, Task: null, Agent: null, Session: null, User: null, Source: null }
             || query.Tags.Count > 0)
         {
@@ -122,6 +130,19 @@ internal static class DailyAggregates
 
         return ("agg_" + column, from, to);
     }
+
+    /// <summary>The key a summary groups by for <paramref name="dimension"/>, from a daily-sums row (<c>day</c> is days since 0001-01-01 UTC).</summary>
+    public static string Key(SummaryDimension dimension) => dimension.Name switch
+    {
+        "day" => "day",
+        "week" => "day // 7",
+        "month" => "year(DATE '0001-01-01' + CAST(day AS INTEGER)) * 12 + month(DATE '0001-01-01' + CAST(day AS INTEGER)) - 1",
+        _ => "value",
+    };
+
+    // Zones whose offset is zero at every instant: UTC under any of its names.
+    private static bool IsUtc(TimeZoneInfo timeZone) =>
+        timeZone.BaseUtcOffset == TimeSpan.Zero && !timeZone.SupportsDaylightSavingTime && timeZone.GetAdjustmentRules().Length == 0;
 
     /// <summary>The columns a summary reads, in <see cref="DuckDbSummaryQuery"/>'s order, summed over the table's rows.</summary>
     public static string SummedColumns() =>

@@ -28,7 +28,7 @@ internal static class DuckDbSummaryQuery
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
-        if (DailyAggregates.For(query, by) is { } daily)
+        if (DailyAggregates.For(query, by, timeZone) is { } daily)
         {
             return RunOnDailySums(command, daily.Table, daily.FromDay, daily.ToDay, by, timeZone, cancellationToken);
         }
@@ -105,7 +105,10 @@ internal static class DuckDbSummaryQuery
         }
 
         var where = terms.Count == 0 ? "" : " WHERE " + string.Join(" AND ", terms);
-        command.CommandText = $"SELECT value AS k0, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY k0 ORDER BY k0 NULLS FIRST";
+        var keys = Enumerable.Range(0, by.Count).Select(i => DailyAggregates.Key(by[i]) + " AS k" + i.ToString(CultureInfo.InvariantCulture));
+        var groups = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
+        var order = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture) + " NULLS FIRST"));
+        command.CommandText = $"SELECT {string.Join(", ", keys)}, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY {groups} ORDER BY {order}";
         return Read(command, by, timeZone, cancellationToken);
     }
 

@@ -122,21 +122,35 @@ public sealed class DuckDbCopyTests
         await ledger.AppendAsync(records.GetRange(9_000, 3_000));
         var days = new UsageQuery { Since = Start.AddDays(10), Until = Start.AddDays(100) };
         var notWholeDays = new UsageQuery { Since = Start.AddDays(10).AddHours(5), Until = Start.AddDays(100) };
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         foreach (var name in DailyAggregates.Columns.Keys)
         {
             var by = new[] { SummaryDimension.Parse(name) };
-            Assert.NotNull(DailyAggregates.For(UsageQuery.All, by));
-            Assert.NotNull(DailyAggregates.For(days, by));
-            Assert.Null(DailyAggregates.For(notWholeDays, by));
-            Assert.Null(DailyAggregates.For(new UsageQuery { Model = "o3" }, by));
+            Assert.NotNull(DailyAggregates.For(UsageQuery.All, by, paris));
+            Assert.NotNull(DailyAggregates.For(days, by, TimeZoneInfo.Utc));
+            Assert.Null(DailyAggregates.For(notWholeDays, by, TimeZoneInfo.Utc));
+            Assert.Null(DailyAggregates.For(new UsageQuery { Model = "o3" }, by, TimeZoneInfo.Utc));
             foreach (var query in new[] { UsageQuery.All, days, notWholeDays })
             {
                 UsageLedgerContract.AssertSame(Expected(records, query, by, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, by, TimeZoneInfo.Utc));
             }
+
+            // With UTC days, weeks and months, in either order.
+            foreach (var time in new[] { "day", "week", "month" })
+            {
+                foreach (var pair in new[] { $"{time},{name}", $"{name},{time}" })
+                {
+                    var dimensions = pair.Split(',').Select(SummaryDimension.Parse).ToList();
+                    Assert.NotNull(DailyAggregates.For(days, dimensions, TimeZoneInfo.Utc));
+                    Assert.Null(DailyAggregates.For(days, dimensions, paris));
+                    UsageLedgerContract.AssertSame(Expected(records, days, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(days, dimensions, TimeZoneInfo.Utc));
+                }
+            }
         }
 
-        Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("project"), SummaryDimension.Parse("day")]));
-        Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("model")]));
+        Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("project"), SummaryDimension.Parse("hour")], TimeZoneInfo.Utc));
+        Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("project"), SummaryDimension.Parse("job")], TimeZoneInfo.Utc));
+        Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("model")], TimeZoneInfo.Utc));
 
         // The sums are kept per chunk, day and value (these records are spread over 150 days in every chunk, so there are
         // many rows; a real, time-ordered history has a few per day), negated rows included for the revisions.
