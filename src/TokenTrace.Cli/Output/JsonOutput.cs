@@ -20,6 +20,18 @@ internal static class JsonOutput
         stdout.Write("\n"u8);
     }
 
+    /// <summary>
+    /// Hands what <paramref name="writer"/> holds to standard output once it passes 64 KB: a writer on a stream keeps
+    /// everything until it is flushed, and a summary of 250,000 sessions is ≈ 150 MB of JSON (call between rows).
+    /// </summary>
+    public static void FlushIfLarge(Utf8JsonWriter writer)
+    {
+        if (writer.BytesPending > 1 << 16)
+        {
+            writer.Flush();
+        }
+    }
+
     public static void WriteNullable(Utf8JsonWriter writer, string name, double? value)
     {
         if (value is { } v)

@@ -120,6 +120,7 @@ internal static class ReportJson
             w.WriteString(dimension, row.Key[dimension]);
             SummaryOutput.WriteTotals(w, row.Totals);
             w.WriteEndObject();
+            JsonOutput.FlushIfLarge(w);
         }
 
         w.WriteEndArray();

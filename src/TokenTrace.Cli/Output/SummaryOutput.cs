@@ -59,6 +59,7 @@ internal static class SummaryOutput
             writer.WriteEndObject();
             WriteTotals(writer, row.Totals);
             writer.WriteEndObject();
+            JsonOutput.FlushIfLarge(writer);
         }
 
         writer.WriteEndArray();
