@@ -324,11 +324,11 @@ internal sealed class SqliteRowReader : IDisposable
         {
             return SqliteRecordReader.Read(reader, _fallbackValues);
         }
-        catch (RecordFieldException ex)
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
-            var field = ex.Field.Length == 0 ? null : ex.Field;
-            throw new LedgerFormatException(new LedgerProblem(_connection.DataSource, 0, field,
-                string.Create(CultureInfo.InvariantCulture, $"{ex.Message} (the row with seq {CurrentSequence}; export the ledger to find it, or restore it from a backup)")), ex);
+            var field = ex is RecordFieldException { Field.Length: > 0 } named ? named.Field : null;
+            throw new LedgerFormatException(new LedgerProblem(_connection.DataSource, 0, field, string.Create(CultureInfo.InvariantCulture,
+                $"{ex.Message} (the row with seq {CurrentSequence}: see it with sqlite3 \"SELECT * FROM usage WHERE seq = {CurrentSequence}\", fix or delete it, or restore the ledger from a backup)")), ex);
         }
     }
 

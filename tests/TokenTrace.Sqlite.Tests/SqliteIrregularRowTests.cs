@@ -73,6 +73,28 @@ public sealed class SqliteIrregularRowTests
             Assert.Equal(field, error.Problem.Field);
             Assert.Contains("seq 2", error.Problem.Message, StringComparison.Ordinal);
         }
+
+        // doctor's check reads every row and names the one that cannot be read.
+        var health = await ledger.CheckAsync();
+        var problem = Assert.Single(health.Problems);
+        Assert.Equal((path, field), (problem.File, problem.Field));
+        Assert.Contains("WHERE seq = 2", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Doctor_names_twenty_unreadable_rows_and_counts_the_rest()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("usage.db");
+        await using var ledger = new SqliteUsageLedger(path);
+        await ledger.AppendAsync([.. Enumerable.Range(0, 30).Select(i => Make("r" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))]);
+        Assert.Empty((await ledger.CheckAsync()).Problems);
+
+        Execute(path, "UPDATE usage SET output = -1 WHERE seq > 5");
+        var problems = (await ledger.CheckAsync()).Problems;
+        Assert.Equal(21, problems.Count);
+        Assert.All(problems.Take(20), p => Assert.Equal("output", p.Field));
+        Assert.Equal("… and 5 more rows that cannot be read", problems[20].Message);
     }
 
     [Fact]
