@@ -148,6 +148,5 @@ internal static class DailyAggregates
     public static string SummedColumns() =>
         "SUM(records)::BIGINT, SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT, "
         + "SUM(reasoning)::BIGINT, SUM(cost_hi)::BIGINT, SUM(cost_lo)::BIGINT, SUM(unpriced)::BIGINT, SUM(estimated)::BIGINT, "
-        + string.Join(", ", Estimates.Select(e => string.Create(CultureInfo.InvariantCulture,
-            $"(IFNULL(SUM({e}_q), 0)::DOUBLE / {FactFiles.FixedPointScale:R} + IFNULL(SUM({e}_r), 0))")));
+        + string.Join(", ", Estimates.Select(DuckDbSummaryQuery.Exact));
 }

@@ -146,7 +146,8 @@ internal static class DuckDbSummaryQuery
         static long Long(DuckDBDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? 0 : reader.GetInt64(ordinal);
     }
 
-    private static string Exact(string column) =>
+    /// <summary>The exact sum of an estimate kept as whole nanounits plus a rest (see <see cref="FactFiles"/>).</summary>
+    internal static string Exact(string column) =>
         Invariant($"(IFNULL(SUM({column}_q), 0)::DOUBLE / {FactFiles.FixedPointScale:R} + IFNULL(SUM({column}_r), 0))");
 
     // Days since 0001-01-01 (tick 0): local ticks are never negative, so the integer division is a floor.

@@ -804,9 +804,6 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
     /// <summary>The position of <c>costUsd</c> in <see cref="UsageRecordFields.Names"/>.</summary>
     private static int CostField => UsageRecordFields.IndexOf["costUsd"];
 
-    /// <summary>The position of <c>seq</c> after <see cref="SelectColumns"/>.</summary>
-    private static int SequenceColumn => SqliteSchema.Columns.Length + 1;
-
     /// <summary>The cost in picodollars, as stored in <c>cost_pico</c> and summed by the rollup.</summary>
     internal static long Pico(decimal cost) => (long)(UsageTotals.RoundCost(cost) * 1_000_000_000_000m);
 
@@ -829,18 +826,6 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         try
         {
             return action();
-        }
-        catch (SqliteException ex)
-        {
-            throw Translate(ex);
-        }
-    }
-
-    private bool Next(SqliteDataReader reader)
-    {
-        try
-        {
-            return reader.Read();
         }
         catch (SqliteException ex)
         {

@@ -28,7 +28,7 @@ internal static class ImportCommand
             records wait in a temporary file in TMPDIR (a fraction of the input's size) until every line
             is known good; memory stays flat for any size (about 200 MB for 10 million records). A SQLite
             ledger of 250,000 records or more then brings its analytics copy up to date, so that the next
-            summary is fast (docs/end_user/analytics.md); that step takes about 35 s per million new records.
+            summary is fast (docs/end_user/analytics.md); that step takes about 20 s per million new records.
 
             Example:
               tokentrace import team-usage.jsonl
