@@ -9,7 +9,10 @@ namespace TokenTrace;
 /// Per output token (decode), a serving group reads the weights once per step for a batch of sequences, so an
 /// output token costs <c>max(weightsRead / (bandwidth × batch), 2·active / (peak × utilization))</c> accelerator-seconds,
 /// where <c>weightsRead = min(total, batch × active) × bytesPerParameter</c>. Per prefilled input token the work is
-/// compute-bound: <c>2·active / (peak × utilization)</c>. Energy is accelerator-seconds × accelerator watts ×
+/// compute-bound: <c>2·active / (peak × utilization)</c>, plus attention over every earlier token of the prompt,
+/// <c>4 · layers · attentionWidth</c> FLOP per pair of tokens, so a prompt's attention grows with the square of its length.
+/// The matrix multiplications run at the peak of the weights' precision (FP8 or BF16), attention at the BF16 peak.
+/// Energy is accelerator-seconds × accelerator watts ×
 /// (1 + server share) × idle multiplier × PUE (× a multi-server overhead when the weights need more than one server).
 /// The range combines each factor's low and high as independent log-normal uncertainties (root-sum-square of log
 /// ratios), so it is wide where the inputs are uncertain without multiplying every extreme together.
@@ -55,6 +58,7 @@ public sealed class EnergyEstimator : IImpactEstimator
         }
 
         var (estimate, prefillTokens, acceleratorSeconds) = Evaluate(profile, record.Tokens);
+        var attentionSeconds = profile.Central.AttentionSeconds(record.Tokens);
         return new ImpactBreakdown
         {
             Architecture = profile.Architecture,
@@ -66,6 +70,9 @@ public sealed class EnergyEstimator : IImpactEstimator
             PrefillTokens = prefillTokens,
             DecodeSecondsPerToken = profile.Central.Decode,
             PrefillSecondsPerToken = profile.Central.Prefill,
+            Layers = profile.Layers,
+            AttentionWidth = profile.AttentionWidth,
+            AttentionSeconds = attentionSeconds,
             AcceleratorSeconds = acceleratorSeconds,
             WaterMl = estimate.EnergyWh.Central / profile.Provider.Pue.Central * profile.Provider.Wue,
             Estimate = estimate,
@@ -74,8 +81,8 @@ public sealed class EnergyEstimator : IImpactEstimator
     }
 
     /// <summary>
-    /// Everything about a (model, provider, region) that does not depend on the token counts, computed once: energy
-    /// is linear in the tokens, so each variation of the inputs reduces to a per-token decode and prefill cost.
+    /// Everything about a (model, provider, region) that does not depend on the token counts, computed once: each
+    /// variation of the inputs reduces to a per-token decode and prefill cost and an attention cost per token pair.
     /// </summary>
     private Profile? ProfileOf(UsageRecord record)
     {
@@ -120,13 +127,15 @@ public sealed class EnergyEstimator : IImpactEstimator
         }
 
         var s = _serving;
-        var central = new Inputs(architecture.TotalBillions.Central, architecture.ActiveBillions.Central, s.BytesPerParameter.Central, s.BatchSize.Central,
+        var (layers, width) = ShapeOf(architecture, notes);
+        var central = new Inputs(architecture.TotalBillions.Central, architecture.ActiveBillions.Central, layers.Central * width.Central, s.BytesPerParameter.Central, s.BatchSize.Central,
             s.AcceleratorWatts.Central, s.ServerShare.Central, s.IdleMultiplier.Central, s.ComputeUtilization.Central, provider.Pue.Central, s.CacheReadFactor.Central);
 
         // Each factor moved alone to its low and its high, the others held central.
         (Inputs Low, Inputs High)[] variations =
         [
-            (central with { Total = architecture.TotalBillions.Low, Active = architecture.ActiveBillions.Low }, central with { Total = architecture.TotalBillions.High, Active = architecture.ActiveBillions.High }),
+            (central with { Total = architecture.TotalBillions.Low, Active = architecture.ActiveBillions.Low, LayerWidth = layers.Low * width.Low },
+                central with { Total = architecture.TotalBillions.High, Active = architecture.ActiveBillions.High, LayerWidth = layers.High * width.High }),
             (central with { Bytes = s.BytesPerParameter.Low }, central with { Bytes = s.BytesPerParameter.High }),
             (central with { Batch = s.BatchSize.Low }, central with { Batch = s.BatchSize.High }),
             (central with { Watts = s.AcceleratorWatts.Low }, central with { Watts = s.AcceleratorWatts.High }),
@@ -140,19 +149,45 @@ public sealed class EnergyEstimator : IImpactEstimator
         return new Profile(
             architecture, provider, grid, rule, intensity, grid.Cloud is not null ? 1.1 : grid.Id == "WORLD" ? 1.3 : 1.2,
             Variant(central), [.. variations.Select(v => Variant(v.Low))], [.. variations.Select(v => Variant(v.High))],
-            (int)Math.Ceiling(1.2 * central.Total * central.Bytes / s.MemoryGigabytes), notes);
+            (int)Math.Ceiling(1.2 * central.Total * central.Bytes / s.MemoryGigabytes), layers.Central, width.Central, notes);
     }
 
-    /// <summary>Per-token costs of one set of inputs: energy = (output × decode + prefilled × prefill) × watts-to-Wh.</summary>
+    /// <summary>Layers and attention width as ranges: the disclosed ones, else a dense transformer's shape at each of the active-parameter figures.</summary>
+    private static (EstimateRange Layers, EstimateRange Width) ShapeOf(ModelArchitecture architecture, List<string> notes)
+    {
+        if (architecture.Layers is { } layers && architecture.AttentionWidth is { } width)
+        {
+            return (layers, width);
+        }
+
+        var (lowLayers, lowWidth) = ModelArchitecture.DerivedShape(architecture.ActiveBillions.Low);
+        var (layersCentral, widthCentral) = ModelArchitecture.DerivedShape(architecture.ActiveBillions.Central);
+        var (highLayers, highWidth) = ModelArchitecture.DerivedShape(architecture.ActiveBillions.High);
+        notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"layers and attention width undisclosed; a dense transformer of {architecture.ActiveBillions.Central:G4}B parameters is assumed ({layersCentral:F0} layers, width {widthCentral:F0})"));
+        return (new EstimateRange(lowLayers, layersCentral, highLayers), new EstimateRange(lowWidth, widthCentral, highWidth));
+    }
+
+    /// <summary>
+    /// Per-token costs of one set of inputs: energy = (output × decode + prefilled × prefill + attention) × watts-to-Wh.
+    /// One precision per profile: FP8 weights (1 byte) multiply at the FP8 peak, BF16 weights at the BF16 peak; attention
+    /// runs at the BF16 peak in both, as serving engines compute it in BF16 even over an FP8 KV cache.
+    /// </summary>
     private PerToken Variant(Inputs p)
     {
         var s = _serving;
         var weightsRead = Math.Min(p.Total, p.Batch * p.Active) * 1e9 * p.Bytes;
         var memorySeconds = weightsRead / (s.MemoryBandwidth * p.Batch);
-        var computeSeconds = 2 * p.Active * 1e9 / (s.PeakFlops * p.Utilization);
+        var matmulPeak = p.Bytes <= 1 ? s.Fp8PeakFlops : s.PeakFlops;
+        var computeSeconds = 2 * p.Active * 1e9 / (matmulPeak * p.Utilization);
+
+        // 4 · layers · width FLOP per (query, key) pair (2·width for QKᵀ, 2·width for the weighted sum of V); a causal
+        // prompt of n tokens after c cached ones has ((c + n)² − c²) / 2 such pairs.
+        var attentionSecondsPerSquare = 2 * p.LayerWidth / (s.PeakFlops * p.Utilization);
         var accelerators = (int)Math.Ceiling(1.2 * p.Total * p.Bytes / s.MemoryGigabytes);
         var multiServer = accelerators > s.AcceleratorsPerServer ? s.MultiServerOverhead : 1.0;
-        return new PerToken(Math.Max(memorySeconds, computeSeconds), computeSeconds, p.CacheFactor, p.Watts * (1 + p.ServerShare) * p.Idle * p.Pue * multiServer / 3600);
+        return new PerToken(Math.Max(memorySeconds, computeSeconds), computeSeconds, attentionSecondsPerSquare, p.CacheFactor,
+            p.Watts * (1 + p.ServerShare) * p.Idle * p.Pue * multiServer / 3600);
     }
 
     private static (ImpactEstimate Estimate, double PrefillTokens, double AcceleratorSeconds) Evaluate(Profile profile, TokenCounts tokens)
@@ -232,19 +267,29 @@ public sealed class EnergyEstimator : IImpactEstimator
         return new ModelArchitecture(price.Name, total, active, "estimate", $"TokenTrace price-tier fallback ({band} per million output tokens)", 2025);
     }
 
-    private readonly record struct Inputs(double Total, double Active, double Bytes, double Batch, double Watts, double ServerShare, double Idle, double Utilization, double Pue, double CacheFactor);
+    private readonly record struct Inputs(double Total, double Active, double LayerWidth, double Bytes, double Batch, double Watts, double ServerShare, double Idle, double Utilization, double Pue, double CacheFactor);
 
-    private readonly record struct PerToken(double Decode, double Prefill, double CacheFactor, double JoulesToWh)
+    private readonly record struct PerToken(double Decode, double Prefill, double AttentionPerSquare, double CacheFactor, double JoulesToWh)
     {
         public double EnergyWh(TokenCounts tokens, out double prefillTokens, out double acceleratorSeconds)
         {
             prefillTokens = tokens.Input + tokens.CacheWrite + tokens.CacheWrite1h + (CacheFactor * tokens.CacheRead);
-            acceleratorSeconds = (tokens.Output * Decode) + (prefillTokens * Prefill);
+            acceleratorSeconds = (tokens.Output * Decode) + (prefillTokens * Prefill) + AttentionSeconds(tokens);
             return acceleratorSeconds * JoulesToWh;
+        }
+
+        /// <summary>
+        /// Attention of the computed prompt tokens over themselves and over the cached prefix they follow (cache reads come
+        /// first in a prompt): ((c + n)² − c²) = n · (n + 2c) token-pair units.
+        /// </summary>
+        public double AttentionSeconds(TokenCounts tokens)
+        {
+            var computed = (double)tokens.Input + tokens.CacheWrite + tokens.CacheWrite1h;
+            return AttentionPerSquare * computed * (computed + (2.0 * tokens.CacheRead));
         }
     }
 
     private sealed record Profile(
         ModelArchitecture Architecture, ProviderProfile Provider, GridRegion Grid, string RegionRule, double Intensity, double GridUncertainty,
-        PerToken Central, PerToken[] Lows, PerToken[] Highs, int Accelerators, IReadOnlyList<string> Notes);
+        PerToken Central, PerToken[] Lows, PerToken[] Highs, int Accelerators, double Layers, double AttentionWidth, IReadOnlyList<string> Notes);
 }

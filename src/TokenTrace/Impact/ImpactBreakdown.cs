@@ -27,8 +27,17 @@ public sealed record ImpactBreakdown
     /// <summary>Accelerator-seconds per output token (central).</summary>
     public required double DecodeSecondsPerToken { get; init; }
 
-    /// <summary>Accelerator-seconds per prefilled token (central).</summary>
+    /// <summary>Accelerator-seconds per prefilled token for the weights' matrix multiplications, attention excluded (central).</summary>
     public required double PrefillSecondsPerToken { get; init; }
+
+    /// <summary>Transformer layers used for the attention term (central; derived from the active parameters when undisclosed).</summary>
+    public double Layers { get; init; }
+
+    /// <summary>Attention width, query heads × head dimension (central; derived when undisclosed).</summary>
+    public double AttentionWidth { get; init; }
+
+    /// <summary>Accelerator-seconds of prompt attention, included in <see cref="AcceleratorSeconds"/> (central).</summary>
+    public double AttentionSeconds { get; init; }
 
     /// <summary>Accelerator-seconds for the whole call (central).</summary>
     public required double AcceleratorSeconds { get; init; }

@@ -67,7 +67,12 @@ public sealed class ImpactTables
 
         var models = architectures.RootElement.GetProperty("models").EnumerateArray().Select(m => new ModelArchitecture(
             m.GetProperty("name").GetString()!, Range(m.GetProperty("totalB")), Range(m.GetProperty("activeB")),
-            m.GetProperty("kind").GetString()!, m.GetProperty("source").GetString()!, m.GetProperty("year").GetInt32())).ToList();
+            m.GetProperty("kind").GetString()!, m.GetProperty("source").GetString()!, m.GetProperty("year").GetInt32())
+        {
+            Layers = m.TryGetProperty("layers", out var layers) ? Range(layers) : null,
+            AttentionWidth = m.TryGetProperty("attentionWidth", out var width) ? Range(width) : null,
+            ShapeSource = m.TryGetProperty("shapeSource", out var shape) ? shape.GetString() : null,
+        }).ToList();
 
         var fallback = Profile(providers.RootElement.GetProperty("default"), "default");
         var profiles = providers.RootElement.GetProperty("providers").EnumerateArray().Select(p => Profile(p, p.GetProperty("name").GetString()!)).ToList();

@@ -20,22 +20,27 @@ public sealed class EnergyEstimatorTests
     [Fact]
     public void The_worked_example_of_the_methodology_is_reproduced_by_hand()
     {
-        // docs/methodology/carbon.md, "Worked example": gpt-4o, 1,000 input and 500 output tokens, eu-north-1.
-        const double total = 400e9, active = 100e9, bytes = 1, batch = 32, bandwidth = 3.35e12, peak = 989e12, utilization = 0.4;
+        // docs/methodology/carbon.md, "Worked example": gpt-4o, 1,000 input and 500 output tokens, eu-north-1. FP8 weights
+        // multiply at the FP8 peak (1,979 TFLOP/s); prompt attention runs at the BF16 peak (989 TFLOP/s) with the dense shape
+        // of 100B parameters: layers = ∛(10¹¹ / (12 × 128²)), width = 128 × layers.
+        const double total = 400e9, active = 100e9, bytes = 1, batch = 32, bandwidth = 3.35e12, fp8Peak = 1979e12, bf16Peak = 989e12, utilization = 0.4;
         const double watts = 550, serverShare = 0.3, idle = 1 / 0.85, pue = 1.18, grams = 2.73;
-        var decode = Math.Max(Math.Min(total, batch * active) * bytes / (bandwidth * batch), 2 * active / (peak * utilization));
-        var prefill = 2 * active / (peak * utilization);
-        var seconds = (500 * decode) + (1000 * prefill);
+        var layers = Math.Cbrt(active / (12 * 128 * 128));
+        var decode = Math.Max(Math.Min(total, batch * active) * bytes / (bandwidth * batch), 2 * active / (fp8Peak * utilization));
+        var prefill = 2 * active / (fp8Peak * utilization);
+        var attention = 2 * layers * (128 * layers) * 1000.0 * 1000.0 / (bf16Peak * utilization);
+        var seconds = (500 * decode) + (1000 * prefill) + attention;
         var wh = seconds * watts * (1 + serverShare) * idle * pue / 3600;
 
         var breakdown = Estimator.Explain(Call("gpt-4o", 1000, 500, "eu-north-1"))!;
         Assert.Equal(6, breakdown.Accelerators);
         Assert.Equal(0.0037313432835820895, breakdown.DecodeSecondsPerToken, 15);
+        Assert.Equal(attention, breakdown.AttentionSeconds, 12);
         Assert.Equal(seconds, breakdown.AcceleratorSeconds, 12);
         Assert.Equal(wh, breakdown.Estimate.EnergyWh.Central, 12);
         Assert.Equal(wh * grams / 1000, breakdown.Estimate.Co2eGrams.Central, 15);
-        Assert.Equal("0.6538", breakdown.Estimate.EnergyWh.Central.ToString("G4", CultureInfo.InvariantCulture));
-        Assert.Equal("0.001785", breakdown.Estimate.Co2eGrams.Central.ToString("G4", CultureInfo.InvariantCulture));
+        Assert.Equal("0.5852", breakdown.Estimate.EnergyWh.Central.ToString("G4", CultureInfo.InvariantCulture));
+        Assert.Equal("0.001598", breakdown.Estimate.Co2eGrams.Central.ToString("G4", CultureInfo.InvariantCulture));
     }
 
     [Fact]
