@@ -127,7 +127,8 @@ public sealed class EnergyEstimator : IImpactEstimator
         }
 
         var s = _serving;
-        var (layers, width) = ShapeOf(architecture, notes);
+        architecture = WithShape(architecture);
+        var (layers, width) = (architecture.Layers!.Value, architecture.AttentionWidth!.Value);
         var central = new Inputs(architecture.TotalBillions.Central, architecture.ActiveBillions.Central, layers.Central * width.Central, s.BytesPerParameter.Central, s.BatchSize.Central,
             s.AcceleratorWatts.Central, s.ServerShare.Central, s.IdleMultiplier.Central, s.ComputeUtilization.Central, provider.Pue.Central, s.CacheReadFactor.Central);
 
@@ -152,20 +153,28 @@ public sealed class EnergyEstimator : IImpactEstimator
             (int)Math.Ceiling(1.2 * central.Total * central.Bytes / s.MemoryGigabytes), layers.Central, width.Central, notes);
     }
 
-    /// <summary>Layers and attention width as ranges: the disclosed ones, else a dense transformer's shape at each of the active-parameter figures.</summary>
-    private static (EstimateRange Layers, EstimateRange Width) ShapeOf(ModelArchitecture architecture, List<string> notes)
+    /// <summary>
+    /// The row with layers and attention width as ranges: the disclosed ones, else a dense transformer's shape at each of
+    /// the active-parameter figures. Not a note: it is the documented rule for every undisclosed model, and the row's
+    /// <see cref="ModelArchitecture.ShapeSource"/> says so.
+    /// </summary>
+    private static ModelArchitecture WithShape(ModelArchitecture architecture)
     {
-        if (architecture.Layers is { } layers && architecture.AttentionWidth is { } width)
+        if (architecture.Layers is not null && architecture.AttentionWidth is not null)
         {
-            return (layers, width);
+            return architecture;
         }
 
         var (lowLayers, lowWidth) = ModelArchitecture.DerivedShape(architecture.ActiveBillions.Low);
-        var (layersCentral, widthCentral) = ModelArchitecture.DerivedShape(architecture.ActiveBillions.Central);
+        var (layers, width) = ModelArchitecture.DerivedShape(architecture.ActiveBillions.Central);
         var (highLayers, highWidth) = ModelArchitecture.DerivedShape(architecture.ActiveBillions.High);
-        notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"layers and attention width undisclosed; a dense transformer of {architecture.ActiveBillions.Central:G4}B parameters is assumed ({layersCentral:F0} layers, width {widthCentral:F0})"));
-        return (new EstimateRange(lowLayers, layersCentral, highLayers), new EstimateRange(lowWidth, widthCentral, highWidth));
+        return architecture with
+        {
+            Layers = new EstimateRange(lowLayers, layers, highLayers),
+            AttentionWidth = new EstimateRange(lowWidth, width, highWidth),
+            ShapeSource = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"undisclosed: a dense transformer of {architecture.ActiveBillions.Central:G4}B parameters is assumed, {layers:F1} layers × width {width:F0} (docs/methodology/carbon.md)"),
+        };
     }
 
     /// <summary>

@@ -59,7 +59,7 @@ public sealed class PromptAttentionTests
         Assert.Equal(10_217, tenK.AttentionWidth, 0);
         Assert.Equal(0.4123, tenK.AttentionSeconds, 4);
         Assert.Equal(41.23, hundredK.AttentionSeconds, 2);
-        Assert.Contains(tenK.Notes, n => n.Contains("dense transformer", StringComparison.Ordinal));
+        Assert.Contains("dense transformer", tenK.Architecture.ShapeSource, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -72,7 +72,24 @@ public sealed class PromptAttentionTests
         Assert.Equal(61, breakdown.Layers);
         Assert.Equal(20_480, breakdown.AttentionWidth);
         Assert.Equal(0.6316, breakdown.AttentionSeconds, 4);
-        Assert.DoesNotContain(breakdown.Notes, n => n.Contains("dense transformer", StringComparison.Ordinal));
+        Assert.StartsWith("Disclosed: DeepSeek-V3", breakdown.Architecture.ShapeSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_published_shape_comes_with_its_width_and_source_and_open_weight_rows_have_one()
+    {
+        var rows = ImpactTables.Default.Architectures;
+        Assert.All(rows.Where(a => a.Layers is not null || a.AttentionWidth is not null), a =>
+        {
+            Assert.NotNull(a.Layers);
+            Assert.NotNull(a.AttentionWidth);
+            Assert.False(string.IsNullOrWhiteSpace(a.ShapeSource), a.Name);
+            Assert.True(a.Layers.Value.Low <= a.Layers.Value.Central && a.Layers.Value.Central <= a.Layers.Value.High, a.Name);
+            Assert.True(a.AttentionWidth.Value.Low <= a.AttentionWidth.Value.Central && a.AttentionWidth.Value.Central <= a.AttentionWidth.Value.High, a.Name);
+        });
+
+        // Every row whose sizes are disclosed is an open-weight model whose configuration is published.
+        Assert.All(rows.Where(a => a.Source.StartsWith("Disclosed", StringComparison.Ordinal)), a => Assert.NotNull(a.Layers));
     }
 
     [Fact]
