@@ -46,6 +46,13 @@ public sealed class AgentFileRead
     /// </summary>
     public string? State { get; set; }
 
+    /// <summary>
+    /// The file's last response when it may still be being written (the agent has not marked it finished): a sync of a
+    /// file changed moments ago leaves it out and starts the next read at its first line, so that a partial usage is
+    /// never stored in place of the complete one.
+    /// </summary>
+    public AgentPendingTail? PendingTail { get; set; }
+
     /// <summary>The 1-based number of the line the read started at (1 when <see cref="StartOffset"/> is 0).</summary>
     public long FirstLine { get; init; } = 1;
 

@@ -53,10 +53,26 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
     {
         ArgumentNullException.ThrowIfNull(read);
         var folderProject = ProjectFolder(read.Path);
-        JsonLineScanner.Scan(read, (line, number) => ReadLine(read, line, number, folderProject));
+        AgentPendingTail? last = null;
+        var lastStopped = false;
+        JsonLineScanner.Scan(read, (line, number, offset) =>
+        {
+            if (ReadLine(read, line, number, folderProject) is { } parsed)
+            {
+                if (last?.RecordId != parsed.Id)
+                {
+                    (last, lastStopped) = (new AgentPendingTail(parsed.Id, offset, number), false);
+                }
+
+                lastStopped |= parsed.Stopped;
+            }
+        });
+
+        // The file's last response has no stop_reason yet: Claude Code may still be writing it, its usage still partial.
+        read.PendingTail = lastStopped ? null : last;
     }
 
-    private static void ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject)
+    private static (string Id, bool Stopped)? ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject)
     {
         // Most lines (user turns, tool results: the bulk of the bytes) have no usage; finding that out without parsing
         // them is what makes a large history quick to read. Inside a JSON string a quote is escaped, so "usage" followed
@@ -64,7 +80,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         if (line.IndexOf("\"usage\""u8) < 0)
         {
             read.Ignored++;
-            return;
+            return null;
         }
 
         ClaudeLine parsed;
@@ -75,24 +91,24 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         catch (JsonException ex)
         {
             read.Skip(number, null, "not valid JSON: " + ex.Message);
-            return;
+            return null;
         }
         catch (UsageFormatException ex)
         {
             read.Skip(number, ex.Field, ex.Message);
-            return;
+            return null;
         }
 
         if (parsed.Usage is null || parsed.Model is null || parsed.Model == Synthetic)
         {
             read.Ignored++;
-            return;
+            return null;
         }
 
         if (parsed.Timestamp is not { } timestamp)
         {
             read.Skip(number, "timestamp", "missing or not an ISO 8601 date");
-            return;
+            return null;
         }
 
         var id = parsed.MessageId is null
@@ -113,6 +129,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
             },
             Source = UsageSources.ClaudeCode,
         });
+        return (id, parsed.Stopped);
     }
 
     /// <summary>The folder under <c>projects/</c> a transcript is in (Claude Code's encoding of the working folder).</summary>

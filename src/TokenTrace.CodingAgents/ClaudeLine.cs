@@ -21,6 +21,9 @@ internal sealed class ClaudeLine
 
     public TokenCounts? Usage { get; private set; }
 
+    /// <summary>Whether the message has its <c>stop_reason</c>: the line that ends a response (earlier ones have <c>null</c>).</summary>
+    public bool Stopped { get; private set; }
+
     /// <exception cref="JsonException">The line is not a JSON object.</exception>
     /// <exception cref="UsageFormatException">The usage has a bad count.</exception>
     public static ClaudeLine Parse(ReadOnlySpan<byte> line)
@@ -90,6 +93,10 @@ internal sealed class ClaudeLine
             else if (reader.ValueTextEquals("model"u8))
             {
                 Model = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("stop_reason"u8))
+            {
+                Stopped = ReadString(ref reader) is not null;
             }
             else if (reader.ValueTextEquals("usage"u8))
             {

@@ -44,7 +44,7 @@ public sealed class CodexReader : IAgentHistoryReader
     {
         ArgumentNullException.ThrowIfNull(read);
         var state = CodexState.Parse(read.State) ?? new CodexState { Session = Path.GetFileNameWithoutExtension(read.Path) };
-        JsonLineScanner.Scan(read, (line, number) => ReadLine(read, state, line, number));
+        JsonLineScanner.Scan(read, (line, number, _) => ReadLine(read, state, line, number));
         read.State = state.ToString();
     }
 

@@ -10,7 +10,7 @@ namespace TokenTrace.CodingAgents;
 /// </summary>
 internal static class JsonLineScanner
 {
-    public delegate void LineHandler(ReadOnlySpan<byte> line, long lineNumber);
+    public delegate void LineHandler(ReadOnlySpan<byte> line, long lineNumber, long offset);
 
     private const int InitialBuffer = 1 << 20;
 
@@ -65,7 +65,7 @@ internal static class JsonLineScanner
                         break;
                     }
 
-                    Handle(read, handler, buffer.AsSpan(start, newline), lineNumber++);
+                    Handle(read, handler, buffer.AsSpan(start, newline), lineNumber++, consumed);
                     start += newline + 1;
                     consumed += newline + 1;
                 }
@@ -77,7 +77,7 @@ internal static class JsonLineScanner
             var tail = buffer.AsSpan(0, filled);
             if (!tail.Trim(" \t\r"u8).IsEmpty && IsWholeJson(tail))
             {
-                Handle(read, handler, tail, lineNumber);
+                Handle(read, handler, tail, lineNumber, consumed);
                 consumed += filled;
             }
 
@@ -89,7 +89,7 @@ internal static class JsonLineScanner
         }
     }
 
-    private static void Handle(AgentFileRead read, LineHandler handler, ReadOnlySpan<byte> line, long lineNumber)
+    private static void Handle(AgentFileRead read, LineHandler handler, ReadOnlySpan<byte> line, long lineNumber, long offset)
     {
         read.Lines++;
         var trimmed = line.Trim(" \t\r"u8);
@@ -99,7 +99,7 @@ internal static class JsonLineScanner
             return;
         }
 
-        handler(trimmed, lineNumber);
+        handler(trimmed, lineNumber, offset);
     }
 
     private static bool IsWholeJson(ReadOnlySpan<byte> text)
