@@ -3,7 +3,7 @@ using TokenTrace;
 using TokenTrace.Scale;
 
 // dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
-// Other verbs: generate N FILE | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-catch-up LEDGER.db [--feed-only]
+// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-catch-up LEDGER.db [--feed-only]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
 var repository = FindRepository();
@@ -14,6 +14,10 @@ switch (verb)
         var work = Option(rest, "--work") ?? "/tmp/tokentrace-scale";
         return new ScaleRun(records, work, repository, !rest.Contains("--no-tokentrace"), !rest.Contains("--no-duckdb"),
             Option(rest, "--skip")?.Split(',') ?? []).Run();
+    case "claude-corpus":
+        var corpus = new ClaudeCorpusGenerator(long.Parse(rest[1], CultureInfo.InvariantCulture) << 20).Write(rest[0]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{corpus.Files} files, {corpus.Bytes / 1048576.0:0.0} MB, {corpus.Responses} responses"));
+        return 0;
     case "generate":
         new LedgerGenerator(long.Parse(rest[0], CultureInfo.InvariantCulture)).Write(rest[1]);
         return 0;

@@ -78,6 +78,7 @@ internal static class Program
         root.Subcommands.Add(PricesCommand.Create());
         root.Subcommands.Add(RepriceCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(TrendCommand.Create());

@@ -11,4 +11,13 @@ public static class UsageSources
 
     /// <summary>Brought in with <c>tokentrace import</c>.</summary>
     public const string Import = "import";
+
+    /// <summary>Read from Claude Code's transcripts (<c>~/.claude/projects</c>).</summary>
+    public const string ClaudeCode = "claude-code";
+
+    /// <summary>Read from Codex CLI's session logs (<c>~/.codex/sessions</c>).</summary>
+    public const string Codex = "codex";
+
+    /// <summary>Read from Gemini CLI's chat recordings (<c>~/.gemini/tmp/*/chats</c>).</summary>
+    public const string GeminiCli = "gemini-cli";
 }

@@ -7,10 +7,15 @@ namespace TokenTrace;
 /// An exclusive lock shared by threads and processes: a semaphore within the process, and an exclusively opened lock
 /// file across processes (.NET takes an advisory <c>flock</c> on Unix for <see cref="FileShare.None"/>).
 /// </summary>
-internal static class FileLedgerLock
+public static class FileLedgerLock
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Takes the lock named by <paramref name="lockPath"/> (a file, created owner-only with its folder when missing),
+    /// waiting at most <paramref name="timeout"/>; dispose the result to release it.
+    /// </summary>
+    /// <exception cref="TimeoutException">Another thread or process held it for longer than <paramref name="timeout"/>.</exception>
     public static async Task<IDisposable> AcquireAsync(string lockPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var gate = Gates.GetOrAdd(Path.GetFullPath(lockPath), static _ => new SemaphoreSlim(1, 1));

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Spectre.Console;
+using TokenTrace.CodingAgents;
+using TokenTrace.Hosting;
+
+namespace TokenTrace.Cli;
+
+/// <summary><c>tokentrace sync</c>: reads what is new in the coding agents' local histories into the ledger.</summary>
+internal static class SyncCommand
+{
+    public static Command Create()
+    {
+        var source = new Option<string[]>("--source")
+        {
+            Description = "Only these agents (claude-code, codex, gemini-cli); repeat or separate with commas. Default: all.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("sync", """
+            Read what is new in the coding agents' local histories into the ledger: Claude Code
+            (~/.claude/projects, ~/.config/claude/projects or CLAUDE_CONFIG_DIR), Codex CLI
+            ($CODEX_HOME/sessions and archived_sessions) and Gemini CLI (~/.gemini/tmp/*/chats or
+            GEMINI_DATA_DIR). Each file has a cursor, so a second run reads only what was added; each
+            response is stored once however often it is synced, also when two syncs run at once.
+            Lines that cannot be read are counted and skipped, never fatal.
+
+            Examples:
+              tokentrace sync
+              tokentrace sync --source claude-code --format json
+            """);
+        command.Options.Add(source);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var sources = Sources(parse.GetValue(source));
+            var results = await RunAsync(context, sources, cancellationToken).ConfigureAwait(false);
+            Write(context, results);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Syncs every agent (or <paramref name="sources"/>) into the context's ledger.</summary>
+    public static async Task<IReadOnlyList<AgentSourceSync>> RunAsync(CliContext context, IReadOnlyCollection<string>? sources, CancellationToken cancellationToken)
+    {
+        var sync = new AgentSync(AgentSync.BuiltInReaders, AgentEnvironment.Current, context.Pipeline, CursorPath(context.LedgerSpec));
+        var ledger = context.OpenLedger();
+        await using (ledger.ConfigureAwait(false))
+        {
+            return await sync.SyncAsync(ledger, sources, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The cursor file of one ledger: the same history synced into two ledgers is read once for each.</summary>
+    internal static string CursorPath(string ledgerSpec)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ledgerSpec)))[..16];
+        return Path.Combine(TokenTraceEnvironment.Home, "agents", $"cursors-{key}.json");
+    }
+
+    private static HashSet<string>? Sources(string[]? values)
+    {
+        if (values is null || values.Length == 0)
+        {
+            return null;
+        }
+
+        var known = AgentSync.BuiltInReaders.Select(r => r.Source).ToHashSet(StringComparer.Ordinal);
+        var chosen = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
+        if (chosen.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
+        {
+            throw new CliInputException($"--source: unknown agent '{unknown}' (known: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
+        }
+
+        return chosen;
+    }
+
+    private static void Write(CliContext context, IReadOnlyList<AgentSourceSync> results)
+    {
+        if (context.Format == "json")
+        {
+            JsonOutput.Write(writer =>
+            {
+                writer.WriteStartArray();
+                foreach (var r in results)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("source", r.Source);
+                    writer.WriteNumber("files", r.Files);
+                    writer.WriteNumber("filesRead", r.FilesRead);
+                    writer.WriteNumber("bytesRead", r.BytesRead);
+                    writer.WriteNumber("records", r.Records);
+                    writer.WriteNumber("added", r.Added);
+                    writer.WriteNumber("duplicates", r.Duplicates);
+                    writer.WriteNumber("pending", r.Pending);
+                    writer.WriteNumber("skippedLines", r.Skipped);
+                    writer.WriteStartArray("problems");
+                    foreach (var problem in r.Problems)
+                    {
+                        writer.WriteStringValue(problem.ToString());
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            });
+            return;
+        }
+
+        foreach (var r in results)
+        {
+            foreach (var problem in r.Problems)
+            {
+                context.Warn(problem);
+            }
+
+            if (r.Skipped > r.Problems.Count)
+            {
+                context.Warn(string.Create(CultureInfo.InvariantCulture, $"… and {r.Skipped - r.Problems.Count} more {r.Source} lines skipped"));
+            }
+        }
+
+        if (context.Quiet)
+        {
+            return;
+        }
+
+        var table = new Table().AddColumns("Agent", "Files", "Read", "Records", "Added", "Already stored", "Pending", "Skipped lines");
+        foreach (var r in results)
+        {
+            table.AddRow(
+                r.Source.EscapeMarkup(),
+                r.Files.ToString("N0", CultureInfo.InvariantCulture),
+                r.FilesRead.ToString("N0", CultureInfo.InvariantCulture),
+                r.Records.ToString("N0", CultureInfo.InvariantCulture),
+                r.Added.ToString("N0", CultureInfo.InvariantCulture),
+                r.Duplicates.ToString("N0", CultureInfo.InvariantCulture),
+                r.Pending.ToString("N0", CultureInfo.InvariantCulture),
+                r.Skipped.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        CliContext.Out.Write(table);
+    }
+}

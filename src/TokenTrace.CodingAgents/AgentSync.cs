@@ -1,0 +1,192 @@
+using System.Globalization;
+
+namespace TokenTrace.CodingAgents;
+
+/// <summary>
+/// Brings coding agents' histories into a ledger, reading only what changed since the last sync: each file's cursor
+/// (size, modification time, byte offset, the reader's state, a hash of its first bytes) says where to go on. Records go
+/// through the core's pipeline (attributed, priced, estimated) and are appended by id, so a sync interrupted at any
+/// point, run twice, or run by two processes at once stores each response once.
+/// </summary>
+public sealed class AgentSync
+{
+    /// <summary>Records appended per batch (and the most held in memory at once).</summary>
+    public const int BatchSize = 20_000;
+
+    private readonly IReadOnlyList<IAgentHistoryReader> _readers;
+    private readonly AgentEnvironment _environment;
+    private readonly UsageRecordPipeline _pipeline;
+    private readonly string _cursorPath;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a sync.</summary>
+    /// <param name="readers">The agents to read (<see cref="BuiltInReaders"/> for all known ones).</param>
+    /// <param name="environment">Where the agents keep their history.</param>
+    /// <param name="pipeline">The record pipeline that prices and estimates each record.</param>
+    /// <param name="cursorPath">The file that keeps the cursors, one per ledger.</param>
+    /// <param name="time">The clock that says whether a file changed moments ago (its last response may be unfinished).</param>
+    public AgentSync(IReadOnlyList<IAgentHistoryReader> readers, AgentEnvironment environment, UsageRecordPipeline pipeline, string cursorPath, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(readers);
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentException.ThrowIfNullOrEmpty(cursorPath);
+        _readers = readers;
+        _environment = environment;
+        _pipeline = pipeline;
+        _cursorPath = cursorPath;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Claude Code, Codex CLI and Gemini CLI.</summary>
+    public static IReadOnlyList<IAgentHistoryReader> BuiltInReaders { get; } = [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader()];
+
+    /// <summary>How long after a file's last change its unfinished last response is still waited for (then taken as it is).</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long to wait for another process's sync of the same ledger to finish.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Reads what is new in each agent's history (or only <paramref name="sources"/>) into <paramref name="ledger"/>.</summary>
+    /// <exception cref="TimeoutException">Another sync of this ledger ran for longer than <see cref="LockTimeout"/>.</exception>
+    public async Task<IReadOnlyList<AgentSourceSync>> SyncAsync(IUsageLedger ledger, IReadOnlyCollection<string>? sources = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        using var held = await FileLedgerLock.AcquireAsync(_cursorPath + ".lock", LockTimeout, cancellationToken).ConfigureAwait(false);
+        var cursors = AgentCursorFile.Load(_cursorPath);
+        var ledgerId = ledger.GetService<IUsageChangeFeed>() is { } feed
+            ? (await feed.GetPositionAsync(cancellationToken).ConfigureAwait(false)).LedgerId
+            : ledger.Spec;
+        if (cursors.LedgerId != ledgerId)
+        {
+            cursors.Cursors.Clear();
+            cursors.LedgerId = ledgerId;
+        }
+
+        var batch = new Batch(ledger, _pipeline, cursors, _cursorPath);
+        var results = new List<AgentSourceSync>();
+        foreach (var reader in _readers.Where(r => sources is null || sources.Contains(r.Source)))
+        {
+            var result = new AgentSourceSync(reader.Source);
+            results.Add(result);
+            foreach (var root in reader.FindRoots(_environment))
+            {
+                foreach (var file in reader.FindFiles(root))
+                {
+                    result.Files++;
+                    await SyncFileAsync(reader, file, cursors, batch, result, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        cursors.Save(_cursorPath);
+        return results;
+    }
+
+    private async Task SyncFileAsync(IAgentHistoryReader reader, string file, AgentCursorFile cursors, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(file);
+        if (!info.Exists)
+        {
+            return; // removed since it was listed
+        }
+
+        var (size, modified) = (info.Length, info.LastWriteTimeUtc.Ticks);
+        cursors.Cursors.TryGetValue(file, out var cursor);
+        if (cursor is not null && cursor.Size == size && cursor.ModifiedTicks == modified)
+        {
+            return;
+        }
+
+        var read = reader.AppendOnly && cursor is not null && size >= cursor.Offset && AgentCursorFile.Head(file, cursor.Offset) == cursor.Head
+            ? new AgentFileRead(file, cursor.Offset, cursor.State) { FirstLine = cursor.NextLine }
+            : new AgentFileRead(file);
+        try
+        {
+            reader.Read(read);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable now (removed, permissions): skip it this time; its cursor stays where it was.
+            read.Skip(0, null, "cannot be read: " + ex.Message);
+            result.Note(read);
+            return;
+        }
+
+        result.FilesRead++;
+        result.BytesRead += read.EndOffset - read.StartOffset;
+        result.Note(read);
+        var (offset, nextLine) = (read.EndOffset, read.FirstLine + read.Lines);
+        var pending = read.PendingTail is { } tail && _time.GetUtcNow().UtcTicks - modified < Settle.Ticks ? tail : null;
+        if (pending is not null)
+        {
+            (offset, nextLine) = (pending.Offset, pending.Line);
+            result.Pending++;
+        }
+
+        var records = read.Records.Where(r => r.Id != pending?.RecordId).ToList();
+        result.Records += records.Count;
+        var next = new AgentCursor(
+            pending is null ? size : -1, // a file with an unfinished response is read again next time even if unchanged
+            modified, offset, nextLine, AgentCursorFile.Head(file, offset), read.State);
+        await batch.AddAsync(records, file, next, result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records waiting to be appended, with the cursors that become true once they are: a cursor is saved only after its
+    /// file's records are in the ledger, so a crash in between reads them again (and the ledger drops the repeats).
+    /// </summary>
+    private sealed class Batch(IUsageLedger ledger, UsageRecordPipeline pipeline, AgentCursorFile cursors, string cursorPath)
+    {
+        private readonly Dictionary<string, UsageRecord> _records = new(StringComparer.Ordinal);
+        private readonly List<(string File, AgentCursor Cursor)> _cursors = [];
+        private AgentSourceSync? _result;
+
+        public async Task AddAsync(IReadOnlyList<UsageRecord> records, string file, AgentCursor cursor, AgentSourceSync result, CancellationToken cancellationToken)
+        {
+            _result = result;
+            foreach (var record in records)
+            {
+                // The same response in two files (a subagent's replay of its parent): the larger usage, the main copy on a tie.
+                if (!_records.TryGetValue(record.Id, out var kept) || LargestUsage.Prefer(record, kept))
+                {
+                    _records[record.Id] = record;
+                }
+            }
+
+            _cursors.Add((file, cursor));
+            if (_records.Count >= BatchSize)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (_records.Count > 0)
+            {
+                var prepared = _records.Values.Select(pipeline.Prepare).ToList();
+                var appended = await ledger.AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
+                _result!.Added += appended.Added;
+                _result.Duplicates += appended.Duplicates;
+                _records.Clear();
+            }
+
+            foreach (var (file, cursor) in _cursors)
+            {
+                cursors.Cursors[file] = cursor;
+            }
+
+            if (_cursors.Count > 0)
+            {
+                cursors.Save(cursorPath);
+                _cursors.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"AgentSync({_readers.Count} readers, {_cursorPath})");
+}

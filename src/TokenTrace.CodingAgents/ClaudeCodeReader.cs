@@ -1,0 +1,142 @@
+using System.Text.Json;
+
+namespace TokenTrace.CodingAgents;
+
+/// <summary>
+/// Reads Claude Code's transcripts: one JSONL file per session under <c>projects/&lt;folder&gt;/</c> of each Claude
+/// configuration folder (<c>CLAUDE_CONFIG_DIR</c>, comma-separated, or <c>~/.config/claude</c> and <c>~/.claude</c>).
+/// </summary>
+/// <remarks>
+/// <para>One API response is often written as several lines sharing <c>message.id</c> and <c>requestId</c> (one per
+/// content block), sometimes with a partial usage first; a subagent's file (<c>isSidechain</c>) can replay its parent's
+/// messages. Each response is one record with id <c>claude:{message.id}:{requestId}</c>, the largest usage kept
+/// (<see cref="LargestUsage"/>).</para>
+/// <para>Usage is Anthropic's (<see cref="AnthropicUsageNormalizer"/>): input excludes cache reads and writes, and
+/// <c>cache_creation.ephemeral_5m/1h_input_tokens</c> split the writes. The project is the session's working folder
+/// (<c>cwd</c>), or the transcript's folder name when a line has none. Lines without usage (user turns, tool results,
+/// summaries) and Claude Code's own <c>&lt;synthetic&gt;</c> messages are passed over.</para>
+/// </remarks>
+public sealed class ClaudeCodeReader : IAgentHistoryReader
+{
+    /// <summary>The <see cref="Attribution.Agent"/> of the main conversation's records.</summary>
+    public const string MainAgent = "main";
+
+    /// <summary>The <see cref="Attribution.Agent"/> of a subagent's records (Claude Code does not write the subagent's name in its lines).</summary>
+    public const string Subagent = "subagent";
+
+    private const string Synthetic = "<synthetic>";
+
+    /// <inheritdoc/>
+    public string Source => UsageSources.ClaudeCode;
+
+    /// <inheritdoc/>
+    public bool AppendOnly => true;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> FindRoots(AgentEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (environment.Variable("CLAUDE_CONFIG_DIR") is { } configured)
+        {
+            return [.. configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(folder => Path.Combine(folder, "projects"))];
+        }
+
+        return [Path.Combine(environment.Home, ".config", "claude", "projects"), Path.Combine(environment.Home, ".claude", "projects")];
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<string> FindFiles(string root) => HistoryFiles.Under(root, "*.jsonl");
+
+    /// <inheritdoc/>
+    public void Read(AgentFileRead read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var folderProject = ProjectFolder(read.Path);
+        AgentPendingTail? last = null;
+        var lastStopped = false;
+        JsonLineScanner.Scan(read, (line, number, offset) =>
+        {
+            if (ReadLine(read, line, number, folderProject) is { } parsed)
+            {
+                if (last?.RecordId != parsed.Id)
+                {
+                    (last, lastStopped) = (new AgentPendingTail(parsed.Id, offset, number), false);
+                }
+
+                lastStopped |= parsed.Stopped;
+            }
+        });
+
+        // The file's last response has no stop_reason yet: Claude Code may still be writing it, its usage still partial.
+        read.PendingTail = lastStopped ? null : last;
+    }
+
+    private static (string Id, bool Stopped)? ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject)
+    {
+        // Most lines (user turns, tool results: the bulk of the bytes) have no usage; finding that out without parsing
+        // them is what makes a large history quick to read. Inside a JSON string a quote is escaped, so "usage" followed
+        // by a quote only appears as a property name.
+        if (line.IndexOf("\"usage\""u8) < 0)
+        {
+            read.Ignored++;
+            return null;
+        }
+
+        ClaudeLine parsed;
+        try
+        {
+            parsed = ClaudeLine.Parse(line);
+        }
+        catch (JsonException ex)
+        {
+            read.Skip(number, null, "not valid JSON: " + ex.Message);
+            return null;
+        }
+        catch (UsageFormatException ex)
+        {
+            read.Skip(number, ex.Field, ex.Message);
+            return null;
+        }
+
+        if (parsed.Usage is null || parsed.Model is null || parsed.Model == Synthetic)
+        {
+            read.Ignored++;
+            return null;
+        }
+
+        if (parsed.Timestamp is not { } timestamp)
+        {
+            read.Skip(number, "timestamp", "missing or not an ISO 8601 date");
+            return null;
+        }
+
+        var id = parsed.MessageId is null
+            ? $"claude:{parsed.SessionId ?? Path.GetFileNameWithoutExtension(read.Path)}:line:{number}"
+            : parsed.RequestId is null ? $"claude:{parsed.MessageId}" : $"claude:{parsed.MessageId}:{parsed.RequestId}";
+        read.Add(new UsageRecord
+        {
+            Id = id,
+            Timestamp = timestamp,
+            Provider = parsed.Model.StartsWith("claude", StringComparison.Ordinal) ? "anthropic" : null,
+            Model = parsed.Model,
+            Tokens = parsed.Usage,
+            Attribution = new Attribution
+            {
+                Project = parsed.Cwd ?? folderProject,
+                Session = parsed.SessionId,
+                Agent = parsed.Sidechain ? Subagent : MainAgent,
+            },
+            Source = UsageSources.ClaudeCode,
+        });
+        return (id, parsed.Stopped);
+    }
+
+    /// <summary>The folder under <c>projects/</c> a transcript is in (Claude Code's encoding of the working folder).</summary>
+    private static string? ProjectFolder(string path)
+    {
+        var parts = Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        var projects = Array.LastIndexOf(parts, "projects");
+        return projects >= 0 && projects + 2 < parts.Length ? parts[projects + 1] : parts.Length >= 2 ? parts[^2] : null;
+    }
+}

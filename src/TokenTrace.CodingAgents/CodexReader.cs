@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace TokenTrace.CodingAgents;
+
+/// <summary>
+/// Reads Codex CLI's session logs: JSONL files under <c>sessions/</c> and <c>archived_sessions/</c> of
+/// <c>CODEX_HOME</c> (default <c>~/.codex</c>).
+/// </summary>
+/// <remarks>
+/// <para>Each <c>event_msg</c> of type <c>token_count</c> is one record: its <c>last_token_usage</c> is the turn's
+/// usage; when that is missing, the difference of the cumulative <c>total_token_usage</c> from the previous event's; an
+/// event whose total equals the previous one is a repeat and is passed over. The model comes from the event
+/// (<c>info.model</c>) or the latest <c>turn_context</c>; the session id and working folder (the project) from
+/// <c>session_meta</c>. These carry from one read of a file to the next in <see cref="AgentFileRead.State"/>.</para>
+/// <para>OpenAI's convention (<see cref="OpenAIUsageNormalizer"/>): <c>input_tokens</c> includes
+/// <c>cached_input_tokens</c>, and reasoning tokens are inside <c>output_tokens</c>. A log that never names its model
+/// (early Codex versions) is recorded as <see cref="AssumedModel"/> with the tag <c>model=assumed</c>.</para>
+/// </remarks>
+public sealed class CodexReader : IAgentHistoryReader
+{
+    /// <summary>The model recorded when a log never names one: what Codex used by default when it did not write it.</summary>
+    public const string AssumedModel = "gpt-5";
+
+    /// <inheritdoc/>
+    public string Source => UsageSources.Codex;
+
+    /// <inheritdoc/>
+    public bool AppendOnly => true;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> FindRoots(AgentEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var home = environment.Variable("CODEX_HOME") ?? Path.Combine(environment.Home, ".codex");
+        return [Path.Combine(home, "sessions"), Path.Combine(home, "archived_sessions")];
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<string> FindFiles(string root) => HistoryFiles.Under(root, "*.jsonl");
+
+    /// <inheritdoc/>
+    public void Read(AgentFileRead read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var state = CodexState.Parse(read.State) ?? new CodexState { Session = Path.GetFileNameWithoutExtension(read.Path) };
+        JsonLineScanner.Scan(read, (line, number, _) => ReadLine(read, state, line, number));
+        read.State = state.ToString();
+    }
+
+    private static void ReadLine(AgentFileRead read, CodexState state, ReadOnlySpan<byte> line, long number)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line.ToArray());
+        }
+        catch (JsonException ex)
+        {
+            read.Skip(number, null, "not valid JSON: " + ex.Message);
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
+            {
+                read.Ignored++;
+                return;
+            }
+
+            var type = Text(root, "type");
+            if (type == "session_meta")
+            {
+                state.Session = Text(payload, "id") ?? state.Session;
+                state.Cwd = Text(payload, "cwd") ?? state.Cwd;
+                read.Ignored++;
+                return;
+            }
+
+            if (type == "turn_context")
+            {
+                state.Model = Text(payload, "model") ?? state.Model;
+                state.Cwd ??= Text(payload, "cwd");
+                read.Ignored++;
+                return;
+            }
+
+            if (type != "event_msg" || Text(payload, "type") != "token_count"
+                || !payload.TryGetProperty("info", out var info) || info.ValueKind != JsonValueKind.Object)
+            {
+                read.Ignored++;
+                return;
+            }
+
+            try
+            {
+                ReadTokenCount(read, state, root, info, number);
+            }
+            catch (UsageFormatException ex)
+            {
+                read.Skip(number, ex.Field, ex.Message);
+            }
+        }
+    }
+
+    private static void ReadTokenCount(AgentFileRead read, CodexState state, JsonElement root, JsonElement info, long number)
+    {
+        var total = Counts(info, "total_token_usage");
+        var last = Counts(info, "last_token_usage");
+        if (total is not null && total == state.Totals)
+        {
+            read.Ignored++;
+            return;
+        }
+
+        var delta = last ?? (total is { } t ? t.Minus(state.Totals ?? CodexCounts.Zero, "info.total_token_usage") : null);
+        if (total is not null)
+        {
+            state.Totals = total;
+        }
+
+        if (delta is null || delta.IsZero)
+        {
+            read.Ignored++;
+            return;
+        }
+
+        if (!(root.TryGetProperty("timestamp", out var at) && at.ValueKind == JsonValueKind.String && at.TryGetDateTimeOffset(out var timestamp)))
+        {
+            read.Skip(number, "timestamp", "missing or not an ISO 8601 date");
+            return;
+        }
+
+        var model = Text(info, "model") ?? state.Model;
+        var tokens = OpenAIUsageNormalizer.Normalize(delta.Input, delta.Cached, delta.Output, delta.Reasoning,
+            "info.last_token_usage.cached_input_tokens", "info.last_token_usage.reasoning_output_tokens");
+        read.Add(new UsageRecord
+        {
+            Id = string.Create(CultureInfo.InvariantCulture, $"codex:{state.Session}:{number}"),
+            Timestamp = timestamp.ToUniversalTime(),
+            Provider = "openai",
+            Model = model ?? AssumedModel,
+            Tokens = tokens,
+            Attribution = new Attribution
+            {
+                Project = state.Cwd,
+                Session = state.Session,
+                Agent = MainAgentName,
+                Tags = model is null ? new Dictionary<string, string>(StringComparer.Ordinal) { ["model"] = "assumed" } : Attribution.None.Tags,
+            },
+            Source = UsageSources.Codex,
+        });
+    }
+
+    private const string MainAgentName = "main";
+
+    private static CodexCounts? Counts(JsonElement info, string name)
+    {
+        if (!info.TryGetProperty(name, out var usage) || usage.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        return new CodexCounts(
+            Count(usage, name, "input_tokens"),
+            Count(usage, name, "cached_input_tokens"),
+            Count(usage, name, "output_tokens"),
+            Count(usage, name, "reasoning_output_tokens"));
+    }
+
+    private static long Count(JsonElement usage, string parent, string name)
+    {
+        if (!usage.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return 0;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var count) || count < 0)
+        {
+            throw new UsageFormatException($"info.{parent}.{name}", "not a whole number of at least 0");
+        }
+
+        return count;
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+
+namespace TokenTrace.CodingAgents;
+
+/// <summary>
+/// Reads Gemini CLI's chat recordings: one pretty-printed JSON file per session,
+/// <c>tmp/&lt;project hash&gt;/chats/session-*.json</c> under <c>GEMINI_DATA_DIR</c> (default <c>~/.gemini</c>).
+/// </summary>
+/// <remarks>
+/// <para>Gemini CLI rewrites a session's file whole on every update, so it is read whole each time it changes and each
+/// message is one record keyed by its <c>id</c> (<c>gemini:{sessionId}:{message id}</c>): reading it again adds only
+/// the messages that are new.</para>
+/// <para>Only <c>gemini</c> messages carry usage, as <c>tokens</c> = <c>{input, output, cached, thoughts, tool}</c>:
+/// <c>input</c> is the API's prompt count and includes <c>cached</c>; <c>output</c> excludes <c>thoughts</c>; <c>tool</c>
+/// is the tool-use prompt (<see cref="GeminiUsageNormalizer"/>). <c>tokens: null</c> (not reported yet) is passed over
+/// and picked up when the file is rewritten with it. The project is the path in the hash folder's
+/// <c>.project_root</c> file when Gemini CLI wrote one, otherwise <c>gemini:</c> and the first 12 characters of the
+/// hash (the hash of the project's path cannot be turned back into the path).</para>
+/// </remarks>
+public sealed class GeminiCliReader : IAgentHistoryReader
+{
+    /// <inheritdoc/>
+    public string Source => UsageSources.GeminiCli;
+
+    /// <inheritdoc/>
+    public bool AppendOnly => false;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> FindRoots(AgentEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return [Path.Combine(environment.Variable("GEMINI_DATA_DIR") ?? Path.Combine(environment.Home, ".gemini"), "tmp")];
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<string> FindFiles(string root) =>
+        HistoryFiles.Under(root, "*.json").Where(file => Path.GetFileName(Path.GetDirectoryName(file)) == "chats");
+
+    /// <inheritdoc/>
+    public void Read(AgentFileRead read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        byte[] bytes;
+        using (var stream = new FileStream(read.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes);
+        }
+        catch (JsonException ex)
+        {
+            // Caught mid-rewrite, or damaged: nothing is taken from it this time, and the next read tries again.
+            read.Skip(ex.LineNumber is { } line ? line + 1 : 0, null, "not valid JSON: " + ex.Message);
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            read.Lines = 1;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+            {
+                read.Skip(0, "messages", "not a Gemini CLI chat recording (no messages array)");
+                return;
+            }
+
+            var session = Text(root, "sessionId") ?? Path.GetFileNameWithoutExtension(read.Path);
+            var project = Project(read.Path, Text(root, "projectHash"));
+            var index = 0;
+            foreach (var message in messages.EnumerateArray())
+            {
+                index++;
+                ReadMessage(read, message, index, session, project);
+            }
+
+            read.EndOffset = bytes.Length;
+        }
+    }
+
+    private static void ReadMessage(AgentFileRead read, JsonElement message, int index, string session, string? project)
+    {
+        if (message.ValueKind != JsonValueKind.Object || Text(message, "type") != "gemini"
+            || !message.TryGetProperty("tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Object)
+        {
+            read.Ignored++;
+            return;
+        }
+
+        var field = $"messages[{index - 1}]";
+        var id = Text(message, "id");
+        var model = Text(message, "model");
+        if (id is null || model is null)
+        {
+            read.Skip(0, id is null ? $"{field}.id" : $"{field}.model", "missing");
+            return;
+        }
+
+        if (!(message.TryGetProperty("timestamp", out var at) && at.ValueKind == JsonValueKind.String && at.TryGetDateTimeOffset(out var timestamp)))
+        {
+            read.Skip(0, $"{field}.timestamp", "missing or not an ISO 8601 date");
+            return;
+        }
+
+        TokenCounts counts;
+        try
+        {
+            counts = GeminiUsageNormalizer.Normalize(
+                Count(tokens, field, "input"), Count(tokens, field, "cached"), Count(tokens, field, "output"),
+                Count(tokens, field, "thoughts"), Count(tokens, field, "tool"), $"{field}.tokens.cached");
+        }
+        catch (UsageFormatException ex)
+        {
+            read.Skip(0, ex.Field, ex.Message);
+            return;
+        }
+
+        read.Add(new UsageRecord
+        {
+            Id = $"gemini:{session}:{id}",
+            Timestamp = timestamp.ToUniversalTime(),
+            Provider = "google",
+            Model = model,
+            Tokens = counts,
+            Attribution = new Attribution { Project = project, Session = session, Agent = "main" },
+            Source = UsageSources.GeminiCli,
+        });
+    }
+
+    private static long Count(JsonElement tokens, string field, string name)
+    {
+        if (!tokens.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return 0;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var count) || count < 0)
+        {
+            throw new UsageFormatException($"{field}.tokens.{name}", "not a whole number of at least 0");
+        }
+
+        return count;
+    }
+
+    private static string? Project(string path, string? hash)
+    {
+        var hashFolder = Path.GetDirectoryName(Path.GetDirectoryName(path));
+        if (hashFolder is not null)
+        {
+            var rootFile = Path.Combine(hashFolder, ".project_root");
+            try
+            {
+                if (File.Exists(rootFile) && File.ReadAllText(rootFile).Trim() is { Length: > 0 } projectRoot)
+                {
+                    return projectRoot;
+                }
+            }
+            catch (IOException)
+            {
+                // Unreadable: fall back to the hash.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Unreadable: fall back to the hash.
+            }
+        }
+
+        hash ??= hashFolder is null ? null : Path.GetFileName(hashFolder);
+        return hash is null ? null : "gemini:" + hash[..Math.Min(12, hash.Length)];
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+}

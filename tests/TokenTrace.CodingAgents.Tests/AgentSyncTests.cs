@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Time.Testing;
+using TokenTrace.CodingAgents;
+using TokenTrace.Sqlite;
+
+namespace TokenTrace.CodingAgents.Tests;
+
+public sealed class AgentSyncTests
+{
+    [Fact]
+    public async Task A_second_sync_reads_nothing_and_after_an_append_reads_only_the_new_bytes()
+    {
+        using var home = new TempDirectory();
+        var transcript = Transcript(home, "proj-a", "s1.jsonl");
+        File.WriteAllLines(transcript, [Stopped("m1", 100, 10), Stopped("m2", 200, 20)]);
+        var (sync, _) = NewSync(home);
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+
+        var first = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1, 1, 2L, 2L), (first.Files, first.FilesRead, first.Records, first.Added));
+
+        var again = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1, 0, 0L, 0L), (again.Files, again.FilesRead, again.BytesRead, again.Added));
+
+        var before = new FileInfo(transcript).Length;
+        File.AppendAllLines(transcript, [Stopped("m3", 300, 30)]);
+        var appended = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1, 1L, 1L), (appended.FilesRead, appended.Records, appended.Added));
+        Assert.Equal(new FileInfo(transcript).Length - before, appended.BytesRead);
+
+        var stored = await ledger.ReadAsync(UsageQuery.All).ToListAsync();
+        Assert.Equal([110L, 220L, 330L], stored.OrderBy(r => r.Id, StringComparer.Ordinal).Select(r => r.Tokens.Total));
+        Assert.All(stored, r => Assert.NotNull(r.CostUsd)); // priced through the pipeline
+    }
+
+    [Fact]
+    public async Task An_unfinished_last_response_of_a_file_written_moments_ago_waits_for_its_complete_usage()
+    {
+        using var home = new TempDirectory();
+        var transcript = Transcript(home, "proj-a", "s1.jsonl");
+        File.WriteAllLines(transcript, [Stopped("m1", 100, 10), Partial("m2", 200, 1)]);
+        var (sync, clock) = NewSync(home);
+        clock.SetUtcNow(new DateTimeOffset(File.GetLastWriteTimeUtc(transcript), TimeSpan.Zero).AddSeconds(5));
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+
+        var first = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1L, 1L), (first.Added, first.Pending));
+
+        File.AppendAllLines(transcript, [Stopped("m2", 200, 480)]);
+        clock.SetUtcNow(new DateTimeOffset(File.GetLastWriteTimeUtc(transcript), TimeSpan.Zero).AddSeconds(5));
+        var second = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1L, 0L), (second.Added, second.Pending));
+
+        var m2 = await ledger.ReadAsync(UsageQuery.All).SingleAsync(r => r.Id == "claude:m2:r-m2");
+        Assert.Equal(200 + 480, m2.Tokens.Total);
+    }
+
+    [Fact]
+    public async Task An_unfinished_response_in_a_file_left_alone_past_the_settle_time_is_taken_as_it_is()
+    {
+        using var home = new TempDirectory();
+        var transcript = Transcript(home, "proj-a", "s1.jsonl");
+        File.WriteAllLines(transcript, [Partial("m1", 100, 3)]);
+        var (sync, clock) = NewSync(home);
+        clock.SetUtcNow(new DateTimeOffset(File.GetLastWriteTimeUtc(transcript), TimeSpan.Zero) + sync.Settle + TimeSpan.FromSeconds(1));
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+
+        var result = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1L, 0L), (result.Added, result.Pending));
+    }
+
+    [Fact]
+    public async Task A_replaced_file_is_read_from_the_start_and_a_new_ledger_gets_the_whole_history_again()
+    {
+        using var home = new TempDirectory();
+        var transcript = Transcript(home, "proj-a", "s1.jsonl");
+        File.WriteAllLines(transcript, [Stopped("m1", 100, 10)]);
+        var (sync, _) = NewSync(home);
+        await using (var ledger = new SqliteUsageLedger(home.File("usage.db")))
+        {
+            Assert.Equal(1L, Single(await sync.SyncAsync(ledger)).Added);
+
+            // Replaced by another file that is longer: its first bytes differ, so the cursor's offset means nothing.
+            File.WriteAllLines(transcript, [Stopped("m7", 700, 70), Stopped("m8", 800, 80)]);
+            var replaced = Single(await sync.SyncAsync(ledger));
+            Assert.Equal((2L, 2L), (replaced.Records, replaced.Added));
+        }
+
+        File.Delete(home.File("usage.db"));
+        await using var fresh = new SqliteUsageLedger(home.File("usage.db"));
+        Assert.Equal(2L, Single(await sync.SyncAsync(fresh)).Added);
+    }
+
+    [Fact]
+    public async Task Two_syncs_at_once_store_each_response_once()
+    {
+        using var home = new TempDirectory();
+        for (var file = 0; file < 8; file++)
+        {
+            File.WriteAllLines(Transcript(home, "proj-" + file, "s.jsonl"), Enumerable.Range(0, 50).Select(i => Stopped($"m{file}-{i}", 10 + i, 1)));
+        }
+
+        var (one, _) = NewSync(home);
+        var (two, _) = NewSync(home);
+        await using var ledgerOne = new SqliteUsageLedger(home.File("usage.db"));
+        await using var ledgerTwo = new SqliteUsageLedger(home.File("usage.db"));
+        var results = await Task.WhenAll(Task.Run(() => one.SyncAsync(ledgerOne)), Task.Run(() => two.SyncAsync(ledgerTwo)));
+
+        Assert.Equal(400L, results.Sum(r => Single(r).Added));
+        Assert.Equal(0L, results.Sum(r => Single(r).Duplicates)); // the second waited for the first, then found nothing new
+        Assert.Equal(400, await ledgerOne.ReadAsync(UsageQuery.All).CountAsync());
+    }
+
+    private static (AgentSync Sync, FakeTimeProvider Clock) NewSync(TempDirectory home)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
+        return (new AgentSync([new ClaudeCodeReader()], environment, new UsageRecordPipeline(), home.File("cursors.json"), clock), clock);
+    }
+
+    private static string Transcript(TempDirectory home, string project, string name) =>
+        Path.Combine(Directory.CreateDirectory(Path.Combine(home.Path, "claude", "projects", project)).FullName, name);
+
+    private static AgentSourceSync Single(IReadOnlyList<AgentSourceSync> results) => Assert.Single(results);
+
+    private static string Stopped(string message, long input, long output) => Line(message, input, output, "\"end_turn\"");
+
+    private static string Partial(string message, long input, long output) => Line(message, input, output, "null");
+
+    private static string Line(string message, long input, long output, string stop) =>
+        $$"""{"timestamp":"2026-03-01T10:00:00.000Z","sessionId":"s1","cwd":"/w","type":"assistant","message":{"id":"{{message}}","model":"claude-sonnet-4-5-20250929","role":"assistant","stop_reason":{{stop}},"usage":{"input_tokens":{{input}},"output_tokens":{{output}}""" + "}}" + $$""","requestId":"r-{{message}}"}""";
+}
