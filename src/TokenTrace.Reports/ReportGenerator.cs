@@ -68,13 +68,48 @@ public sealed class ReportGenerator
     public async Task<SpendForecast?> ForecastAsync(Budget budget, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(budget);
-        var now = _time.GetUtcNow();
+        var status = await BudgetEvaluator.EvaluateAsync(_ledger, budget, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return await ForecastAsync(status, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The forecast from <paramref name="status"/>, so that its spend is the status's spend and not a second reading.</summary>
+    private async Task<SpendForecast?> ForecastAsync(BudgetStatus status, CancellationToken cancellationToken)
+    {
+        var budget = status.Budget;
         var tz = budget.ResolveTimeZone();
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, tz).DateTime);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.At, tz).DateTime);
         var history = await DailySeries.ReadAsync(_ledger, budget.Scope with { Since = null, Until = null }, budget.Unit,
             today.AddDays(-7 * SpendForecaster.HistoryWeeks), today, tz, cancellationToken).ConfigureAwait(false);
-        var status = await BudgetEvaluator.EvaluateAsync(_ledger, budget, now, cancellationToken).ConfigureAwait(false);
-        return SpendForecaster.Forecast(budget, history, now, status.Spend);
+        return SpendForecaster.Forecast(status, history);
+    }
+
+    /// <summary>
+    /// Cumulative spend at the end of each local day of <paramref name="status"/>'s window up to today, read with the same
+    /// query as the status (for a rolling window the first day counts from the window's start), so the last value is the
+    /// status's spend.
+    /// </summary>
+    private async Task<List<(DateOnly, decimal)>> CumulativeAsync(BudgetStatus status, CancellationToken cancellationToken)
+    {
+        var budget = status.Budget;
+        var cumulative = new List<(DateOnly, decimal)>();
+        if (!status.Window.Resets)
+        {
+            return cumulative;
+        }
+
+        var tz = budget.ResolveTimeZone();
+        var first = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.Window.Start, tz).DateTime);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.At, tz).DateTime);
+        var summary = await _ledger.SummarizeAsync(BudgetEvaluator.QueryFor(budget, status.Window), [SummaryDimension.Day], tz, cancellationToken).ConfigureAwait(false);
+        var byDay = summary.Rows.ToDictionary(r => r.Key["day"]!, r => budget.SpendOf(r.Totals), StringComparer.Ordinal);
+        var running = 0m;
+        for (var day = first; day <= today; day = day.AddDays(1))
+        {
+            running += byDay.GetValueOrDefault(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            cumulative.Add((day, running));
+        }
+
+        return cumulative;
     }
 
     /// <summary>Days of unusual spend (in USD) among the last <paramref name="days"/> days.</summary>
@@ -103,23 +138,8 @@ public sealed class ReportGenerator
         foreach (var budget in budgets)
         {
             var status = await BudgetEvaluator.EvaluateAsync(_ledger, budget, now, cancellationToken).ConfigureAwait(false);
-            var forecast = await ForecastAsync(budget, cancellationToken).ConfigureAwait(false);
-            var tz = budget.ResolveTimeZone();
-            var cumulative = new List<(DateOnly, decimal)>();
-            if (status.Window.Resets && budget.Period.RollingDays == 0)
-            {
-                var first = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.Window.Start, tz).DateTime);
-                var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, tz).DateTime);
-                var series = await DailySeries.ReadAsync(_ledger, budget.Scope with { Since = null, Until = null }, budget.Unit, first, today, tz, cancellationToken).ConfigureAwait(false);
-                var running = 0m;
-                foreach (var (day, spend) in series.Days)
-                {
-                    running += spend;
-                    cumulative.Add((day, running));
-                }
-            }
-
-            budgetReports.Add(new BudgetReport(status, forecast, cumulative));
+            var forecast = await ForecastAsync(status, cancellationToken).ConfigureAwait(false);
+            budgetReports.Add(new BudgetReport(status, forecast, await CumulativeAsync(status, cancellationToken).ConfigureAwait(false)));
         }
 
         // One ledger query per view. A single query grouped by all six dimensions held one group per (day, model,

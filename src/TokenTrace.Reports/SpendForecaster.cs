@@ -11,7 +11,10 @@ namespace TokenTrace.Reports;
 /// <item>expected = spent so far + (rest of today) × <c>m[today]</c> + Σ <c>m[w(d)]</c> over the period's remaining days;</item>
 /// <item>80 % interval = expected ± 1.2816 · σ · √(rest of today + remaining days), never below what is already spent.</item>
 /// </list>
-/// A rolling <c>Nd</c> budget forecasts its next full window (the coming N whole days); a total budget has no end and no forecast.
+/// A rolling <c>Nd</c> budget has no period end: its spend leaves the window record by record. Its forecast runs from its
+/// spend now (the same as <c>budget status</c>) to the end of today, or to the instant the oldest counted spend leaves the
+/// window if that comes first (<see cref="BudgetStatus.RollsOffAt"/>): until then nothing leaves, so the expected spend is
+/// the spend now plus the expected rest and never below it. A total budget has no end and no forecast.
 /// </remarks>
 public static class SpendForecaster
 {
@@ -26,7 +29,19 @@ public static class SpendForecaster
     /// <param name="history">Daily spend covering at least the eight weeks before today and today itself.</param>
     /// <param name="now">The instant forecast from.</param>
     /// <param name="spent">Spend so far in the current period.</param>
-    public static SpendForecast? Forecast(Budget budget, DailySeries history, DateTimeOffset now, decimal spent)
+    public static SpendForecast? Forecast(Budget budget, DailySeries history, DateTimeOffset now, decimal spent) =>
+        Forecast(budget, history, now, spent, rollsOffAt: null);
+
+    /// <summary>Forecasts the period of <paramref name="status"/>'s budget from its spend at <see cref="BudgetStatus.At"/>, or null for a total budget.</summary>
+    /// <param name="status">Where the budget stands (its spend and, for a rolling budget, when its oldest spend leaves the window).</param>
+    /// <param name="history">Daily spend covering at least the eight weeks before today and today itself.</param>
+    public static SpendForecast? Forecast(BudgetStatus status, DailySeries history)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return Forecast(status.Budget, history, status.At, status.Spend, status.RollsOffAt);
+    }
+
+    private static SpendForecast? Forecast(Budget budget, DailySeries history, DateTimeOffset now, decimal spent, DateTimeOffset? rollsOffAt)
     {
         ArgumentNullException.ThrowIfNull(budget);
         ArgumentNullException.ThrowIfNull(history);
@@ -45,12 +60,14 @@ public static class SpendForecaster
         BudgetWindow window;
         if (budget.Period.RollingDays > 0)
         {
-            // A rolling budget's next full window: the coming N whole days.
-            var n = budget.Period.RollingDays;
-            window = new BudgetWindow(DailySeries.LocalMidnight(today.AddDays(1), tz), DailySeries.LocalMidnight(today.AddDays(n + 1), tz));
-            spent = 0;
-            restOfToday = 0;
-            remainingDays = Enumerable.Range(1, n).Select(today.AddDays);
+            // Up to the end of today, or sooner when the oldest counted spend leaves the window: before that instant the
+            // rolling spend can only grow, so "expected" is what will be counted then, not a guess at what ages out.
+            var startOfToday = DailySeries.LocalMidnight(today, tz);
+            var endOfToday = DailySeries.LocalMidnight(today.AddDays(1), tz);
+            var horizon = rollsOffAt is { } off && off < endOfToday ? (off < now ? now : off) : endOfToday;
+            window = new BudgetWindow(now.AddDays(-budget.Period.RollingDays), horizon);
+            restOfToday = (horizon - now).TotalSeconds / (endOfToday - startOfToday).TotalSeconds;
+            remainingDays = [];
         }
         else
         {

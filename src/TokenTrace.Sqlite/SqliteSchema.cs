@@ -281,6 +281,29 @@ internal static class SqliteSchema
         ON CONFLICT (bucket, model, provider, source, region) DO UPDATE SET
         """ + RollupSums;
 
+    /// <summary>
+    /// Adds the rows of one hour (<c>@hour</c>) that the rollup holds (<c>seq</c> up to <c>rollup_seq</c>) to the rollup,
+    /// grouped as <see cref="RollupFold"/> groups; run after that hour's rollup rows were deleted (a revised provider).
+    /// </summary>
+    public const string RollupRefoldHour = """
+        INSERT INTO usage_rollup (bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning,
+                                  cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high)
+        SELECT b, (SELECT value FROM dims WHERE id = m), IFNULL((SELECT value FROM dims WHERE id = p), char(1)), (SELECT value FROM dims WHERE id = s),
+               IFNULL((SELECT value FROM dims WHERE id = r), char(1)),
+               n, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost_hi, cost_lo, unpriced, estimated,
+               energy_low, energy, energy_high, co2e_low, co2e, co2e_high
+        FROM (SELECT ts / 36000000000 AS b, model AS m, provider AS p, source AS s, region AS r, COUNT(*) AS n,
+                     SUM(input) AS input, SUM(output) AS output, SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write,
+                     SUM(cache_write_1h) AS cache_write_1h, SUM(reasoning) AS reasoning,
+                     IFNULL(SUM(cost_pico / 1000000), 0) AS cost_hi, IFNULL(SUM(cost_pico % 1000000), 0) AS cost_lo,
+                     SUM(cost_pico IS NULL) AS unpriced, SUM(energy_wh IS NOT NULL) AS estimated,
+                     TOTAL(energy_wh_low) AS energy_low, TOTAL(energy_wh) AS energy, TOTAL(energy_wh_high) AS energy_high,
+                     TOTAL(co2e_g_low) AS co2e_low, TOTAL(co2e_g) AS co2e, TOTAL(co2e_g_high) AS co2e_high
+              FROM usage WHERE ts >= @hour * 36000000000 AND ts < (@hour + 1) * 36000000000
+                AND seq <= (SELECT CAST(value AS INTEGER) FROM ledger_meta WHERE key = 'rollup_seq')
+              GROUP BY 1, 2, 3, 4, 5)
+        """;
+
     private const string RollupSums = """
             records = records + excluded.records, input = input + excluded.input, output = output + excluded.output,
             cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,

@@ -395,7 +395,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         {
             using var transaction = connection.BeginTransaction(deferred: false);
 
-            // A price name, date or catalogue no record has yet goes into dims first; then the row compares and takes ids.
+            // A price name, date, catalogue or provider no record has yet goes into dims first; then the row compares and takes ids.
             using var value = connection.CreateCommand();
             value.Transaction = transaction;
             value.CommandText = "INSERT OR IGNORE INTO dims (value) VALUES (@value)";
@@ -404,17 +404,31 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText =
-                "UPDATE usage SET cost_usd = @cost, cost_pico = @pico, price_entry = v.entry, price_effective_from = v.from_date, price_catalog = v.catalog " +
-                $"FROM (SELECT {ValueId("@entry")} AS entry, {ValueId("@from")} AS from_date, {ValueId("@catalog")} AS catalog) AS v " +
+                "UPDATE usage SET cost_usd = @cost, cost_pico = @pico, price_entry = v.entry, price_effective_from = v.from_date, price_catalog = v.catalog, " +
+                "provider = IFNULL(v.provider, usage.provider) " +
+                $"FROM (SELECT {ValueId("@entry")} AS entry, {ValueId("@from")} AS from_date, {ValueId("@catalog")} AS catalog, {ValueId("@provider")} AS provider) AS v " +
                 "WHERE id = @id AND (cost_usd IS NOT @cost OR cost_pico IS NOT @pico OR price_entry IS NOT v.entry " +
-                "OR price_effective_from IS NOT v.from_date OR price_catalog IS NOT v.catalog)";
+                "OR price_effective_from IS NOT v.from_date OR price_catalog IS NOT v.catalog OR (v.provider IS NOT NULL AND usage.provider IS NOT v.provider))";
             var id = command.Parameters.Add("@id", SqliteType.Text);
             var cost = command.Parameters.Add("@cost", SqliteType.Text);
             var pico = command.Parameters.Add("@pico", SqliteType.Integer);
             var entry = command.Parameters.Add("@entry", SqliteType.Text);
             var from = command.Parameters.Add("@from", SqliteType.Text);
             var catalog = command.Parameters.Add("@catalog", SqliteType.Text);
+            var provider = command.Parameters.Add("@provider", SqliteType.Text);
             command.Prepare();
+
+            // The hourly rollup is keyed by provider: a folded row whose provider changes moves to another key, so the
+            // hours it falls in are summed again from their rows below (the cost trigger alone keeps only the old key right).
+            using var moved = connection.CreateCommand();
+            moved.Transaction = transaction;
+            moved.CommandText =
+                "SELECT ts / 36000000000 FROM usage WHERE id = @id AND provider IS NOT " + ValueId("@provider") +
+                " AND seq <= (SELECT CAST(value AS INTEGER) FROM ledger_meta WHERE key = 'rollup_seq')";
+            var movedId = moved.Parameters.Add("@id", SqliteType.Text);
+            var movedProvider = moved.Parameters.Add("@provider", SqliteType.Text);
+            moved.Prepare();
+            var hours = new HashSet<long>();
             var changed = 0;
             foreach (var revision in revisions)
             {
@@ -428,7 +442,8 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
                 entry.Value = (object?)revision.Price?.Entry ?? DBNull.Value;
                 from.Value = (object?)revision.Price?.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? DBNull.Value;
                 catalog.Value = (object?)revision.Price?.Catalog ?? DBNull.Value;
-                foreach (var parameter in new[] { entry, from, catalog })
+                provider.Value = (object?)revision.Provider ?? DBNull.Value;
+                foreach (var parameter in new[] { entry, from, catalog, provider })
                 {
                     if (parameter.Value is string known)
                     {
@@ -437,12 +452,42 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
                     }
                 }
 
+                if (revision.Provider is not null)
+                {
+                    movedId.Value = revision.Id;
+                    movedProvider.Value = revision.Provider;
+                    if (moved.ExecuteScalar() is long hour)
+                    {
+                        hours.Add(hour);
+                    }
+                }
+
                 changed += command.ExecuteNonQuery();
             }
 
+            RefoldHours(connection, transaction, hours);
             transaction.Commit();
             return changed;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sums the rollup's <paramref name="hours"/> again from the rows it holds (those up to <c>rollup_seq</c>).</summary>
+    private static void RefoldHours(SqliteConnection connection, SqliteTransaction transaction, HashSet<long> hours)
+    {
+        if (hours.Count == 0)
+        {
+            return;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "DELETE FROM usage_rollup WHERE bucket = @hour; " + SqliteSchema.RollupRefoldHour;
+        var hour = command.Parameters.Add("@hour", SqliteType.Integer);
+        foreach (var bucket in hours)
+        {
+            hour.Value = bucket;
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <inheritdoc/>

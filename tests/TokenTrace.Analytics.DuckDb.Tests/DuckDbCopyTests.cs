@@ -68,6 +68,44 @@ public sealed class DuckDbCopyTests
     }
 
     [Fact]
+    public async Task A_provider_filled_by_reprice_reaches_the_copy_and_the_sqlite_rollup()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false });
+
+        // Three hours of records: few rollup keys, so SQLite folds them into its hourly rollup as they are appended.
+        var records = Records(3_000, seed: 11).Select((r, i) => r with { Timestamp = Start.AddMinutes(i % 180) }).ToList();
+        await ledger.AppendAsync(records);
+        Assert.True(await ledger.CatchUpAsync());
+
+        // Records without a provider get one; every other one a new cost as well (both the rollup's cost trigger and its re-sum run).
+        var revisions = records.Where(r => r.Provider is null)
+            .Select((r, i) => new CostRevision(r.Id, i % 2 == 0 ? r.CostUsd : 0.125m, r.Price) { Provider = "anthropic" }).ToList();
+        Assert.True(revisions.Count > 100);
+        Assert.Equal(revisions.Count, await ledger.ReviseCostsAsync(revisions));
+        foreach (var revision in revisions)
+        {
+            var index = records.FindIndex(r => r.Id == revision.Id);
+            records[index] = records[index] with { Provider = revision.Provider, CostUsd = revision.CostUsd };
+        }
+
+        Assert.DoesNotContain(records, r => r.Provider is null);
+        var copied = ledger.SummariesFromCopy;
+        foreach (var by in new[] { "provider", "provider,model", "day,provider" })
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            foreach (var query in new[] { UsageQuery.All, new UsageQuery { Provider = "anthropic" } })
+            {
+                var expected = Expected(records, query, dimensions, TimeZoneInfo.Utc);
+                UsageLedgerContract.AssertSame(expected, await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+                UsageLedgerContract.AssertSame(expected, await inner.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+            }
+        }
+
+        Assert.Equal(copied + 6, ledger.SummariesFromCopy);
+    }
+
+    [Fact]
     public async Task Every_dimension_pair_and_filter_from_the_copy_equals_the_sum_of_the_records()
     {
         using var temp = new TempDirectory();

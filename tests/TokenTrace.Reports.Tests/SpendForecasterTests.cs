@@ -71,14 +71,34 @@ public sealed class SpendForecasterTests
     }
 
     [Fact]
-    public void A_rolling_budget_forecasts_its_next_window_and_a_total_budget_has_none()
+    public void A_rolling_budget_forecasts_from_its_spend_to_the_end_of_today_and_a_total_budget_has_none()
     {
         var history = History();
-        var rolling = SpendForecaster.Forecast(new Budget { Name = "r", Limit = 10m, Period = BudgetPeriod.Parse("7d") }, history, Now, 123m)!;
-        // The coming 7 whole days, Thu 26 Nov to Wed 2 Dec: one Monday (7), one Tuesday (2), five other days (5) = 14
-        Assert.Equal(14m, rolling.Expected);
-        Assert.Equal(0m, rolling.Spent);
+        var budget = new Budget { Name = "r", Limit = 10m, Period = BudgetPeriod.Parse("7d") };
+        var rolling = SpendForecaster.Forecast(budget, history, Now, 123m)!;
+        // Spent is the rolling spend now; half of Wednesday is left at the Wednesday mean of 1: 123 + 0.5 = 123.5
+        Assert.Equal(123m, rolling.Spent);
+        Assert.Equal(123.5m, rolling.Expected);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero), rolling.Window.End);
+        Assert.Equal(Now.AddDays(-7), rolling.Window.Start);
+        // 123.5 − 1.2816 · 0.404061 · √0.5 = 123.134
+        Assert.Equal(123.5 - (SpendForecaster.Z80 * Math.Sqrt(8.0 / 49) * Math.Sqrt(0.5)), (double)rolling.Low, 10);
         Assert.Null(SpendForecaster.Forecast(new Budget { Name = "t", Limit = 10m, Period = BudgetPeriod.Parse("total") }, history, Now, 5m));
+    }
+
+    [Fact]
+    public void A_rolling_forecast_stops_when_the_oldest_counted_spend_leaves_the_window()
+    {
+        var budget = new Budget { Name = "r", Limit = 10m, Period = BudgetPeriod.Parse("7d") };
+        var window = budget.Period.WindowAt(Now, TimeZoneInfo.Utc);
+        var leaves = Now.AddHours(6); // oldest counted record made a week ago at 18:00
+        var status = new BudgetStatus(budget, window, 40m, 40m, Now) { RollsOffAt = leaves };
+        var forecast = SpendForecaster.Forecast(status, History())!;
+        // Until 18:00 nothing leaves: a quarter of Wednesday at its mean of 1 comes on top of the 40 spent.
+        Assert.Equal(leaves, forecast.Window.End);
+        Assert.Equal(40m, forecast.Spent);
+        Assert.Equal(40.25m, forecast.Expected);
+        Assert.True(forecast.Low >= forecast.Spent);
     }
 
     [Fact]

@@ -87,13 +87,14 @@ public sealed class TsvUsageLedger : IUsageLedger, ICostReviser, IBudgetStore
         var lines = (await File.ReadAllLinesAsync(Path, cancellationToken)).Where(l => l.Length > 0).Select(line =>
         {
             var record = FromLine(line);
-            if (!byId.TryGetValue(record.Id, out var revision) || (record.CostUsd == revision.CostUsd && record.Price == revision.Price))
+            if (!byId.TryGetValue(record.Id, out var revision)
+                || (record.CostUsd == revision.CostUsd && record.Price == revision.Price && (revision.Provider is null || revision.Provider == record.Provider)))
             {
                 return line;
             }
 
             changed++;
-            return ToLine(record with { CostUsd = revision.CostUsd, Price = revision.Price });
+            return ToLine(record with { CostUsd = revision.CostUsd, Price = revision.Price, Provider = revision.Provider ?? record.Provider });
         }).ToList();
         var temporary = Path + ".tmp";
         using (var stream = SecureFile.Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None))

@@ -136,10 +136,21 @@ internal static class BudgetCommand
                 }
             }
 
-            Write(context, statuses, [.. deliveries.Select(d => d.Alert)]);
+            // `check --quiet` is for scripts and hooks: the exit code is the answer. Only an alert that could not be delivered
+            // is still reported, as a warning is: it would otherwise be lost without a trace.
+            var silent = check && context.Quiet;
+            if (!silent)
+            {
+                Write(context, statuses, [.. deliveries.Select(d => d.Alert)]);
+            }
+
             foreach (var delivery in deliveries)
             {
-                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]alert:[/] {delivery.Alert.Describe()}");
+                if (!silent)
+                {
+                    CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]alert:[/] {delivery.Alert.Describe()}");
+                }
+
                 foreach (var failure in delivery.Failures)
                 {
                     // Not marked sent: the next `budget check` sends it again (see docs/runbook/failed-alert.md).
@@ -150,9 +161,9 @@ internal static class BudgetCommand
             var exhausted = statuses.Where(s => s.Budget.Mode == BudgetMode.Hard && s.Exhausted).ToList();
             if (check && exhausted.Count > 0)
             {
-                foreach (var s in exhausted)
+                foreach (var s in silent ? [] : exhausted)
                 {
-                    var resets = s.Window.Resets ? string.Create(CultureInfo.InvariantCulture, $"; it resets at {s.Window.End:yyyy-MM-dd HH:mm} UTC") : "";
+                    var resets = Resets(s) is { } when ? "; " + when : "";
                     CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]exhausted:[/] hard budget '{s.Budget.Name}' has spent {BudgetUnits.Format(s.Spend, s.Budget.Unit)} of {BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit)}{resets}");
                 }
 
@@ -190,7 +201,9 @@ internal static class BudgetCommand
                     writer.WriteBoolean("exhausted", s.Exhausted);
                     writer.WriteBoolean("forecastExceeds", s.ForecastExceeds);
                     writer.WriteString("periodStart", s.Window.Start == DateTimeOffset.MinValue ? null : s.Window.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-                    writer.WriteString("periodEnd", s.Window.Resets ? s.Window.End.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) : null);
+                    writer.WriteString("periodEnd", s.ResetsAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+                    writer.WriteBoolean("rolling", s.Budget.Period.RollingDays > 0);
+                    writer.WriteString("rollsOffAt", s.RollsOffAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
                     writer.WriteEndObject();
                 }
 
@@ -220,10 +233,27 @@ internal static class BudgetCommand
                 s.Budget.Name, BudgetScope.ToText(s.Budget.Scope), s.Budget.Period.Name, BudgetUnits.Format(s.Spend, s.Budget.Unit),
                 s.Reserved == 0 ? "" : BudgetUnits.Format(s.Reserved, s.Budget.Unit),
                 BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit), s.Percent.ToString("0.#", CultureInfo.InvariantCulture) + "%", Bar(s.Percent),
-                BudgetUnits.Format(s.ProjectedSpend, s.Budget.Unit), s.Window.Resets ? s.Window.End.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "never",
+                BudgetUnits.Format(s.ProjectedSpend, s.Budget.Unit), ResetsColumn(s),
                 s.Budget.Mode.ToString().ToLowerInvariant(),
             })]);
     }
+
+    /// <summary>
+    /// What the Resets column says: a calendar period's end; "never" for a total budget; "rolling" for a rolling one, with
+    /// when its oldest counted spend leaves the window (the first instant its spend can go down).
+    /// </summary>
+    private static string ResetsColumn(BudgetStatus s) =>
+        s.ResetsAt is { } end ? Utc(end)
+        : s.Budget.Period.RollingDays == 0 ? "never"
+        : s.RollsOffAt is { } off ? $"rolling, oldest leaves {Utc(off)}" : "rolling";
+
+    /// <summary>When the exhausted budget lets spend through again, for the message of `check`; null for a total budget.</summary>
+    private static string? Resets(BudgetStatus s) =>
+        s.ResetsAt is { } end ? $"it resets at {Utc(end)}"
+        : s.RollsOffAt is { } off ? $"it is a rolling {s.Budget.Period.RollingDays}-day window: its oldest counted spend leaves it at {Utc(off)}"
+        : null;
+
+    private static string Utc(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 
     private static string Bar(decimal percent)
     {

@@ -104,7 +104,7 @@ internal static class ForecastCommand
         TabularOutput.Write(context.Format, ["Forecast", "Period ends", "Spent", "Expected", "80% interval", "Limit", "Over?"],
             [.. forecasts.Select(f => new string?[]
             {
-                f.Name, f.Window.End.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC", BudgetUnits.Format(f.Spent, f.Unit), BudgetUnits.Format(f.Expected, f.Unit),
+                f.Name, f.Window.End.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC", BudgetUnits.Format(f.Spent, f.Unit), BudgetUnits.Format(f.Expected, f.Unit),
                 $"{BudgetUnits.Format(f.Low, f.Unit)} – {BudgetUnits.Format(f.High, f.Unit)}",
                 f.Limit is { } l && l != decimal.MaxValue ? BudgetUnits.Format(l, f.Unit) : "-",
                 f.Limit is { } limit && limit != decimal.MaxValue ? (f.Expected > limit ? "likely" : f.High > limit ? "possible" : "no") : "-",

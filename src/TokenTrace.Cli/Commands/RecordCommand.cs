@@ -81,6 +81,13 @@ internal static class RecordCommand
                 Source = UsageSources.Cli,
             };
 
+            // Without a count the call would be stored as zero tokens and $0, a silently wrong number; an explicit
+            // `--input 0` (a call that used nothing, such as a refused request) is still accepted.
+            if (!new Option[] { input, output, cacheRead, cacheWrite, cacheWrite1h }.Any(option => parse.GetResult(option) is { Implicit: false }))
+            {
+                throw new CliInputException("no token counts: give at least one of --input, --output, --cache-read, --cache-write, --cache-write-1h");
+            }
+
             var problems = UsageRecordValidator.Validate(record);
             if (problems.Count > 0)
             {
@@ -97,7 +104,12 @@ internal static class RecordCommand
                 }
 
                 var result = await ledger.AppendAsync([stored], cancellationToken).ConfigureAwait(false);
-                if (stored.CostUsd is null)
+                if (result.Added == 0)
+                {
+                    // The id was stored before: show what the ledger holds, not the values this call brought and the ledger refused.
+                    stored = await FindStoredAsync(ledger, stored, cancellationToken).ConfigureAwait(false) ?? stored;
+                }
+                else if (stored.CostUsd is null)
                 {
                     context.Warn($"{problem}; recorded with a null cost (see `tokentrace prices show {stored.Model}`)");
                 }
@@ -125,6 +137,27 @@ internal static class RecordCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The stored record with <paramref name="refused"/>'s id: looked for on its UTC day first (where a file ledger detects
+    /// a repeated id, and what an index on time answers at once), then in the whole ledger (an id re-recorded another day).
+    /// </summary>
+    private static async Task<UsageRecord?> FindStoredAsync(IUsageLedger ledger, UsageRecord refused, CancellationToken cancellationToken)
+    {
+        var day = new DateTimeOffset(refused.Timestamp.UtcDateTime.Date, TimeSpan.Zero);
+        foreach (var query in new[] { new UsageQuery { Since = day, Until = day.AddDays(1) }, UsageQuery.All })
+        {
+            await foreach (var record in ledger.ReadAsync(query, cancellationToken).ConfigureAwait(false))
+            {
+                if (record.Id == refused.Id)
+                {
+                    return record;
+                }
+            }
+        }
+
+        return null;
     }
 
     private static Option<long> Count(string name, string description) => new(name) { Description = description, HelpName = "N", CustomParser = InvariantNumberParser.Int64 };

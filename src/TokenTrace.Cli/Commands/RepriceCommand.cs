@@ -13,7 +13,8 @@ internal static class RepriceCommand
         var filters = new FilterOptions();
         var command = new Command("reprice", """
             Recompute the cost of stored records from the current catalogue (after `prices import` or a
-            config override). Token counts are never changed; each new cost records the entry it came from.
+            config override). Token counts are never changed; each new cost records the entry it came from,
+            and a record without a provider takes the provider of that entry.
 
             Example:
               tokentrace reprice --since 2026-11-01 --dry-run
@@ -23,27 +24,30 @@ internal static class RepriceCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
-            var pricer = new UsagePricer(context.Catalog);
+            var pipeline = context.Pipeline;
             var ledger = context.OpenLedger();
             await using (ledger.ConfigureAwait(false))
             {
                 var revisions = new List<CostRevision>();
-                long examined = 0, unpriced = 0;
+                long examined = 0, unpriced = 0, providers = 0;
                 decimal before = 0, after = 0;
                 await foreach (var record in ledger.ReadAsync(context.Query(filters.Read(parse)), cancellationToken).ConfigureAwait(false))
                 {
                     examined++;
-                    var priced = pricer.Price(record, out _);
+                    var priced = pipeline.Reprice(record, out _);
                     before += record.CostUsd ?? 0;
                     after += priced.CostUsd ?? 0;
                     unpriced += priced.CostUsd is null ? 1 : 0;
-                    if (priced.CostUsd != record.CostUsd || priced.Price != record.Price)
+                    var provider = priced.Provider != record.Provider ? priced.Provider : null;
+                    providers += provider is null ? 0 : 1;
+                    if (priced.CostUsd != record.CostUsd || priced.Price != record.Price || provider is not null)
                     {
-                        revisions.Add(new CostRevision(record.Id, priced.CostUsd, priced.Price));
+                        revisions.Add(new CostRevision(record.Id, priced.CostUsd, priced.Price) { Provider = provider });
                     }
                 }
 
-                var changed = parse.GetValue(dryRun) ? revisions.Count : await ledger.ReviseCostsAsync(revisions, cancellationToken).ConfigureAwait(false);
+                var dry = parse.GetValue(dryRun);
+                var changed = dry ? revisions.Count : await ledger.ReviseCostsAsync(revisions, cancellationToken).ConfigureAwait(false);
                 if (context.Format == "json")
                 {
                     JsonOutput.Write(writer =>
@@ -51,17 +55,21 @@ internal static class RepriceCommand
                         writer.WriteStartObject();
                         writer.WriteNumber("examined", examined);
                         writer.WriteNumber("changed", changed);
+                        writer.WriteNumber("unchanged", examined - changed);
+                        writer.WriteNumber("providerFilled", providers);
                         writer.WriteNumber("unpricedRecords", unpriced);
                         writer.WriteNumber("costUsdBefore", before);
                         writer.WriteNumber("costUsdAfter", after);
-                        writer.WriteBoolean("dryRun", parse.GetValue(dryRun));
+                        writer.WriteBoolean("dryRun", dry);
                         writer.WriteEndObject();
                     });
                 }
                 else if (!context.Quiet)
                 {
-                    var verb = parse.GetValue(dryRun) ? "Would re-price" : "Re-priced";
-                    CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{verb} {changed:N0} of {examined:N0} records: {Money.Format(before)} → {Money.Format(after)}; {unpriced:N0} without a price.");
+                    // "Would re-price 59 of 60" read as 59 changing when one did: say how many change and how many stay.
+                    var verb = dry ? "would change" : "changed";
+                    var filled = providers == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({providers:N0} given the provider of their price entry)");
+                    CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{examined:N0} records examined: {changed:N0} {verb}{filled}, {examined - changed:N0} unchanged. Cost {Money.Format(before)} → {Money.Format(after)}; {unpriced:N0} without a price.");
                 }
             }
 

@@ -116,7 +116,7 @@ public sealed class BudgetEnforcer : IDisposable
                     if (used >= budget.Limit || used + amount > budget.Limit)
                     {
                         throw new BudgetExceededException(budget.Name, state.LedgerSpend + state.Settled, state.InFlight + amount, budget.Limit, budget.Unit,
-                            state.Window.Resets ? state.Window.End : null);
+                            ResetsAt(budget, state.Window));
                     }
                 }
 
@@ -261,7 +261,7 @@ public sealed class BudgetEnforcer : IDisposable
                 var result = await reservations.TryReserveAsync(budget, window, amount, now, _reservationTimeToLive, cancellationToken).ConfigureAwait(false);
                 if (result.Reservation is not { } reservation)
                 {
-                    throw new BudgetExceededException(budget.Name, result.Spend, result.InFlight + amount, budget.Limit, budget.Unit, window.Resets ? window.End : null);
+                    throw new BudgetExceededException(budget.Name, result.Spend, result.InFlight + amount, budget.Limit, budget.Unit, ResetsAt(budget, window));
                 }
 
                 taken.Add(reservation.Id);
@@ -337,4 +337,8 @@ public sealed class BudgetEnforcer : IDisposable
 
         public DateTimeOffset ReadAt { get; set; }
     }
+
+    /// <summary>When <paramref name="window"/> resets; a rolling window never does (its end is only "now").</summary>
+    private static DateTimeOffset? ResetsAt(Budget budget, BudgetWindow window) =>
+        budget.Period.RollingDays == 0 && window.Resets ? window.End : null;
 }

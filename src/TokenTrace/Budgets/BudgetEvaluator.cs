@@ -21,7 +21,24 @@ public static class BudgetEvaluator
                 .Where(r => r.Budget == budget.Name && r.IsActiveAt(now)).Sum(r => r.Amount);
         }
 
-        return new BudgetStatus(budget, window, spend, Project(budget, window, spend, now), now) { Reserved = reserved };
+        return new BudgetStatus(budget, window, spend, Project(budget, window, spend, now), now)
+        {
+            Reserved = reserved,
+            RollsOffAt = budget.Period.RollingDays > 0 && summary.Total.Records > 0
+                ? await OldestAsync(ledger, QueryFor(budget, window), cancellationToken).ConfigureAwait(false) is { } oldest ? oldest.AddDays(budget.Period.RollingDays) : null
+                : null,
+        };
+    }
+
+    /// <summary>The time of the oldest record matching <paramref name="query"/> (ledgers read oldest first, so only one is read).</summary>
+    private static async Task<DateTimeOffset?> OldestAsync(IUsageLedger ledger, UsageQuery query, CancellationToken cancellationToken)
+    {
+        await foreach (var record in ledger.ReadAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            return record.Timestamp;
+        }
+
+        return null;
     }
 
     /// <summary>The records a budget counts in <paramref name="window"/>.</summary>

@@ -23,6 +23,19 @@ public sealed record BudgetStatus(Budget Budget, BudgetWindow Window, decimal Sp
     /// <summary>Whether spend has reached the limit.</summary>
     public bool Exhausted => Spend >= Budget.Limit;
 
+    /// <summary>
+    /// For a rolling budget, when the oldest record it counts leaves the window (that record's time plus the window's
+    /// length): until then spend can only grow. Null for calendar and total budgets, and for a rolling budget that counts
+    /// nothing.
+    /// </summary>
+    public DateTimeOffset? RollsOffAt { get; init; }
+
+    /// <summary>
+    /// When the period resets: the end of a calendar period; null for a total budget and for a rolling one, which never
+    /// resets (its spend leaves the window record by record, from <see cref="RollsOffAt"/>).
+    /// </summary>
+    public DateTimeOffset? ResetsAt => Budget.Period.RollingDays == 0 && Window.Resets ? Window.End : null;
+
     /// <summary>Whether the projection crosses the limit before the period ends.</summary>
     public bool ForecastExceeds => ProjectedSpend > Budget.Limit;
 }

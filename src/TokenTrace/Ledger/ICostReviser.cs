@@ -1,8 +1,9 @@
 namespace TokenTrace;
 
 /// <summary>
-/// A ledger capability: replacing the cost of stored records after a catalogue change (<c>tokentrace reprice</c>).
-/// Token counts and every other field stay as they are.
+/// A ledger capability: replacing the cost of stored records after a catalogue change (<c>tokentrace reprice</c>), and
+/// the provider when a revision names one (<see cref="CostRevision.Provider"/>). Token counts and every other field stay
+/// as they are.
 /// </summary>
 public interface ICostReviser
 {

@@ -8,7 +8,8 @@ namespace TokenTrace;
 /// The one way a record is made ready for a ledger, used by every way in (the tracker, <c>record</c> and <c>import</c>,
 /// the coding-agent readers, the middleware, the server's ingest): <b>validate</b> (a clear error naming the field),
 /// <b>attribute</b> (the record's own fields, then the ambient <see cref="UsageScope"/>, then the defaults),
-/// <b>price</b> (when the record has no cost yet), <b>estimate</b> energy and emissions (when it has no estimate yet).
+/// <b>price</b> (when the record has no cost yet; a record given without a provider takes the provider of the catalogue
+/// entry that priced it), <b>estimate</b> energy and emissions (when it has no estimate yet).
 /// </summary>
 /// <remarks>
 /// <para>The steps are split in two so a hot path can keep the caller's thread short: <see cref="Accept"/> validates,
@@ -138,8 +139,28 @@ public sealed partial class UsageRecordPipeline
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Invalid usage record '{record.Id}': costUsd: {cost} priced from {reference?.Entry} is above the limit of {UsageLimits.MaxCostUsd} per record (docs/methodology/limits.md)"), nameof(record));
         }
 
-        return attributed with { CostUsd = cost, Price = reference };
+        return attributed with { CostUsd = cost, Price = reference, Provider = attributed.Provider ?? ProviderOf(attributed) };
     }
+
+    /// <summary>
+    /// Prices <paramref name="record"/> again from the catalogue, whatever cost it has (for <c>tokentrace reprice</c>), and
+    /// fills a missing provider from the entry that priced it, as <see cref="Accept"/> does. Token counts never change.
+    /// </summary>
+    /// <param name="record">A stored record.</param>
+    /// <param name="problem">Why the record has no cost now, or null when it has one.</param>
+    public UsageRecord Reprice(UsageRecord record, out string? problem)
+    {
+        var priced = _pricer.Price(record, out problem);
+        return priced.CostUsd is not null && priced.Provider is null && ProviderOf(priced) is { } provider ? priced with { Provider = provider } : priced;
+    }
+
+    /// <summary>
+    /// The provider of the catalogue entry that prices <paramref name="record"/>: the catalogue knows which provider sells
+    /// each model, so a record given without one still counts in <c>--by provider</c>, <c>--provider</c> and
+    /// <c>provider=</c> budget scopes. Found again rather than carried out of the pricer, which resolves the same name
+    /// through the same cache.
+    /// </summary>
+    private string? ProviderOf(UsageRecord record) => _pricer.Catalog.Find(record.Model, record.Provider, record.Timestamp)?.Provider;
 
     private static UsageRecord WithImpact(UsageRecord record, ImpactEstimate impact) =>
         record with { Impact = impact, Region = record.Region ?? impact.Region };

@@ -209,6 +209,30 @@ public abstract partial class UsageLedgerContract
     }
 
     [Fact]
+    public async Task A_revision_with_a_provider_fills_it_and_summaries_follow()
+    {
+        using var temp = new TempDirectory();
+        var ledger = Open(temp.Path);
+        var at = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+        var original = Make("p", at) with { Provider = null };
+        await ledger.AppendAsync([original, Make("q", at.AddMinutes(1))]);
+
+        // Same cost and price: only the provider changes, and that alone is a change.
+        Assert.Equal(1, await ledger.ReviseCostsAsync([new CostRevision("p", original.CostUsd, original.Price) { Provider = "anthropic" }]));
+        Assert.Equal(original with { Provider = "anthropic" }, (await ReadAll(ledger)).Single(r => r.Id == "p"));
+
+        // A revision without a provider keeps the stored one.
+        Assert.Equal(0, await ledger.ReviseCostsAsync([new CostRevision("p", original.CostUsd, original.Price)]));
+        Assert.Equal("anthropic", (await ReadAll(ledger)).Single(r => r.Id == "p").Provider);
+
+        var byProvider = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("provider")], TimeZoneInfo.Utc);
+        var row = Assert.Single(byProvider.Rows);
+        Assert.Equal("anthropic", row.Key["provider"]);
+        Assert.Equal(2, row.Totals.Records);
+        Assert.Equal(2, (await ledger.SummarizeAsync(new UsageQuery { Provider = "anthropic" }, [], TimeZoneInfo.Utc)).Total.Records);
+    }
+
+    [Fact]
     public async Task Concurrent_appenders_lose_and_duplicate_nothing()
     {
         using var temp = new TempDirectory();

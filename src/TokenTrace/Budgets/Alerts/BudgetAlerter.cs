@@ -104,7 +104,7 @@ public sealed partial class BudgetAlerter
 
     private static BudgetAlert Alert(BudgetStatus s, string kind, int? threshold) => new(
         s.Budget.Name, kind, threshold, s.Spend, s.Budget.Limit, s.ProjectedSpend, s.Budget.Unit, s.Budget.Mode,
-        s.Window.Start == DateTimeOffset.MinValue ? null : s.Window.Start, s.Window.Resets ? s.Window.End : null, s.At);
+        s.Window.Start == DateTimeOffset.MinValue ? null : s.Window.Start, s.ResetsAt, s.At);
 
     [LoggerMessage(21, LogLevel.Error, "Could not deliver the alert of budget {Budget} through {Sink}; it is not marked sent and will be tried again at the next evaluation")]
     private static partial void LogSinkFailed(ILogger logger, Exception exception, string budget, string sink);

@@ -445,9 +445,9 @@ internal sealed class FileLedgerEngine
             (entry, _, output) =>
             {
                 if (entry.Record is { } record && byId.TryGetValue(record.Id, out var revision)
-                    && (record.CostUsd != revision.CostUsd || record.Price != revision.Price))
+                    && (record.CostUsd != revision.CostUsd || record.Price != revision.Price || (revision.Provider is { } provider && provider != record.Provider)))
                 {
-                    _format.Write([record with { CostUsd = revision.CostUsd, Price = revision.Price }], output);
+                    _format.Write([record with { CostUsd = revision.CostUsd, Price = revision.Price, Provider = revision.Provider ?? record.Provider }], output);
                     return true;
                 }
 
