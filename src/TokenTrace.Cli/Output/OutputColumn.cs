@@ -1,0 +1,18 @@
+namespace TokenTrace.Cli;
+
+/// <summary>
+/// One column of a command's output, declared once for every format: <paramref name="Header"/> in tables and Markdown,
+/// <paramref name="Name"/> (the JSON field's name) in CSV, <paramref name="Value"/> the raw value programs get (a
+/// <see cref="long"/>, <see cref="decimal"/>, <see cref="double"/>, string, date or null for unknown), and
+/// <paramref name="Text"/> what a person reads when the raw value is not already that (counts and money are formatted
+/// from the value). <paramref name="Compact"/> columns stay in the narrow-terminal layout.
+/// </summary>
+internal sealed record OutputColumn<T>(string Header, string Name, Func<T, object?> Value, Func<T, string?>? Text = null, bool Compact = true)
+{
+    /// <summary>Whether the column holds numbers: right-aligned, and never wrapped inside a cell.</summary>
+    public bool IsNumeric { get; init; } = true;
+
+    /// <summary>A column of text (names, keys): left-aligned, may wrap in a table, neutralised in CSV.</summary>
+    public static OutputColumn<T> Label(string header, string name, Func<T, string?> value, bool compact = true) =>
+        new(header, name, value, null, compact) { IsNumeric = false };
+}
