@@ -12,6 +12,9 @@ internal sealed record OutputColumn<T>(string Header, string Name, Func<T, objec
     /// <summary>Whether the column holds numbers: right-aligned, and never wrapped inside a cell.</summary>
     public bool IsNumeric { get; init; } = true;
 
+    /// <summary>Whether tables and Markdown show the column; false for detail only programs want (ranges, 1-hour writes).</summary>
+    public bool InTable { get; init; } = true;
+
     /// <summary>A column of text (names, keys): left-aligned, may wrap in a table, neutralised in CSV.</summary>
     public static OutputColumn<T> Label(string header, string name, Func<T, string?> value, bool compact = true) =>
         new(header, name, value, null, compact) { IsNumeric = false };

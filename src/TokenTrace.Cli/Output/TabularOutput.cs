@@ -22,11 +22,12 @@ internal static class TabularOutput
                 WriteCsv(columns, rows);
                 break;
             case "markdown":
-                Write("markdown", [.. columns.Select(c => c.Header)], [.. rows.Select(r => Texts(columns, r, compact: false))], footer is null ? null : Texts(columns, footer, compact: false), title);
+                var all = columns.Where(c => c.InTable).ToList();
+                Write("markdown", [.. all.Select(c => c.Header)], [.. rows.Select(r => Texts(all, r, compact: false))], footer is null ? null : Texts(all, footer, compact: false), title);
                 break;
             default:
                 var compact = IsCompact(context);
-                var shown = compact ? [.. columns.Where(c => c.Compact)] : columns;
+                var shown = columns.Where(c => c.InTable && (c.Compact || !compact)).ToList();
                 WriteTable(
                     [.. shown.Select(c => (c.Header, c.IsNumeric))],
                     rows.Select(r => Texts(shown, r, compact)),
