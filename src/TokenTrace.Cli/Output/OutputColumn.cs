@@ -12,10 +12,16 @@ internal sealed record OutputColumn<T>(string Header, string Name, Func<T, objec
     /// <summary>Whether the column holds numbers: right-aligned, and never wrapped inside a cell.</summary>
     public bool IsNumeric { get; init; } = true;
 
+    /// <summary>Whether a table may wrap the cell's text over lines; never for numbers, dates and time buckets.</summary>
+    public bool Wrap { get; init; }
+
     /// <summary>Whether tables and Markdown show the column; false for detail only programs want (ranges, 1-hour writes).</summary>
     public bool InTable { get; init; } = true;
 
+    /// <summary>Whether CSV carries the column; false for what only people read (a range as one text, a bar).</summary>
+    public bool InCsv { get; init; } = true;
+
     /// <summary>A column of text (names, keys): left-aligned, may wrap in a table, neutralised in CSV.</summary>
     public static OutputColumn<T> Label(string header, string name, Func<T, string?> value, bool compact = true) =>
-        new(header, name, value, null, compact) { IsNumeric = false };
+        new(header, name, value, null, compact) { IsNumeric = false, Wrap = true };
 }

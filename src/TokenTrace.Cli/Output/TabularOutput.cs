@@ -19,23 +19,40 @@ internal static class TabularOutput
         switch (context.Format)
         {
             case "csv":
-                WriteCsv(columns, rows);
+                WriteCsv([.. columns.Where(c => c.InCsv)], rows);
                 break;
             case "markdown":
                 var all = columns.Where(c => c.InTable).ToList();
                 Write("markdown", [.. all.Select(c => c.Header)], [.. rows.Select(r => Texts(all, r, compact: false))], footer is null ? null : Texts(all, footer, compact: false), title);
                 break;
             default:
+                var list = rows as IReadOnlyList<T> ?? [.. rows];
                 var compact = IsCompact(context);
-                var shown = columns.Where(c => c.InTable && (c.Compact || !compact)).ToList();
-                WriteTable(
-                    [.. shown.Select(c => (c.Header, c.IsNumeric))],
-                    rows.Select(r => Texts(shown, r, compact)),
-                    footer is null ? null : Texts(shown, footer, compact),
-                    title);
+                var table = BuildTable(columns, list, footer, title, compact);
+                if (!compact && !context.Wide && NaturalWidth(table) > CliContext.Out.Profile.Width)
+                {
+                    // Every column does not fit even at 120+ (long names, several --by): the compact layout, not split numbers.
+                    table = BuildTable(columns, list, footer, title, compact: true);
+                }
+
+                Render(table, unbounded: context.Wide);
                 break;
         }
     }
+
+    private static Table BuildTable<T>(IReadOnlyList<OutputColumn<T>> columns, IReadOnlyList<T> rows, T? footer, string? title, bool compact)
+        where T : class
+    {
+        var shown = columns.Where(c => c.InTable && (c.Compact || !compact)).ToList();
+        return BuildTable(
+            [.. shown.Select(c => (c.Header, c.IsNumeric, c.Wrap))],
+            rows.Select(r => Texts(shown, r, compact)),
+            footer is null ? null : Texts(shown, footer, compact),
+            title);
+    }
+
+    private static int NaturalWidth(Table table) =>
+        ((Spectre.Console.Rendering.IRenderable)table).Measure(Spectre.Console.Rendering.RenderOptions.Create(CliContext.Out), 100_000).Max;
 
     /// <summary>Rows of display text, for outputs that are for people only (price tables, forecasts).</summary>
     public static void Write(string format, IReadOnlyList<string> header, IReadOnlyList<string?[]> rows, string?[]? footer = null, string? title = null)
@@ -74,7 +91,7 @@ internal static class TabularOutput
                 Console.Out.Write(md.ToString());
                 break;
             default:
-                WriteTable([.. header.Select((h, i) => (h, i > 0))], rows, footer, title);
+                Render(BuildTable([.. header.Select((h, i) => (h, i > 0, i == 0))], rows, footer, title), unbounded: false);
                 break;
         }
     }
@@ -116,8 +133,29 @@ internal static class TabularOutput
         _ => value.ToString(),
     };
 
+    /// <summary>
+    /// A name cut to <paramref name="width"/> characters with an ellipsis in the middle, so both the family
+    /// (<c>claude-sonnet</c>) and the version or date at the end stay readable: <c>claude-sonn…4-5-20250929</c>.
+    /// </summary>
+    public static string Shorten(string text, int width = ShortNameWidth)
+    {
+        if (text.Length <= width)
+        {
+            return text;
+        }
+
+        var tail = (width - 1) / 2;
+        return string.Concat(text.AsSpan(0, width - 1 - tail), "…", text.AsSpan(text.Length - tail));
+    }
+
+    private const int ShortNameWidth = 24;
+
     private static string?[] Texts<T>(IReadOnlyList<OutputColumn<T>> columns, T row, bool compact) =>
-        [.. columns.Select(c => c.Text is { } text ? text(row) : Display(c.Value(row), compact))];
+        [.. columns.Select(c =>
+        {
+            var text = c.Text is { } format ? format(row) : Display(c.Value(row), compact);
+            return compact && !c.IsNumeric && text is not null ? Shorten(text) : text;
+        })];
 
     private static string? Display(object? value, bool compact) => value switch
     {
@@ -128,7 +166,7 @@ internal static class TabularOutput
         _ => Raw(value),
     };
 
-    private static void WriteTable(IReadOnlyList<(string Header, bool Numeric)> columns, IEnumerable<string?[]> rows, string?[]? footer, string? title)
+    private static Table BuildTable(IReadOnlyList<(string Header, bool Numeric, bool Wrap)> columns, IEnumerable<string?[]> rows, string?[]? footer, string? title)
     {
         var table = new Table().Border(TableBorder.Rounded);
         if (title is not null)
@@ -136,12 +174,17 @@ internal static class TabularOutput
             table.Title(Markup.Escape(title));
         }
 
-        foreach (var (header, numeric) in columns)
+        foreach (var (header, numeric, wrap) in columns)
         {
             // Numbers never wrap: a cell split over two lines ("1,18" / "4,58") reads as two wrong numbers. Text columns
             // (names) take the wrapping when the terminal is narrow.
             var column = new TableColumn(Markup.Escape(header));
-            table.AddColumn(numeric ? column.RightAligned().NoWrap() : column);
+            if (numeric)
+            {
+                column.RightAligned();
+            }
+
+            table.AddColumn(wrap ? column : column.NoWrap());
         }
 
         foreach (var row in rows)
@@ -158,7 +201,29 @@ internal static class TabularOutput
             }
         }
 
-        CliContext.Out.Write(table);
+        return table;
+    }
+
+    private static void Render(Table table, bool unbounded)
+    {
+        if (!unbounded)
+        {
+            CliContext.Out.Write(table);
+            return;
+        }
+
+        // --wide: every column at its natural width even past the terminal's edge (for `less -S` or a wider window);
+        // squeezing them into the terminal is what splits numbers across lines.
+        var width = CliContext.Out.Profile.Width;
+        CliContext.Out.Profile.Width = 4096;
+        try
+        {
+            CliContext.Out.Write(table);
+        }
+        finally
+        {
+            CliContext.Out.Profile.Width = width;
+        }
     }
 
     private static void WriteCsv<T>(IReadOnlyList<OutputColumn<T>> columns, IEnumerable<T> rows)
