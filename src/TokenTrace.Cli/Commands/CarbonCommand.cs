@@ -101,19 +101,19 @@ internal static class CarbonCommand
         }
 
         var columns = new List<OutputColumn<SummaryRow>>();
-        columns.AddRange(summary.Dimensions.Select(d => new OutputColumn<SummaryRow>(char.ToUpperInvariant(d.Name[0]) + d.Name[1..], d.Name, r => r.Key.GetValueOrDefault(d.Name), r => r.Key.TryGetValue(d.Name, out var v) ? v ?? "(none)" : "") { IsNumeric = false, Wrap = d.Name is not ("hour" or "day" or "week" or "month") }));
+        columns.AddRange(summary.Dimensions.Select(d => new OutputColumn<SummaryRow>(char.ToUpperInvariant(d.Name[0]) + d.Name[1..], d.Name, r => r.Key.GetValueOrDefault(d.Name), r => r.Key.TryGetValue(d.Name, out var v) ? v ?? "(none)" : "") { IsNumeric = false, Essential = true, Wrap = d.Name is not ("hour" or "day" or "week" or "month") }));
         columns.AddRange(
         [
             new("Records", "records", r => r.Totals.Records),
-            new("Energy", "energyWh", r => r.Totals.EnergyWh?.Central, r => r.Totals.EnergyWh is { } e ? Units.Energy(e.Central) : Money.Unknown),
+            new("Energy", "energyWh", r => r.Totals.EnergyWh?.Central, r => r.Totals.EnergyWh is { } e ? Units.Energy(e.Central) : Money.Unknown) { Essential = true },
             new("Energy range", "", r => null, r => r.Totals.EnergyWh is { } e ? $"{Units.Energy(e.Low)} – {Units.Energy(e.High)}" : Money.Unknown, Compact: false) { InCsv = false },
             new("", "energyWhLow", r => r.Totals.EnergyWh?.Low) { InTable = false },
             new("", "energyWhHigh", r => r.Totals.EnergyWh?.High) { InTable = false },
-            new("CO2e", "co2eGrams", r => r.Totals.Co2eGrams?.Central, r => r.Totals.Co2eGrams is { } c ? Units.Co2e(c.Central) : Money.Unknown),
+            new("CO2e", "co2eGrams", r => r.Totals.Co2eGrams?.Central, r => r.Totals.Co2eGrams is { } c ? Units.Co2e(c.Central) : Money.Unknown) { Essential = true },
             new("CO2e range", "", r => null, r => r.Totals.Co2eGrams is { } c ? $"{Units.Co2e(c.Low)} – {Units.Co2e(c.High)}" : Money.Unknown, Compact: false) { InCsv = false },
             new("", "co2eGramsLow", r => r.Totals.Co2eGrams?.Low) { InTable = false },
             new("", "co2eGramsHigh", r => r.Totals.Co2eGrams?.High) { InTable = false },
-            new("Cost", "costUsd", r => Money.KnownCost(r.Totals)),
+            new("Cost", "costUsd", r => Money.KnownCost(r.Totals)) { Essential = true },
             new("Unpriced", "unpricedRecords", r => r.Totals.UnpricedRecords, Compact: false) { InTable = total.UnpricedRecords > 0 },
             new("", "unestimatedRecords", r => r.Totals.Records - r.Totals.EstimatedRecords) { InTable = false },
         ]);

@@ -12,6 +12,9 @@ internal sealed record OutputColumn<T>(string Header, string Name, Func<T, objec
     /// <summary>Whether the column holds numbers: right-aligned, and never wrapped inside a cell.</summary>
     public bool IsNumeric { get; init; } = true;
 
+    /// <summary>Whether the column stays when even the compact layout does not fit (names, tokens, cost).</summary>
+    public bool Essential { get; init; }
+
     /// <summary>Whether a table may wrap the cell's text over lines; never for numbers, dates and time buckets.</summary>
     public bool Wrap { get; init; }
 
@@ -23,5 +26,5 @@ internal sealed record OutputColumn<T>(string Header, string Name, Func<T, objec
 
     /// <summary>A column of text (names, keys): left-aligned, may wrap in a table, neutralised in CSV.</summary>
     public static OutputColumn<T> Label(string header, string name, Func<T, string?> value, bool compact = true) =>
-        new(header, name, value, null, compact) { IsNumeric = false, Wrap = true };
+        new(header, name, value, null, compact) { IsNumeric = false, Wrap = true, Essential = true };
 }

@@ -40,6 +40,7 @@ internal static class SummaryOutput
     private static OutputColumn<SummaryRow> KeyColumn(string dimension) => new(Capitalize(dimension), dimension, r => r.Key.GetValueOrDefault(dimension), r => r.Key.TryGetValue(dimension, out var value) ? value ?? "(none)" : "")
     {
         IsNumeric = false,
+        Essential = true,
         Wrap = dimension is not ("hour" or "day" or "week" or "month"),
     };
 

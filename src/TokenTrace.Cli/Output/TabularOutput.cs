@@ -32,7 +32,14 @@ internal static class TabularOutput
                 if (!compact && !context.Wide && NaturalWidth(table) > CliContext.Out.Profile.Width)
                 {
                     // Every column does not fit even at 120+ (long names, several --by): the compact layout, not split numbers.
-                    table = BuildTable(columns, list, footer, title, compact: true);
+                    compact = true;
+                    table = BuildTable(columns, list, footer, title, compact);
+                }
+
+                if (compact && !context.Wide && NaturalWidth(table) > CliContext.Out.Profile.Width)
+                {
+                    // Several --by at 80 columns: names, tokens and cost only, so the names need not wrap either.
+                    table = BuildTable([.. columns.Where(c => c.Essential)], list, footer, title, compact);
                 }
 
                 Render(table, unbounded: context.Wide);
@@ -112,9 +119,9 @@ internal static class TabularOutput
 
         var (scaled, suffix) = magnitude switch
         {
-            < 999_950 => (value / 1e3, "k"),
-            < 999_950_000 => (value / 1e6, "M"),
-            < 999_950_000_000 => (value / 1e9, "B"),
+            < 999_500 => (value / 1e3, "k"),
+            < 999_500_000 => (value / 1e6, "M"),
+            < 999_500_000_000 => (value / 1e9, "B"),
             _ => (value / 1e12, "T"),
         };
         return scaled.ToString(Math.Abs(scaled) < 99.95 ? "0.#" : "0", CultureInfo.InvariantCulture) + suffix;
@@ -135,7 +142,7 @@ internal static class TabularOutput
 
     /// <summary>
     /// A name cut to <paramref name="width"/> characters with an ellipsis in the middle, so both the family
-    /// (<c>claude-sonnet</c>) and the version or date at the end stay readable: <c>claude-sonn…4-5-20250929</c>.
+    /// (<c>claude-sonnet</c>) and the version or date at the end stay readable: <c>claude-son…-5-20250929</c>.
     /// </summary>
     public static string Shorten(string text, int width = ShortNameWidth)
     {
@@ -148,7 +155,7 @@ internal static class TabularOutput
         return string.Concat(text.AsSpan(0, width - 1 - tail), "…", text.AsSpan(text.Length - tail));
     }
 
-    private const int ShortNameWidth = 24;
+    private const int ShortNameWidth = 22;
 
     private static string?[] Texts<T>(IReadOnlyList<OutputColumn<T>> columns, T row, bool compact) =>
         [.. columns.Select(c =>
