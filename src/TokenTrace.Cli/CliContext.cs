@@ -26,6 +26,7 @@ internal sealed class CliContext
         }
 
         Quiet = parse.GetValue(GlobalOptions.Quiet);
+        Wide = parse.GetValue(GlobalOptions.Wide);
         TimeZone = ResolveTimeZone(parse.GetValue(GlobalOptions.TimeZone));
         Since = ParseTime(parse.GetValue(GlobalOptions.Since), "--since", endOfDay: false);
         Until = ParseTime(parse.GetValue(GlobalOptions.Until), "--until", endOfDay: true);
@@ -40,6 +41,9 @@ internal sealed class CliContext
     public string Format { get; }
 
     public bool Quiet { get; }
+
+    /// <summary>--wide: every table column whatever the terminal's width.</summary>
+    public bool Wide { get; }
 
     public TimeZoneInfo TimeZone { get; }
 

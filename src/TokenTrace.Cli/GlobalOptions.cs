@@ -54,10 +54,16 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> Wide = new("--wide")
+    {
+        Description = "Tables show every column even in a terminal narrower than 120 columns (which gets a compact layout).",
+        Recursive = true,
+    };
+
     static GlobalOptions()
     {
         Format.AcceptOnlyFromAmong("table", "json", "csv", "markdown", "html");
     }
 
-    public static IEnumerable<Option> All => [Ledger, Config, Format, Since, Until, TimeZone, Quiet];
+    public static IEnumerable<Option> All => [Ledger, Config, Format, Since, Until, TimeZone, Quiet, Wide];
 }

@@ -278,7 +278,7 @@ public sealed class ReportingCommandTests
         Assert.True(System.Text.Json.JsonDocument.Parse(list.Out).RootElement.GetProperty("prices").GetArrayLength() >= 60);
         await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "1000", "--project", "=a,b");
         var csv = await CliRunner.RunAsync(home.Path, "summary", "--by", "project", "--format", "csv");
-        Assert.StartsWith("Project,Records,", csv.Out, StringComparison.Ordinal);
+        Assert.StartsWith("project,records,inputTokens,", csv.Out, StringComparison.Ordinal);
         Assert.Contains("\"'=a,b\",1,", csv.Out, StringComparison.Ordinal);
         var markdown = await CliRunner.RunAsync(home.Path, "summary", "--by", "project", "--format", "markdown");
         Assert.Contains("| =a,b | 1 |", markdown.Out, StringComparison.Ordinal);

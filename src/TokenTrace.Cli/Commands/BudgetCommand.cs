@@ -78,7 +78,7 @@ internal static class BudgetCommand
             {
                 await Store(ledger).SaveBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
                 var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-                context.Info($"Budget '{budget.Name}' saved in {ledger.Spec}: {BudgetUnits.Format(status.Spend, budget.Unit)} of {BudgetUnits.Format(budget.Limit, budget.Unit)} spent this period.");
+                context.Info($"Budget '{budget.Name}' saved in {ledger.Spec}: {BudgetAmount.Format(status.Spend, budget.Unit)} of {BudgetAmount.Format(budget.Limit, budget.Unit)} spent this period.");
             }
 
             return ExitCodes.Success;
@@ -164,7 +164,7 @@ internal static class BudgetCommand
                 foreach (var s in silent ? [] : exhausted)
                 {
                     var resets = Resets(s) is { } when ? "; " + when : "";
-                    CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]exhausted:[/] hard budget '{s.Budget.Name}' has spent {BudgetUnits.Format(s.Spend, s.Budget.Unit)} of {BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit)}{resets}");
+                    CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]exhausted:[/] hard budget '{s.Budget.Name}' has spent {BudgetAmount.Format(s.Spend, s.Budget.Unit)} of {BudgetAmount.Format(s.Budget.Limit, s.Budget.Unit)}{resets}");
                 }
 
                 return ExitCodes.BudgetExhausted;
@@ -227,15 +227,28 @@ internal static class BudgetCommand
             return;
         }
 
-        TabularOutput.Write(context.Format, ["Budget", "Scope", "Period", "Spend", "Reserved", "Limit", "Used", "", "Projected", "Resets", "Mode"],
-            [.. statuses.Select(s => new[]
-            {
-                s.Budget.Name, BudgetScope.ToText(s.Budget.Scope), s.Budget.Period.Name, BudgetUnits.Format(s.Spend, s.Budget.Unit),
-                s.Reserved == 0 ? "" : BudgetUnits.Format(s.Reserved, s.Budget.Unit),
-                BudgetUnits.Format(s.Budget.Limit, s.Budget.Unit), s.Percent.ToString("0.#", CultureInfo.InvariantCulture) + "%", Bar(s.Percent),
-                BudgetUnits.Format(s.ProjectedSpend, s.Budget.Unit), ResetsColumn(s),
-                s.Budget.Mode.ToString().ToLowerInvariant(),
-            })]);
+        var compact = TabularOutput.IsCompact(context);
+        TabularOutput.Write(context, [
+            OutputColumn<BudgetStatus>.Label("Budget", "name", s => s.Budget.Name),
+            OutputColumn<BudgetStatus>.Label("Scope", "scope", s => BudgetScope.ToText(s.Budget.Scope), compact: false),
+            OutputColumn<BudgetStatus>.Label("Period", "period", s => s.Budget.Period.Name) with { Essential = false },
+            OutputColumn<BudgetStatus>.Label("Time zone", "timeZone", s => s.Budget.TimeZone) with { InTable = false },
+            OutputColumn<BudgetStatus>.Label("Unit", "unit", s => s.Budget.Unit.ToString().ToLowerInvariant()) with { InTable = false },
+            new("Spend", "spend", s => s.Spend, s => BudgetAmount.Format(s.Spend, s.Budget.Unit, compact)) { Essential = true },
+            new("Reserved", "reserved", s => s.Reserved, s => s.Reserved == 0 ? "" : BudgetAmount.Format(s.Reserved, s.Budget.Unit, compact), Compact: false),
+            new("Limit", "limit", s => s.Budget.Limit, s => BudgetAmount.Format(s.Budget.Limit, s.Budget.Unit, compact)) { Essential = true },
+            new("Used", "percent", s => Math.Round(s.Percent, 2), s => s.Percent.ToString("0.#", CultureInfo.InvariantCulture) + "%") { Essential = true },
+            new("", "", _ => null, s => Bar(s.Percent), Compact: false) { InCsv = false, InTable = context.Format == "table" },
+            new("Remaining", "remaining", s => s.Remaining) { InTable = false },
+            new("Projected", "projectedSpend", s => Math.Round(s.ProjectedSpend, 6), s => BudgetAmount.Format(s.ProjectedSpend, s.Budget.Unit, compact), Compact: false),
+            new("Resets", "periodEnd", s => s.ResetsAt, ResetsColumn),
+            new("Rolling", "rolling", s => s.Budget.Period.RollingDays > 0) { InTable = false },
+            new("Rolls off", "rollsOffAt", s => s.RollsOffAt) { InTable = false },
+            OutputColumn<BudgetStatus>.Label("Mode", "mode", s => s.Budget.Mode.ToString().ToLowerInvariant()) with { Essential = false },
+            new("Exhausted", "exhausted", s => s.Exhausted) { InTable = false },
+            new("Forecast exceeds", "forecastExceeds", s => s.ForecastExceeds) { InTable = false },
+            new("Period start", "periodStart", s => s.Window.Start == DateTimeOffset.MinValue ? null : s.Window.Start) { InTable = false },
+        ], statuses);
     }
 
     /// <summary>

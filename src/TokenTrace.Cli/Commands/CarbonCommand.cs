@@ -100,12 +100,25 @@ internal static class CarbonCommand
             return;
         }
 
-        var header = summary.Dimensions.Select(d => char.ToUpperInvariant(d.Name[0]) + d.Name[1..]).ToList();
-        header.AddRange(["Records", "Energy", "Energy range", "CO2e", "CO2e range", "Cost"]);
-        var rows = summary.Rows.Select(row => summary.Dimensions.Select(d => row.Key[d.Name] ?? "(none)").Concat(Cells(row.Totals)).ToArray()).ToList();
-        var footer = Enumerable.Repeat<string?>("", summary.Dimensions.Count).ToArray();
-        footer[0] = "Total";
-        TabularOutput.Write(context.Format, header, rows, [.. footer, .. Cells(total)]);
+        var columns = new List<OutputColumn<SummaryRow>>();
+        columns.AddRange(summary.Dimensions.Select(d => new OutputColumn<SummaryRow>(char.ToUpperInvariant(d.Name[0]) + d.Name[1..], d.Name, r => r.Key.GetValueOrDefault(d.Name), r => r.Key.TryGetValue(d.Name, out var v) ? v ?? "(none)" : "") { IsNumeric = false, Essential = true, Wrap = d.Name is not ("hour" or "day" or "week" or "month") }));
+        columns.AddRange(
+        [
+            new("Records", "records", r => r.Totals.Records),
+            new("Energy", "energyWh", r => r.Totals.EnergyWh?.Central, r => r.Totals.EnergyWh is { } e ? Units.Energy(e.Central) : Money.Unknown) { Essential = true },
+            new("Energy range", "", r => null, r => r.Totals.EnergyWh is { } e ? $"{Units.Energy(e.Low)} – {Units.Energy(e.High)}" : Money.Unknown, Compact: false) { InCsv = false },
+            new("", "energyWhLow", r => r.Totals.EnergyWh?.Low) { InTable = false },
+            new("", "energyWhHigh", r => r.Totals.EnergyWh?.High) { InTable = false },
+            new("CO2e", "co2eGrams", r => r.Totals.Co2eGrams?.Central, r => r.Totals.Co2eGrams is { } c ? Units.Co2e(c.Central) : Money.Unknown) { Essential = true },
+            new("CO2e range", "", r => null, r => r.Totals.Co2eGrams is { } c ? $"{Units.Co2e(c.Low)} – {Units.Co2e(c.High)}" : Money.Unknown, Compact: false) { InCsv = false },
+            new("", "co2eGramsLow", r => r.Totals.Co2eGrams?.Low) { InTable = false },
+            new("", "co2eGramsHigh", r => r.Totals.Co2eGrams?.High) { InTable = false },
+            new("Cost", "costUsd", r => Money.KnownCost(r.Totals)) { Essential = true },
+            new("Unpriced", "unpricedRecords", r => r.Totals.UnpricedRecords, Compact: false) { InTable = total.UnpricedRecords > 0 },
+            new("", "unestimatedRecords", r => r.Totals.Records - r.Totals.EstimatedRecords) { InTable = false },
+        ]);
+        var footer = new SummaryRow(summary.Dimensions.Count == 0 ? new Dictionary<string, string?>() : new Dictionary<string, string?> { [summary.Dimensions[0].Name] = "Total" }, total);
+        TabularOutput.Write(context, columns, summary.Rows, context.Format == "csv" ? null : footer);
         if (context.Format == "table" && total.EstimatedRecords > 0)
         {
             CliContext.Out.MarkupLineInterpolated(
@@ -117,16 +130,6 @@ internal static class CarbonCommand
         {
             context.Warn(string.Create(CultureInfo.InvariantCulture, $"{total.Records - total.EstimatedRecords} record(s) have no estimate (unknown model, or recorded before estimates existed)"));
         }
-    }
-
-    private static IEnumerable<string?> Cells(UsageTotals t)
-    {
-        yield return TabularOutput.Count(t.Records);
-        yield return t.EnergyWh is { } e ? Units.Energy(e.Central) : "-";
-        yield return t.EnergyWh is { } er ? $"{Units.Energy(er.Low)} – {Units.Energy(er.High)}" : "-";
-        yield return t.Co2eGrams is { } c ? Units.Co2e(c.Central) : "-";
-        yield return t.Co2eGrams is { } cr ? $"{Units.Co2e(cr.Low)} – {Units.Co2e(cr.High)}" : "-";
-        yield return Money.Format(t.CostUsd);
     }
 
     private static void Explain(CliContext context, ImpactBreakdown b)
@@ -198,10 +201,43 @@ internal static class CarbonCommand
 
     private static void ListRegions(CliContext context)
     {
-        var rows = ImpactTables.Default.Grid
+        var grid = ImpactTables.Default.Grid
             .OrderBy(g => g.Cloud ?? "~", StringComparer.Ordinal).ThenBy(g => g.Id, StringComparer.Ordinal)
-            .Select(g => new[] { g.Id, g.Cloud ?? "country", g.Location, g.GramsPerKwh.ToString("0.##", CultureInfo.InvariantCulture), g.Source, g.Year.ToString(CultureInfo.InvariantCulture) })
             .ToList();
-        TabularOutput.Write(context.Format == "json" ? "csv" : context.Format, ["Region", "Cloud", "Location", "gCO2e/kWh", "Source", "Year"], [.. rows]);
+        if (context.Format == "json")
+        {
+            JsonOutput.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartArray("regions");
+                foreach (var g in grid)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("region", g.Id);
+                    writer.WriteString("cloud", g.Cloud);
+                    writer.WriteString("location", g.Location);
+                    writer.WriteNumber("gramsPerKwh", g.GramsPerKwh);
+                    writer.WriteString("source", g.Source);
+                    writer.WriteNumber("year", g.Year);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            });
+            return;
+        }
+
+        TabularOutput.Write(context, RegionColumns, grid);
     }
+
+    private static readonly IReadOnlyList<OutputColumn<GridRegion>> RegionColumns =
+    [
+        OutputColumn<GridRegion>.Label("Region", "region", g => g.Id),
+        OutputColumn<GridRegion>.Label("Cloud", "cloud", g => g.Cloud ?? "country"),
+        OutputColumn<GridRegion>.Label("Location", "location", g => g.Location),
+        new("gCO2e/kWh", "gramsPerKwh", g => g.GramsPerKwh, g => g.GramsPerKwh.ToString("0.##", CultureInfo.InvariantCulture)),
+        OutputColumn<GridRegion>.Label("Source", "source", g => g.Source, compact: false),
+        new("Year", "year", g => g.Year, g => g.Year.ToString(CultureInfo.InvariantCulture)),
+    ];
 }

@@ -101,14 +101,19 @@ internal static class ForecastCommand
             return;
         }
 
-        TabularOutput.Write(context.Format, ["Forecast", "Period ends", "Spent", "Expected", "80% interval", "Limit", "Over?"],
-            [.. forecasts.Select(f => new string?[]
-            {
-                f.Name, f.Window.End.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC", BudgetUnits.Format(f.Spent, f.Unit), BudgetUnits.Format(f.Expected, f.Unit),
-                $"{BudgetUnits.Format(f.Low, f.Unit)} – {BudgetUnits.Format(f.High, f.Unit)}",
-                f.Limit is { } l && l != decimal.MaxValue ? BudgetUnits.Format(l, f.Unit) : "-",
-                f.Limit is { } limit && limit != decimal.MaxValue ? (f.Expected > limit ? "likely" : f.High > limit ? "possible" : "no") : "-",
-            })]);
+        var compact = TabularOutput.IsCompact(context);
+        TabularOutput.Write(context, [
+            OutputColumn<SpendForecast>.Label("Forecast", "name", f => f.Name),
+            OutputColumn<SpendForecast>.Label("Unit", "unit", f => f.Unit.ToString().ToLowerInvariant()) with { InTable = false },
+            new("Period ends", "periodEnd", f => f.Window.End, f => f.Window.End.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC", Compact: false),
+            new("Spent", "spent", f => f.Spent, f => BudgetAmount.Format(f.Spent, f.Unit, compact)) { Essential = true },
+            new("Expected", "expected", f => f.Expected, f => BudgetAmount.Format(f.Expected, f.Unit, compact)) { Essential = true },
+            new("80% interval", "", _ => null, f => $"{BudgetAmount.Format(f.Low, f.Unit)} – {BudgetAmount.Format(f.High, f.Unit)}", Compact: false) { InCsv = false },
+            new("Low", "low", f => f.Low) { InTable = false },
+            new("High", "high", f => f.High) { InTable = false },
+            new("Limit", "limit", f => f.Limit is { } l && l != decimal.MaxValue ? l : null, f => f.Limit is { } l && l != decimal.MaxValue ? BudgetAmount.Format(l, f.Unit, compact) : Money.Unknown) { Essential = true },
+            OutputColumn<SpendForecast>.Label("Over?", "overLimit", f => f.Limit is { } limit && limit != decimal.MaxValue ? (f.Expected > limit ? "likely" : f.High > limit ? "possible" : "no") : null) with { Wrap = false },
+        ], forecasts);
     }
 
     private static string TimeZoneId(CliContext context) => context.TimeZone == TimeZoneInfo.Utc ? "UTC" : context.TimeZone.Id;

@@ -61,13 +61,17 @@ internal static class PricesCommand
                 return ExitCodes.Success;
             }
 
-            TabularOutput.Write(context.Format,
-                ["Model", "Provider", "Input", "Output", "Cache read", "Cache write", "Since", "Catalogue"],
-                [.. entries.Select(p => new[]
-                {
-                    p.Name, p.Provider, Money.PerMillion(p.Rates.Input), Money.PerMillion(p.Rates.Output), Money.PerMillion(p.Rates.CacheRead),
-                    Money.PerMillion(p.Rates.CacheWrite), p.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), p.Catalog,
-                })]);
+            static decimal? PerMillion(decimal? perToken) => perToken * 1_000_000m;
+            TabularOutput.Write(context, [
+                OutputColumn<ModelPrice>.Label("Model", "name", p => p.Name),
+                OutputColumn<ModelPrice>.Label("Provider", "provider", p => p.Provider),
+                new("Input", "inputPerMillionTokens", p => PerMillion(p.Rates.Input), p => Money.PerMillion(p.Rates.Input)) { Essential = true },
+                new("Output", "outputPerMillionTokens", p => PerMillion(p.Rates.Output), p => Money.PerMillion(p.Rates.Output)) { Essential = true },
+                new("Cache read", "cacheReadPerMillionTokens", p => PerMillion(p.Rates.CacheRead), p => Money.PerMillion(p.Rates.CacheRead)),
+                new("Cache write", "cacheWritePerMillionTokens", p => PerMillion(p.Rates.CacheWrite), p => Money.PerMillion(p.Rates.CacheWrite), Compact: false),
+                new("Since", "effectiveFrom", p => p.EffectiveFrom, p => p.EffectiveFrom?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? ""),
+                OutputColumn<ModelPrice>.Label("Catalogue", "catalog", p => p.Catalog, compact: false),
+            ], entries);
             return ExitCodes.Success;
         });
         return command;

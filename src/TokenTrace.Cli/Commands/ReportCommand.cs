@@ -33,11 +33,6 @@ internal static class ReportCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
-            if (context.Format == "csv")
-            {
-                throw new CliInputException("a report is several tables: use --format table, markdown, json or html (summary, trend and forecast print CSV)");
-            }
-
             var now = DateTimeOffset.UtcNow;
             if (parse.GetValue(at) is { } atText && !DateTimeOffset.TryParse(atText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out now))
             {
@@ -88,6 +83,12 @@ internal static class ReportCommand
                 return ExitCodes.Success;
             }
 
+            if (context.Format == "csv")
+            {
+                WriteCsv(context, report);
+                return ExitCodes.Success;
+            }
+
             WriteText(context, report);
             return ExitCodes.Success;
         });
@@ -123,8 +124,17 @@ internal static class ReportCommand
         SummaryOutput.Write(context, report.ByModel);
         Heading("Daily");
         var max = report.Daily.Count == 0 ? 0 : report.Daily.Max(p => p.Totals.CostUsd);
-        TabularOutput.Write(context.Format, ["Day", "Records", "Tokens", "Cost", ""],
-            [.. report.Daily.Select(p => new string?[] { p.Bucket, TabularOutput.Count(p.Totals.Records), TabularOutput.Count(p.Totals.TotalTokens), Money.Format(p.Totals.CostUsd), context.Format == "table" ? Sparkline.Bar(p.Totals.CostUsd, max) : "" })]);
+        var dailyTotal = new UsageTotals();
+        foreach (var point in report.Daily)
+        {
+            dailyTotal.Add(point.Totals);
+        }
+
+        TabularOutput.Write(context, TotalsColumns.Shown(context, [
+            OutputColumn<TrendPoint>.Label("Day", "day", p => p.Bucket) with { Wrap = false },
+            .. TotalsColumns.For<TrendPoint>(p => p.Totals).Where(c => c.Name is "records" or "totalTokens" or "costUsd" or "unpricedRecords"),
+            new("", "", _ => null, p => Sparkline.Bar(p.Totals.CostUsd, max, TabularOutput.IsCompact(context) ? 10 : 20)) { InCsv = false, InTable = context.Format == "table" },
+        ], dailyTotal), report.Daily);
         if (report.Budgets.Count > 0)
         {
             Heading("Budgets and forecasts");
@@ -147,9 +157,37 @@ internal static class ReportCommand
             if (rows.Count > 0)
             {
                 Heading(title);
-                TabularOutput.Write(context.Format, [char.ToUpperInvariant(dimension[0]) + dimension[1..], "Records", "Tokens", "Cost"],
-                    [.. rows.Select(r => new string?[] { r.Key[dimension], TabularOutput.Count(r.Totals.Records), TabularOutput.Count(r.Totals.TotalTokens), Money.Format(r.Totals.CostUsd) })]);
+                TabularOutput.Write(context, TotalsColumns.Shown(context, [
+                    OutputColumn<SummaryRow>.Label(char.ToUpperInvariant(dimension[0]) + dimension[1..], dimension, r => r.Key.GetValueOrDefault(dimension)),
+                    .. TotalsColumns.For<SummaryRow>(r => r.Totals).Where(c => c.Name is "records" or "totalTokens" or "costUsd" or "unpricedRecords"),
+                ], report.ByModel.Total), rows);
             }
         }
     }
+
+    /// <summary>
+    /// The report as one CSV table (docs/end_user/cli.md): a <c>section</c> column (byModel, byProject, byAgent, daily,
+    /// topJobs, topSessions, topAgents), the row's <c>key</c>, then the totals columns summary's CSV has. Budgets,
+    /// forecasts and unusual days are in --format json.
+    /// </summary>
+    private static void WriteCsv(CliContext context, UsageReport report)
+    {
+        static IEnumerable<ReportCsvRow> Rows(string section, string dimension, IEnumerable<SummaryRow> rows) =>
+            rows.Select(r => new ReportCsvRow(section, r.Key.GetValueOrDefault(dimension), r.Totals));
+
+        var rows = Rows("byModel", "model", report.ByModel.Rows)
+            .Concat(Rows("byProject", "project", report.ByProject.Rows))
+            .Concat(Rows("byAgent", "agent", report.ByAgent.Rows))
+            .Concat(report.Daily.Select(p => new ReportCsvRow("daily", p.Bucket, p.Totals)))
+            .Concat(Rows("topJobs", "job", report.TopJobs))
+            .Concat(Rows("topSessions", "session", report.TopSessions))
+            .Concat(Rows("topAgents", "agent", report.TopAgents));
+        TabularOutput.Write(context, [
+            OutputColumn<ReportCsvRow>.Label("Section", "section", r => r.Section),
+            OutputColumn<ReportCsvRow>.Label("Key", "key", r => r.Key),
+            .. TotalsColumns.For<ReportCsvRow>(r => r.Totals),
+        ], rows);
+    }
+
+    private sealed record ReportCsvRow(string Section, string? Key, UsageTotals Totals);
 }

@@ -64,16 +64,29 @@ internal static class TrendCommand
                 return ExitCodes.Success;
             }
 
-            var max = points.Count == 0 ? 0 : points.Max(p => p.Totals.CostUsd);
-            var rows = points.Select(p => new string?[]
+            var total = new UsageTotals();
+            foreach (var point in points)
             {
-                p.Bucket, TabularOutput.Count(p.Totals.Records), TabularOutput.Count(p.Totals.TotalTokens), Money.Format(p.Totals.CostUsd),
-                p.Totals.EnergyWh is { } e ? Units.Energy(e.Central) : "-", context.Format == "table" ? Sparkline.Bar(p.Totals.CostUsd, max) : null,
-            }).ToList();
-            TabularOutput.Write(context.Format, [char.ToUpperInvariant(granularity.Name[0]) + granularity.Name[1..], "Records", "Tokens", "Cost", "Energy", ""], rows);
+                total.Add(point.Totals);
+            }
+
+            var max = points.Count == 0 ? 0 : points.Max(p => p.Totals.CostUsd);
+            var barWidth = TabularOutput.IsCompact(context) ? 10 : 20;
+            var label = char.ToUpperInvariant(granularity.Name[0]) + granularity.Name[1..];
+            var columns = TotalsColumns.Shown(context, [
+                OutputColumn<TrendPoint>.Label(label, granularity.Name, p => p.Bucket) with { Wrap = false },
+                .. TotalsColumns.For<TrendPoint>(p => p.Totals),
+                new("", "", _ => null, p => Sparkline.Bar(p.Totals.CostUsd, max, barWidth)) { InCsv = false, InTable = context.Format == "table" },
+            ], total);
+            TabularOutput.Write(context, columns, points);
             if (context.Format == "table" && points.Count > 1)
             {
-                CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"cost {Sparkline.Of([.. points.Select(p => p.Totals.CostUsd)])}  total {Money.Format(points.Sum(p => p.Totals.CostUsd))}");
+                CliContext.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"cost {Sparkline.Of([.. points.Select(p => p.Totals.CostUsd)])}  total {Money.Format(Money.KnownCost(total))}");
+            }
+
+            if (context.Format == "table" && total.UnpricedRecords > 0)
+            {
+                context.Warn(TotalsColumns.UnpricedNote(total));
             }
 
             return ExitCodes.Success;

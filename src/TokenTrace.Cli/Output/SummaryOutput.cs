@@ -13,35 +13,36 @@ internal static class SummaryOutput
             return;
         }
 
-        var showUnpriced = summary.Total.UnpricedRecords > 0;
-        var showImpact = summary.Total.EstimatedRecords > 0;
-        var header = summary.Dimensions.Select(d => Capitalize(d.Name)).ToList();
-        if (header.Count == 0)
+        var keyColumns = summary.Dimensions.Select(d => d.Name).ToList();
+        if (keyColumns.Count == 0 && context.Format != "csv")
         {
-            header.Add("");
+            // No --by: one Total line in a table; CSV has no key column and one row, the total.
+            keyColumns.Add("");
         }
 
-        header.AddRange(["Records", "Input", "Output", "Cache read", "Cache write", "Total tokens", "Cost"]);
-        if (showUnpriced)
+        var columns = TotalsColumns.Shown(context, [.. keyColumns.Select(KeyColumn), .. TotalsColumns.For<SummaryRow>(r => r.Totals)], summary.Total);
+        var footerKey = keyColumns.Count == 0 ? new Dictionary<string, string?>() : new Dictionary<string, string?> { [keyColumns[0]] = "Total" };
+        var total = new SummaryRow(footerKey, summary.Total);
+        if (context.Format == "csv")
         {
-            header.Add("Unpriced");
+            // Programs sum the rows themselves; a total row among them would count everything twice.
+            TabularOutput.Write(context, columns, summary.Dimensions.Count == 0 ? [total] : summary.Rows);
+            return;
         }
 
-        if (showImpact)
+        TabularOutput.Write(context, columns, summary.Dimensions.Count == 0 ? [] : summary.Rows, total, title);
+        if (summary.Total.UnpricedRecords > 0 && context.Format == "table")
         {
-            header.AddRange(["Energy (Wh)", "CO2e (g)"]);
-        }
-
-        var rows = summary.Dimensions.Count == 0 ? [] : summary.Rows.Select(row =>
-            summary.Dimensions.Select(d => row.Key[d.Name] ?? "(none)").Concat(Cells(row.Totals, showUnpriced, showImpact)).ToArray()).ToList();
-        var footer = Enumerable.Repeat<string?>("", Math.Max(1, summary.Dimensions.Count)).ToArray();
-        footer[0] = "Total";
-        TabularOutput.Write(context.Format, header, rows, [.. footer, .. Cells(summary.Total, showUnpriced, showImpact)], title);
-        if (showUnpriced && context.Format == "table")
-        {
-            context.Warn(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{summary.Total.UnpricedRecords} record(s) have no known price and are left out of the cost; `tokentrace doctor` lists their models"));
+            context.Warn(TotalsColumns.UnpricedNote(summary.Total));
         }
     }
+
+    private static OutputColumn<SummaryRow> KeyColumn(string dimension) => new(Capitalize(dimension), dimension, r => r.Key.GetValueOrDefault(dimension), r => r.Key.TryGetValue(dimension, out var value) ? value ?? "(none)" : "")
+    {
+        IsNumeric = false,
+        Essential = true,
+        Wrap = dimension is not ("hour" or "day" or "week" or "month"),
+    };
 
     public static void WriteJson(Utf8JsonWriter writer, UsageSummary summary)
     {
@@ -79,7 +80,15 @@ internal static class SummaryOutput
         writer.WriteNumber("cacheWrite1hTokens", t.CacheWrite1hTokens);
         writer.WriteNumber("reasoningTokens", t.ReasoningTokens);
         writer.WriteNumber("totalTokens", t.TotalTokens);
-        writer.WriteNumber("costUsd", t.CostUsd / 1.000000000000000000000000000m);
+        if (Money.KnownCost(t) is { } cost)
+        {
+            writer.WriteNumber("costUsd", Money.Canonical(cost));
+        }
+        else
+        {
+            writer.WriteNull("costUsd");
+        }
+
         writer.WriteNumber("unpricedRecords", t.UnpricedRecords);
         JsonOutput.WriteNullable(writer, "energyWh", t.EnergyWh?.Central);
         JsonOutput.WriteNullable(writer, "energyWhLow", t.EnergyWh?.Low);
@@ -87,27 +96,6 @@ internal static class SummaryOutput
         JsonOutput.WriteNullable(writer, "co2eGrams", t.Co2eGrams?.Central);
         JsonOutput.WriteNullable(writer, "co2eGramsLow", t.Co2eGrams?.Low);
         JsonOutput.WriteNullable(writer, "co2eGramsHigh", t.Co2eGrams?.High);
-    }
-
-    private static IEnumerable<string?> Cells(UsageTotals t, bool showUnpriced, bool showImpact)
-    {
-        yield return TabularOutput.Count(t.Records);
-        yield return TabularOutput.Count(t.InputTokens);
-        yield return TabularOutput.Count(t.OutputTokens);
-        yield return TabularOutput.Count(t.CacheReadTokens);
-        yield return TabularOutput.Count(t.CacheWriteTokens);
-        yield return TabularOutput.Count(t.TotalTokens);
-        yield return Money.Format(t.CostUsd);
-        if (showUnpriced)
-        {
-            yield return TabularOutput.Count(t.UnpricedRecords);
-        }
-
-        if (showImpact)
-        {
-            yield return t.EnergyWh is { } e ? e.Central.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : "-";
-            yield return t.Co2eGrams is { } c ? c.Central.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) : "-";
-        }
     }
 
     private static string Capitalize(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name[1..];
