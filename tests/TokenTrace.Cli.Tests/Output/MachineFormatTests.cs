@@ -77,7 +77,7 @@ public sealed class MachineFormatTests(KnownUsage usage) : IClassFixture<KnownUs
     {
         var (header, rows) = await ExternalTool.PythonCsvAsync((await Run("budget", "status", "--format", "csv")).Out);
         Assert.Equal(
-            ["name", "scope", "period", "timeZone", "unit", "spend", "reserved", "limit", "percent", "remaining", "projectedSpend", "periodEnd", "mode", "exhausted", "forecastExceeds", "periodStart"],
+            ["name", "scope", "period", "timeZone", "unit", "spend", "reserved", "limit", "percent", "remaining", "projectedSpend", "periodEnd", "rolling", "rollsOffAt", "mode", "exhausted", "forecastExceeds", "periodStart"],
             header);
         var cap = Assert.Single(rows);
         Assert.Equal(("cap", "69.2475", "100", "69.25", "30.7525"), (cap["name"], cap["spend"], cap["limit"], cap["percent"], cap["remaining"]));
