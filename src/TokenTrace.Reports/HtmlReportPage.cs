@@ -5,7 +5,7 @@ internal static class HtmlReportPage
 {
     /// <summary>
     /// System fonts only (the page must open offline). Below 640 pixels tables turn into one card per row, each cell
-    /// labelled by its column (the four-column period comparison fits as it is), and minor axis labels hide.
+    /// labelled by its column (four-column tables, marked "fits", stay tables), and minor axis labels hide.
     /// </summary>
     public const string Head = """
         <!DOCTYPE html>
@@ -23,7 +23,7 @@ internal static class HtmlReportPage
         table.data th,table.data td{padding:5px 8px;border-bottom:1px solid #eee;text-align:right;vertical-align:top}
         table.data th{font-weight:600;border-bottom-color:#ccc;font-size:13px}
         table.data th:first-child,table.data td:first-child{text-align:left;overflow-wrap:anywhere}
-        table.data tr.total td{font-weight:600;border-top:1px solid #ccc}
+        table.data tr.total td{font-weight:600;border-top:1px solid #ccc} table.compare{max-width:760px}
         figure{margin:8px 0} .plot{display:flex;align-items:flex-start}
         .plot svg{display:block;overflow:visible;font-size:11px;fill:#555} .plot svg.area{flex:1 1 auto;min-width:0;background:#fcfcfc}
         .plot svg.y-axis{flex:0 0 auto} .plot .grid{stroke:#e6e6e6} .plot .whisker{stroke:#2f6b2a;stroke-width:1.5}
@@ -32,15 +32,15 @@ internal static class HtmlReportPage
         @media (max-width:640px){
           body{margin:12px auto;padding:0 12px}
           .plot .minor{display:none}
-          table.data:not(.compare) thead{display:none}
-          table.data:not(.compare),table.data:not(.compare) tbody,table.data:not(.compare) tr,table.data:not(.compare) td{display:block;width:100%}
-          table.data:not(.compare) tr{border-bottom:1px solid #ddd;padding:6px 0}
-          table.data:not(.compare) tr.total td{border-top:0}
-          table.data:not(.compare) td{display:flex;justify-content:space-between;gap:12px;border:0;padding:2px 0}
-          table.data:not(.compare) td:first-child{font-weight:600}
-          table.data:not(.compare) td:not(:first-child)::before{content:attr(data-label);color:#666;text-align:left}
-          table.data:not(.compare) td>span{text-align:right}
-          table.compare th,table.compare td{padding:4px 3px;font-size:13px}
+          table.data:not(.fits) thead{display:none}
+          table.data:not(.fits),table.data:not(.fits) tbody,table.data:not(.fits) tr,table.data:not(.fits) td{display:block;width:100%}
+          table.data:not(.fits) tr{border-bottom:1px solid #ddd;padding:6px 0}
+          table.data:not(.fits) tr.total td{border-top:0}
+          table.data:not(.fits) td{display:flex;justify-content:space-between;gap:12px;border:0;padding:2px 0}
+          table.data:not(.fits) td:first-child{font-weight:600}
+          table.data:not(.fits) td:not(:first-child)::before{content:attr(data-label);color:#666;text-align:left}
+          table.data:not(.fits) td>span{text-align:right}
+          table.fits th,table.fits td{padding:4px 3px;font-size:13px}
         }
         </style></head><body>
         """;

@@ -57,7 +57,7 @@ public static class HtmlReportWriter
         if (report.Anomalies.Count > 0)
         {
             html.Append("<h2>Unusual days</h2>");
-            var table = new HtmlTable(html, "anomalies", "Day", "Cost", "Usual for that weekday", "Score");
+            var table = new HtmlTable(html, "anomalies fits", "Day", "Cost", "Usual for that weekday", "Score");
             foreach (var a in report.Anomalies)
             {
                 table.Row((a.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), null), (MoneyText.Format(a.Spend), null), (MoneyText.Format(a.Baseline), null), (a.Score.ToString("0.0", CultureInfo.InvariantCulture), null));
@@ -109,7 +109,7 @@ public static class HtmlReportWriter
         }
 
         html.Append("<h2>").Append(HtmlText.Encode(title)).Append("</h2>");
-        var table = new HtmlTable(html, "top", char.ToUpperInvariant(dimension[0]) + dimension[1..], "Calls", "Tokens", "Cost");
+        var table = new HtmlTable(html, "top fits", char.ToUpperInvariant(dimension[0]) + dimension[1..], "Calls", "Tokens", "Cost");
         foreach (var row in rows)
         {
             table.Row((row.Key[dimension] ?? "", null), (HtmlText.Count(row.Totals.Records), null), (HtmlText.Count(row.Totals.TotalTokens), null), (MoneyText.Of(row.Totals), null));

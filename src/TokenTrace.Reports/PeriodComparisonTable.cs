@@ -18,7 +18,7 @@ internal static class PeriodComparisonTable
         html.Append("<h2>Compared with the previous period</h2><p class=\"muted\">")
             .Append(HtmlText.Encode(HtmlText.Days(report.Query.Since, report.Query.Until, timeZone))).Append(" against ")
             .Append(HtmlText.Encode(HtmlText.Days(previousQuery.Since, previousQuery.Until, timeZone))).Append(", the same filters.</p>");
-        var table = new HtmlTable(html, "compare", "", "This period", "Previous period", "Change");
+        var table = new HtmlTable(html, "compare fits", "", "This period", "Previous period", "Change");
         table.Row(("Cost", null), (MoneyText.Of(now), null), (MoneyText.Of(before), null), (MoneyText.Change(now, before), null));
         table.Row(("Calls", null), (HtmlText.Count(now.Records), null), (HtmlText.Count(before.Records), null), (RatioText.Change(now.Records, before.Records), null));
         table.Row(("Tokens", null), (HtmlText.Count(now.TotalTokens), null), (HtmlText.Count(before.TotalTokens), null), (RatioText.Change(now.TotalTokens, before.TotalTokens), null));

@@ -73,7 +73,7 @@ public sealed class HtmlReportWriterTests
         var html = HtmlReportWriter.Write(await ReportAsync(temp));
 
         Assert.Contains("2026-11-01 to 2026-11-14 against 2026-10-18 to 2026-10-31", html, StringComparison.Ordinal);
-        var table = Regex.Match(html, "<table class=\"data compare\">.*?</table>", RegexOptions.Singleline).Value;
+        var table = Regex.Match(html, "<table class=\"data compare fits\">.*?</table>", RegexOptions.Singleline).Value;
         var rows = Regex.Matches(table, "<tr><td.*?</tr>", RegexOptions.Singleline).Select(m => Cells(m.Value, "td")).ToList();
         Assert.Equal(["Cost", "≥ $12.00", "$8.00", "+50%"], rows[0]);
         Assert.Equal(["Calls", "3", "1", "+200%"], rows[1]);
