@@ -31,8 +31,7 @@ internal static class QuantityText
         return tick => (tick / divisor).ToString("#,0.############", CultureInfo.InvariantCulture) + " " + unit;
     }
 
-    /// <summary><paramref name="value"/> rounded to three significant digits.</summary>
-    public static double RoundSignificant(double value)
+    private static double RoundSignificant(double value)
     {
         if (value == 0 || !double.IsFinite(value))
         {

@@ -37,11 +37,9 @@ internal sealed class SvgChart
         }
     }
 
-    /// <summary>The chart's height in pixels.</summary>
-    public int Height { get; }
+    private int Height { get; }
 
-    /// <summary>The value axis.</summary>
-    public AxisScale Scale { get; }
+    private AxisScale Scale { get; }
 
     /// <summary>Height of the plot area in pixels (and in the marks' coordinates).</summary>
     public double PlotHeight => Height - Top - Bottom;

@@ -104,6 +104,21 @@ public sealed class HtmlReportWriterTests
         Assert.Equal(["$0", "$2", "$4", "$6", "$8"], Regex.Matches(axis, "<text[^>]*>([^<]+)</text>").Select(m => m.Groups[1].Value));
     }
 
+    [Fact]
+    public async Task A_report_over_all_usage_has_no_previous_period_to_compare_with()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new JsonlUsageLedger(temp.File("u"));
+        await ledger.AppendAsync([Call("a1", new(2026, 11, 11, 9, 0, 0, TimeSpan.Zero), "a", 5m, 1_000)]);
+        var report = await new ReportGenerator(ledger, TimeZoneInfo.Utc, new FixedTime(Until)).GenerateAsync(UsageQuery.All, []);
+
+        Assert.Null(report.PreviousQuery);
+        Assert.Null(report.PreviousByModel);
+        var html = HtmlReportWriter.Write(report);
+        Assert.DoesNotContain("previous", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("<b>$5.00</b>", html, StringComparison.Ordinal);
+    }
+
     private static List<string> Cells(string row, string tag) =>
         [.. Regex.Matches(row, $"<{tag}[^>]*>(.*?)</{tag}>", RegexOptions.Singleline).Select(m => Regex.Replace(m.Groups[1].Value, "<[^>]+>", "").Replace("&#8211;", "–", StringComparison.Ordinal))];
 
