@@ -39,6 +39,8 @@ internal static class PeriodComparisonTable
     // A share changes in percentage points: 40% → 50% is "+10 pp", which a relative "+25%" would obscure.
     private static string Points(double? now, double? before) =>
         now is { } n && before is { } b
-            ? ((n - b) * 100 > 0 ? "+" : "") + Math.Round((n - b) * 100, 1).ToString("0.#", CultureInfo.InvariantCulture) + " pp"
+            ? Signed(Math.Round((n - b) * 100, 1) + 0.0) + " pp"
             : MoneyText.Unknown;
+
+    private static string Signed(double points) => (points > 0 ? "+" : "") + points.ToString("0.#", CultureInfo.InvariantCulture);
 }

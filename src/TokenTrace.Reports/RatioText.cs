@@ -31,7 +31,8 @@ internal static class RatioText
             return current == 0 ? MoneyText.Unknown : "new";
         }
 
-        var percent = Math.Round((current - previous) / previous * 100, 1);
+        // Adding +0 turns a rounded -0 into 0, so a tiny drop reads "0%", not "-0%".
+        var percent = Math.Round((current - previous) / previous * 100, 1) + 0.0;
         return (percent > 0 ? "+" : "") + percent.ToString("0.#", CultureInfo.InvariantCulture) + "%";
     }
 }

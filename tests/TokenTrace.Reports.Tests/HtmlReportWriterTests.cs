@@ -119,6 +119,21 @@ public sealed class HtmlReportWriterTests
         Assert.Contains("<b>$5.00</b>", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Names_from_the_ledger_are_text_never_markup()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new JsonlUsageLedger(temp.File("u"));
+        const string Hostile = "<script>alert(1)</script>\"'><img src=x>";
+        await ledger.AppendAsync([Call("a1", new(2026, 11, 11, 9, 0, 0, TimeSpan.Zero), Hostile, 5m, 1_000, Hostile) with { Attribution = new Attribution { Agent = Hostile, Project = Hostile, Job = Hostile, Session = Hostile } }]);
+        var report = await new ReportGenerator(ledger, TimeZoneInfo.Utc, new FixedTime(Until)).GenerateAsync(new UsageQuery { Since = Since, Until = Until }, []);
+
+        var html = HtmlReportWriter.Write(report);
+        Assert.Single(Regex.Matches(html, "<script>"));
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
+    }
+
     private static List<string> Cells(string row, string tag) =>
         [.. Regex.Matches(row, $"<{tag}[^>]*>(.*?)</{tag}>", RegexOptions.Singleline).Select(m => Regex.Replace(m.Groups[1].Value, "<[^>]+>", "").Replace("&#8211;", "–", StringComparison.Ordinal))];
 

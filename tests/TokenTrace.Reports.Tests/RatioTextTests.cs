@@ -16,6 +16,7 @@ public sealed class RatioTextTests
     [InlineData(150, 100, "+50%")]
     [InlineData(92, 100, "-8%")]
     [InlineData(100, 100, "0%")]
+    [InlineData(99.99, 100, "0%")]
     [InlineData(5, 0, "new")]
     [InlineData(0, 0, "–")]
     public void Change_is_in_percent_of_the_previous_period(double now, double before, string expected)
