@@ -21,14 +21,16 @@ internal sealed class SvgChart
     private readonly StringBuilder _grid = new();
     private readonly StringBuilder _labels = new();
     private readonly StringBuilder _marks = new();
+    private readonly int _height;
+    private readonly AxisScale _scale;
 
     /// <summary>A chart <paramref name="height"/> pixels tall with a value axis from 0 to <paramref name="scale"/>'s top.</summary>
     public SvgChart(int height, AxisScale scale, Func<decimal, string> tick)
     {
         ArgumentNullException.ThrowIfNull(scale);
         ArgumentNullException.ThrowIfNull(tick);
-        Height = height;
-        Scale = scale;
+        _height = height;
+        _scale = scale;
         foreach (var value in scale.Ticks)
         {
             var y = Top + Y(value);
@@ -37,15 +39,11 @@ internal sealed class SvgChart
         }
     }
 
-    private int Height { get; }
-
-    private AxisScale Scale { get; }
-
     /// <summary>Height of the plot area in pixels (and in the marks' coordinates).</summary>
-    public double PlotHeight => Height - Top - Bottom;
+    public double PlotHeight => _height - Top - Bottom;
 
     /// <summary>The plot y coordinate of <paramref name="value"/> (0 at the top of the plot area).</summary>
-    public double Y(decimal value) => PlotHeight - ((double)(value / Scale.Top) * PlotHeight);
+    public double Y(decimal value) => PlotHeight - ((double)(value / _scale.Top) * PlotHeight);
 
     /// <summary>Adds a mark (an SVG element in plot coordinates: x from 0 to <see cref="PlotWidth"/>, y from 0 to <see cref="PlotHeight"/>).</summary>
     public SvgChart Mark(string element)
@@ -60,7 +58,7 @@ internal sealed class SvgChart
     /// </summary>
     public SvgChart XLabel(double percent, string text, bool minor = false, string anchor = "middle")
     {
-        _labels.Append(CultureInfo.InvariantCulture, $"<text class=\"{(minor ? "x minor" : "x")}\" x=\"{percent:0.###}%\" y=\"{Height - 6}\" text-anchor=\"{anchor}\">{HtmlText.Encode(text)}</text>");
+        _labels.Append(CultureInfo.InvariantCulture, $"<text class=\"{(minor ? "x minor" : "x")}\" x=\"{percent:0.###}%\" y=\"{_height - 6}\" text-anchor=\"{anchor}\">{HtmlText.Encode(text)}</text>");
         return this;
     }
 
@@ -76,8 +74,8 @@ internal sealed class SvgChart
     {
         ArgumentNullException.ThrowIfNull(html);
         html.Append(CultureInfo.InvariantCulture, $"<figure class=\"chart\" data-chart=\"{HtmlText.Encode(name)}\"><div class=\"plot\">")
-            .Append(CultureInfo.InvariantCulture, $"<svg class=\"y-axis\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{AxisWidth}\" height=\"{Height}\" aria-hidden=\"true\">").Append(_axis).Append("</svg>")
-            .Append(CultureInfo.InvariantCulture, $"<svg class=\"area\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" height=\"{Height}\" role=\"img\" aria-label=\"{HtmlText.Encode(description)}\">").Append(_grid)
+            .Append(CultureInfo.InvariantCulture, $"<svg class=\"y-axis\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{AxisWidth}\" height=\"{_height}\" aria-hidden=\"true\">").Append(_axis).Append("</svg>")
+            .Append(CultureInfo.InvariantCulture, $"<svg class=\"area\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" height=\"{_height}\" role=\"img\" aria-label=\"{HtmlText.Encode(description)}\">").Append(_grid)
             .Append(CultureInfo.InvariantCulture, $"<svg x=\"0\" y=\"{Top}\" width=\"100%\" height=\"{PlotHeight:0.#}\" viewBox=\"0 0 {PlotWidth} {PlotHeight:0.#}\" preserveAspectRatio=\"none\">").Append(_marks).Append("</svg>")
             .Append(_labels).Append("</svg></div></figure>");
     }
