@@ -155,6 +155,15 @@ public sealed class ReportGenerator
             new[] { [dayDimension, modelDimension], [projectDimension], [agentDimension], [jobDimension], new[] { sessionDimension } }
                 .Select(by => _ledger.SummarizeAsync(query, by, _timeZone, cancellationToken))).ConfigureAwait(false);
         var (dailyByModel, byProject, byAgent, byJob, bySession) = (views[0], views[1], views[2], views[3], views[4]);
+        UsageQuery? previousQuery = null;
+        UsageSummary? previousByModel = null;
+        if (query is { Since: { } since, Until: { } until } && until > since)
+        {
+            var (previousSince, previousUntil) = PreviousPeriod.Before(since, until, _timeZone);
+            previousQuery = query with { Since = previousSince, Until = previousUntil };
+            previousByModel = await _ledger.SummarizeAsync(previousQuery, [modelDimension], _timeZone, cancellationToken).ConfigureAwait(false);
+        }
+
         var daily = Fill(UsageSummaries.Regroup(dailyByModel, [dayDimension], _timeZone).Rows.ToDictionary(r => r.Key["day"]!, r => r.Totals, StringComparer.Ordinal), query, dayDimension);
 
         return new UsageReport
@@ -172,6 +181,8 @@ public sealed class ReportGenerator
             TopJobs = Top(byJob, jobDimension),
             TopSessions = Top(bySession, sessionDimension),
             TopAgents = Top(byAgent, agentDimension),
+            PreviousQuery = previousQuery,
+            PreviousByModel = previousByModel,
         };
 
         static IReadOnlyList<SummaryRow> Top(UsageSummary summary, SummaryDimension dimension) =>

@@ -41,4 +41,11 @@ public sealed record UsageReport
 
     /// <summary>The most expensive agents.</summary>
     public required IReadOnlyList<SummaryRow> TopAgents { get; init; }
+
+    /// <summary>The same filters over the period of the same length immediately before <see cref="Query"/>, to compare
+    /// against; null when the report's range is open at either end.</summary>
+    public UsageQuery? PreviousQuery { get; init; }
+
+    /// <summary>Totals by model over <see cref="PreviousQuery"/>; null when there is no previous period.</summary>
+    public UsageSummary? PreviousByModel { get; init; }
 }

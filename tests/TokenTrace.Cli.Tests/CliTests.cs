@@ -499,6 +499,47 @@ public sealed class ReportCommandTests
         }
 
         Assert.True(charts["daily-cost"].Marks >= 11, "one bar per day with usage");
+        var body = BodyWidths(dom);
+        Assert.True(body.Scroll <= body.Viewport, $"the page is {body.Scroll} px wide in a {body.Viewport} px window");
+    }
+
+    [Fact]
+    public async Task The_html_report_fits_a_390_pixel_phone_with_scaled_units_the_model_table_and_the_previous_period()
+    {
+        using var home = await HomeWithHistoryAsync();
+        var file = home.File("report.html");
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "report", "--format", "html", "-o", file, "--tz", "UTC")).ExitCode);
+
+        var dom = await Chromium.DumpDomAsync(file, width: 390);
+        var body = BodyWidths(dom);
+        Assert.Equal(390, body.Viewport);
+        Assert.True(body.Scroll <= body.Viewport, $"the page is {body.Scroll} px wide on a 390 px phone");
+        var rendered = System.Text.RegularExpressions.Regex.Matches(dom, "data-chart=\"([^\"]+)\" data-rendered=\"(true|false)\"");
+        Assert.Equal(5, rendered.Count);
+        Assert.All(rendered, m => Assert.True(m.Groups[2].Value == "true", $"chart {m.Groups[1].Value} did not render at 390 px"));
+
+        // Energy and emissions scaled, never "3,076.956 Wh"; the per-model table and the comparison present.
+        Assert.Matches("<b>\\d{1,3}(\\.\\d{1,2})? (mWh|Wh|kWh)</b>", dom);
+        Assert.Matches("<b>\\d{1,3}(\\.\\d{1,2})? (mg|g|kg)</b>", dom);
+        Assert.DoesNotMatch("\\d,\\d{3}(\\.\\d+)? (Wh|g)\\b", dom);
+        var models = System.Text.RegularExpressions.Regex.Match(dom, "<table class=\"data models\">.*?</table>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        Assert.Contains("<span>gpt-4o</span>", models, StringComparison.Ordinal);
+        Assert.Contains("<span>claude-haiku-4-5</span>", models, StringComparison.Ordinal);
+        Assert.Contains("data-label=\"Per 1M tokens\"", models, StringComparison.Ordinal);
+        Assert.Contains("Compared with the previous period", dom, StringComparison.Ordinal);
+        Assert.DoesNotContain("Top agents", dom, StringComparison.Ordinal);
+
+        // The history starts 20 days ago: the 30-day report's chart starts there, not with ten empty days.
+        var dailyCost = System.Text.RegularExpressions.Regex.Match(dom, "data-chart=\"daily-cost\".*?</figure>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        var firstLabel = System.Text.RegularExpressions.Regex.Match(dailyCost, "<text class=\"x[^\"]*\"[^>]*>([^<]+)</text>").Groups[1].Value;
+        Assert.Equal(DateTime.UtcNow.Date.AddDays(-20).ToString("MM-dd", System.Globalization.CultureInfo.InvariantCulture), firstLabel);
+    }
+
+    private static (int Viewport, int Scroll) BodyWidths(string dom)
+    {
+        var body = System.Text.RegularExpressions.Regex.Match(dom, "<body[^>]* data-viewport-width=\"(\\d+)\" data-scroll-width=\"(\\d+)\"");
+        Assert.True(body.Success, "the page's script did not run");
+        return (int.Parse(body.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(body.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -542,6 +583,22 @@ public sealed class ReportCommandTests
 /// <summary>Debian's Chromium, headless, as the machine notes describe (no network, fresh profile).</summary>
 internal static class Chromium
 {
+    /// <summary>
+    /// The page's DOM after load, laid out <paramref name="width"/> pixels wide. Headless Chromium will not make a window
+    /// narrower than 500 pixels, so a narrower page is loaded in an iframe of that width (file pages may read each
+    /// other with --allow-file-access-from-files) and its rendered DOM returned.
+    /// </summary>
+    public static async Task<string> DumpDomAsync(string file, int width)
+    {
+        var frame = Path.Combine(Path.GetDirectoryName(file)!, $"frame-{width}.html");
+        await File.WriteAllTextAsync(frame, $$"""
+            <!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="{{Uri.EscapeDataString(Path.GetFileName(file))}}" style="width:{{width}}px;height:20000px;border:0"></iframe>
+            <script>window.addEventListener('load', function () { document.documentElement.innerHTML = document.getElementById('f').contentDocument.documentElement.innerHTML; });</script>
+            </body></html>
+            """);
+        return await DumpDomAsync(frame);
+    }
+
     public static async Task<string> DumpDomAsync(string file)
     {
         var executable = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
@@ -549,7 +606,7 @@ internal static class Chromium
         using var profile = new TempDirectory();
         var start = new System.Diagnostics.ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile.Path, "--window-size=1200,2000", "--dump-dom", new Uri(file).AbsoluteUri })
+            "--disable-component-update", "--disable-sync", "--allow-file-access-from-files", "--user-data-dir=" + profile.Path, "--window-size=1200,2000", "--dump-dom", new Uri(file).AbsoluteUri })
         {
             start.ArgumentList.Add(arg);
         }

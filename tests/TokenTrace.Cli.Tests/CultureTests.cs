@@ -94,7 +94,7 @@ public sealed class CultureTests
         var expected = await HtmlReportAsync(Invariant);
         var actual = await HtmlReportAsync(Culture(locale));
 
-        Assert.Contains("2026-02-09 to 2026-03-11", expected, StringComparison.Ordinal);
+        Assert.Contains("2026-02-09 to 2026-03-10", expected, StringComparison.Ordinal); // 30 days, the last one included
         Assert.Contains("generated 2026-03-10 00:00 UTC", expected, StringComparison.Ordinal);
         Assert.Equal(expected, actual);
     }

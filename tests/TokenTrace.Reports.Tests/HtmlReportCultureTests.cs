@@ -20,7 +20,7 @@ public sealed class HtmlReportCultureTests
         var invariant = InCulture.Run(CultureInfo.InvariantCulture.Name, () => HtmlReportWriter.Write(report));
         var html = InCulture.Run(culture, () => HtmlReportWriter.Write(report));
 
-        Assert.Contains("2026-11-01 to 2026-11-24", invariant, StringComparison.Ordinal);
+        Assert.Contains("2026-11-01 to 2026-11-23", invariant, StringComparison.Ordinal);
         Assert.Contains("$1,234.50", invariant, StringComparison.Ordinal);
         Assert.Equal(invariant, html);
     }
