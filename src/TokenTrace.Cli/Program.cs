@@ -27,7 +27,7 @@ internal static class Program
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or LedgerNotFoundException or FormatException or ArgumentException)
         {
             CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return ExitCodes.BadInput;

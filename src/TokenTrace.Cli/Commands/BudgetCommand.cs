@@ -73,7 +73,7 @@ internal static class BudgetCommand
                 throw new CliInputException(ex.Message);
             }
 
-            var ledger = context.OpenLedger();
+            var ledger = context.OpenLedgerForWriting();
             await using (ledger.ConfigureAwait(false))
             {
                 await Store(ledger).SaveBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
