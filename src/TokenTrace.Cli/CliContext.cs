@@ -85,7 +85,8 @@ internal sealed class CliContext
     /// ledger that does not exist is bad input (exit 2), so a typo in <c>--ledger</c> is not a report of zeros; the
     /// default ledger that does not exist yet is a fresh install, answered as an empty ledger with a note.
     /// </summary>
-    public IUsageLedger OpenLedger()
+    /// <param name="noteWhenUnrecorded">Whether to say on stderr that nothing is recorded yet (a command with its own words for it passes false).</param>
+    public IUsageLedger OpenLedger(bool noteWhenUnrecorded = true)
     {
         try
         {
@@ -93,7 +94,11 @@ internal sealed class CliContext
         }
         catch (LedgerNotFoundException ex) when (IsDefaultLedger)
         {
-            Info($"Nothing recorded yet: {ex.Location} does not exist. `tokentrace record` or `tokentrace import` starts it; see `tokentrace --help`.");
+            if (noteWhenUnrecorded)
+            {
+                Info($"Nothing recorded yet: {ex.Location} does not exist. `tokentrace record` or `tokentrace import` starts it; see `tokentrace --help`.");
+            }
+
             return new UnrecordedLedger(ex.Spec);
         }
         catch (LedgerNotFoundException ex)

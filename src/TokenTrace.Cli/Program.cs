@@ -66,6 +66,7 @@ internal static class Program
               tokentrace record --model claude-sonnet-4-5 --input 1200 --output 350 --project docs
               tokentrace summary --by model --format json
               tokentrace report --format html -o report.html
+              tokentrace                (today's and this month's spend, and the budgets)
             """);
         foreach (var option in GlobalOptions.All)
         {
@@ -86,6 +87,7 @@ internal static class Program
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());
+        OverviewCommand.AttachTo(root);
         return root;
     }
 }
