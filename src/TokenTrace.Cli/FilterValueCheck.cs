@@ -57,7 +57,7 @@ internal static class FilterValueCheck
     {
         if (known.Count == 0)
         {
-            return $"no record has a {name}";
+            return $"no record has a value for {name}";
         }
 
         var close = known
