@@ -84,12 +84,49 @@ internal sealed class CliContext
     /// </summary>
     public UsageRecordPipeline Pipeline => _pipeline ??= new UsageRecordPipeline(new UsageRecordPipelineOptions { Catalog = Catalog, ImpactEstimator = Estimator });
 
-    public IUsageLedger OpenLedger()
+    /// <summary>
+    /// Opens the ledger for a command that reads it (or changes records already in it): never creates one. A named
+    /// ledger that does not exist is bad input (exit 2), so a typo in <c>--ledger</c> is not a report of zeros; the
+    /// default ledger that does not exist yet is a fresh install, answered as an empty ledger with a note.
+    /// </summary>
+    /// <param name="noteWhenUnrecorded">Whether to say on stderr that nothing is recorded yet (a command with its own words for it passes false).</param>
+    public IUsageLedger OpenLedger(bool noteWhenUnrecorded = true)
     {
-        var options = Settings.Files.ToFileLedgerOptions() with { OnProblem = Warn };
         try
         {
-            return new UsageLedgerFactory().AddSqlite().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(LedgerSpec, options);
+            return Open(existingOnly: true);
+        }
+        catch (LedgerNotFoundException ex) when (IsDefaultLedger)
+        {
+            if (noteWhenUnrecorded)
+            {
+                Info($"Nothing recorded yet: {ex.Location} does not exist. `tokentrace record` or `tokentrace import` starts it; see `tokentrace --help`.");
+            }
+
+            return new UnrecordedLedger(ex.Spec);
+        }
+        catch (LedgerNotFoundException ex)
+        {
+            throw new CliInputException($"{ex.Message}; nothing was created (commands that only read never create a ledger). Check the spelling, or start it with `tokentrace record` or `tokentrace import`.");
+        }
+    }
+
+    /// <summary>Opens the ledger for a command that adds to it (<c>record</c>, <c>import</c>, <c>budget set</c>), creating it if needed.</summary>
+    public IUsageLedger OpenLedgerForWriting() => Open(existingOnly: false);
+
+    /// <summary>Whether the ledger is the built-in default: no <c>--ledger</c>, no <c>TOKENTRACE_LEDGER</c>, none in the config file.</summary>
+    public bool IsDefaultLedger => Parse.GetValue(GlobalOptions.Ledger) is null && Settings.Ledger is null;
+
+    private IUsageLedger Open(bool existingOnly)
+    {
+        var context = new LedgerOpenContext
+        {
+            Files = Settings.Files.ToFileLedgerOptions() with { OnProblem = Warn },
+            OpenExistingOnly = existingOnly,
+        };
+        try
+        {
+            return new UsageLedgerFactory().AddSqlite().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(LedgerSpec, context);
         }
         catch (FormatException ex)
         {

@@ -27,7 +27,7 @@ internal static class Program
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or LedgerNotFoundException or FormatException or ArgumentException)
         {
             CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return ExitCodes.BadInput;
@@ -66,6 +66,7 @@ internal static class Program
               tokentrace record --model claude-sonnet-4-5 --input 1200 --output 350 --project docs
               tokentrace summary --by model --format json
               tokentrace report --format html -o report.html
+              tokentrace                (today's and this month's spend, and the budgets)
             """);
         foreach (var option in GlobalOptions.All)
         {
@@ -87,6 +88,7 @@ internal static class Program
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());
+        OverviewCommand.AttachTo(root);
         return root;
     }
 }

@@ -73,7 +73,7 @@ internal static class BudgetCommand
                 throw new CliInputException(ex.Message);
             }
 
-            var ledger = context.OpenLedger();
+            var ledger = context.OpenLedgerForWriting();
             await using (ledger.ConfigureAwait(false))
             {
                 await Store(ledger).SaveBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
@@ -111,7 +111,9 @@ internal static class BudgetCommand
 
     private static Command Status(string verb, string description, bool check)
     {
+        var names = new Argument<string[]>("NAME") { Description = "Only these budgets (default: every budget).", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command(verb, description);
+        command.Arguments.Add(names);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
@@ -123,6 +125,16 @@ internal static class BudgetCommand
                 var store = Store(ledger);
                 var now = DateTimeOffset.UtcNow;
                 var budgets = await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false);
+                if (parse.GetValue(names) is { Length: > 0 } wanted)
+                {
+                    if (wanted.FirstOrDefault(w => budgets.All(b => b.Name != w)) is { } missing)
+                    {
+                        throw new CliInputException($"no budget named '{missing}' (known: {(budgets.Count == 0 ? "none; add one with `tokentrace budget set`" : string.Join(", ", budgets.Select(b => b.Name)))})");
+                    }
+
+                    budgets = [.. budgets.Where(b => wanted.Contains(b.Name, StringComparer.Ordinal))];
+                }
+
                 using var http = TokenTraceWebhooks.CreateHttpClient();
                 var alerter = new BudgetAlerter(store, TokenTraceWebhooks.CreateSinks(context.Settings.Alerts, http));
                 foreach (var budget in budgets)

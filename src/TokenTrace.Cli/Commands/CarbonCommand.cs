@@ -68,6 +68,7 @@ internal static class CarbonCommand
             var ledger = context.OpenLedger();
             await using (ledger.ConfigureAwait(false))
             {
+                await FilterValueCheck.ThrowIfUnknownAsync(ledger, filters.Read(parse), null, cancellationToken).ConfigureAwait(false);
                 var summary = await ledger.SummarizeAsync(context.Query(filters.Read(parse)), dimensions, context.TimeZone, cancellationToken).ConfigureAwait(false);
                 Write(context, summary);
             }

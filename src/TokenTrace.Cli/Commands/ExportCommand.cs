@@ -34,6 +34,7 @@ internal static class ExportCommand
             await using (ledger.ConfigureAwait(false))
             {
                 var query = context.Query(filters.Read(parse));
+                await FilterValueCheck.ThrowIfUnknownAsync(ledger, query, null, cancellationToken).ConfigureAwait(false);
                 long total = 0;
                 if (path is not null && context.ShowProgress)
                 {

@@ -30,6 +30,7 @@ internal static class ForecastCommand
             var forecasts = new List<SpendForecast>();
             await using (ledger.ConfigureAwait(false))
             {
+                await FilterValueCheck.ThrowIfUnknownAsync(ledger, filters.Read(parse), null, cancellationToken).ConfigureAwait(false);
                 IEnumerable<Budget> budgets;
                 if (parse.GetValue(period) is { } periodText)
                 {

@@ -196,7 +196,7 @@ internal static class ImportCommand
         }, stop.Token);
 
         var result = default(AppendResult);
-        var ledger = context.OpenLedger();
+        var ledger = context.OpenLedgerForWriting();
         await using (ledger.ConfigureAwait(false))
         {
             try

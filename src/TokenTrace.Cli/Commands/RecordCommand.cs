@@ -94,7 +94,7 @@ internal static class RecordCommand
                 throw new CliInputException(string.Join("; ", problems.Select(p => "--" + Kebab(p))));
             }
 
-            var ledger = context.OpenLedger();
+            var ledger = context.OpenLedgerForWriting();
             await using (ledger.ConfigureAwait(false))
             {
                 var (stored, problem, notes) = context.Pipeline.Explain(record);

@@ -57,6 +57,7 @@ internal static class ReportCommand
             UsageReport report;
             await using (ledger.ConfigureAwait(false))
             {
+                await FilterValueCheck.ThrowIfUnknownAsync(ledger, query, null, cancellationToken).ConfigureAwait(false);
                 var budgets = await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false);
                 report = await new ReportGenerator(ledger, context.TimeZone, new FixedTimeProvider(now.ToUniversalTime())).GenerateAsync(query, budgets, cancellationToken).ConfigureAwait(false);
             }

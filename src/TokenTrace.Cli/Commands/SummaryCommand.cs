@@ -32,7 +32,7 @@ internal static class SummaryCommand
         {
             var context = new CliContext(parse);
             var dimensions = ParseDimensions(parse.GetValue(by));
-            await RunAsync(context, context.Query(filters.Read(parse)), dimensions, null, cancellationToken).ConfigureAwait(false);
+            await RunAsync(context, context.Query(filters.Read(parse)), dimensions, null, null, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
@@ -52,17 +52,18 @@ internal static class SummaryCommand
         {
             var context = new CliContext(parse);
             var name = parse.GetValue(job)!;
-            await RunAsync(context, context.Query(new UsageQuery { Job = name }), [SummaryDimension.Model], $"Job {name}", cancellationToken).ConfigureAwait(false);
+            await RunAsync(context, context.Query(new UsageQuery { Job = name }), [SummaryDimension.Model], $"Job {name}", "by-job", cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static async Task RunAsync(CliContext context, UsageQuery query, IReadOnlyList<SummaryDimension> dimensions, string? title, CancellationToken cancellationToken)
+    private static async Task RunAsync(CliContext context, UsageQuery query, IReadOnlyList<SummaryDimension> dimensions, string? title, string? filterLabel, CancellationToken cancellationToken)
     {
         var ledger = context.OpenLedger();
         await using (ledger.ConfigureAwait(false))
         {
+            await FilterValueCheck.ThrowIfUnknownAsync(ledger, query, filterLabel, cancellationToken).ConfigureAwait(false);
             var summary = await ledger.SummarizeAsync(query, dimensions, context.TimeZone, cancellationToken).ConfigureAwait(false);
             SummaryOutput.Write(context, summary, title);
         }

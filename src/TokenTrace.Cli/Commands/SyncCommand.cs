@@ -46,7 +46,7 @@ internal static class SyncCommand
     public static async Task<IReadOnlyList<AgentSourceSync>> RunAsync(CliContext context, IReadOnlyCollection<string>? sources, CancellationToken cancellationToken)
     {
         var sync = new AgentSync(AgentSync.BuiltInReaders, AgentEnvironment.Current, context.Pipeline, CursorPath(context.LedgerSpec));
-        var ledger = context.OpenLedger();
+        var ledger = context.OpenLedgerForWriting();
         await using (ledger.ConfigureAwait(false))
         {
             return await sync.SyncAsync(ledger, sources, cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,7 @@ internal static class TrendCommand
             IReadOnlyList<TrendPoint> points;
             await using (ledger.ConfigureAwait(false))
             {
+                await FilterValueCheck.ThrowIfUnknownAsync(ledger, query, null, cancellationToken).ConfigureAwait(false);
                 points = await new ReportGenerator(ledger, context.TimeZone).TrendAsync(query, granularity, cancellationToken).ConfigureAwait(false);
             }
 

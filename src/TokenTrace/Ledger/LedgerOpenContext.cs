@@ -14,4 +14,11 @@ public sealed record LedgerOpenContext
 
     /// <summary>The clock the store reads.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Open a ledger that already exists, and throw <see cref="LedgerNotFoundException"/> instead of creating one. For
+    /// readers (reports, summaries, checks): a mistyped path must be an error, not an empty ledger left behind. Stores
+    /// that create files or folders honour it; a server-backed store has nothing to create and may ignore it.
+    /// </summary>
+    public bool OpenExistingOnly { get; init; }
 }

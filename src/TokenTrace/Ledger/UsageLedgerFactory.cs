@@ -13,8 +13,8 @@ public sealed class UsageLedgerFactory
     /// <summary>Creates a registry that knows the built-in <c>jsonl:</c> and <c>csv:</c> stores.</summary>
     public UsageLedgerFactory()
     {
-        Register("jsonl", static (spec, context) => new JsonlUsageLedger(spec.Location, context.Files));
-        Register("csv", static (spec, context) => new CsvUsageLedger(spec.Location, context.Files));
+        Register("jsonl", static (spec, context) => ThrowIfMissing(new JsonlUsageLedger(spec.Location, context.Files), l => l.Exists, spec, context));
+        Register("csv", static (spec, context) => ThrowIfMissing(new CsvUsageLedger(spec.Location, context.Files), l => l.Exists, spec, context));
     }
 
     /// <summary>The schemes this registry can open, sorted.</summary>
@@ -103,6 +103,41 @@ public sealed class UsageLedgerFactory
     /// <exception cref="FormatException">The spec is malformed or names a store this program does not include.</exception>
     public IUsageLedger Open(string spec, FileLedgerOptions files) =>
         Open(spec, new LedgerOpenContext { Files = files ?? throw new ArgumentNullException(nameof(files)) });
+
+    /// <summary>
+    /// For stores that create their files on first write: throws when <paramref name="context"/> asks for an existing
+    /// ledger and <paramref name="exists"/> says there is none. Constructing these ledgers touches no file, so checking
+    /// after construction creates nothing. Something of the wrong kind at the location (a file where a folder belongs)
+    /// is left to the store, whose message says what it found.
+    /// </summary>
+    private static TLedger ThrowIfMissing<TLedger>(TLedger ledger, Func<TLedger, bool> exists, LedgerSpec spec, LedgerOpenContext context)
+        where TLedger : IUsageLedger =>
+        context.OpenExistingOnly && !exists(ledger) && NothingAt(spec.Location) ? throw new LedgerNotFoundException(spec.ToString(), spec.Location) : ledger;
+
+    /// <summary>Whether nothing is at <paramref name="path"/> and its nearest existing ancestor is a folder (a file there is the store's to report).</summary>
+    internal static bool NothingAt(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full) || Directory.Exists(full))
+        {
+            return false;
+        }
+
+        for (var dir = Path.GetDirectoryName(full); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (Directory.Exists(dir))
+            {
+                return true;
+            }
+
+            if (File.Exists(dir))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private string Known() => string.Join(", ", Schemes.Select(s => s + ":")) + (_pathSuffixes.Count == 0 ? "" : ", or a path ending in " + string.Join(" or ", _pathSuffixes.Select(p => p.Suffix)));
 }

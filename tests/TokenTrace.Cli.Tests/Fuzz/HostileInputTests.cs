@@ -150,7 +150,8 @@ public sealed class HostileInputTests
     [InlineData("-o: '{home}/usage.db' is the ledger (sqlite:{home}/usage.db)", "export", "--to", "jsonl", "-o", "{home}/usage.db")]
     [InlineData("-o: '{home}/usage.db-wal' is the ledger", "export", "--to", "csv", "-o", "{home}/usage.db-wal")]
     [InlineData("-o: '{home}/usage.db' is the ledger", "report", "--format", "html", "-o", "{home}/usage.db")]
-    [InlineData("-o: '{home}/j/x' is the ledger (jsonl:{home}/j)", "export", "--to", "jsonl", "-o", "{home}/j/x", "--ledger", "jsonl:{home}/j")]
+    [InlineData("-o: '{home}/x' is the ledger (jsonl:{home})", "export", "--to", "jsonl", "-o", "{home}/x", "--ledger", "jsonl:{home}")]
+    [InlineData("ledger 'jsonl:{home}/j': {home}/j does not exist; nothing was created", "export", "--to", "jsonl", "-o", "{home}/j/x", "--ledger", "jsonl:{home}/j")]
     [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "doctor", "--repair", "--ledger", "csv:{home}/usage.db")]
     [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "record", "--model", "gpt-4o", "--ledger", "csv:{home}/usage.db")]
     [InlineData("{home}/usage.db: is a SQLite database, not a csv: ledger", "rotate", "--ledger", "csv:{home}/usage.db")]
@@ -182,11 +183,13 @@ public sealed class HostileInputTests
     [Fact]
     public async Task A_report_on_a_new_jsonl_ledger_does_not_wait_for_a_lock_whose_folder_is_missing()
     {
-        // Found by CliArgumentFuzzTests: the missing folder was retried as a held lock for 30 s, then exit 1.
+        // Found by CliArgumentFuzzTests: the missing folder was retried as a held lock for 30 s, then exit 1. A read
+        // command now refuses a missing ledger outright (exit 2, nothing created), and must still do so at once.
         using var home = new TempDirectory();
         var started = System.Diagnostics.Stopwatch.StartNew();
         var result = await Run(home.Path, "report", "--ledger", "jsonl:" + home.File("new"));
-        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(result.ExitCode == 2, result.Error);
+        Assert.False(Directory.Exists(home.File("new")));
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
     }
 

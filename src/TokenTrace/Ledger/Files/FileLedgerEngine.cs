@@ -51,6 +51,12 @@ internal sealed class FileLedgerEngine
 
     private string GenerationPath => _daily ? Path.Combine(_root, ".generation") : _singleFile + ".generation";
 
+    /// <summary>
+    /// Whether the ledger has been created: its folder (daily files); or its file, rotated archives, or lock file (single
+    /// file: a budget saved before any record leaves only the lock and the budgets beside the file).
+    /// </summary>
+    public bool Exists => _daily ? Directory.Exists(_root) : File.Exists(_singleFile) || Directory.Exists(ArchiveDirectory) || File.Exists(LockPath);
+
     private string ArchiveDirectory => _daily ? Path.Combine(_root, ArchiveFolder) : Path.Combine(_root, Path.GetFileNameWithoutExtension(_singleFile) + "-" + ArchiveFolder);
 
     public async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)

@@ -32,6 +32,9 @@ public sealed class JsonlUsageLedger : IUsageLedger, IUsageSummarizer, ICostRevi
     /// <summary>The ledger's location.</summary>
     public string Path { get; }
 
+    /// <summary>Whether anything of this ledger is on disk yet (its file or folder, or rotated archives).</summary>
+    internal bool Exists => _engine.Exists;
+
     /// <inheritdoc/>
     public string Spec => "jsonl:" + Path;
 
