@@ -4,7 +4,8 @@ namespace TokenTrace;
 
 /// <summary>
 /// The names a reported model may be listed under, most specific first: the name itself, with the provider as a
-/// prefix, without routing prefixes (<c>openrouter/anthropic/…</c>, <c>us.anthropic.…</c>), and without date or
+/// prefix, without routing prefixes (<c>openrouter/anthropic/…</c>, <c>us.anthropic.…</c>), with dotted versions hyphenated
+/// (<c>claude-sonnet-4.5</c> → <c>claude-sonnet-4-5</c>), and without date or
 /// version suffixes (<c>-20250929</c>, <c>@20250929</c>, <c>-v1:0</c>, <c>-latest</c>, <c>-2411</c>).
 /// </summary>
 internal static partial class ModelNameCandidates
