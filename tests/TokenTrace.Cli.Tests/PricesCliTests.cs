@@ -58,7 +58,7 @@ public sealed class PricesCliTests
         var sonnet = Price((await CliRunner.RunAsync(home.Path, "prices", "show", "claude-sonnet-4-5", "--format", "json")).Out);
         Assert.Equal(1.5m, sonnet.GetProperty("serviceTiers").GetProperty("batch").GetProperty("input").GetDecimal());
         Assert.StartsWith("builtin@", sonnet.GetProperty("rateSources").GetProperty("tiers.batch.input").GetString(), StringComparison.Ordinal);
-        Assert.Equal("litellm:litellm", sonnet.GetProperty("rateSources").GetProperty("input").GetString());
+        Assert.Equal("litellm:litellm.json", sonnet.GetProperty("rateSources").GetProperty("input").GetString());
 
         // Google's own Gemini 2.5 Pro, not LiteLLM's Vertex AI entry of the same name.
         var gemini = Price((await CliRunner.RunAsync(home.Path, "prices", "show", "gemini-2.5-pro", "--provider", "google", "--format", "json")).Out);
