@@ -13,7 +13,7 @@ public sealed class PriceCatalog
     private readonly Dictionary<string, ModelPrice[][]> _versions;
     private readonly Dictionary<string, string> _aliases;
     private readonly IReadOnlyList<(Regex Pattern, string Target)> _patterns;
-    private readonly ConcurrentDictionary<(string? Provider, string Model), Matched?> _resolved = new();
+    private readonly ConcurrentDictionary<(string? Provider, string Model), Outcome> _resolved = new();
 
     internal PriceCatalog(
         Dictionary<string, ModelPrice[][]> versions,
@@ -57,7 +57,7 @@ public sealed class PriceCatalog
     public ModelPrice? Find(string model, string? provider = null, DateTimeOffset? at = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var matched = _resolved.GetOrAdd((provider, model), static (key, self) => self.Match(key.Model, key.Provider, null), this);
+        var matched = Cached(model, provider).Matched;
         return matched is null ? null : InForce(matched.Versions, Day(at));
     }
 
@@ -94,9 +94,17 @@ public sealed class PriceCatalog
     public string? SnapshotWarning(string model, string? provider = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        string? warning = null;
-        return Match(model, provider, null, w => warning ??= w) is null ? warning : null;
+        return Cached(model, provider).Warning;
     }
+
+    /// <summary>The match (and, when there is none, the snapshot warning) of a name, worked out once per name and provider.</summary>
+    private Outcome Cached(string model, string? provider) =>
+        _resolved.GetOrAdd((provider, model), static (key, self) =>
+        {
+            string? warning = null;
+            var matched = self.Match(key.Model, key.Provider, null, w => warning ??= w);
+            return new Outcome(matched, matched is null ? warning : null);
+        }, this);
 
     private Matched? Match(string model, string? provider, List<string>? steps, Action<string>? uncovered = null)
     {
@@ -240,6 +248,8 @@ public sealed class PriceCatalog
     }
 
     private sealed record Matched(ModelPrice[] Versions, string Rule, string Name);
+
+    private sealed record Outcome(Matched? Matched, string? Warning);
 
     private static class BuiltInHolder
     {
