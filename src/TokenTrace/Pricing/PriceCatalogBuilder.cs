@@ -113,6 +113,14 @@ public sealed class PriceCatalogBuilder
         if (price.EffectiveFrom is not { } from)
         {
             lower = same[^1];
+
+            // An undated catalogue that repeats a price the dated history has already superseded (LiteLLM still lists Mistral
+            // Large 2's launch price of $3/$9, cut to $2/$6 on 2024-09-17) is stale there: its input and output rates are
+            // left out, its other fields merge.
+            if (same.Count > 1 && !SameStandard(lower.Rates, price.Rates) && same.Take(same.Count - 1).Any(v => SameStandard(v.Rates, price.Rates)))
+            {
+                price = price with { Rates = price.Rates with { Input = null, Output = null } };
+            }
         }
         else if (same.Find(p => p.EffectiveFrom == from) is { } sameDay)
         {
@@ -128,6 +136,8 @@ public sealed class PriceCatalogBuilder
 
         list[list.IndexOf(lower)] = ModelPriceMerge.Overlay(lower, price) with { Name = target };
     }
+
+    private static bool SameStandard(TokenRates a, TokenRates b) => a.Input == b.Input && a.Output == b.Output;
 
     /// <summary>Makes <paramref name="alias"/> resolve to the entry named <paramref name="target"/>.</summary>
     public PriceCatalogBuilder AddAlias(string alias, string target)

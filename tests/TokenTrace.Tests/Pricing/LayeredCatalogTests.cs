@@ -72,6 +72,21 @@ public sealed class LayeredCatalogTests
     }
 
     [Fact]
+    public void An_imported_price_the_dated_history_already_superseded_does_not_undo_the_price_cut()
+    {
+        var layered = WithLiteLlm();
+        var after = new DateTimeOffset(2024, 10, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // Mistral, https://mistral.ai/news/september-24-release: from 2024-09-17 Large 2 $2/$6 (was $3/$9), Codestral $0.20/$0.60
+        // (was $1/$3). LiteLLM's snapshot still lists the launch prices.
+        var large = layered.Find("mistral-large-2407", at: after)!;
+        Assert.Equal((2m, 6m), (large.Rates.Input * M, large.Rates.Output * M));
+        var codestral = layered.Find("codestral-2405", at: after)!;
+        Assert.Equal((0.2m, 0.6m), (codestral.Rates.Input * M, codestral.Rates.Output * M));
+        Assert.Equal(3m, layered.Find("mistral-large-2407", at: new DateTimeOffset(2024, 8, 1, 0, 0, 0, TimeSpan.Zero))!.Rates.Input * M);
+    }
+
+    [Fact]
     public void A_config_override_replaces_only_the_rates_it_gives()
     {
         var catalog = PriceCatalog.CreateBuilder()
