@@ -154,13 +154,22 @@ internal static class PricesCommand
                     {
                         console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  {unit}: ${unitPrice} each");
                     }
+
+                    // Layers merge field by field, so one entry can hold rates from several catalogues: say which gave which.
+                    foreach (var layer in price.RateSources.GroupBy(s => s.Value, s => s.Key, StringComparer.Ordinal))
+                    {
+                        var groups = layer.GroupBy(f => f.LastIndexOf('.') is var dot and > 0 ? f[..dot] : "standard", f => f[(f.LastIndexOf('.') + 1)..], StringComparer.Ordinal)
+                            .Select(g => $"{g.Key} {string.Join("/", g)}");
+                        console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"  from {layer.Key}: {string.Join("; ", groups)}");
+                    }
                 }
             }
 
             // Exit 2 says why on standard error, as every other exit 2 does; the resolution steps above stay data.
             if (resolution is null)
             {
-                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] no price for '{name}'. Add one under prices.overrides (or an alias) in tokentrace.yaml, or import a catalogue.");
+                var reason = context.Catalog.SnapshotWarning(name, parse.GetValue(provider)) is { } warning ? warning + " " : "";
+                CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] no price for '{name}'. {reason}Add one under prices.overrides (or an alias) in tokentrace.yaml, or import a catalogue.");
                 return ExitCodes.BadInput;
             }
 
@@ -291,6 +300,13 @@ internal static class PricesCommand
         foreach (var (tier, rates) in price.ServiceTiers)
         {
             WriteRates(writer, tier, rates);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("rateSources");
+        foreach (var (field, layer) in price.RateSources.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(field, layer);
         }
 
         writer.WriteEndObject();

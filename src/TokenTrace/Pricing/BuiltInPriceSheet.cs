@@ -18,6 +18,9 @@ internal static class BuiltInPriceSheet
         return Read(stream);
     }
 
+    /// <summary>Bedrock's regional-endpoint premium, as the built-in catalogue states it.</summary>
+    public static RegionalUplift BedrockRegionalUplift => UpliftHolder.Instance;
+
     public static PriceSheet Read(Stream stream)
     {
         using var document = JsonDocument.Parse(stream);
@@ -34,6 +37,19 @@ internal static class BuiltInPriceSheet
         }
 
         return new PriceSheet(layer, prices, []);
+    }
+
+    private static RegionalUplift ReadUplift()
+    {
+        using var stream = typeof(BuiltInPriceSheet).Assembly.GetManifestResourceStream("TokenTrace.builtin-prices.json")
+            ?? throw new InvalidOperationException("The built-in price catalogue is missing from the assembly.");
+        using var document = JsonDocument.Parse(stream);
+        var uplift = document.RootElement.GetProperty("bedrockRegionalUplift");
+        return new RegionalUplift(
+            uplift.GetProperty("rate").GetDecimal(),
+            uplift.GetProperty("source").GetString()!,
+            uplift.GetProperty("prefixes").EnumerateArray().Select(e => e.GetString()!).ToHashSet(StringComparer.OrdinalIgnoreCase),
+            uplift.GetProperty("models").EnumerateArray().Select(e => e.GetString()!).ToHashSet(StringComparer.OrdinalIgnoreCase));
     }
 
     private static ModelPrice ReadModel(JsonElement model, string provider, string? source, string layer)
@@ -94,4 +110,9 @@ internal static class BuiltInPriceSheet
 
     private static decimal? PerToken(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? DecimalCanonical.Trim(value.GetDecimal() * PerMillion) : null;
+
+    private static class UpliftHolder
+    {
+        public static readonly RegionalUplift Instance = ReadUplift();
+    }
 }

@@ -39,6 +39,14 @@ public sealed record ModelPrice
     /// <summary>Other names this entry answers to.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
 
+    /// <summary>
+    /// The catalogue layer that gave each field, by path (<c>input</c>, <c>longContext[200000].output</c>, <c>tiers.batch.input</c>,
+    /// <c>perUnit.web_search_requests</c>): layers merge field by field, so one entry can hold rates from several. Filled by
+    /// <see cref="PriceCatalogBuilder"/>; a field not listed comes from <see cref="Catalog"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> RateSources { get; init; } = EmptySources;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptySources = new Dictionary<string, string>();
     private static readonly IReadOnlyDictionary<string, TokenRates> EmptyTiers = new Dictionary<string, TokenRates>();
     private static readonly IReadOnlyDictionary<string, decimal> EmptyUnits = new Dictionary<string, decimal>();
 }

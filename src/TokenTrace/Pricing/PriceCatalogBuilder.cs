@@ -2,7 +2,12 @@ using System.Text.RegularExpressions;
 
 namespace TokenTrace;
 
-/// <summary>Assembles a <see cref="PriceCatalog"/> from layers; a later layer replaces every version of a name an earlier one had.</summary>
+/// <summary>
+/// Assembles a <see cref="PriceCatalog"/> from layers. A later layer's entry for a model an earlier layer already sells
+/// through the same provider is merged into it field by field (the rates it gives win, every other rate stays); an entry
+/// for the same name from another seller (Vertex AI's <c>gemini-2.5-pro</c> beside Google's) is kept beside it and
+/// chosen only by that provider.
+/// </summary>
 public sealed class PriceCatalogBuilder
 {
     private readonly Dictionary<string, List<ModelPrice>> _versions = new(StringComparer.OrdinalIgnoreCase);
@@ -19,12 +24,17 @@ public sealed class PriceCatalogBuilder
         }
     }
 
-    /// <summary>Adds a layer of entries. Entries sharing a name within the layer are versions by date.</summary>
+    /// <summary>
+    /// Adds a layer of entries. Entries sharing a name within the layer are versions by date. An entry for a model an
+    /// earlier layer lists (by name, by alias, or as <c>provider/name</c>) from the same seller is merged into it: an
+    /// undated entry into its latest version, a dated one into the version of that date (or a new version from that date).
+    /// </summary>
     public PriceCatalogBuilder AddLayer(string layer, IEnumerable<ModelPrice> prices)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(layer);
         ArgumentNullException.ThrowIfNull(prices);
-        var layerVersions = new Dictionary<string, List<ModelPrice>>(StringComparer.OrdinalIgnoreCase);
+        var earlier = new HashSet<string>(_versions.Keys, StringComparer.OrdinalIgnoreCase);
+        var earlierAliases = new Dictionary<string, string>(_aliases, StringComparer.OrdinalIgnoreCase);
         foreach (var price in prices)
         {
             if (PriceBounds.Problem(price) is { } problem)
@@ -33,26 +43,101 @@ public sealed class PriceCatalogBuilder
             }
 
             var stamped = price.Catalog.Length == 0 ? price with { Catalog = layer } : price;
-            if (!layerVersions.TryGetValue(price.Name, out var list))
+            if (stamped.RateSources.Count == 0)
             {
-                layerVersions[price.Name] = list = [];
+                var own = stamped.Catalog;
+                stamped = stamped with { RateSources = ModelPriceMerge.Fields(stamped).ToDictionary(f => f, _ => own, StringComparer.Ordinal) };
             }
 
-            list.Add(stamped);
+            var target = MergeTarget(stamped, earlier, earlierAliases);
+            if (target is null)
+            {
+                if (!_versions.TryGetValue(price.Name, out var list))
+                {
+                    _versions[price.Name] = list = [];
+                }
+
+                list.Add(stamped);
+            }
+            else
+            {
+                Merge(target, stamped);
+                if (!string.Equals(target, price.Name, StringComparison.OrdinalIgnoreCase) && !_versions.ContainsKey(price.Name))
+                {
+                    _aliases[price.Name] = target;
+                }
+            }
+
             foreach (var alias in price.Aliases)
             {
-                _aliases[alias] = price.Name;
+                _aliases[alias] = target ?? price.Name;
             }
-        }
-
-        foreach (var (name, list) in layerVersions)
-        {
-            _versions[name] = list;
         }
 
         _layers.Add(layer);
         return this;
     }
+
+    /// <summary>The earlier entry <paramref name="price"/> is the same offer as, or null when it is a new entry.</summary>
+    private string? MergeTarget(ModelPrice price, HashSet<string> earlier, Dictionary<string, string> earlierAliases)
+    {
+        var name = price.Name;
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        var names = new List<string> { name };
+
+        // provider/name merges only when the prefix is the entry's own seller (gemini/gemini-2.5-pro sold by gemini),
+        // never for a reseller's copy (vertex_ai/claude-sonnet-4-5, azure/gpt-4o).
+        if (slash > 0 && slash < name.Length - 1 && PriceSellers.Key(name[..slash]) is { } prefix && prefix == PriceSellers.Key(price.Provider))
+        {
+            names.Add(name[(slash + 1)..]);
+        }
+
+        foreach (var candidate in names)
+        {
+            var resolved = earlier.Contains(candidate) ? candidate : earlierAliases.GetValueOrDefault(candidate);
+            if (resolved is not null && _versions.TryGetValue(resolved, out var list) && list.Exists(p => PriceSellers.Same(p.Provider, price.Provider)))
+            {
+                return resolved;
+            }
+        }
+
+        return null;
+    }
+
+    private void Merge(string target, ModelPrice price)
+    {
+        var list = _versions[target];
+        var seller = PriceSellers.Key(price.Provider) ?? PriceSellers.Key(list[0].Provider);
+        var same = list.Where(p => (PriceSellers.Key(p.Provider) ?? seller) == seller).OrderBy(p => p.EffectiveFrom ?? DateOnly.MinValue).ToList();
+        ModelPrice lower;
+        if (price.EffectiveFrom is not { } from)
+        {
+            lower = same[^1];
+
+            // An undated catalogue that repeats a price the dated history has already superseded (LiteLLM still lists Mistral
+            // Large 2's launch price of $3/$9, cut to $2/$6 on 2024-09-17) is stale there: its input and output rates are
+            // left out, its other fields merge.
+            if (same.Count > 1 && !SameStandard(lower.Rates, price.Rates) && same.Take(same.Count - 1).Any(v => SameStandard(v.Rates, price.Rates)))
+            {
+                price = price with { Rates = price.Rates with { Input = null, Output = null } };
+            }
+        }
+        else if (same.Find(p => p.EffectiveFrom == from) is { } sameDay)
+        {
+            lower = sameDay;
+        }
+        else
+        {
+            // A new dated version starts from the prices in force that day, so the fields it does not give carry on.
+            var basis = same.LastOrDefault(p => p.EffectiveFrom is null || p.EffectiveFrom <= from) ?? same[0];
+            list.Add(ModelPriceMerge.Overlay(basis, price) with { Name = target });
+            return;
+        }
+
+        list[list.IndexOf(lower)] = ModelPriceMerge.Overlay(lower, price) with { Name = target };
+    }
+
+    private static bool SameStandard(TokenRates a, TokenRates b) => a.Input == b.Input && a.Output == b.Output;
 
     /// <summary>Makes <paramref name="alias"/> resolve to the entry named <paramref name="target"/>.</summary>
     public PriceCatalogBuilder AddAlias(string alias, string target)
@@ -95,10 +180,11 @@ public sealed class PriceCatalogBuilder
     /// <summary>Builds the immutable catalogue.</summary>
     public PriceCatalog Build()
     {
-        var versions = new Dictionary<string, ModelPrice[]>(StringComparer.OrdinalIgnoreCase);
+        // Per name, one list of dated versions per seller; the first seller listed (the lowest layer's) is the default.
+        var versions = new Dictionary<string, ModelPrice[][]>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, list) in _versions)
         {
-            versions[name] = [.. list.OrderBy(p => p.EffectiveFrom ?? DateOnly.MinValue)];
+            versions[name] = [.. list.GroupBy(p => PriceSellers.Key(p.Provider) ?? "").Select(g => g.OrderBy(p => p.EffectiveFrom ?? DateOnly.MinValue).ToArray())];
         }
 
         return new PriceCatalog(versions, new Dictionary<string, string>(_aliases, StringComparer.OrdinalIgnoreCase), [.. _patterns], [.. _layers]);

@@ -30,7 +30,8 @@ public sealed class UsagePricer
         if (price is null)
         {
             reference = null;
-            problem = $"no price for model '{record.Model}'" + (record.Provider is null ? "" : $" (provider '{record.Provider}')");
+            problem = Catalog.SnapshotWarning(record.Model, record.Provider)
+                ?? $"no price for model '{record.Model}'" + (record.Provider is null ? "" : $" (provider '{record.Provider}')");
             return null;
         }
 
