@@ -26,7 +26,9 @@ internal sealed class CliContext
         }
 
         Quiet = parse.GetValue(GlobalOptions.Quiet);
-        Wide = parse.GetValue(GlobalOptions.Wide);
+        // Piped into another program or a file with no width given, a table has no screen to fit: every column, whole
+        // names and numbers, as --wide (for values to compute with, --format csv or json).
+        Wide = parse.GetValue(GlobalOptions.Wide) || (Console.IsOutputRedirected && Environment.GetEnvironmentVariable("COLUMNS") is null);
         TimeZone = ResolveTimeZone(parse.GetValue(GlobalOptions.TimeZone));
         Since = ParseTime(parse.GetValue(GlobalOptions.Since), "--since", endOfDay: false);
         Until = ParseTime(parse.GetValue(GlobalOptions.Until), "--until", endOfDay: true);

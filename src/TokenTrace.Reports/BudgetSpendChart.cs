@@ -14,25 +14,29 @@ internal static class BudgetSpendChart
         var status = budget.Status;
         var b = status.Budget;
         html.Append(CultureInfo.InvariantCulture, $"<p><b>{HtmlText.Encode(b.Name)}</b> — {HtmlText.Encode(b.Period.Name)}, {HtmlText.Encode(BudgetScope.ToText(b.Scope))}: {HtmlText.Encode(Amount(status.Spend, b.Unit))} of {HtmlText.Encode(Amount(b.Limit, b.Unit))} ({status.Percent:0.#}%)");
+        // A rolling window never resets: its forecast runs to the end of today or to when the oldest counted spend leaves.
+        var rolling = b.Period.RollingDays > 0;
         if (budget.Forecast is { } f)
         {
-            html.Append(CultureInfo.InvariantCulture, $"; expected by period end {HtmlText.Encode(Amount(f.Expected, f.Unit))} (80%: {HtmlText.Encode(Amount(f.Low, f.Unit))}–{HtmlText.Encode(Amount(f.High, f.Unit))})");
+            var until = rolling ? "by " + f.Window.End.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "by period end";
+            html.Append(CultureInfo.InvariantCulture, $"; expected {until} {HtmlText.Encode(Amount(f.Expected, f.Unit))} (80%: {HtmlText.Encode(Amount(f.Low, f.Unit))}–{HtmlText.Encode(Amount(f.High, f.Unit))})");
         }
 
         html.Append("</p>");
-        if (budget.Cumulative.Count == 0 || !status.Window.Resets)
+        if (budget.Cumulative.Count == 0 || !(status.Window.Resets || rolling))
         {
             return;
         }
 
+        // A calendar period is drawn whole (the forecast fills the days to come); a rolling window from its first day to today.
         var tz = b.ResolveTimeZone();
-        var first = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.Window.Start, tz).DateTime);
-        var last = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.Window.End, tz).DateTime).AddDays(-1);
+        var first = rolling ? budget.Cumulative[0].Day : DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.Window.Start, tz).DateTime);
+        var last = rolling ? budget.Cumulative[^1].Day : DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(status.Window.End, tz).DateTime).AddDays(-1);
         var totalDays = Math.Max(1, last.DayNumber - first.DayNumber + 1);
         var scale = AxisScale.For(new[] { b.Limit, budget.Forecast?.High ?? 0, budget.Cumulative.Max(c => c.Spend) }.Max());
         var chart = new SvgChart(200, scale, Tick(b.Unit, scale.Top));
         double X(double day) => day / totalDays * SvgChart.PlotWidth;
-        if (budget.Forecast is { } forecast)
+        if (budget.Forecast is { } forecast && budget.Cumulative.Count < totalDays)
         {
             var startDay = budget.Cumulative.Count;
             var spent = budget.Cumulative[^1].Spend;

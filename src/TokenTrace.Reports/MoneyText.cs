@@ -3,33 +3,16 @@ using System.Globalization;
 namespace TokenTrace.Reports;
 
 /// <summary>
-/// Dollar amounts in the HTML report, the way the CLI shows them: cents from $1 up, three significant digits below
-/// (a $0.000123 call is not "$0.00"), and unknown — records without a price — never shown as $0.
+/// Dollar amounts in the HTML report, the way the CLI shows them (<see cref="MoneyFormat"/>), and what the report adds:
+/// unknown — records without a price — never shown as $0, a lower bound when some are unpriced, changes and ticks.
 /// </summary>
 internal static class MoneyText
 {
     /// <summary>Shown where the cost is unknown because no record in the group has a price.</summary>
-    public const string Unknown = "–";
+    public const string Unknown = MoneyFormat.Unknown;
 
-    /// <summary>An amount: <c>$1,234.50</c>, <c>$0.42</c>, <c>$0.000123</c>.</summary>
-    public static string Format(decimal amount)
-    {
-        var magnitude = Math.Abs(amount);
-        if (magnitude == 0 || magnitude >= 1)
-        {
-            return Sign(amount) + "$" + magnitude.ToString("#,0.00", CultureInfo.InvariantCulture);
-        }
-
-        // Three significant digits: 0.423 needs three decimals, 0.0502 four; at least cents either way.
-        var decimals = 3;
-        for (var bound = 0.1m; magnitude < bound && decimals < 14; bound /= 10)
-        {
-            decimals++;
-        }
-
-        var rounded = Math.Round(magnitude, decimals, MidpointRounding.AwayFromZero);
-        return Sign(amount) + "$" + rounded.ToString("0.00" + new string('#', decimals - 2), CultureInfo.InvariantCulture);
-    }
+    /// <summary>An amount, as <see cref="MoneyFormat"/> shows it everywhere.</summary>
+    public static string Format(decimal amount) => MoneyFormat.Format(amount);
 
     /// <summary>The cost of <paramref name="totals"/>: unknown when nothing is priced, "≥" when some records are not.</summary>
     public static string Of(UsageTotals totals)
@@ -64,6 +47,4 @@ internal static class MoneyText
 
     /// <summary>An axis tick: a round amount needs no trailing zeros (<c>$5</c>, <c>$2.5</c>, <c>$0.025</c>).</summary>
     public static string Tick(decimal amount) => "$" + amount.ToString("#,0.############", CultureInfo.InvariantCulture);
-
-    private static string Sign(decimal amount) => amount < 0 ? "-" : "";
 }

@@ -42,5 +42,12 @@ public sealed class RollingBudgetReportTests
         Assert.True(forecast.Expected >= forecast.Spent, $"expected {forecast.Expected} below spent {forecast.Spent}");
         Assert.True(forecast.Low >= forecast.Spent);
         Assert.Equal(Now.AddHours(3), forecast.Window.End);
+
+        // The HTML report draws it (it had no chart) and says until when the forecast runs, not "period end".
+        var html = HtmlReportWriter.Write(report);
+        Assert.Contains("data-chart=\"budget-week\"", html, StringComparison.Ordinal);
+        Assert.Contains("expected by 2026-11-25 15:00 UTC", html, StringComparison.Ordinal);
+        Assert.Contains(">11-18<", html, StringComparison.Ordinal);
+        Assert.Contains(">11-25<", html, StringComparison.Ordinal);
     }
 }

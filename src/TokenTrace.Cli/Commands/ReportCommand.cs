@@ -153,7 +153,8 @@ internal static class ReportCommand
                 [.. report.Anomalies.Select(a => new string?[] { a.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Money.Format(a.Spend), Money.Format(a.Baseline), a.Score.ToString("0.0", CultureInfo.InvariantCulture) })]);
         }
 
-        foreach (var (title, dimension, rows) in new[] { ("Top jobs", "job", report.TopJobs), ("Top sessions", "session", report.TopSessions), ("Top agents", "agent", report.TopAgents) })
+        // No "Top agents": "By agent" above already lists every agent by cost (the machine formats keep topAgents).
+        foreach (var (title, dimension, rows) in new[] { ("Top jobs", "job", report.TopJobs), ("Top sessions", "session", report.TopSessions) })
         {
             if (rows.Count > 0)
             {

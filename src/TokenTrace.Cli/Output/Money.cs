@@ -1,48 +1,18 @@
 using System.Globalization;
+using TokenTrace.Reports;
 
 namespace TokenTrace.Cli;
 
 /// <summary>
-/// Display of dollar amounts, the one place every command's tables and messages round money: cents from $1 up, two
-/// significant digits below (so $0.0042 does not show as $0.00), and an unknown amount as <see cref="Unknown"/>, never $0.
+/// Display of dollar amounts in the CLI: <see cref="MoneyFormat"/>'s rule (shared with the HTML report), and what a
+/// table needs around it (unknown when nothing is priced, rates per million).
 /// </summary>
 internal static class Money
 {
     /// <summary>What an unknown amount (no price) shows as in tables and text.</summary>
-    public const string Unknown = "–";
+    public const string Unknown = MoneyFormat.Unknown;
 
-    // Below a millionth of a cent the digits say nothing a person can use; the exact value is in --format json/csv.
-    private const int MaxDecimals = 8;
-
-    public static string Format(decimal? amount)
-    {
-        if (amount is not { } value)
-        {
-            return Unknown;
-        }
-
-        var magnitude = Math.Abs(value);
-        var sign = value < 0 ? "-" : "";
-        if (magnitude == 0 || magnitude >= 1)
-        {
-            return sign + "$" + Math.Round(magnitude, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", CultureInfo.InvariantCulture);
-        }
-
-        // Two significant digits: the first non-zero decimal and the one after it, at least cents.
-        var decimals = 2;
-        while (decimals < MaxDecimals && magnitude < Pow10(-(decimals - 1)))
-        {
-            decimals++;
-        }
-
-        var rounded = Math.Round(magnitude, decimals, MidpointRounding.AwayFromZero);
-        if (rounded == 0)
-        {
-            return sign + "<$0." + new string('0', MaxDecimals - 1) + "1";
-        }
-
-        return sign + "$" + rounded.ToString("0.00" + new string('#', decimals - 2), CultureInfo.InvariantCulture);
-    }
+    public static string Format(decimal? amount) => MoneyFormat.Format(amount);
 
     /// <summary>
     /// The cost of <paramref name="totals"/> as far as it is known: null when every record in it is unpriced, so a model
@@ -57,17 +27,6 @@ internal static class Money
 
     /// <summary>The value with no trailing zeros, as JSON and CSV carry it (full precision, invariant).</summary>
     public static decimal Canonical(decimal value) => value / 1.000000000000000000000000000m;
-
-    private static decimal Pow10(int exponent)
-    {
-        var result = 1m;
-        for (var i = 0; i < -exponent; i++)
-        {
-            result /= 10;
-        }
-
-        return result;
-    }
 
     private static string DecimalCanonicalText(decimal value) => Canonical(value).ToString(CultureInfo.InvariantCulture);
 }

@@ -63,6 +63,23 @@ public sealed partial class TableWidthTests(KnownUsage usage) : IClassFixture<Kn
     }
 
     [Fact]
+    public async Task Piped_with_no_width_given_a_table_is_whole_as_with_wide()
+    {
+        // A view wider than 200 columns: given a width (here 200), it is made to fit; piped with COLUMNS unset (as from a
+        // shell that does not export it, `tokentrace summary … | less`), it is whole, exactly as --wide prints it.
+        string[] view = ["summary", "--by", "day,hour,project,model,source,provider,agent,user", .. KnownUsage.OnTheDay];
+        var fitted = await CliRunner.RunAsync(usage.Home, new Dictionary<string, string?> { ["COLUMNS"] = "200" }, view);
+        var wide = await CliRunner.RunAsync(usage.Home, new Dictionary<string, string?> { ["COLUMNS"] = "200" }, [.. view, "--wide"]);
+        var piped = await CliRunner.RunAsync(usage.Home, new Dictionary<string, string?> { ["COLUMNS"] = null }, view);
+
+        Assert.Contains(fitted.Out.Split('\n'), line => line.Length > 0);
+        Assert.All(fitted.Out.Split('\n'), line => Assert.True(line.Length <= 200, line));
+        Assert.Contains(wide.Out.Split('\n'), line => line.Length > 200);
+        Assert.Equal(wide.Out, piped.Out);
+        AssertNumbersWhole(piped.Out.Split('\n'));
+    }
+
+    [Fact]
     public async Task A_model_whose_records_are_all_unpriced_shows_a_dash_and_the_count_never_zero_dollars()
     {
         var table = await RunAt(200, "summary --by model");
@@ -108,7 +125,7 @@ public sealed partial class TableWidthTests(KnownUsage usage) : IClassFixture<Kn
         }
     }
 
-    private const string Number = @"(\$\d{1,3}(,\d{3})*\.\d{2,8}|\d{1,3}(,\d{3})*|\d+(\.\d)?[kMBT]|\d+(\.\d+)?%|\d+(\.\d+)? (mWh|Wh|kWh|MWh|mg|g|kg|t)|\d{4}-\d{2}-\d{2}( \d{2}:\d{2} UTC)?)";
+    private const string Number = @"(\$\d{1,3}(,\d{3})*\.\d{2,8}|\d{1,3}(,\d{3})*|\d+(\.\d)?[kMBT]|\d+(\.\d+)?%|\d+(\.\d+)? (mWh|Wh|kWh|MWh|mg|g|kg|t)|\d{4}-\d{2}-\d{2}( \d{2}:\d{2} UTC|T\d{2}:\d{2})?)";
 
     [GeneratedRegex("^" + Number + "( – " + Number + ")?$")]
     private static partial Regex WholeNumber();
