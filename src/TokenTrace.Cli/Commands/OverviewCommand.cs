@@ -33,7 +33,7 @@ internal static class OverviewCommand
             if (context.Format != "json" && ledger is UnrecordedLedger && budgets.Count == 0)
             {
                 // A fresh install: one friendly line, not an empty table.
-                Console.Out.WriteLine("Nothing recorded yet. Record a call with `tokentrace record --model M --input N --output N`, read your coding agents' history with `tokentrace import`, or run `tokentrace --help`.");
+                Console.Out.WriteLine("Nothing recorded yet. Record a call with `tokentrace record --model M --input N --output N`, read your coding agents' history with `tokentrace sync`, bring in an export with `tokentrace import FILE`, or run `tokentrace --help`.");
                 return ExitCodes.Success;
             }
         }
