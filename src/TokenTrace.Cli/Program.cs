@@ -80,6 +80,11 @@ internal static class Program
         root.Subcommands.Add(RepriceCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SyncCommand.Create());
+        foreach (var view in AgentViewCommand.CreateAll())
+        {
+            root.Subcommands.Add(view);
+        }
+
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(TrendCommand.Create());

@@ -58,7 +58,7 @@ internal static class SummaryCommand
         return command;
     }
 
-    private static async Task RunAsync(CliContext context, UsageQuery query, IReadOnlyList<SummaryDimension> dimensions, string? title, string? filterLabel, CancellationToken cancellationToken)
+    internal static async Task RunAsync(CliContext context, UsageQuery query, IReadOnlyList<SummaryDimension> dimensions, string? title, string? filterLabel, CancellationToken cancellationToken)
     {
         var ledger = context.OpenLedger();
         await using (ledger.ConfigureAwait(false))

@@ -77,6 +77,23 @@ internal static class SyncCommand
         return chosen;
     }
 
+    /// <summary>Names the lines a sync skipped (the first ones with file, line and field, then a count) on standard error.</summary>
+    public static void WarnSkipped(CliContext context, IReadOnlyList<AgentSourceSync> results)
+    {
+        foreach (var r in results)
+        {
+            foreach (var problem in r.Problems)
+            {
+                context.Warn(problem);
+            }
+
+            if (r.Skipped > r.Problems.Count)
+            {
+                context.Warn(string.Create(CultureInfo.InvariantCulture, $"… and {r.Skipped - r.Problems.Count} more {r.Source} lines skipped"));
+            }
+        }
+    }
+
     private static void Write(CliContext context, IReadOnlyList<AgentSourceSync> results)
     {
         if (context.Format == "json")
@@ -111,19 +128,7 @@ internal static class SyncCommand
             return;
         }
 
-        foreach (var r in results)
-        {
-            foreach (var problem in r.Problems)
-            {
-                context.Warn(problem);
-            }
-
-            if (r.Skipped > r.Problems.Count)
-            {
-                context.Warn(string.Create(CultureInfo.InvariantCulture, $"… and {r.Skipped - r.Problems.Count} more {r.Source} lines skipped"));
-            }
-        }
-
+        WarnSkipped(context, results);
         if (context.Quiet)
         {
             return;

@@ -1,0 +1,74 @@
+using System.CommandLine;
+
+namespace TokenTrace.Cli;
+
+/// <summary>
+/// <c>tokentrace daily|weekly|monthly|session</c>: the views ccusage users know, over the whole ledger (coding agents and
+/// the user's own apps alike) after syncing the coding agents' new history into it.
+/// </summary>
+internal static class AgentViewCommand
+{
+    public static IEnumerable<Command> CreateAll() =>
+    [
+        Create("daily", SummaryDimension.Day, "Usage by day", "tokentrace daily --since 2026-11-01 --breakdown"),
+        Create("weekly", SummaryDimension.Parse("week"), "Usage by week (weeks start on Monday)", "tokentrace weekly --source claude-code"),
+        Create("monthly", SummaryDimension.Parse("month"), "Usage by month", "tokentrace monthly --format json"),
+        Create("session", SummaryDimension.Parse("session"), "Usage by session", "tokentrace session --project /home/dev/app"),
+    ];
+
+    private static Command Create(string name, SummaryDimension dimension, string what, string example)
+    {
+        var breakdown = new Option<bool>("--breakdown") { Description = "One row per model within each " + (name == "session" ? "session" : "period") + "." };
+        var instances = new Option<bool>("--instances") { Description = "One row per project within each " + (name == "session" ? "session" : "period") + "." };
+        var noSync = new Option<bool>("--no-sync") { Description = "Answer from what is already stored, without reading the agents' new history first." };
+        var filters = new FilterOptions();
+        var command = new Command(name, $"""
+            {what}: tokens, cost, energy and CO2e. Reads what is new in the coding agents' histories
+            first (as `tokentrace sync`; --no-sync to skip), then answers from the whole ledger — your
+            coding agents and your own apps; --source claude-code|codex|gemini-cli for one of them.
+            --since/--until/--tz as everywhere.
+
+            Example:
+              {example}
+            """);
+        command.Options.Add(breakdown);
+        command.Options.Add(instances);
+        command.Options.Add(noSync);
+        filters.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var query = context.Query(filters.Read(parse));
+            if (!parse.GetValue(noSync))
+            {
+                var agents = AgentSyncSources(query.Source);
+                var results = await SyncCommand.RunAsync(context, agents, cancellationToken).ConfigureAwait(false);
+                SyncCommand.WarnSkipped(context, results);
+            }
+
+            List<SummaryDimension> dimensions = [dimension];
+            if (name == "session")
+            {
+                // A session lives in one project: show it, so that sessions of two projects can be told apart.
+                dimensions.Add(SummaryDimension.Parse("project"));
+            }
+            else if (parse.GetValue(instances))
+            {
+                dimensions.Add(SummaryDimension.Parse("project"));
+            }
+
+            if (parse.GetValue(breakdown))
+            {
+                dimensions.Add(SummaryDimension.Model);
+            }
+
+            await SummaryCommand.RunAsync(context, query, dimensions, null, null, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Which agents to sync for a view: the one named by --source when it is an agent, else all of them.</summary>
+    private static HashSet<string>? AgentSyncSources(string? source) =>
+        source is not null && CodingAgents.AgentSync.BuiltInReaders.Any(r => r.Source == source) ? [source] : null;
+}
