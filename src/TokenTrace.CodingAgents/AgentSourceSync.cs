@@ -37,6 +37,15 @@ public sealed class AgentSourceSync
     /// <summary>The first <see cref="AgentFileRead.MaxProblems"/> skipped lines with file, line and field.</summary>
     public IReadOnlyList<LedgerProblem> Problems => _problems;
 
+    internal void Refuse(LedgerProblem problem)
+    {
+        Skipped++;
+        if (_problems.Count < AgentFileRead.MaxProblems)
+        {
+            _problems.Add(problem);
+        }
+    }
+
     internal void Note(AgentFileRead read)
     {
         Skipped += read.Skipped;

@@ -41,8 +41,12 @@ public sealed class AgentSync
     /// <summary>Claude Code, Codex CLI and Gemini CLI.</summary>
     public static IReadOnlyList<IAgentHistoryReader> BuiltInReaders { get; } = [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader()];
 
-    /// <summary>How long after a file's last change its unfinished last response is still waited for (then taken as it is).</summary>
-    public TimeSpan Settle { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long after a file's last change its unfinished last response is still waited for, then taken as it is (a
+    /// session that stopped mid-response). Long: a response's lines can take minutes (a large tool call), and a partial
+    /// usage stored once can never be replaced by the complete one.
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>How long to wait for another process's sync of the same ledger to finish.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -54,9 +58,7 @@ public sealed class AgentSync
         ArgumentNullException.ThrowIfNull(ledger);
         using var held = await FileLedgerLock.AcquireAsync(_cursorPath + ".lock", LockTimeout, cancellationToken).ConfigureAwait(false);
         var cursors = AgentCursorFile.Load(_cursorPath);
-        var ledgerId = ledger.GetService<IUsageChangeFeed>() is { } feed
-            ? (await feed.GetPositionAsync(cancellationToken).ConfigureAwait(false)).LedgerId
-            : ledger.Spec;
+        var ledgerId = await IdentityAsync(ledger, cancellationToken).ConfigureAwait(false);
         if (cursors.LedgerId != ledgerId)
         {
             cursors.Cursors.Clear();
@@ -81,8 +83,29 @@ public sealed class AgentSync
             await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        cursors.LedgerId = await IdentityAsync(ledger, cancellationToken).ConfigureAwait(false);
         cursors.Save(_cursorPath);
         return results;
+    }
+
+    /// <summary>
+    /// What tells this ledger from another one at the same place: the change feed's identity where the store has one
+    /// (SQLite), else the spec and the id of its first record, so that a file ledger deleted and created again (empty,
+    /// or with other records) is read into from the start.
+    /// </summary>
+    private static async Task<string> IdentityAsync(IUsageLedger ledger, CancellationToken cancellationToken)
+    {
+        if (ledger.GetService<IUsageChangeFeed>() is { } feed)
+        {
+            return (await feed.GetPositionAsync(cancellationToken).ConfigureAwait(false)).LedgerId;
+        }
+
+        await foreach (var record in ledger.ReadAsync(UsageQuery.All, cancellationToken).ConfigureAwait(false))
+        {
+            return ledger.Spec + "#" + record.Id;
+        }
+
+        return ledger.Spec + "#empty";
     }
 
     private async Task SyncFileAsync(IAgentHistoryReader reader, string file, AgentCursorFile cursors, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
@@ -100,16 +123,24 @@ public sealed class AgentSync
             return;
         }
 
-        var read = reader.AppendOnly && cursor is not null && size >= cursor.Offset && AgentCursorFile.Head(file, cursor.Offset) == cursor.Head
-            ? new AgentFileRead(file, cursor.Offset, cursor.State) { FirstLine = cursor.NextLine }
-            : new AgentFileRead(file);
+        // The file was just listed, but the agent may delete or replace it while it is read: any I/O failure skips it
+        // this time, its cursor staying where it was.
+        var read = new AgentFileRead(file);
+        AgentPendingTail? pending;
+        string head;
         try
         {
+            if (reader.AppendOnly && cursor is not null && size >= cursor.Offset && AgentCursorFile.Head(file, cursor.Offset) == cursor.Head)
+            {
+                read = new AgentFileRead(file, cursor.Offset, cursor.State) { FirstLine = cursor.NextLine };
+            }
+
             reader.Read(read);
+            pending = read.PendingTail is { } tail && _time.GetUtcNow().UtcTicks - modified < Settle.Ticks ? tail : null;
+            head = AgentCursorFile.Head(file, pending?.Offset ?? read.EndOffset);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Unreadable now (removed, permissions): skip it this time; its cursor stays where it was.
             read.Skip(0, null, "cannot be read: " + ex.Message);
             result.Note(read);
             return;
@@ -118,11 +149,9 @@ public sealed class AgentSync
         result.FilesRead++;
         result.BytesRead += read.EndOffset - read.StartOffset;
         result.Note(read);
-        var (offset, nextLine) = (read.EndOffset, read.FirstLine + read.Lines);
-        var pending = read.PendingTail is { } tail && _time.GetUtcNow().UtcTicks - modified < Settle.Ticks ? tail : null;
+        var (offset, nextLine) = pending is null ? (read.EndOffset, read.FirstLine + read.Lines) : (pending.Offset, pending.Line);
         if (pending is not null)
         {
-            (offset, nextLine) = (pending.Offset, pending.Line);
             result.Pending++;
         }
 
@@ -130,7 +159,7 @@ public sealed class AgentSync
         result.Records += records.Count;
         var next = new AgentCursor(
             pending is null ? size : -1, // a file with an unfinished response is read again next time even if unchanged
-            modified, offset, nextLine, AgentCursorFile.Head(file, offset), read.State);
+            modified, offset, nextLine, head, read.State);
         await batch.AddAsync(records, file, next, result, cancellationToken).ConfigureAwait(false);
     }
 
@@ -147,8 +176,21 @@ public sealed class AgentSync
         public async Task AddAsync(IReadOnlyList<UsageRecord> records, string file, AgentCursor cursor, AgentSourceSync result, CancellationToken cancellationToken)
         {
             _result = result;
-            foreach (var record in records)
+            foreach (var found in records)
             {
+                UsageRecord record;
+                try
+                {
+                    record = pipeline.Prepare(found);
+                }
+                catch (ArgumentException ex)
+                {
+                    // The pipeline refuses it (a count or cost beyond the ledger's bounds): a counted skip, never a
+                    // failed sync that would stop at the same record every time.
+                    result.Refuse(new LedgerProblem(file, 0, null, $"{found.Id}: {ex.Message}"));
+                    continue;
+                }
+
                 // The same response in two files (a subagent's replay of its parent): the larger usage, the main copy on a tie.
                 if (!_records.TryGetValue(record.Id, out var kept) || LargestUsage.Prefer(record, kept))
                 {
@@ -167,8 +209,7 @@ public sealed class AgentSync
         {
             if (_records.Count > 0)
             {
-                var prepared = _records.Values.Select(pipeline.Prepare).ToList();
-                var appended = await ledger.AppendAsync(prepared, cancellationToken).ConfigureAwait(false);
+                var appended = await ledger.AppendAsync([.. _records.Values], cancellationToken).ConfigureAwait(false);
                 _result!.Added += appended.Added;
                 _result.Duplicates += appended.Duplicates;
                 _records.Clear();

@@ -98,6 +98,12 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
             read.Skip(number, ex.Field, ex.Message);
             return null;
         }
+        catch (InvalidOperationException ex)
+        {
+            // A text value that is not valid UTF-8 (a damaged file): the line is unusable, the rest of the file is not.
+            read.Skip(number, null, "not valid UTF-8 text: " + ex.Message);
+            return null;
+        }
 
         if (parsed.Usage is null || parsed.Model is null || parsed.Model == Synthetic)
         {

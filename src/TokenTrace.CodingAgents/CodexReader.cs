@@ -44,11 +44,11 @@ public sealed class CodexReader : IAgentHistoryReader
     {
         ArgumentNullException.ThrowIfNull(read);
         var state = CodexState.Parse(read.State) ?? new CodexState { Session = Path.GetFileNameWithoutExtension(read.Path) };
-        JsonLineScanner.Scan(read, (line, number, _) => ReadLine(read, state, line, number));
+        JsonLineScanner.Scan(read, (line, number, offset) => ReadLine(read, state, line, number, offset));
         read.State = state.ToString();
     }
 
-    private static void ReadLine(AgentFileRead read, CodexState state, ReadOnlySpan<byte> line, long number)
+    private static void ReadLine(AgentFileRead read, CodexState state, ReadOnlySpan<byte> line, long number, long offset)
     {
         JsonDocument document;
         try
@@ -96,7 +96,7 @@ public sealed class CodexReader : IAgentHistoryReader
 
             try
             {
-                ReadTokenCount(read, state, root, info, number);
+                ReadTokenCount(read, state, root, info, number, offset);
             }
             catch (UsageFormatException ex)
             {
@@ -105,7 +105,7 @@ public sealed class CodexReader : IAgentHistoryReader
         }
     }
 
-    private static void ReadTokenCount(AgentFileRead read, CodexState state, JsonElement root, JsonElement info, long number)
+    private static void ReadTokenCount(AgentFileRead read, CodexState state, JsonElement root, JsonElement info, long number, long offset)
     {
         var total = Counts(info, "total_token_usage");
         var last = Counts(info, "last_token_usage");
@@ -138,7 +138,9 @@ public sealed class CodexReader : IAgentHistoryReader
             "info.last_token_usage.cached_input_tokens", "info.last_token_usage.reasoning_output_tokens");
         read.Add(new UsageRecord
         {
-            Id = string.Create(CultureInfo.InvariantCulture, $"codex:{state.Session}:{number}"),
+            // The line's byte offset, not its number: a log only grows, so the offset of a turn never changes, while line
+            // numbers shift by one when a read ended on a complete last line before its newline was written.
+            Id = string.Create(CultureInfo.InvariantCulture, $"codex:{state.Session}:{offset}"),
             Timestamp = timestamp.ToUniversalTime(),
             Provider = "openai",
             Model = model ?? AssumedModel,

@@ -91,6 +91,42 @@ public sealed class AgentSyncTests
     }
 
     [Fact]
+    public async Task A_jsonl_ledger_deleted_and_created_again_gets_the_whole_history_again()
+    {
+        using var home = new TempDirectory();
+        File.WriteAllLines(Transcript(home, "proj-a", "s1.jsonl"), [Stopped("m1", 100, 10), Stopped("m2", 200, 20)]);
+        var (sync, _) = NewSync(home);
+        var folder = home.File("ledger");
+        await using (var ledger = new JsonlUsageLedger(folder))
+        {
+            Assert.Equal(2L, Single(await sync.SyncAsync(ledger)).Added);
+            Assert.Equal(0, Single(await sync.SyncAsync(ledger)).FilesRead);
+        }
+
+        Directory.Delete(folder, recursive: true);
+        await using var fresh = new JsonlUsageLedger(folder);
+        Assert.Equal(2L, Single(await sync.SyncAsync(fresh)).Added);
+    }
+
+    [Fact]
+    public async Task A_record_the_pipeline_refuses_is_a_counted_skip_and_the_next_sync_goes_on()
+    {
+        using var home = new TempDirectory();
+        var transcript = Transcript(home, "proj-a", "s1.jsonl");
+        // 10^15 output tokens of Opus: far beyond what one call can cost, refused by the pipeline's bounds.
+        File.WriteAllLines(transcript, [Stopped("m1", 100, 10), Line("m2", 1, 1_000_000_000_000_000, "\"end_turn\"").Replace("claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", StringComparison.Ordinal)]);
+        var (sync, _) = NewSync(home);
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+
+        var first = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1L, 1L), (first.Added, first.Skipped));
+        Assert.Contains("claude:m2:r-m2", Assert.Single(first.Problems).Message, StringComparison.Ordinal);
+
+        File.AppendAllLines(transcript, [Stopped("m3", 300, 30)]);
+        Assert.Equal(1L, Single(await sync.SyncAsync(ledger)).Added);
+    }
+
+    [Fact]
     public async Task Two_syncs_at_once_store_each_response_once()
     {
         using var home = new TempDirectory();

@@ -102,6 +102,25 @@ public sealed class ClaudeCodeReaderTests
     }
 
     [Fact]
+    public void A_line_whose_text_is_not_valid_utf8_is_a_counted_skip_and_the_rest_is_read()
+    {
+        using var folder = new TempDirectory();
+        var path = folder.File("s.jsonl");
+        var good = Encoding.UTF8.GetBytes(Line("m1", "r1", """{"input_tokens":10,"output_tokens":20}""") + "\n");
+        var bad = Encoding.UTF8.GetBytes(Line("m2", "r2", """{"input_tokens":1,"output_tokens":2}""", cwd: "/home/XX") + "\n");
+        var at = bad.AsSpan().IndexOf("XX"u8);
+        bad[at] = 0xFF; // a byte that is never valid UTF-8, inside the cwd string
+        bad[at + 1] = 0xFE;
+        File.WriteAllBytes(path, [.. good, .. bad, .. Encoding.UTF8.GetBytes(Line("m3", "r3", """{"input_tokens":1,"output_tokens":2}""") + "\n")]);
+
+        var read = new AgentFileRead(path);
+        Reader.Read(read);
+
+        Assert.Equal(["claude:m1:r1", "claude:m3:r3"], read.Records.Select(r => r.Id));
+        Assert.Equal(2L, Assert.Single(read.Problems).Line);
+    }
+
+    [Fact]
     public void An_unfinished_last_line_is_left_for_the_next_read_which_starts_where_this_one_stopped()
     {
         using var folder = new TempDirectory();

@@ -45,12 +45,13 @@ public sealed class CodexReaderTests
         Assert.Equal(new TokenCounts { Input = 800, CacheRead = 200, Output = 50, Reasoning = 10 }, first.Tokens);
         Assert.Equal(("gpt-5-codex", "/work/app", "sess-1"), (first.Model, first.Attribution.Project, first.Attribution.Session));
 
+        var lengthBefore = new FileInfo(path).Length;
         File.AppendAllLines(path, [TotalOnly("2026-05-13T09:05:00Z", 3500, 1200, 90, 30)]);
         var next = new AgentFileRead(path, read.EndOffset, read.State) { FirstLine = 1 + read.Lines };
         Reader.Read(next);
         var second = Assert.Single(next.Records);
         Assert.Equal(new TokenCounts { Input = 1500, CacheRead = 1000, Output = 40, Reasoning = 20 }, second.Tokens);
-        Assert.Equal(("gpt-5-codex", "/work/app", "codex:sess-1:6"), (second.Model, second.Attribution.Project, second.Id));
+        Assert.Equal(("gpt-5-codex", "/work/app", $"codex:sess-1:{lengthBefore}"), (second.Model, second.Attribution.Project, second.Id));
     }
 
     [Fact]
