@@ -48,6 +48,12 @@ public sealed record Budget
         }
     }
 
+    /// <summary>
+    /// The largest limit a budget may have (10¹⁵ of its unit): far beyond any real budget, and small enough that
+    /// forecasts and chart scales computed from it (a limit times a factor) stay inside <see cref="decimal"/>.
+    /// </summary>
+    public const decimal MaxLimit = 1_000_000_000_000_000m;
+
     /// <summary>Checks the budget's fields.</summary>
     /// <exception cref="ArgumentException">A field is invalid; the message names it.</exception>
     public void Validate()
@@ -57,9 +63,9 @@ public sealed record Budget
             throw new ArgumentException("budget name must be non-empty text");
         }
 
-        if (Limit <= 0)
+        if (Limit <= 0 || Limit > MaxLimit)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"budget '{Name}': limit must be more than 0, not {Limit}"));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"budget '{Name}': limit must be more than 0 and at most {MaxLimit:0.#####E+0}, not {Limit}"));
         }
 
         if (AlertAt.Any(p => p is <= 0 or > 1000))

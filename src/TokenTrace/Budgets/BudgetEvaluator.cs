@@ -25,17 +25,32 @@ public static class BudgetEvaluator
         {
             Reserved = reserved,
             RollsOffAt = budget.Period.RollingDays > 0 && summary.Total.Records > 0
-                ? await OldestAsync(ledger, QueryFor(budget, window), cancellationToken).ConfigureAwait(false) is { } oldest ? oldest.AddDays(budget.Period.RollingDays) : null
+                ? await OldestAsync(ledger, QueryFor(budget, window), budget.Period.RollingDays, cancellationToken).ConfigureAwait(false) is { } oldest ? oldest.AddDays(budget.Period.RollingDays) : null
                 : null,
         };
     }
 
-    /// <summary>The time of the oldest record matching <paramref name="query"/> (ledgers read oldest first, so only one is read).</summary>
-    private static async Task<DateTimeOffset?> OldestAsync(IUsageLedger ledger, UsageQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// The time of the oldest record matching <paramref name="query"/>. Ledgers do not promise to read in time order (a
+    /// CSV file, or a record appended later with an earlier time), so the earliest is looked for day by day from the
+    /// window's start: only the first day that has records is read, not the whole window.
+    /// </summary>
+    private static async Task<DateTimeOffset?> OldestAsync(IUsageLedger ledger, UsageQuery query, int days, CancellationToken cancellationToken)
     {
-        await foreach (var record in ledger.ReadAsync(query, cancellationToken).ConfigureAwait(false))
+        var start = query.Since ?? DateTimeOffset.MinValue;
+        for (var day = 0; day <= days && start != DateTimeOffset.MinValue; day++)
         {
-            return record.Timestamp;
+            var from = start.AddDays(day);
+            DateTimeOffset? oldest = null;
+            await foreach (var record in ledger.ReadAsync(query with { Since = from, Until = from.AddDays(1) }, cancellationToken).ConfigureAwait(false))
+            {
+                oldest = oldest is { } o && o <= record.Timestamp ? o : record.Timestamp;
+            }
+
+            if (oldest is not null)
+            {
+                return oldest;
+            }
         }
 
         return null;

@@ -161,6 +161,7 @@ public sealed class HostileInputTests
     [InlineData("{home}/usage.db: is a file, so the jsonl: ledger {home}/usage.db/x cannot be under it", "record", "--model", "gpt-4o", "--input", "1", "--ledger", "jsonl:{home}/usage.db/x")]
     [InlineData("{home}/usage.db/x: the ledger's folder cannot be created", "report", "--ledger", "jsonl:{home}/usage.db/x")]
     [InlineData("{home}/usage.db: the ledger's folder cannot be created", "budget", "remove", "monthly-cap", "--until", "2026-01-01T12:00:00Z", "--quiet", "--ledger", "jsonl:{home}/usage.db")]
+    [InlineData("budget 'huge': limit must be more than 0 and at most", "budget", "set", "huge", "--limit", "50000000000000000000000000000", "--period", "monthly")]
     [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model")]
     [InlineData("error: no price for 'unknown-model'", "prices", "show", "unknown-model", "--format", "json")]
     [InlineData("--name: 'aaaaaaaa", "prices", "import", "prices.json", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
