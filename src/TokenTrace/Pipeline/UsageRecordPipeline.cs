@@ -158,9 +158,13 @@ public sealed partial class UsageRecordPipeline
     /// The provider of the catalogue entry that prices <paramref name="record"/>: the catalogue knows which provider sells
     /// each model, so a record given without one still counts in <c>--by provider</c>, <c>--provider</c> and
     /// <c>provider=</c> budget scopes. Found again rather than carried out of the pricer, which resolves the same name
-    /// through the same cache.
+    /// through the same cache. Stored under the seller's one name (LiteLLM's <c>vertex_ai-language-models</c> is
+    /// <c>vertex</c>, <c>bedrock_converse</c> is <c>bedrock</c>), and a name that says where it was bought (a Bedrock id
+    /// such as <c>us.anthropic.…-v1:0</c>, an <c>openrouter/</c> prefix) names that seller even when its price is the
+    /// maker's own entry.
     /// </summary>
-    private string? ProviderOf(UsageRecord record) => _pricer.Catalog.Find(record.Model, record.Provider, record.Timestamp)?.Provider;
+    private string? ProviderOf(UsageRecord record) =>
+        PriceSellers.FromModelName(record.Model) ?? PriceSellers.Key(_pricer.Catalog.Find(record.Model, record.Provider, record.Timestamp)?.Provider);
 
     private static UsageRecord WithImpact(UsageRecord record, ImpactEstimate impact) =>
         record with { Impact = impact, Region = record.Region ?? impact.Region };

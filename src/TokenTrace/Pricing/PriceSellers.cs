@@ -32,6 +32,24 @@ internal static class PriceSellers
         };
     }
 
+    /// <summary>
+    /// The seller a model name itself names, if any: a reseller's prefix (<c>openrouter/</c>, <c>bedrock/</c>,
+    /// <c>vertex_ai/</c>, <c>azure/</c>) or a Bedrock model id (<c>anthropic.claude-…-v1:0</c>, with or without a
+    /// regional <c>us.</c>/<c>eu.</c>/… prefix).
+    /// </summary>
+    public static string? FromModelName(string model)
+    {
+        var slash = model.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0 && Key(model[..slash]) is { } prefix && prefix is "openrouter" or "bedrock" or "vertex" or "azure")
+        {
+            return prefix;
+        }
+
+        return model.Contains("anthropic.", StringComparison.Ordinal) || model.Contains("amazon.", StringComparison.Ordinal) || model.Contains("meta.llama", StringComparison.Ordinal)
+            ? "bedrock"
+            : null;
+    }
+
     /// <summary>Whether two providers sell at the same price list; an unstated provider matches any.</summary>
     public static bool Same(string? a, string? b) => Key(a) is not { } x || Key(b) is not { } y || x == y;
 }
