@@ -118,4 +118,13 @@ public sealed class LayeredCatalogTests
         Assert.Equal((1m, 4m), (after.Rates.Input * M, after.Rates.Output * M));
         Assert.Equal(new DateOnly(2027, 1, 1), after.EffectiveFrom);
     }
+
+    [Fact]
+    public void Importing_litellm_keeps_bedrocks_regional_premium_on_the_models_it_applies_to()
+    {
+        // LiteLLM lists the global Bedrock id at $3/$15 and no apac. one; an apac. (geography-pinned) call to Sonnet 4.5 is 10 % more,
+        // $3.30/$16.50, whether the price comes from the built-in entry or from the imported copy.
+        var price = WithLiteLlm().Find("apac.anthropic.claude-sonnet-4-5-20250929-v1:0")!;
+        Assert.Equal((3.3m, 16.5m), (price.Rates.Input * M, price.Rates.Output * M));
+    }
 }
