@@ -45,10 +45,11 @@ internal static class SyncCommand
     /// <summary>Syncs every agent (or <paramref name="sources"/>) into the context's ledger.</summary>
     public static async Task<IReadOnlyList<AgentSourceSync>> RunAsync(CliContext context, IReadOnlyCollection<string>? sources, CancellationToken cancellationToken)
     {
-        var sync = new AgentSync(AgentSync.BuiltInReaders, AgentEnvironment.Current, context.Pipeline, CursorPath(context.LedgerSpec));
         var ledger = context.OpenLedgerForWriting();
         await using (ledger.ConfigureAwait(false))
         {
+            // The opened ledger's spec, not the one typed: `--ledger usage.db` from two folders is two ledgers.
+            var sync = new AgentSync(AgentSync.BuiltInReaders, AgentEnvironment.Current, context.Pipeline, CursorPath(ledger.Spec));
             return await sync.SyncAsync(ledger, sources, cancellationToken).ConfigureAwait(false);
         }
     }
