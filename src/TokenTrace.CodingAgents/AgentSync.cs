@@ -71,12 +71,20 @@ public sealed class AgentSync
         {
             var result = new AgentSourceSync(reader.Source);
             results.Add(result);
-            foreach (var root in reader.FindRoots(_environment))
+            var files = reader.FindRoots(_environment).SelectMany(reader.FindFiles).ToList();
+            result.Files = files.Count;
+
+            // Files are read (parsed) in chunks on every core while the previous chunk's records are appended here, in file
+            // order: parsing is most of a first sync, and the ledger takes one writer at a time anyway.
+            var chunks = files.Chunk(ReadChunk).ToList();
+            Task<FileOutcome[]>? next = chunks.Count > 0 ? ReadChunkAsync(reader, chunks[0], cursors, cancellationToken) : null;
+            for (var i = 0; i < chunks.Count; i++)
             {
-                foreach (var file in reader.FindFiles(root))
+                var outcomes = await next!.ConfigureAwait(false);
+                next = i + 1 < chunks.Count ? ReadChunkAsync(reader, chunks[i + 1], cursors, cancellationToken) : null;
+                foreach (var outcome in outcomes)
                 {
-                    result.Files++;
-                    await SyncFileAsync(reader, file, cursors, batch, result, cancellationToken).ConfigureAwait(false);
+                    await ApplyAsync(outcome, batch, result, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -108,26 +116,44 @@ public sealed class AgentSync
         return ledger.Spec + "#empty";
     }
 
-    private async Task SyncFileAsync(IAgentHistoryReader reader, string file, AgentCursorFile cursors, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
+    /// <summary>Files read in parallel at a time (and the most whose records are held before they are appended).</summary>
+    private const int ReadChunk = 32;
+
+    /// <summary>
+    /// Reads a chunk of files on every core. Each file's cursor is looked up here, on the caller's thread, before the
+    /// reads start: the cursors are updated by the appends running meanwhile.
+    /// </summary>
+    private Task<FileOutcome[]> ReadChunkAsync(IAgentHistoryReader reader, string[] files, AgentCursorFile cursors, CancellationToken cancellationToken)
+    {
+        var known = files.Select(file => cursors.Cursors.GetValueOrDefault(file)).ToArray();
+        var now = _time.GetUtcNow().UtcTicks;
+        return Task.Run(() =>
+        {
+            var outcomes = new FileOutcome[files.Length];
+            Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => outcomes[i] = ReadFile(reader, files[i], known[i], now));
+            return outcomes;
+        }, cancellationToken);
+    }
+
+    /// <summary>Reads what is new in one file (nothing when it has not changed since its cursor). Safe on any thread.</summary>
+    private FileOutcome ReadFile(IAgentHistoryReader reader, string file, AgentCursor? cursor, long now)
     {
         var info = new FileInfo(file);
         if (!info.Exists)
         {
-            return; // removed since it was listed
+            return new FileOutcome(file, null, null, "", 0, 0); // removed since it was listed
         }
 
         var (size, modified) = (info.Length, info.LastWriteTimeUtc.Ticks);
-        cursors.Cursors.TryGetValue(file, out var cursor);
         if (cursor is not null && cursor.Size == size && cursor.ModifiedTicks == modified)
         {
-            return;
+            return new FileOutcome(file, null, null, "", size, modified);
         }
 
-        // The file was just listed, but the agent may delete or replace it while it is read: any I/O failure skips it
-        // this time, its cursor staying where it was.
+        // The agent may delete or replace the file while it is read: any I/O failure skips it this time, its cursor
+        // staying where it was.
         var read = new AgentFileRead(file);
-        AgentPendingTail? pending;
-        string head;
         try
         {
             if (reader.AppendOnly && cursor is not null && size >= cursor.Offset && AgentCursorFile.Head(file, cursor.Offset) == cursor.Head)
@@ -136,19 +162,33 @@ public sealed class AgentSync
             }
 
             reader.Read(read);
-            pending = read.PendingTail is { } tail && _time.GetUtcNow().UtcTicks - modified < Settle.Ticks ? tail : null;
-            head = AgentCursorFile.Head(file, pending?.Offset ?? read.EndOffset);
+            var pending = read.PendingTail is { } tail && now - modified < Settle.Ticks ? tail : null;
+            return new FileOutcome(file, read, pending, AgentCursorFile.Head(file, pending?.Offset ?? read.EndOffset), size, modified);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             read.Skip(0, null, "cannot be read: " + ex.Message);
-            result.Note(read);
+            return new FileOutcome(file, read, null, "", size, modified) { Failed = true };
+        }
+    }
+
+    /// <summary>Counts one file's outcome and hands its records and next cursor to the batch, in file order.</summary>
+    private static async Task ApplyAsync(FileOutcome outcome, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
+    {
+        if (outcome.Read is not { } read)
+        {
+            return; // unchanged or gone
+        }
+
+        result.Note(read);
+        if (outcome.Failed)
+        {
             return;
         }
 
         result.FilesRead++;
         result.BytesRead += read.EndOffset - read.StartOffset;
-        result.Note(read);
+        var pending = outcome.Pending;
         var (offset, nextLine) = pending is null ? (read.EndOffset, read.FirstLine + read.Lines) : (pending.Offset, pending.Line);
         if (pending is not null)
         {
@@ -158,9 +198,15 @@ public sealed class AgentSync
         var records = read.Records.Where(r => r.Id != pending?.RecordId).ToList();
         result.Records += records.Count;
         var next = new AgentCursor(
-            pending is null ? size : -1, // a file with an unfinished response is read again next time even if unchanged
-            modified, offset, nextLine, head, read.State);
-        await batch.AddAsync(records, file, next, result, cancellationToken).ConfigureAwait(false);
+            pending is null ? outcome.Size : -1, // a file with an unfinished response is read again next time even if unchanged
+            outcome.Modified, offset, nextLine, outcome.Head, read.State);
+        await batch.AddAsync(records, outcome.File, next, result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What reading one file gave: nothing (<see cref="Read"/> null) when it had not changed or was gone.</summary>
+    private sealed record FileOutcome(string File, AgentFileRead? Read, AgentPendingTail? Pending, string Head, long Size, long Modified)
+    {
+        public bool Failed { get; init; }
     }
 
     /// <summary>
