@@ -121,7 +121,7 @@ public sealed partial class UsageRecordPipeline
         }
 
         var attributed = record with { Attribution = attribution, Timestamp = timestamp };
-        var cost = _pricer.Compute(attributed, out var reference, out problem);
+        var cost = _pricer.Compute(attributed, out var reference, out problem, out var seller);
         if (cost is null)
         {
             // Once per model at warning level: a loop over an unknown model must not flood the log.
@@ -139,7 +139,7 @@ public sealed partial class UsageRecordPipeline
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Invalid usage record '{record.Id}': costUsd: {cost} priced from {reference?.Entry} is above the limit of {UsageLimits.MaxCostUsd} per record (docs/methodology/limits.md)"), nameof(record));
         }
 
-        return attributed with { CostUsd = cost, Price = reference, Provider = attributed.Provider ?? ProviderOf(attributed) };
+        return attributed with { CostUsd = cost, Price = reference, Provider = attributed.Provider ?? seller };
     }
 
     /// <summary>
@@ -150,21 +150,11 @@ public sealed partial class UsageRecordPipeline
     /// <param name="problem">Why the record has no cost now, or null when it has one.</param>
     public UsageRecord Reprice(UsageRecord record, out string? problem)
     {
-        var priced = _pricer.Price(record, out problem);
-        return priced.CostUsd is not null && priced.Provider is null && ProviderOf(priced) is { } provider ? priced with { Provider = provider } : priced;
+        ArgumentNullException.ThrowIfNull(record);
+        var cost = _pricer.Compute(record, out var reference, out problem, out var seller);
+        var priced = cost == record.CostUsd && reference == record.Price ? record : record with { CostUsd = cost, Price = reference };
+        return seller is not null ? priced with { Provider = seller } : priced;
     }
-
-    /// <summary>
-    /// The provider of the catalogue entry that prices <paramref name="record"/>: the catalogue knows which provider sells
-    /// each model, so a record given without one still counts in <c>--by provider</c>, <c>--provider</c> and
-    /// <c>provider=</c> budget scopes. Found again rather than carried out of the pricer, which resolves the same name
-    /// through the same cache. Stored under the seller's one name (LiteLLM's <c>vertex_ai-language-models</c> is
-    /// <c>vertex</c>, <c>bedrock_converse</c> is <c>bedrock</c>), and a name that says where it was bought (a Bedrock id
-    /// such as <c>us.anthropic.…-v1:0</c>, an <c>openrouter/</c> prefix) names that seller even when its price is the
-    /// maker's own entry.
-    /// </summary>
-    private string? ProviderOf(UsageRecord record) =>
-        PriceSellers.FromModelName(record.Model) ?? PriceSellers.Key(_pricer.Catalog.Find(record.Model, record.Provider, record.Timestamp)?.Provider);
 
     private static UsageRecord WithImpact(UsageRecord record, ImpactEstimate impact) =>
         record with { Impact = impact, Region = record.Region ?? impact.Region };
