@@ -111,32 +111,10 @@ public sealed class UsageLedgerFactory
     /// is left to the store, whose message says what it found.
     /// </summary>
     private static TLedger ThrowIfMissing<TLedger>(TLedger ledger, Func<TLedger, bool> exists, LedgerSpec spec, LedgerOpenContext context)
-        where TLedger : IUsageLedger =>
-        context.OpenExistingOnly && !exists(ledger) && NothingAt(spec.Location) ? throw new LedgerNotFoundException(spec.ToString(), spec.Location) : ledger;
-
-    /// <summary>Whether nothing is at <paramref name="path"/> and its nearest existing ancestor is a folder (a file there is the store's to report).</summary>
-    internal static bool NothingAt(string path)
+        where TLedger : IUsageLedger
     {
-        var full = Path.GetFullPath(path);
-        if (File.Exists(full) || Directory.Exists(full))
-        {
-            return false;
-        }
-
-        for (var dir = Path.GetDirectoryName(full); dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (Directory.Exists(dir))
-            {
-                return true;
-            }
-
-            if (File.Exists(dir))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        context.ThrowIfMissing(spec, exists(ledger));
+        return ledger;
     }
 
     private string Known() => string.Join(", ", Schemes.Select(s => s + ":")) + (_pathSuffixes.Count == 0 ? "" : ", or a path ending in " + string.Join(" or ", _pathSuffixes.Select(p => p.Suffix)));
