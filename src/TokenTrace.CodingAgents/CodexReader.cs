@@ -70,24 +70,24 @@ public sealed class CodexReader : IAgentHistoryReader
                 return;
             }
 
-            var type = Text(root, "type");
+            var type = AgentJson.Text(root, "type");
             if (type == "session_meta")
             {
-                state.Session = Text(payload, "id") ?? state.Session;
-                state.Cwd = Text(payload, "cwd") ?? state.Cwd;
+                state.Session = AgentJson.Text(payload, "id") ?? state.Session;
+                state.Cwd = AgentJson.Text(payload, "cwd") ?? state.Cwd;
                 read.Ignored++;
                 return;
             }
 
             if (type == "turn_context")
             {
-                state.Model = Text(payload, "model") ?? state.Model;
-                state.Cwd ??= Text(payload, "cwd");
+                state.Model = AgentJson.Text(payload, "model") ?? state.Model;
+                state.Cwd ??= AgentJson.Text(payload, "cwd");
                 read.Ignored++;
                 return;
             }
 
-            if (type != "event_msg" || Text(payload, "type") != "token_count"
+            if (type != "event_msg" || AgentJson.Text(payload, "type") != "token_count"
                 || !payload.TryGetProperty("info", out var info) || info.ValueKind != JsonValueKind.Object)
             {
                 read.Ignored++;
@@ -127,13 +127,13 @@ public sealed class CodexReader : IAgentHistoryReader
             return;
         }
 
-        if (!(root.TryGetProperty("timestamp", out var at) && at.ValueKind == JsonValueKind.String && at.TryGetDateTimeOffset(out var timestamp)))
+        if (AgentJson.Timestamp(root) is not { } timestamp)
         {
             read.Skip(number, "timestamp", "missing or not an ISO 8601 date");
             return;
         }
 
-        var model = Text(info, "model") ?? state.Model;
+        var model = AgentJson.Text(info, "model") ?? state.Model;
         var tokens = OpenAIUsageNormalizer.Normalize(delta.Input, delta.Cached, delta.Output, delta.Reasoning,
             "info.last_token_usage.cached_input_tokens", "info.last_token_usage.reasoning_output_tokens");
         read.Add(new UsageRecord
@@ -141,7 +141,7 @@ public sealed class CodexReader : IAgentHistoryReader
             // The line's byte offset, not its number: a log only grows, so the offset of a turn never changes, while line
             // numbers shift by one when a read ended on a complete last line before its newline was written.
             Id = string.Create(CultureInfo.InvariantCulture, $"codex:{state.Session}:{offset}"),
-            Timestamp = timestamp.ToUniversalTime(),
+            Timestamp = timestamp,
             Provider = "openai",
             Model = model ?? AssumedModel,
             Tokens = tokens,
@@ -165,28 +165,11 @@ public sealed class CodexReader : IAgentHistoryReader
             return null;
         }
 
+        var path = "info." + name;
         return new CodexCounts(
-            Count(usage, name, "input_tokens"),
-            Count(usage, name, "cached_input_tokens"),
-            Count(usage, name, "output_tokens"),
-            Count(usage, name, "reasoning_output_tokens"));
+            AgentJson.Count(usage, path, "input_tokens"),
+            AgentJson.Count(usage, path, "cached_input_tokens"),
+            AgentJson.Count(usage, path, "output_tokens"),
+            AgentJson.Count(usage, path, "reasoning_output_tokens"));
     }
-
-    private static long Count(JsonElement usage, string parent, string name)
-    {
-        if (!usage.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return 0;
-        }
-
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var count) || count < 0)
-        {
-            throw new UsageFormatException($"info.{parent}.{name}", "not a whole number of at least 0");
-        }
-
-        return count;
-    }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
 }

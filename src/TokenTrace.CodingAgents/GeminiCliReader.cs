@@ -69,8 +69,8 @@ public sealed class GeminiCliReader : IAgentHistoryReader
                 return;
             }
 
-            var session = Text(root, "sessionId") ?? Path.GetFileNameWithoutExtension(read.Path);
-            var project = Project(read.Path, Text(root, "projectHash"));
+            var session = AgentJson.Text(root, "sessionId") ?? Path.GetFileNameWithoutExtension(read.Path);
+            var project = Project(read.Path, AgentJson.Text(root, "projectHash"));
             var index = 0;
             foreach (var message in messages.EnumerateArray())
             {
@@ -84,7 +84,7 @@ public sealed class GeminiCliReader : IAgentHistoryReader
 
     private static void ReadMessage(AgentFileRead read, JsonElement message, int index, string session, string? project)
     {
-        if (message.ValueKind != JsonValueKind.Object || Text(message, "type") != "gemini"
+        if (message.ValueKind != JsonValueKind.Object || AgentJson.Text(message, "type") != "gemini"
             || !message.TryGetProperty("tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Object)
         {
             read.Ignored++;
@@ -92,26 +92,27 @@ public sealed class GeminiCliReader : IAgentHistoryReader
         }
 
         var field = $"messages[{index - 1}]";
-        var id = Text(message, "id");
-        var model = Text(message, "model");
+        var id = AgentJson.Text(message, "id");
+        var model = AgentJson.Text(message, "model");
         if (id is null || model is null)
         {
             read.Skip(0, id is null ? $"{field}.id" : $"{field}.model", "missing");
             return;
         }
 
-        if (!(message.TryGetProperty("timestamp", out var at) && at.ValueKind == JsonValueKind.String && at.TryGetDateTimeOffset(out var timestamp)))
+        if (AgentJson.Timestamp(message) is not { } timestamp)
         {
             read.Skip(0, $"{field}.timestamp", "missing or not an ISO 8601 date");
             return;
         }
 
+        var path = field + ".tokens";
         TokenCounts counts;
         try
         {
             counts = GeminiUsageNormalizer.Normalize(
-                Count(tokens, field, "input"), Count(tokens, field, "cached"), Count(tokens, field, "output"),
-                Count(tokens, field, "thoughts"), Count(tokens, field, "tool"), $"{field}.tokens.cached");
+                AgentJson.Count(tokens, path, "input"), AgentJson.Count(tokens, path, "cached"), AgentJson.Count(tokens, path, "output"),
+                AgentJson.Count(tokens, path, "thoughts"), AgentJson.Count(tokens, path, "tool"), $"{path}.cached");
         }
         catch (UsageFormatException ex)
         {
@@ -122,28 +123,13 @@ public sealed class GeminiCliReader : IAgentHistoryReader
         read.Add(new UsageRecord
         {
             Id = $"gemini:{session}:{id}",
-            Timestamp = timestamp.ToUniversalTime(),
+            Timestamp = timestamp,
             Provider = "google",
             Model = model,
             Tokens = counts,
             Attribution = new Attribution { Project = project, Session = session, Agent = "main" },
             Source = UsageSources.GeminiCli,
         });
-    }
-
-    private static long Count(JsonElement tokens, string field, string name)
-    {
-        if (!tokens.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return 0;
-        }
-
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var count) || count < 0)
-        {
-            throw new UsageFormatException($"{field}.tokens.{name}", "not a whole number of at least 0");
-        }
-
-        return count;
     }
 
     private static string? Project(string path, string? hash)
@@ -172,7 +158,4 @@ public sealed class GeminiCliReader : IAgentHistoryReader
         hash ??= hashFolder is null ? null : Path.GetFileName(hashFolder);
         return hash is null ? null : "gemini:" + hash[..Math.Min(12, hash.Length)];
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
 }

@@ -262,20 +262,7 @@ internal static class SqliteSchema
     /// Adds the rows with <c>seq</c> in (@from, @to] to the rollup (schema 6): grouped by the ids in dims, named after
     /// grouping, and upserted once per hour, model, provider, source and region.
     /// </summary>
-    public const string RollupFold = """
-        INSERT INTO usage_rollup (bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning,
-                                  cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high)
-        SELECT b, (SELECT value FROM dims WHERE id = m), IFNULL((SELECT value FROM dims WHERE id = p), char(1)), (SELECT value FROM dims WHERE id = s),
-               IFNULL((SELECT value FROM dims WHERE id = r), char(1)),
-               n, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost_hi, cost_lo, unpriced, estimated,
-               energy_low, energy, energy_high, co2e_low, co2e, co2e_high
-        FROM (SELECT ts / 36000000000 AS b, model AS m, provider AS p, source AS s, region AS r, COUNT(*) AS n,
-                     SUM(input) AS input, SUM(output) AS output, SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write,
-                     SUM(cache_write_1h) AS cache_write_1h, SUM(reasoning) AS reasoning,
-                     IFNULL(SUM(cost_pico / 1000000), 0) AS cost_hi, IFNULL(SUM(cost_pico % 1000000), 0) AS cost_lo,
-                     SUM(cost_pico IS NULL) AS unpriced, SUM(energy_wh IS NOT NULL) AS estimated,
-                     TOTAL(energy_wh_low) AS energy_low, TOTAL(energy_wh) AS energy, TOTAL(energy_wh_high) AS energy_high,
-                     TOTAL(co2e_g_low) AS co2e_low, TOTAL(co2e_g) AS co2e, TOTAL(co2e_g_high) AS co2e_high
+    public const string RollupFold = FoldRows + """
               FROM usage WHERE seq > @from AND seq <= @to GROUP BY 1, 2, 3, 4, 5)
         WHERE true
         ON CONFLICT (bucket, model, provider, source, region) DO UPDATE SET
@@ -285,7 +272,17 @@ internal static class SqliteSchema
     /// Adds the rows of one hour (<c>@hour</c>) that the rollup holds (<c>seq</c> up to <c>rollup_seq</c>) to the rollup,
     /// grouped as <see cref="RollupFold"/> groups; run after that hour's rollup rows were deleted (a revised provider).
     /// </summary>
-    public const string RollupRefoldHour = """
+    public const string RollupRefoldHour = FoldRows + """
+              FROM usage WHERE ts >= @hour * 36000000000 AND ts < (@hour + 1) * 36000000000
+                AND seq <= (SELECT CAST(value AS INTEGER) FROM ledger_meta WHERE key = 'rollup_seq')
+              GROUP BY 1, 2, 3, 4, 5)
+        """;
+
+    /// <summary>
+    /// The rollup's sums of some <c>usage</c> rows, grouped by hour, model, provider, source and region (ids named after
+    /// grouping): <see cref="RollupFold"/> and <see cref="RollupRefoldHour"/> add the rows they choose.
+    /// </summary>
+    private const string FoldRows = """
         INSERT INTO usage_rollup (bucket, model, provider, source, region, records, input, output, cache_read, cache_write, cache_write_1h, reasoning,
                                   cost_hi, cost_lo, unpriced, estimated, energy_low, energy, energy_high, co2e_low, co2e, co2e_high)
         SELECT b, (SELECT value FROM dims WHERE id = m), IFNULL((SELECT value FROM dims WHERE id = p), char(1)), (SELECT value FROM dims WHERE id = s),
@@ -299,9 +296,6 @@ internal static class SqliteSchema
                      SUM(cost_pico IS NULL) AS unpriced, SUM(energy_wh IS NOT NULL) AS estimated,
                      TOTAL(energy_wh_low) AS energy_low, TOTAL(energy_wh) AS energy, TOTAL(energy_wh_high) AS energy_high,
                      TOTAL(co2e_g_low) AS co2e_low, TOTAL(co2e_g) AS co2e, TOTAL(co2e_g_high) AS co2e_high
-              FROM usage WHERE ts >= @hour * 36000000000 AND ts < (@hour + 1) * 36000000000
-                AND seq <= (SELECT CAST(value AS INTEGER) FROM ledger_meta WHERE key = 'rollup_seq')
-              GROUP BY 1, 2, 3, 4, 5)
         """;
 
     private const string RollupSums = """
