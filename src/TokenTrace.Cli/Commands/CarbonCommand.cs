@@ -68,8 +68,12 @@ internal static class CarbonCommand
             var ledger = context.OpenLedger();
             await using (ledger.ConfigureAwait(false))
             {
-                await FilterValueCheck.ThrowIfUnknownAsync(ledger, filters.Read(parse), null, cancellationToken).ConfigureAwait(false);
                 var summary = await ledger.SummarizeAsync(context.Query(filters.Read(parse)), dimensions, context.TimeZone, cancellationToken).ConfigureAwait(false);
+                if (summary.Total.Records == 0)
+                {
+                    // As summary: only an empty answer pays for the typo check.
+                    await FilterValueCheck.ThrowIfUnknownAsync(ledger, filters.Read(parse), null, cancellationToken).ConfigureAwait(false);
+                }
                 Write(context, summary);
             }
 

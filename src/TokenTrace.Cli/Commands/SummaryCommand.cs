@@ -63,8 +63,13 @@ internal static class SummaryCommand
         var ledger = context.OpenLedger();
         await using (ledger.ConfigureAwait(false))
         {
-            await FilterValueCheck.ThrowIfUnknownAsync(ledger, query, filterLabel, cancellationToken).ConfigureAwait(false);
             var summary = await ledger.SummarizeAsync(query, dimensions, context.TimeZone, cancellationToken).ConfigureAwait(false);
+            if (summary.Total.Records == 0)
+            {
+                // Only an empty answer can come from a typo: the check costs a query per filter, so it is not paid otherwise.
+                await FilterValueCheck.ThrowIfUnknownAsync(ledger, query, filterLabel, cancellationToken).ConfigureAwait(false);
+            }
+
             SummaryOutput.Write(context, summary, title);
         }
     }
