@@ -18,9 +18,16 @@ public static class CliRunner
     /// Runs with extra environment variables and a time limit: a run still going after <paramref name="timeout"/> is killed
     /// and throws, so a hang fails the test that found it instead of stalling the suite.
     /// </summary>
-    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Out, string Error)> RunAsync(string home, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args) =>
+        RunWithInputAsync(home, environment, timeout, null, args);
+
+    /// <summary>
+    /// Runs with <paramref name="stdin"/> written to the program's standard input and then closed, as an agent's hook or
+    /// status line command is fed (null: standard input is an empty, closed stream, never the test runner's own).
+    /// </summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunWithInputAsync(string home, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, string? stdin, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
         start.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
@@ -38,6 +45,20 @@ public static class CliRunner
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            if (stdin is not null)
+            {
+                await process.StandardInput.WriteAsync(stdin);
+            }
+
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program exited without reading its input (a broken pipe): what it printed still tells the test why.
+        }
+
         using var limit = new CancellationTokenSource(timeout);
         try
         {
