@@ -65,7 +65,7 @@ public sealed class AgentSync
             cursors.LedgerId = ledgerId;
         }
 
-        var batch = new Batch(ledger, _pipeline, cursors, _cursorPath);
+        var batch = new Batch(ledger, cursors, _cursorPath);
         var results = new List<AgentSourceSync>();
         foreach (var reader in _readers.Where(r => sources is null || sources.Contains(r.Source)))
         {
@@ -73,21 +73,7 @@ public sealed class AgentSync
             results.Add(result);
             var files = reader.FindRoots(_environment).SelectMany(reader.FindFiles).ToList();
             result.Files = files.Count;
-
-            // Files are read (parsed) in chunks on every core while the previous chunk's records are appended here, in file
-            // order: the ledger takes one writer at a time, and parsing is a good part of a first sync (1 GB: 8.0 → 6.8 s).
-            var chunks = files.Chunk(ReadChunk).ToList();
-            Task<FileOutcome[]>? next = chunks.Count > 0 ? ReadChunkAsync(reader, chunks[0], cursors, cancellationToken) : null;
-            for (var i = 0; i < chunks.Count; i++)
-            {
-                var outcomes = await next!.ConfigureAwait(false);
-                next = i + 1 < chunks.Count ? ReadChunkAsync(reader, chunks[i + 1], cursors, cancellationToken) : null;
-                foreach (var outcome in outcomes)
-                {
-                    await ApplyAsync(outcome, batch, result, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
+            await ReadAndApplyAsync(reader, files, cursors, batch, result, cancellationToken).ConfigureAwait(false);
             await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -116,24 +102,61 @@ public sealed class AgentSync
         return ledger.Spec + "#empty";
     }
 
-    /// <summary>Files read in parallel at a time (and the most whose records are held before they are appended).</summary>
+    /// <summary>Files read in parallel at a time.</summary>
     private const int ReadChunk = 32;
 
+    /// <summary>Chunks read ahead of the appends (with the one being appended, the most whose records are held at once).</summary>
+    private const int ChunksAhead = 2;
+
     /// <summary>
-    /// Reads a chunk of files on every core. Each file's cursor is looked up here, on the caller's thread, before the
-    /// reads start: the cursors are updated by the appends running meanwhile.
+    /// Reads (and prices) the files in chunks on every core, running ahead of the appends by up to <see cref="ChunksAhead"/>
+    /// chunks, while this thread appends the records in file order: the ledger takes one writer at a time, so reading
+    /// and preparing must never wait for a batch to be written, nor the writer for the next file to be parsed. The
+    /// cursors are looked up before anything starts: the appends update them meanwhile.
     /// </summary>
-    private Task<FileOutcome[]> ReadChunkAsync(IAgentHistoryReader reader, string[] files, AgentCursorFile cursors, CancellationToken cancellationToken)
+    private async Task ReadAndApplyAsync(IAgentHistoryReader reader, List<string> files, AgentCursorFile cursors, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
     {
-        var known = files.Select(file => cursors.Cursors.GetValueOrDefault(file)).ToArray();
+        var known = files.ConvertAll(file => cursors.Cursors.GetValueOrDefault(file));
         var now = _time.GetUtcNow().UtcTicks;
-        return Task.Run(() =>
+        var chunks = System.Threading.Channels.Channel.CreateBounded<FileOutcome[]>(
+            new System.Threading.Channels.BoundedChannelOptions(ChunksAhead) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var readers = Task.Run(async () =>
         {
-            var outcomes = new FileOutcome[files.Length];
-            Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => outcomes[i] = ReadFile(reader, files[i], known[i], now));
-            return outcomes;
-        }, cancellationToken);
+            try
+            {
+                var parallel = new ParallelOptions { CancellationToken = stop.Token, MaxDegreeOfParallelism = Environment.ProcessorCount };
+                for (var start = 0; start < files.Count; start += ReadChunk)
+                {
+                    var outcomes = new FileOutcome[Math.Min(ReadChunk, files.Count - start)];
+                    Parallel.For(0, outcomes.Length, parallel, i => outcomes[i] = ReadFile(reader, files[start + i], known[start + i], now));
+                    await chunks.Writer.WriteAsync(outcomes, stop.Token).ConfigureAwait(false);
+                }
+
+                chunks.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                chunks.Writer.Complete(ex);
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await foreach (var outcomes in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var outcome in outcomes)
+                {
+                    await ApplyAsync(outcome, batch, result, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            // An append that failed stops the reads too (they would wait for room in the channel forever).
+            await stop.CancelAsync().ConfigureAwait(false);
+            await readers.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reads what is new in one file (nothing when it has not changed since its cursor). Safe on any thread.</summary>
@@ -163,13 +186,47 @@ public sealed class AgentSync
 
             reader.Read(read);
             var pending = read.PendingTail is { } tail && now - modified < Settle.Ticks ? tail : null;
-            return new FileOutcome(file, read, pending, AgentCursorFile.Head(file, pending?.Offset ?? read.EndOffset), size, modified);
+            var (prepared, refused) = Prepare(read.Records, pending, file);
+            return new FileOutcome(file, read, pending, AgentCursorFile.Head(file, pending?.Offset ?? read.EndOffset), size, modified)
+            {
+                Prepared = prepared,
+                Refused = refused,
+            };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             read.Skip(0, null, "cannot be read: " + ex.Message);
             return new FileOutcome(file, read, null, "", size, modified) { Failed = true };
         }
+    }
+
+    /// <summary>
+    /// Prices and estimates one file's records (all but an unfinished last one) where they were read, on any core, so
+    /// that the single writer only appends. A record the pipeline refuses (a count or cost beyond the ledger's bounds) is
+    /// a counted skip, never a failed sync that would stop at the same record every time.
+    /// </summary>
+    private (List<UsageRecord> Prepared, List<LedgerProblem> Refused) Prepare(IReadOnlyList<UsageRecord> found, AgentPendingTail? pending, string file)
+    {
+        var prepared = new List<UsageRecord>(found.Count);
+        var refused = new List<LedgerProblem>();
+        foreach (var record in found)
+        {
+            if (record.Id == pending?.RecordId)
+            {
+                continue;
+            }
+
+            try
+            {
+                prepared.Add(_pipeline.Prepare(record));
+            }
+            catch (ArgumentException ex)
+            {
+                refused.Add(new LedgerProblem(file, 0, null, $"{record.Id}: {ex.Message}"));
+            }
+        }
+
+        return (prepared, refused);
     }
 
     /// <summary>Counts one file's outcome and hands its records and next cursor to the batch, in file order.</summary>
@@ -195,25 +252,35 @@ public sealed class AgentSync
             result.Pending++;
         }
 
-        var records = read.Records.Where(r => r.Id != pending?.RecordId).ToList();
-        result.Records += records.Count;
+        result.Records += outcome.Prepared.Count + outcome.Refused.Count;
+        foreach (var problem in outcome.Refused)
+        {
+            result.Refuse(problem);
+        }
+
         var next = new AgentCursor(
             pending is null ? outcome.Size : -1, // a file with an unfinished response is read again next time even if unchanged
             outcome.Modified, offset, nextLine, outcome.Head, read.State);
-        await batch.AddAsync(records, outcome.File, next, result, cancellationToken).ConfigureAwait(false);
+        await batch.AddAsync(outcome.Prepared, outcome.File, next, result, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>What reading one file gave: nothing (<see cref="Read"/> null) when it had not changed or was gone.</summary>
     private sealed record FileOutcome(string File, AgentFileRead? Read, AgentPendingTail? Pending, string Head, long Size, long Modified)
     {
         public bool Failed { get; init; }
+
+        /// <summary>The records to append, priced and estimated.</summary>
+        public List<UsageRecord> Prepared { get; init; } = [];
+
+        /// <summary>Records the pipeline refused, as counted skips.</summary>
+        public List<LedgerProblem> Refused { get; init; } = [];
     }
 
     /// <summary>
     /// Records waiting to be appended, with the cursors that become true once they are: a cursor is saved only after its
     /// file's records are in the ledger, so a crash in between reads them again (and the ledger drops the repeats).
     /// </summary>
-    private sealed class Batch(IUsageLedger ledger, UsageRecordPipeline pipeline, AgentCursorFile cursors, string cursorPath)
+    private sealed class Batch(IUsageLedger ledger, AgentCursorFile cursors, string cursorPath)
     {
         private readonly Dictionary<string, UsageRecord> _records = new(StringComparer.Ordinal);
         private readonly List<(string File, AgentCursor Cursor)> _cursors = [];
@@ -222,21 +289,8 @@ public sealed class AgentSync
         public async Task AddAsync(IReadOnlyList<UsageRecord> records, string file, AgentCursor cursor, AgentSourceSync result, CancellationToken cancellationToken)
         {
             _result = result;
-            foreach (var found in records)
+            foreach (var record in records)
             {
-                UsageRecord record;
-                try
-                {
-                    record = pipeline.Prepare(found);
-                }
-                catch (ArgumentException ex)
-                {
-                    // The pipeline refuses it (a count or cost beyond the ledger's bounds): a counted skip, never a
-                    // failed sync that would stop at the same record every time.
-                    result.Refuse(new LedgerProblem(file, 0, null, $"{found.Id}: {ex.Message}"));
-                    continue;
-                }
-
                 // The same response in two files (a subagent's replay of its parent): the larger usage, the main copy on a tie.
                 if (!_records.TryGetValue(record.Id, out var kept) || LargestUsage.Prefer(record, kept))
                 {

@@ -53,11 +53,13 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
     {
         ArgumentNullException.ThrowIfNull(read);
         var folderProject = ProjectFolder(read.Path);
+        var strings = new RepeatedStrings(ClaudeLine.RepeatedFields);
+        var ids = new ResponseIds();
         AgentPendingTail? last = null;
         var lastStopped = false;
         JsonLineScanner.Scan(read, (line, number, offset) =>
         {
-            if (ReadLine(read, line, number, folderProject) is { } parsed)
+            if (ReadLine(read, line, number, folderProject, strings, ids) is { } parsed)
             {
                 if (last?.RecordId != parsed.Id)
                 {
@@ -72,7 +74,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         read.PendingTail = lastStopped ? null : last;
     }
 
-    private static (string Id, bool Stopped)? ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject)
+    private static (string Id, bool Stopped)? ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject, RepeatedStrings strings, ResponseIds ids)
     {
         // Most lines (user turns, tool results: the bulk of the bytes) have no usage; finding that out without parsing
         // them is what makes a large history quick to read. Inside a JSON string a quote is escaped, so "usage" followed
@@ -86,7 +88,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         ClaudeLine parsed;
         try
         {
-            parsed = ClaudeLine.Parse(line);
+            parsed = ClaudeLine.Parse(line, strings);
         }
         catch (JsonException ex)
         {
@@ -119,7 +121,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
 
         var id = parsed.MessageId is null
             ? $"claude:{parsed.SessionId ?? Path.GetFileNameWithoutExtension(read.Path)}:line:{number}"
-            : parsed.RequestId is null ? $"claude:{parsed.MessageId}" : $"claude:{parsed.MessageId}:{parsed.RequestId}";
+            : ids.Of(parsed.MessageId, parsed.RequestId);
         read.Add(new UsageRecord
         {
             Id = id,
@@ -136,6 +138,26 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
             Source = UsageSources.ClaudeCode,
         });
         return (id, parsed.Stopped);
+    }
+
+    /// <summary>
+    /// The record id of a response, made once for its several lines: their ids are the same string instances
+    /// (<see cref="RepeatedStrings"/>), so one reference comparison tells that the line continues the last response.
+    /// </summary>
+    private sealed class ResponseIds
+    {
+        private string? _message, _request, _id;
+
+        public string Of(string message, string? request)
+        {
+            if (!ReferenceEquals(message, _message) || !ReferenceEquals(request, _request))
+            {
+                (_message, _request) = (message, request);
+                _id = request is null ? $"claude:{message}" : $"claude:{message}:{request}";
+            }
+
+            return _id!;
+        }
     }
 
     /// <summary>The folder under <c>projects/</c> a transcript is in (Claude Code's encoding of the working folder).</summary>
