@@ -17,6 +17,23 @@ internal sealed class AgentCursorFile
 
     public string? LedgerId { get; set; }
 
+    /// <summary>
+    /// Drops the cursors of history files that are gone (not among <paramref name="listed"/> and not on disk), so that the
+    /// cursor file does not grow with every file ever seen. Safe should a file come back: it is read from the start, and
+    /// its records, whose ids do not depend on the cursor, are ones the ledger already has and drops.
+    /// </summary>
+    /// <returns>How many cursors were dropped.</returns>
+    public int ForgetDeleted(IReadOnlySet<string> listed)
+    {
+        var gone = Cursors.Keys.Where(file => !listed.Contains(file) && !File.Exists(file)).ToList();
+        foreach (var file in gone)
+        {
+            Cursors.Remove(file);
+        }
+
+        return gone.Count;
+    }
+
     public static AgentCursorFile Load(string path)
     {
         var file = new AgentCursorFile();

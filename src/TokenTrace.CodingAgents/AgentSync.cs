@@ -38,8 +38,9 @@ public sealed class AgentSync
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Claude Code, Codex CLI and Gemini CLI.</summary>
-    public static IReadOnlyList<IAgentHistoryReader> BuiltInReaders { get; } = [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader()];
+    /// <summary>Claude Code, Codex CLI, Gemini CLI, OpenCode and Amp.</summary>
+    public static IReadOnlyList<IAgentHistoryReader> BuiltInReaders { get; } =
+        [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader(), new OpenCodeReader(), new AmpReader()];
 
     /// <summary>
     /// How long after a file's last change its unfinished last response is still waited for, then taken as it is (a
@@ -67,12 +68,14 @@ public sealed class AgentSync
 
         var batch = new Batch(ledger, _pipeline, cursors, _cursorPath);
         var results = new List<AgentSourceSync>();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reader in _readers.Where(r => sources is null || sources.Contains(r.Source)))
         {
             var result = new AgentSourceSync(reader.Source);
             results.Add(result);
             var files = reader.FindRoots(_environment).SelectMany(reader.FindFiles).ToList();
             result.Files = files.Count;
+            listed.UnionWith(files);
 
             // Files are read (parsed) in chunks on every core while the previous chunk's records are appended here, in file
             // order: the ledger takes one writer at a time, and parsing is a good part of a first sync (1 GB: 8.0 → 6.8 s).
@@ -91,6 +94,7 @@ public sealed class AgentSync
             await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        cursors.ForgetDeleted(listed);
         cursors.LedgerId = await IdentityAsync(ledger, cancellationToken).ConfigureAwait(false);
         cursors.Save(_cursorPath);
         return results;
