@@ -114,17 +114,16 @@ public sealed class OpenCodeReaderTests
     public void Any_valid_message_reads_to_its_own_counts()
     {
         using var home = new TempDirectory();
-        var file = home.File("msg.json");
         Gen.Select(Gen.Long[0, 2_000_000], Gen.Long[0, 200_000], Gen.Long[0, 50_000], Gen.Long[0, 2_000_000], Gen.Long[0, 500_000], Gen.Bool)
             .Sample((input, output, reasoning, cacheRead, cacheWrite, current) =>
             {
                 // Current OpenCode: output without reasoning, and a total that counts it once. Older: reasoning inside output, no total.
+                var file = home.File(Guid.NewGuid().ToString("N") + ".json"); // samples run on several threads at once
                 var storedOutput = current ? output : output + reasoning;
-                var total = current ? $"\"total\": {input + cacheRead + cacheWrite + output + reasoning}," : "";
-                File.WriteAllText(file, $$"""
-                    {"id":"msg_p","sessionID":"ses_p","role":"assistant","time":{"created":1795165200000,"completed":1795165201000},
-                     "modelID":"m","providerID":"p","tokens":{{{total}}"input":{{input}},"output":{{storedOutput}},"reasoning":{{reasoning}},"cache":{"read":{{cacheRead}},"write":{{cacheWrite}}}}}
-                    """);
+                var total = current ? $"\"total\":{input + cacheRead + cacheWrite + output + reasoning}," : "";
+                var tokens = $"\"input\":{input},\"output\":{storedOutput},\"reasoning\":{reasoning},\"cache\":{{\"read\":{cacheRead},\"write\":{cacheWrite}}}";
+                File.WriteAllText(file, """{"id":"msg_p","sessionID":"ses_p","role":"assistant","time":{"created":1795165200000,"completed":1795165201000},"modelID":"m","providerID":"p","tokens":{"""
+                    + total + tokens + "}}");
                 var read = Read(file);
                 var expected = input + cacheRead + cacheWrite + output + reasoning;
                 if (expected == 0)
@@ -132,9 +131,9 @@ public sealed class OpenCodeReaderTests
                     return read.Records.Count == 0 && read.Ignored == 1;
                 }
 
-                var tokens = Assert.Single(read.Records).Tokens;
-                return read.Skipped == 0 && tokens.Total == expected && tokens.Output == output + reasoning && tokens.Reasoning == reasoning
-                    && (tokens.Input, tokens.CacheRead, tokens.CacheWrite) == (input, cacheRead, cacheWrite);
+                var counts = Assert.Single(read.Records).Tokens;
+                return read.Skipped == 0 && counts.Total == expected && counts.Output == output + reasoning && counts.Reasoning == reasoning
+                    && (counts.Input, counts.CacheRead, counts.CacheWrite) == (input, cacheRead, cacheWrite);
             });
     }
 
@@ -142,20 +141,20 @@ public sealed class OpenCodeReaderTests
     public void A_truncated_or_garbled_message_is_a_counted_skip_never_an_exception()
     {
         using var home = new TempDirectory();
-        var file = home.File("msg.json");
         var whole = Message("msg_t", 1234, 56, completed: true);
         Gen.Select(Gen.Int[0, whole.Length - 1], Gen.Int[0, whole.Length - 1], Gen.Char)
             .Sample((cut, position, garbage) =>
             {
+                var file = home.File(Guid.NewGuid().ToString("N") + ".json"); // samples run on several threads at once
                 File.WriteAllText(file, whole[..cut]);
                 var truncated = Read(file);
                 var garbled = whole.ToCharArray();
                 garbled[position] = garbage;
                 File.WriteAllText(file, new string(garbled));
                 var changed = Read(file);
+                // A changed character may still leave valid JSON (another digit): then a record, else one counted skip or pass.
                 return truncated.Records.Count == 0 && truncated.Skipped == 1
-                    && changed.Records.Count + changed.Skipped + changed.Ignored == 1
-                    && changed.Records.All(r => r.Tokens.Total <= 1234 + 56 || r.Tokens.Total < 10_000_000);
+                    && changed.Records.Count + changed.Skipped + changed.Ignored == 1;
             });
     }
 
