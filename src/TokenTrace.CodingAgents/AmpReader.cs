@@ -52,7 +52,7 @@ public sealed class AmpReader : IAgentHistoryReader
         var thread = document.RootElement;
         if (thread.ValueKind != JsonValueKind.Object || AgentJson.Text(thread, "id") is not { } threadId)
         {
-            read.Skip(1, "id", "not an Amp thread (no thread id)");
+            read.Skip(0, "id", "not an Amp thread (no thread id)");
             return;
         }
 
@@ -88,20 +88,20 @@ public sealed class AmpReader : IAgentHistoryReader
 
         if (MessageId(message) is not { } messageId)
         {
-            read.Skip(1, field + ".messageId", "missing");
+            read.Skip(0, field + ".messageId", "missing");
             return;
         }
 
         var model = AgentJson.Text(usage, "model") ?? AgentJson.Text(message, "model");
         if (model is null)
         {
-            read.Skip(1, field + ".usage.model", "missing");
+            read.Skip(0, field + ".usage.model", "missing");
             return;
         }
 
         if ((AgentJson.Timestamp(usage) ?? AgentJson.Timestamp(message)) is not { } timestamp)
         {
-            read.Skip(1, field + ".usage.timestamp", "missing or not an ISO 8601 date");
+            read.Skip(0, field + ".usage.timestamp", "missing or not an ISO 8601 date");
             return;
         }
 
@@ -125,7 +125,7 @@ public sealed class AmpReader : IAgentHistoryReader
         }
         catch (UsageFormatException ex)
         {
-            read.Skip(1, ex.Field, ex.Message);
+            read.Skip(0, ex.Field, ex.Message);
             return;
         }
 
@@ -151,13 +151,13 @@ public sealed class AmpReader : IAgentHistoryReader
 
             if (AgentJson.Text(usageEvent, "id") is not { } eventId || AgentJson.Text(usageEvent, "model") is not { } model)
             {
-                read.Skip(1, field + (AgentJson.Text(usageEvent, "id") is null ? ".id" : ".model"), "missing");
+                read.Skip(0, field + (AgentJson.Text(usageEvent, "id") is null ? ".id" : ".model"), "missing");
                 continue;
             }
 
             if (AgentJson.Timestamp(usageEvent) is not { } timestamp)
             {
-                read.Skip(1, field + ".timestamp", "missing or not an ISO 8601 date");
+                read.Skip(0, field + ".timestamp", "missing or not an ISO 8601 date");
                 continue;
             }
 
@@ -175,7 +175,7 @@ public sealed class AmpReader : IAgentHistoryReader
             }
             catch (UsageFormatException ex)
             {
-                read.Skip(1, ex.Field, ex.Message);
+                read.Skip(0, ex.Field, ex.Message);
                 continue;
             }
 

@@ -49,7 +49,7 @@ public sealed class OpenCodeReader : IAgentHistoryReader
         var message = document.RootElement;
         if (message.ValueKind != JsonValueKind.Object)
         {
-            read.Skip(1, null, "not an OpenCode message (not a JSON object)");
+            read.Skip(0, null, "not an OpenCode message (not a JSON object)");
             return;
         }
 
@@ -67,13 +67,13 @@ public sealed class OpenCodeReader : IAgentHistoryReader
         var id = AgentJson.Text(message, "id") ?? Path.GetFileNameWithoutExtension(read.Path);
         if (AgentJson.Text(message, "modelID") is not { } model)
         {
-            read.Skip(1, "modelID", "missing");
+            read.Skip(0, "modelID", "missing");
             return;
         }
 
         if (!message.TryGetProperty("time", out var time) || time.ValueKind != JsonValueKind.Object || Milliseconds(time, "created") is not { } created)
         {
-            read.Skip(1, "time.created", "missing or not a time in milliseconds since 1970");
+            read.Skip(0, "time.created", "missing or not a time in milliseconds since 1970");
             return;
         }
 
@@ -84,7 +84,7 @@ public sealed class OpenCodeReader : IAgentHistoryReader
         }
         catch (UsageFormatException ex)
         {
-            read.Skip(1, ex.Field, ex.Message);
+            read.Skip(0, ex.Field, ex.Message);
             return;
         }
 
