@@ -17,7 +17,7 @@ public sealed class OpenCodeReaderTests
         using var home = new TempDirectory();
         var data = Fixtures.CopyTo("opencode", home.File("opencode"));
         var root = Assert.Single(Reader.FindRoots(Environment(home.Path, data)));
-        Assert.Equal(Path.Combine(data, "storage", "message"), root);
+        Assert.Equal(data, root);
 
         var reads = Reader.FindFiles(root).Select(Read).ToList();
         Assert.Equal(6, reads.Count); // the session file beside storage/message is not a message
@@ -53,14 +53,10 @@ public sealed class OpenCodeReaderTests
     [Fact]
     public void The_data_folders_come_from_OPENCODE_DATA_DIR_then_XDG_DATA_HOME_then_the_home_folder()
     {
+        Assert.Equal(["/a", "/b"], Reader.FindRoots(new AgentEnvironment("/home/u", name => name == "OPENCODE_DATA_DIR" ? "/a, /b" : null)));
+        Assert.Equal([Path.Combine("/xdg", "opencode")], Reader.FindRoots(new AgentEnvironment("/home/u", name => name == "XDG_DATA_HOME" ? "/xdg" : null)));
         Assert.Equal(
-            [Path.Combine("/a", "storage", "message"), Path.Combine("/b", "storage", "message")],
-            Reader.FindRoots(new AgentEnvironment("/home/u", name => name == "OPENCODE_DATA_DIR" ? "/a, /b" : null)));
-        Assert.Equal(
-            [Path.Combine("/xdg", "opencode", "storage", "message")],
-            Reader.FindRoots(new AgentEnvironment("/home/u", name => name == "XDG_DATA_HOME" ? "/xdg" : null)));
-        Assert.Equal(
-            [Path.Combine("/home/u", ".local", "share", "opencode", "storage", "message")],
+            [Path.Combine("/home/u", ".local", "share", "opencode")],
             Reader.FindRoots(new AgentEnvironment("/home/u", name => name == "XDG_DATA_HOME" ? "relative/data" : null)));
     }
 
