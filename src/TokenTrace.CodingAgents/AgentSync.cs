@@ -38,9 +38,9 @@ public sealed class AgentSync
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Claude Code, Codex CLI, Gemini CLI, OpenCode and Amp.</summary>
+    /// <summary>Claude Code, Codex CLI, Gemini CLI, OpenCode, Amp and Qwen Code.</summary>
     public static IReadOnlyList<IAgentHistoryReader> BuiltInReaders { get; } =
-        [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader(), new OpenCodeReader(), new AmpReader()];
+        [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader(), new OpenCodeReader(), new AmpReader(), new QwenCodeReader()];
 
     /// <summary>
     /// How long after a file's last change its unfinished last response is still waited for, then taken as it is (a

@@ -26,4 +26,7 @@ public static class UsageSources
 
     /// <summary>Read from Amp's thread files (<c>~/.local/share/amp/threads</c>).</summary>
     public const string Amp = "amp";
+
+    /// <summary>Read from Qwen Code's chat recordings (<c>~/.qwen/projects/*/chats</c>).</summary>
+    public const string QwenCode = "qwen-code";
 }
