@@ -3,7 +3,7 @@ namespace TokenTrace.CodingAgents;
 /// <summary>
 /// What a reader needs to know about the machine to find an agent's history: the home folder and the environment
 /// variables (<c>CLAUDE_CONFIG_DIR</c>, <c>CODEX_HOME</c>, <c>GEMINI_DATA_DIR</c>, <c>OPENCODE_DATA_DIR</c>,
-/// <c>AMP_DATA_DIR</c>, <c>XDG_DATA_HOME</c>…). Tests give their own.
+/// <c>AMP_DATA_DIR</c>, <c>QWEN_DATA_DIR</c>, <c>XDG_DATA_HOME</c>…). Tests give their own.
 /// </summary>
 public sealed class AgentEnvironment
 {

@@ -102,6 +102,7 @@ public sealed class SyncCliTests
         ["GEMINI_DATA_DIR"] = Path.Combine(home.Path, "gemini"),
         ["OPENCODE_DATA_DIR"] = Path.Combine(home.Path, "opencode"),
         ["AMP_DATA_DIR"] = Path.Combine(home.Path, "amp"),
+        ["QWEN_DATA_DIR"] = Path.Combine(home.Path, "qwen"),
     };
 
     private static JsonElement Claude(string json) =>
