@@ -42,7 +42,7 @@ public sealed class OpenCodeReader : IAgentHistoryReader
     {
         ArgumentNullException.ThrowIfNull(root);
         var databases = Directory.Exists(root)
-            ? Directory.EnumerateFiles(root, "opencode*.db").Where(IsDatabase).Order(StringComparer.Ordinal).ToList()
+            ? Directory.EnumerateFiles(root, "opencode*.db", new EnumerationOptions { IgnoreInaccessible = true }).Where(IsDatabase).Order(StringComparer.Ordinal).ToList()
             : [];
         return databases.Concat(HistoryFiles.Under(Path.Combine(root, "storage", "message"), "*.json"));
     }
