@@ -22,16 +22,12 @@ internal sealed class AgentCursorFile
     /// cursor file does not grow with every file ever seen. Safe should a file come back: it is read from the start, and
     /// its records, whose ids do not depend on the cursor, are ones the ledger already has and drops.
     /// </summary>
-    /// <returns>How many cursors were dropped.</returns>
-    public int ForgetDeleted(IReadOnlySet<string> listed)
+    public void ForgetDeleted(IReadOnlySet<string> listed)
     {
-        var gone = Cursors.Keys.Where(file => !listed.Contains(file) && !File.Exists(file)).ToList();
-        foreach (var file in gone)
+        foreach (var file in Cursors.Keys.Where(file => !listed.Contains(file) && !File.Exists(file)).ToList())
         {
             Cursors.Remove(file);
         }
-
-        return gone.Count;
     }
 
     public static AgentCursorFile Load(string path)
