@@ -6,7 +6,8 @@ namespace TokenTrace.CodingAgents;
 /// Brings coding agents' histories into a ledger, reading only what changed since the last sync: each file's cursor
 /// (size, modification time, byte offset, the reader's state, a hash of its first bytes) says where to go on. Records go
 /// through the core's pipeline (attributed, priced, estimated) and are appended by id, so a sync interrupted at any
-/// point, run twice, or run by two processes at once stores each response once.
+/// point, run twice, or run by two processes at once stores each response once. The cursor of a file that is gone is
+/// dropped; should the file come back, it is read again and adds nothing twice.
 /// </summary>
 public sealed class AgentSync
 {
