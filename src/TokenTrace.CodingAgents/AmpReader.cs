@@ -15,7 +15,7 @@ namespace TokenTrace.CodingAgents;
 /// <para>Usage is Anthropic's convention, whatever the model: <c>inputTokens</c> excludes <c>cacheReadInputTokens</c> and
 /// <c>cacheCreationInputTokens</c> (their sum is the message's <c>totalInputTokens</c>). Older threads kept their usage in
 /// <c>usageLedger.events</c> (input and output per event, the cache counts on the message named by <c>toMessageId</c>);
-/// such a thread is read from its events, keyed <c>amp:{thread}:{event id}</c>. Amp does not name the provider, so none is
+/// each event is a record keyed <c>amp:{thread}:{event id}</c>, and the message it led to is not counted again. Amp does not name the provider, so none is
 /// recorded and the model alone finds the price. The project is the thread's first workspace tree
 /// (<c>env.initial.trees[0].uri</c>, a <c>file://</c> URI) when Amp recorded one. Amp's credits are its own billing unit
 /// and are not recorded; the cost comes from the price catalogue like every other record's.</para>
@@ -58,11 +58,11 @@ public sealed class AmpReader : IAgentHistoryReader
 
         var messages = thread.TryGetProperty("messages", out var list) && list.ValueKind == JsonValueKind.Array ? list : default;
         var context = new ThreadContext(threadId, Project(thread));
+        var counted = new HashSet<string>(StringComparer.Ordinal);
         if (thread.TryGetProperty("usageLedger", out var ledger) && ledger.ValueKind == JsonValueKind.Object
-            && ledger.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array && events.GetArrayLength() > 0)
+            && ledger.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array)
         {
-            ReadEvents(read, events, messages, context);
-            return;
+            ReadEvents(read, events, messages, context, counted);
         }
 
         if (messages.ValueKind != JsonValueKind.Array)
@@ -73,7 +73,15 @@ public sealed class AmpReader : IAgentHistoryReader
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
-            ReadMessage(read, message, $"messages[{index++}]", context);
+            var field = $"messages[{index++}]";
+            if (message.ValueKind == JsonValueKind.Object && MessageId(message) is { } messageId && counted.Contains(messageId))
+            {
+                // Counted by the usage ledger event that led to it (an older thread continued by a newer Amp).
+                read.Ignored++;
+                continue;
+            }
+
+            ReadMessage(read, message, field, context);
         }
     }
 
@@ -137,7 +145,11 @@ public sealed class AmpReader : IAgentHistoryReader
         }
     }
 
-    private static void ReadEvents(AgentFileRead read, JsonElement events, JsonElement messages, ThreadContext context)
+    /// <summary>
+    /// Reads an older thread's usage ledger, adding to <paramref name="counted"/> the message each recorded event led to
+    /// (<c>toMessageId</c>), whose own usage must then not be counted again.
+    /// </summary>
+    private static void ReadEvents(AgentFileRead read, JsonElement events, JsonElement messages, ThreadContext context, HashSet<string> counted)
     {
         var index = 0;
         foreach (var usageEvent in events.EnumerateArray())
@@ -179,7 +191,11 @@ public sealed class AmpReader : IAgentHistoryReader
                 continue;
             }
 
-            Add(read, $"amp:{context.ThreadId}:{eventId}", timestamp, model, counts, context);
+            if (Add(read, $"amp:{context.ThreadId}:{eventId}", timestamp, model, counts, context)
+                && usageEvent.TryGetProperty("toMessageId", out var to) && to.ValueKind == JsonValueKind.Number)
+            {
+                counted.Add(to.GetRawText());
+            }
         }
     }
 

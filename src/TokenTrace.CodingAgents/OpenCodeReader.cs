@@ -63,9 +63,11 @@ public sealed class OpenCodeReader : IAgentHistoryReader
             return;
         }
 
-        var fallbackId = Path.GetFileNameWithoutExtension(read.Path);
-        var fallbackSession = Path.GetFileName(Path.GetDirectoryName(read.Path)) ?? fallbackId;
-        if (ReadMessage(read, document.RootElement, fallbackId, fallbackSession, "") is { Completed: false } streaming)
+        // An old message file is named after its message and lies in its session's folder.
+        var message = document.RootElement;
+        var id = (message.ValueKind == JsonValueKind.Object ? AgentJson.Text(message, "id") : null) ?? Path.GetFileNameWithoutExtension(read.Path);
+        var session = (message.ValueKind == JsonValueKind.Object ? AgentJson.Text(message, "sessionID") : null) ?? Path.GetFileName(Path.GetDirectoryName(read.Path)) ?? id;
+        if (ReadMessage(read, message, id, session, "") is { Completed: false } streaming)
         {
             read.PendingTail = new AgentPendingTail(streaming.Id, 0, 1);
         }
@@ -135,8 +137,11 @@ public sealed class OpenCodeReader : IAgentHistoryReader
         read.PendingTail = newestStreaming is { } pending ? new AgentPendingTail(pending.Id, 0, 1) : null;
     }
 
-    /// <summary>Adds the record of one message, if it is an assistant message with usage; what was added, or null.</summary>
-    private static (string Id, DateTimeOffset Created, bool Completed)? ReadMessage(AgentFileRead read, JsonElement message, string fallbackId, string fallbackSession, string where)
+    /// <summary>
+    /// Adds the record of one message (known by <paramref name="id"/> and <paramref name="session"/>: a database row's
+    /// columns, or a file's own fields), if it is an assistant message with usage; what was added, or null.
+    /// </summary>
+    private static (string Id, DateTimeOffset Created, bool Completed)? ReadMessage(AgentFileRead read, JsonElement message, string id, string session, string where)
     {
         if (message.ValueKind != JsonValueKind.Object)
         {
@@ -179,10 +184,10 @@ public sealed class OpenCodeReader : IAgentHistoryReader
             return null;
         }
 
-        var id = "opencode:" + (AgentJson.Text(message, "id") ?? fallbackId);
+        var recordId = "opencode:" + id;
         read.Add(new UsageRecord
         {
-            Id = id,
+            Id = recordId,
             Timestamp = created,
             Provider = AgentJson.Text(message, "providerID"),
             Model = model,
@@ -190,12 +195,12 @@ public sealed class OpenCodeReader : IAgentHistoryReader
             Attribution = new Attribution
             {
                 Project = Project(message),
-                Session = AgentJson.Text(message, "sessionID") ?? fallbackSession,
+                Session = session,
                 Agent = AgentJson.Text(message, "agent") ?? AgentJson.Text(message, "mode") ?? ClaudeCodeReader.MainAgent,
             },
             Source = UsageSources.OpenCode,
         });
-        return (id, created, Milliseconds(time, "completed") is not null);
+        return (recordId, created, Milliseconds(time, "completed") is not null);
     }
 
     private static string? Project(JsonElement message)

@@ -85,6 +85,23 @@ public sealed class AmpReaderTests
     }
 
     [Fact]
+    public void An_older_thread_continued_by_a_newer_Amp_counts_each_event_and_each_later_message_once()
+    {
+        using var home = new TempDirectory();
+        var data = Fixtures.CopyTo("amp", home.File("amp"));
+        var file = Path.Combine(data, "threads", LegacyThread + ".json");
+        var thread = File.ReadAllText(file);
+        var messagesEnd = thread.IndexOf("  ],\n  \"usageLedger\"", StringComparison.Ordinal);
+        Assert.True(messagesEnd > 0);
+        File.WriteAllText(file, thread[..messagesEnd].TrimEnd() + ",\n" + Assistant(2, 30, 12, "complete") + "\n" + thread[messagesEnd..]);
+
+        var read = Read(file);
+        // The event (100 + 50 + cache 500 + 200) for message 1, whose own usage is not counted again, and message 2 (30 + 12).
+        Assert.Equal([($"amp:{LegacyThread}:evt-5d0f6b1e", 850L), ($"amp:{LegacyThread}:2", 42L)], read.Records.Select(r => (r.Id, r.Tokens.Total)));
+        Assert.Equal(0, read.Skipped);
+    }
+
+    [Fact]
     public async Task A_running_message_waits_for_its_complete_usage()
     {
         using var home = new TempDirectory();
