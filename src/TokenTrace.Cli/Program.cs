@@ -67,7 +67,7 @@ internal static class Program
               tokentrace summary --by model --format json
               tokentrace report --format html -o report.html
               tokentrace                (today's and this month's spend, and the budgets)
-              tokentrace daily --breakdown   (Claude Code, Codex and Gemini CLI history by day and model)
+              tokentrace daily --breakdown   (the coding agents' history by day and model)
             """);
         foreach (var option in GlobalOptions.All)
         {

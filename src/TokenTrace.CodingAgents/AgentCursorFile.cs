@@ -17,6 +17,19 @@ internal sealed class AgentCursorFile
 
     public string? LedgerId { get; set; }
 
+    /// <summary>
+    /// Drops the cursors of history files that are gone (not among <paramref name="listed"/> and not on disk), so that the
+    /// cursor file does not grow with every file ever seen. Safe should a file come back: it is read from the start, and
+    /// its records, whose ids do not depend on the cursor, are ones the ledger already has and drops.
+    /// </summary>
+    public void ForgetDeleted(IReadOnlySet<string> listed)
+    {
+        foreach (var file in Cursors.Keys.Where(file => !listed.Contains(file) && !File.Exists(file)).ToList())
+        {
+            Cursors.Remove(file);
+        }
+    }
+
     public static AgentCursorFile Load(string path)
     {
         var file = new AgentCursorFile();

@@ -6,7 +6,8 @@ namespace TokenTrace.CodingAgents;
 /// Brings coding agents' histories into a ledger, reading only what changed since the last sync: each file's cursor
 /// (size, modification time, byte offset, the reader's state, a hash of its first bytes) says where to go on. Records go
 /// through the core's pipeline (attributed, priced, estimated) and are appended by id, so a sync interrupted at any
-/// point, run twice, or run by two processes at once stores each response once.
+/// point, run twice, or run by two processes at once stores each response once. The cursor of a file that is gone is
+/// dropped; should the file come back, it is read again and adds nothing twice.
 /// </summary>
 public sealed class AgentSync
 {
@@ -38,8 +39,9 @@ public sealed class AgentSync
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Claude Code, Codex CLI and Gemini CLI.</summary>
-    public static IReadOnlyList<IAgentHistoryReader> BuiltInReaders { get; } = [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader()];
+    /// <summary>Claude Code, Codex CLI, Gemini CLI, OpenCode, Amp and Qwen Code.</summary>
+    public static IReadOnlyList<IAgentHistoryReader> BuiltInReaders { get; } =
+        [new ClaudeCodeReader(), new CodexReader(), new GeminiCliReader(), new OpenCodeReader(), new AmpReader(), new QwenCodeReader()];
 
     /// <summary>
     /// How long after a file's last change its unfinished last response is still waited for, then taken as it is (a
@@ -67,16 +69,19 @@ public sealed class AgentSync
 
         var batch = new Batch(ledger, cursors, _cursorPath);
         var results = new List<AgentSourceSync>();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reader in _readers.Where(r => sources is null || sources.Contains(r.Source)))
         {
             var result = new AgentSourceSync(reader.Source);
             results.Add(result);
             var files = reader.FindRoots(_environment).SelectMany(reader.FindFiles).ToList();
             result.Files = files.Count;
+            listed.UnionWith(files);
             await ReadAndApplyAsync(reader, files, cursors, batch, result, cancellationToken).ConfigureAwait(false);
             await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        cursors.ForgetDeleted(listed);
         cursors.LedgerId = await IdentityAsync(ledger, cancellationToken).ConfigureAwait(false);
         cursors.Save(_cursorPath);
         return results;
@@ -169,6 +174,12 @@ public sealed class AgentSync
         }
 
         var (size, modified) = (info.Length, info.LastWriteTimeUtc.Ticks);
+        if (new FileInfo(file + "-wal") is { Exists: true } wal)
+        {
+            // A SQLite database in WAL mode (OpenCode's) changes in its -wal file long before the main file does.
+            (size, modified) = (size + wal.Length, Math.Max(modified, wal.LastWriteTimeUtc.Ticks));
+        }
+
         if (cursor is not null && cursor.Size == size && cursor.ModifiedTicks == modified)
         {
             return new FileOutcome(file, null, null, "", size, modified);

@@ -40,45 +40,26 @@ public sealed class GeminiCliReader : IAgentHistoryReader
     public void Read(AgentFileRead read)
     {
         ArgumentNullException.ThrowIfNull(read);
-        byte[] bytes;
-        using (var stream = new FileStream(read.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        using var document = WholeJsonFile.Parse(read);
+        if (document is null)
         {
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException ex)
-        {
-            // Caught mid-rewrite, or damaged: nothing is taken from it this time, and the next read tries again.
-            read.Skip(ex.LineNumber is { } line ? line + 1 : 0, null, "not valid JSON: " + ex.Message);
             return;
         }
 
-        using (document)
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
         {
-            var root = document.RootElement;
-            read.Lines = 1;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
-            {
-                read.Skip(0, "messages", "not a Gemini CLI chat recording (no messages array)");
-                return;
-            }
+            read.Skip(0, "messages", "not a Gemini CLI chat recording (no messages array)");
+            return;
+        }
 
-            var session = AgentJson.Text(root, "sessionId") ?? Path.GetFileNameWithoutExtension(read.Path);
-            var project = Project(read.Path, AgentJson.Text(root, "projectHash"));
-            var index = 0;
-            foreach (var message in messages.EnumerateArray())
-            {
-                index++;
-                ReadMessage(read, message, index, session, project);
-            }
-
-            read.EndOffset = bytes.Length;
+        var session = AgentJson.Text(root, "sessionId") ?? Path.GetFileNameWithoutExtension(read.Path);
+        var project = Project(read.Path, AgentJson.Text(root, "projectHash"));
+        var index = 0;
+        foreach (var message in messages.EnumerateArray())
+        {
+            index++;
+            ReadMessage(read, message, index, session, project);
         }
     }
 

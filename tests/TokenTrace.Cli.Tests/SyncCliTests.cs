@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TokenTrace.CodingAgents.Tests;
 using TokenTrace.Tests;
 
 namespace TokenTrace.Cli.Tests;
@@ -60,12 +61,48 @@ public sealed class SyncCliTests
         Assert.Contains("cursor-ide", unknown.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OpenCode_and_Amp_histories_sync_with_their_bad_files_named_and_daily_totals_them_by_day()
+    {
+        using var home = new TempDirectory();
+        Fixtures.CopyTo("opencode", Path.Combine(home.Path, "opencode"));
+        Fixtures.CopyTo("amp", Path.Combine(home.Path, "amp"));
+        var environment = Environment(home);
+
+        var sync = await CliRunner.RunAsync(home.Path, environment, "sync", "--source", "opencode,amp", "--format", "json");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        var results = JsonDocument.Parse(sync.Out).RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("source").GetString()!);
+        Assert.Equal(["amp", "opencode"], results.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((6, 3L, 1L), Counts(results["opencode"]));
+        Assert.Equal((3, 3L, 2L), Counts(results["amp"]));
+        var problems = results["amp"].GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Contains(problems, p => p.Contains("T-7e0c5a12-3b4d-4f6a-9c8e-1d2f3a4b5c6d.json", StringComparison.Ordinal) && p.Contains("messages[5].usage.inputTokens", StringComparison.Ordinal));
+        Assert.Contains(results["opencode"].GetProperty("problems").EnumerateArray(), p => p.GetString()!.Contains("msg_c7d8e9f0a103KkLlMmNnOoPp.json", StringComparison.Ordinal));
+
+        // The fixture's messages by day (worked out in OpenCodeReaderTests): 12 + 15000 + 2200 + 480 and 3000 + 9000 + 1000
+        // on the 20th, 2000 + 900 on the 21st. The view syncs first: nothing is new.
+        var daily = await CliRunner.RunAsync(home.Path, environment, "daily", "--source", "opencode", "--tz", "UTC", "--format", "json");
+        Assert.True(daily.ExitCode == 0, daily.Error);
+        var days = JsonDocument.Parse(daily.Out).RootElement.GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("key").GetProperty("day").GetString()!, r => (r.GetProperty("records").GetInt64(), r.GetProperty("totalTokens").GetInt64()));
+        Assert.Equal(new Dictionary<string, (long, long)> { ["2026-11-20"] = (2, 30692), ["2026-11-21"] = (1, 2900) }, days);
+
+        var again = await CliRunner.RunAsync(home.Path, environment, "sync", "--source", "opencode", "--source", "amp", "--format", "json");
+        Assert.All(JsonDocument.Parse(again.Out).RootElement.EnumerateArray(), e => Assert.Equal((0, 0L), (e.GetProperty("filesRead").GetInt32(), e.GetProperty("added").GetInt64())));
+    }
+
+    private static (int Files, long Added, long Skipped) Counts(JsonElement result) =>
+        (result.GetProperty("files").GetInt32(), result.GetProperty("added").GetInt64(), result.GetProperty("skippedLines").GetInt64());
+
     private static Dictionary<string, string?> Environment(TempDirectory home) => new()
     {
         ["HOME"] = home.Path,
         ["CLAUDE_CONFIG_DIR"] = Path.Combine(home.Path, "claude"),
         ["CODEX_HOME"] = Path.Combine(home.Path, "codex"),
         ["GEMINI_DATA_DIR"] = Path.Combine(home.Path, "gemini"),
+        ["OPENCODE_DATA_DIR"] = Path.Combine(home.Path, "opencode"),
+        ["AMP_DATA_DIR"] = Path.Combine(home.Path, "amp"),
+        ["QWEN_DATA_DIR"] = Path.Combine(home.Path, "qwen"),
     };
 
     private static JsonElement Claude(string json) =>

@@ -146,6 +146,53 @@ public sealed class AgentSyncTests
         Assert.Equal(400, await ledgerOne.ReadAsync(UsageQuery.All).CountAsync());
     }
 
+    [Fact]
+    public async Task A_deleted_history_file_loses_its_cursor_and_coming_back_counts_nothing_twice()
+    {
+        using var home = new TempDirectory();
+        var kept = Transcript(home, "proj-a", "s1.jsonl");
+        var deleted = Transcript(home, "proj-b", "s2.jsonl");
+        File.WriteAllLines(kept, [Stopped("m1", 100, 10)]);
+        File.WriteAllLines(deleted, [Stopped("m2", 200, 20), Stopped("m3", 300, 30)]);
+        var (sync, _) = NewSync(home);
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+        Assert.Equal(3L, Single(await sync.SyncAsync(ledger)).Added);
+        Assert.Contains("s2.jsonl", File.ReadAllText(home.File("cursors.json")), StringComparison.Ordinal);
+
+        var content = File.ReadAllBytes(deleted);
+        File.Delete(deleted);
+        var afterDelete = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1, 0, 0L), (afterDelete.Files, afterDelete.FilesRead, afterDelete.Added));
+        var cursors = File.ReadAllText(home.File("cursors.json"));
+        Assert.DoesNotContain("s2.jsonl", cursors, StringComparison.Ordinal);
+        Assert.Contains("s1.jsonl", cursors, StringComparison.Ordinal);
+        Assert.Equal(660L, await TotalAsync(ledger)); // 110 + 220 + 330: what the deleted file brought stays in the ledger
+
+        // The same file back (restored from a backup): read from the start, and every record in it is one the ledger has.
+        File.WriteAllBytes(deleted, content);
+        var back = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((1, 2L, 0L, 2L), (back.FilesRead, back.Records, back.Added, back.Duplicates));
+        Assert.Equal(660L, await TotalAsync(ledger));
+        Assert.Contains("s2.jsonl", File.ReadAllText(home.File("cursors.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sync_of_one_agent_keeps_the_cursors_of_the_other_agents_files_that_still_exist()
+    {
+        using var home = new TempDirectory();
+        File.WriteAllLines(Transcript(home, "proj-a", "s1.jsonl"), [Stopped("m1", 100, 10)]);
+        var (sync, _) = NewSync(home);
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+        Assert.Equal(1L, Single(await sync.SyncAsync(ledger)).Added);
+
+        Assert.Empty(await sync.SyncAsync(ledger, [UsageSources.Codex])); // no Codex reader here: nothing listed at all
+        Assert.Contains("s1.jsonl", File.ReadAllText(home.File("cursors.json")), StringComparison.Ordinal);
+        Assert.Equal(0, Single(await sync.SyncAsync(ledger)).FilesRead);
+    }
+
+    private static async Task<long> TotalAsync(IUsageLedger ledger) =>
+        (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Sum(r => r.Tokens.Total);
+
     private static (AgentSync Sync, FakeTimeProvider Clock) NewSync(TempDirectory home)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -25,7 +25,8 @@ internal static class AgentViewCommand
         var command = new Command(name, $"""
             {what}: tokens, cost, energy and CO2e. Reads what is new in the coding agents' histories
             first (as `tokentrace sync`; --no-sync to skip), then answers from the whole ledger — your
-            coding agents and your own apps; --source claude-code|codex|gemini-cli for one of them.
+            coding agents and your own apps; --source claude-code|codex|gemini-cli|opencode|amp|
+            qwen-code for one of them.
             --since/--until/--tz as everywhere.
 
             Example:

@@ -15,20 +15,24 @@ internal static class SyncCommand
     {
         var source = new Option<string[]>("--source")
         {
-            Description = "Only these agents (claude-code, codex, gemini-cli); repeat or separate with commas. Default: all.",
+            Description = "Only these agents (claude-code, codex, gemini-cli, opencode, amp, qwen-code); repeat or separate with commas. Default: all.",
             AllowMultipleArgumentsPerToken = true,
         };
         var command = new Command("sync", """
             Read what is new in the coding agents' local histories into the ledger: Claude Code
             (~/.claude/projects, ~/.config/claude/projects or CLAUDE_CONFIG_DIR), Codex CLI
-            ($CODEX_HOME/sessions and archived_sessions) and Gemini CLI (~/.gemini/tmp/*/chats or
-            GEMINI_DATA_DIR). Each file has a cursor, so a second run reads only what was added; each
-            response is stored once however often it is synced, also when two syncs run at once.
-            Lines that cannot be read are counted and skipped, never fatal.
+            ($CODEX_HOME/sessions and archived_sessions), Gemini CLI (~/.gemini/tmp/*/chats or
+            GEMINI_DATA_DIR), OpenCode (~/.local/share/opencode: opencode.db and storage/message, or
+            OPENCODE_DATA_DIR), Amp (~/.local/share/amp/threads or AMP_DATA_DIR; both honour
+            XDG_DATA_HOME) and Qwen Code (~/.qwen/projects/*/chats or QWEN_DATA_DIR). Each file has a
+            cursor, so a second run reads only what was added; each response is stored once however
+            often it is synced, also when two syncs run at once. Lines that cannot be read are counted
+            and skipped, never fatal.
 
             Examples:
               tokentrace sync
               tokentrace sync --source claude-code --format json
+              tokentrace sync --source opencode,amp
             """);
         command.Options.Add(source);
         command.SetAction(async (parse, cancellationToken) =>

@@ -20,4 +20,13 @@ public static class UsageSources
 
     /// <summary>Read from Gemini CLI's chat recordings (<c>~/.gemini/tmp/*/chats</c>).</summary>
     public const string GeminiCli = "gemini-cli";
+
+    /// <summary>Read from OpenCode's message files (<c>~/.local/share/opencode/storage/message</c>).</summary>
+    public const string OpenCode = "opencode";
+
+    /// <summary>Read from Amp's thread files (<c>~/.local/share/amp/threads</c>).</summary>
+    public const string Amp = "amp";
+
+    /// <summary>Read from Qwen Code's chat recordings (<c>~/.qwen/projects/*/chats</c>).</summary>
+    public const string QwenCode = "qwen-code";
 }
