@@ -20,4 +20,7 @@ public static class UsageSources
 
     /// <summary>Read from Gemini CLI's chat recordings (<c>~/.gemini/tmp/*/chats</c>).</summary>
     public const string GeminiCli = "gemini-cli";
+
+    /// <summary>Recorded by <c>tokentrace hook kiro</c>, run by a Kiro agent hook (its prompt tokens are an estimate).</summary>
+    public const string Kiro = "kiro";
 }
