@@ -94,6 +94,7 @@ internal static class Program
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());
+        root.Subcommands.Add(HookCommand.Create());
         OverviewCommand.AttachTo(root);
         return root;
     }
