@@ -227,7 +227,7 @@ public sealed class KiroHookTests
         {
             var words = commands[trigger].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal("tokentrace", words[0]);
-            var run = await Hook(home, trigger == "promptSubmit" ? "hello world" : null, words[1..]);
+            var run = await CliRunner.RunAsync(home.Path, Environment(trigger == "promptSubmit" ? "hello world" : null), Limit, words[1..]);
             Assert.Equal((0, "", ""), (run.ExitCode, run.Out, run.Error));
         }
 
@@ -240,7 +240,9 @@ public sealed class KiroHookTests
 
     /// <summary>Runs the hook in <paramref name="home"/> (also the workspace, as Kiro runs commands in the workspace folder).</summary>
     private static Task<(int ExitCode, string Out, string Error)> Hook(TempDirectory home, string? prompt, params string[] args) =>
-        CliRunner.RunAsync(home.Path, new Dictionary<string, string?> { ["USER_PROMPT"] = prompt, ["TOKENTRACE_CONFIG"] = null }, Limit, ["hook", "kiro", .. args]);
+        CliRunner.RunAsync(home.Path, Environment(prompt), Limit, ["hook", "kiro", .. args]);
+
+    private static Dictionary<string, string?> Environment(string? prompt) => new() { ["USER_PROMPT"] = prompt, ["TOKENTRACE_CONFIG"] = null };
 
     private static async Task<List<JsonElement>> RecordsAsync(TempDirectory home)
     {
