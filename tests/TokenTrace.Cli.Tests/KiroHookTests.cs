@@ -185,6 +185,20 @@ public sealed class KiroHookTests
     }
 
     [Fact]
+    public async Task A_ledger_locked_by_another_process_makes_the_hook_give_up_after_its_time_limit_not_the_locks()
+    {
+        using var home = new TempDirectory();
+        var csv = home.File("usage.csv");
+        // Held here, in the test's process, the lock blocks the hook's process as another writer would (30 s lock timeout).
+        using var held = await FileLedgerLock.AcquireAsync(csv + ".lock", TimeSpan.FromSeconds(5), CancellationToken.None);
+        var clock = Stopwatch.StartNew();
+        var run = await Hook(home, "hello world", "--event", "promptSubmit", "--ledger", "csv:" + csv);
+        Assert.Equal((0, ""), (run.ExitCode, run.Out));
+        Assert.Contains("gave up after 5 s; nothing recorded", run.Error, StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 5, 25);
+    }
+
+    [Fact]
     public async Task Unknown_arguments_or_no_trigger_never_fail_the_agent()
     {
         using var home = new TempDirectory();
