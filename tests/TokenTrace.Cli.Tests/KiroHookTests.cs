@@ -60,7 +60,8 @@ public sealed class KiroHookTests
         using var home = new TempDirectory();
         var clock = Stopwatch.StartNew();
         var submit = await Hook(home, "hello world", "--event", "promptSubmit", "--hook-name", "token-tracking");
-        var stop = await Hook(home, null, "--event", "agentStop", "--hook-name", "token-tracking-stop");
+        // Spelled by hand in another case, the trigger still pairs with its prompt.
+        var stop = await Hook(home, null, "--event", "AgentStop", "--hook-name", "token-tracking-stop");
         var wall = clock.Elapsed.TotalMilliseconds;
         Assert.True(submit.ExitCode == 0 && stop.ExitCode == 0, submit.Error + stop.Error);
         Assert.Equal("", submit.Error + stop.Error);

@@ -66,6 +66,12 @@ internal static class KiroHookCommand
         return command;
     }
 
+    // Kiro spells triggers in camelCase; a hand-written `--event agentstop` means the same and must pair with its prompt.
+    private static string Canonical(string trigger) =>
+        trigger.Equals(KiroHook.PromptSubmit, StringComparison.OrdinalIgnoreCase) ? KiroHook.PromptSubmit
+        : trigger.Equals(KiroHook.AgentStop, StringComparison.OrdinalIgnoreCase) ? KiroHook.AgentStop
+        : trigger;
+
     private static async Task RunAsync(ParseResult parse, string? trigger, string? hookName, string? workspace, string? model, CancellationToken cancellationToken)
     {
         var context = new CliContext(parse);
@@ -84,7 +90,7 @@ internal static class KiroHookCommand
         var prompt = Environment.GetEnvironmentVariable("USER_PROMPT");
         trigger = string.IsNullOrWhiteSpace(trigger)
             ? prompt is not null ? KiroHook.PromptSubmit : throw new CliInputException("--event is missing and USER_PROMPT is not set, so the trigger is unknown (give --event promptSubmit or --event agentStop)")
-            : trigger.Trim();
+            : Canonical(trigger.Trim());
         var folder = Path.GetFullPath(string.IsNullOrWhiteSpace(workspace) ? Directory.GetCurrentDirectory() : LedgerSpec.ExpandHome(workspace));
         var hook = new KiroHook(new KiroTurnStore(Path.Combine(TokenTraceEnvironment.Home, "kiro")));
         var record = hook.Record(new KiroHookEvent
