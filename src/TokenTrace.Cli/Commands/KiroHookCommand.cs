@@ -51,8 +51,9 @@ internal static class KiroHookCommand
             {
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 limit.CancelAfter(TimeLimit);
-                var run = RunAsync(parse, parse.GetValue(trigger), parse.GetValue(hookName), parse.GetValue(workspace), parse.GetValue(model), limit.Token);
-                // WaitAsync bounds a store that ignores cancellation (a lock held by another process) as well.
+                // On the pool, so that the bound covers the synchronous start (config, tokenizer, turn file) too; WaitAsync
+                // bounds a store that ignores cancellation (a lock held by another process) as well.
+                var run = Task.Run(() => RunAsync(parse, parse.GetValue(trigger), parse.GetValue(hookName), parse.GetValue(workspace), parse.GetValue(model), limit.Token), limit.Token);
                 await run.WaitAsync(TimeLimit, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)

@@ -58,7 +58,7 @@ public sealed class KiroHook
             if (unfinished)
             {
                 // The previous turn's stop never came (Kiro closed, the turn was cancelled): its elapsed time is unknown.
-                tags["error"] = "previous-turn-unfinished";
+                AddError(tags, "previous-turn-unfinished");
             }
 
             if (hookEvent.Prompt is { } prompt)
@@ -69,7 +69,7 @@ public sealed class KiroHook
             else
             {
                 // Zero tokens here are not a count: the error tag says so, and no estimate tag claims one.
-                tags["error"] = "no-USER_PROMPT";
+                AddError(tags, "no-USER_PROMPT");
             }
         }
         else if (hookEvent.Trigger == AgentStop)
@@ -88,7 +88,7 @@ public sealed class KiroHook
 
             if (problem is not null)
             {
-                tags["error"] = problem;
+                AddError(tags, problem);
             }
         }
         else
@@ -109,6 +109,10 @@ public sealed class KiroHook
             Status = status,
         };
     }
+
+    // Both problems of a run are kept (comma-separated), so neither hides the other.
+    private static void AddError(Dictionary<string, string> tags, string error) =>
+        tags["error"] = tags.TryGetValue("error", out var earlier) ? earlier + "," + error : error;
 
     // The project is the workspace folder's name (as Claude Code's project is its folder), the full path is in a tag.
     private static string ProjectOf(string workspace)

@@ -58,6 +58,16 @@ public sealed class KiroHookTests
     }
 
     [Fact]
+    public void Two_problems_of_one_run_are_both_named()
+    {
+        using var home = new TempDirectory();
+        var hook = new KiroHook(new KiroTurnStore(home.File("kiro")));
+        hook.Record(Event(KiroHook.PromptSubmit, "/w", Submitted, "hello"));
+        var second = hook.Record(Event(KiroHook.PromptSubmit, "/w", Submitted.AddSeconds(1), prompt: null));
+        Assert.Equal("previous-turn-unfinished,no-USER_PROMPT", second.Attribution.Tags["error"]);
+    }
+
+    [Fact]
     public void Token_counts_grow_with_the_text_and_add_up_over_words_the_encoding_keeps_whole()
     {
         var estimator = PromptTokenEstimator.Shared;
