@@ -208,6 +208,13 @@ public sealed class KiroHookTests
         Assert.Contains("--colour blue", stray.Error, StringComparison.Ordinal);
         Assert.Single(await RecordsAsync(home));
 
+        foreach (var args in new[] { new[] { "--event", "agentStop", "--ledger" }, ["--event", "agentStop", "--format", "bogus"] })
+        {
+            var unparsed = await Hook(home, null, args);
+            Assert.Equal((0, ""), (unparsed.ExitCode, unparsed.Out));
+            Assert.StartsWith("tokentrace hook kiro: ", Assert.Single(unparsed.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        }
+
         var unknown = await Hook(home, null);
         Assert.Equal((0, ""), (unknown.ExitCode, unknown.Out));
         Assert.Contains("--event", unknown.Error, StringComparison.Ordinal);
