@@ -116,10 +116,13 @@ internal sealed class CliContext
     /// <summary>Opens the ledger for a command that adds to it (<c>record</c>, <c>import</c>, <c>budget set</c>), creating it if needed.</summary>
     public IUsageLedger OpenLedgerForWriting() => Open(existingOnly: false);
 
+    /// <summary>Opens the ledger named by <paramref name="spec"/> for adding to it, creating it if needed (a hook's own ledger setting).</summary>
+    public IUsageLedger OpenLedgerForWriting(string spec) => Open(existingOnly: false, spec);
+
     /// <summary>Whether the ledger is the built-in default: no <c>--ledger</c>, no <c>TOKENTRACE_LEDGER</c>, none in the config file.</summary>
     public bool IsDefaultLedger => Parse.GetValue(GlobalOptions.Ledger) is null && Settings.Ledger is null;
 
-    private IUsageLedger Open(bool existingOnly)
+    private IUsageLedger Open(bool existingOnly, string? spec = null)
     {
         var context = new LedgerOpenContext
         {
@@ -128,7 +131,7 @@ internal sealed class CliContext
         };
         try
         {
-            return new UsageLedgerFactory().AddSqlite().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(LedgerSpec, context);
+            return new UsageLedgerFactory().AddSqlite().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
         }
         catch (FormatException ex)
         {

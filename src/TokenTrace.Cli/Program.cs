@@ -14,6 +14,11 @@ internal static class Program
         var parse = root.Parse(args, ParserConfiguration);
         if (parse.Errors.Count > 0)
         {
+            if (KiroHookCommand.ReportParseErrors(parse))
+            {
+                return ExitCodes.Success;
+            }
+
             foreach (var error in parse.Errors)
             {
                 CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {error.Message}");
@@ -94,6 +99,7 @@ internal static class Program
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());
+        root.Subcommands.Add(HookCommand.Create());
         OverviewCommand.AttachTo(root);
         return root;
     }

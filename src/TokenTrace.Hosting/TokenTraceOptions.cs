@@ -42,6 +42,9 @@ public sealed class TokenTraceOptions
     /// <summary>Attribution given to every record that does not set the field (after any <see cref="UsageScope"/>).</summary>
     public AttributionSettings DefaultAttribution { get; set; } = new();
 
+    /// <summary>What <c>tokentrace hook kiro</c> records, and where (the <c>kiro:</c> section).</summary>
+    public KiroSettings Kiro { get; set; } = new();
+
     /// <summary>The file these settings came from, if any.</summary>
     public string? SourcePath { get; set; }
 

@@ -44,6 +44,26 @@ internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : I
             }
         }
 
+        if (options.Kiro is { } kiro)
+        {
+            if (kiro.Ledger is not null)
+            {
+                try
+                {
+                    _ = ledgers.Parse(kiro.Ledger);
+                }
+                catch (FormatException ex)
+                {
+                    Fail($"Kiro.Ledger: {ex.Message}");
+                }
+            }
+
+            if (string.IsNullOrWhiteSpace(kiro.Model))
+            {
+                Fail("Kiro.Model: expected the model name Kiro hook records carry (default kiro)");
+            }
+        }
+
         if (options.Region is { } region && ImpactTables.Default.FindGrid(region) is null)
         {
             Fail($"Region: unknown region or country '{region}'");

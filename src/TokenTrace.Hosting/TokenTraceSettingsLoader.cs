@@ -72,26 +72,12 @@ public static class TokenTraceSettingsLoader
 
         var reader = new Reader(path, getVariable ?? Environment.GetEnvironmentVariable);
         var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
-        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact", "budgets", "alerts"))
+        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact", "budgets", "alerts", "kiro"))
         {
             switch (key)
             {
                 case "ledger":
-                    settings.Ledger = reader.Text(value, key);
-                    try
-                    {
-                        // Only the syntax: which schemes exist is up to the program's ledger registry.
-                        if (!TokenTrace.LedgerSpec.TryParse(settings.Ledger, out _) && !settings.Ledger.EndsWith(".db", StringComparison.OrdinalIgnoreCase)
-                            && !settings.Ledger.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
-                        {
-                            throw new FormatException($"ledger '{settings.Ledger}': expected SCHEME:LOCATION (sqlite:PATH, jsonl:DIR, csv:FILE), a URL, or a path ending in .db");
-                        }
-                    }
-                    catch (FormatException ex)
-                    {
-                        throw reader.Error(value, ex.Message);
-                    }
-
+                    settings.Ledger = ReadLedgerSpec(reader, value, key);
                     break;
                 case "region":
                     settings.Region = reader.Text(value, key);
@@ -115,10 +101,60 @@ public static class TokenTraceSettingsLoader
                 case "alerts":
                     ReadAlerts(reader, value, settings.Alerts);
                     break;
+                case "kiro":
+                    settings.Kiro = ReadKiro(reader, value);
+                    break;
             }
         }
 
         return settings;
+    }
+
+    private static string ReadLedgerSpec(Reader reader, YamlNode node, string what)
+    {
+        var spec = reader.Text(node, what);
+        try
+        {
+            // Only the syntax: which schemes exist is up to the program's ledger registry.
+            if (!TokenTrace.LedgerSpec.TryParse(spec, out _) && !spec.EndsWith(".db", StringComparison.OrdinalIgnoreCase)
+                && !spec.EndsWith(".sqlite", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new FormatException($"{what} '{spec}': expected SCHEME:LOCATION (sqlite:PATH, jsonl:DIR, csv:FILE), a URL, or a path ending in .db");
+            }
+        }
+        catch (FormatException ex)
+        {
+            throw reader.Error(node, ex.Message);
+        }
+
+        return spec;
+    }
+
+    private static KiroSettings ReadKiro(Reader reader, YamlNode node)
+    {
+        var kiro = new KiroSettings();
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "kiro"), "enabled", "ledger", "model"))
+        {
+            switch (key)
+            {
+                case "enabled":
+                    kiro.Enabled = reader.Text(value, "kiro.enabled").ToLowerInvariant() switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        _ => throw reader.Error(value, "'kiro.enabled': expected true or false"),
+                    };
+                    break;
+                case "ledger":
+                    kiro.Ledger = ReadLedgerSpec(reader, value, "kiro.ledger");
+                    break;
+                default:
+                    kiro.Model = reader.Text(value, "kiro.model");
+                    break;
+            }
+        }
+
+        return kiro;
     }
 
     private static void ReadAlerts(Reader reader, YamlNode node, AlertSettings alerts)

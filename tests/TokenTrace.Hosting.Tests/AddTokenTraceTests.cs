@@ -155,6 +155,8 @@ public sealed class AddTokenTraceTests
     [InlineData("Prices:Overrides:0:Model", "m", "Prices.Overrides[0] (m): needs at least Input or Output")]
     [InlineData("Budgets:0:Name", "b", "Budgets[0]:")]
     [InlineData("Alerts:Webhooks:0:Url", "ftp://x", "Alerts.Webhooks[0].Url")]
+    [InlineData("Kiro:Ledger", "ftp://example/usage", "Kiro.Ledger: ledger 'ftp://example/usage'")]
+    [InlineData("Kiro:Model", " ", "Kiro.Model: expected the model name")]
     public async Task A_bad_option_fails_on_start_with_a_message_naming_it(string key, string value, string expected)
     {
         using var host = Build(services => services.AddTokenTrace(Section(new Dictionary<string, string?> { ["Ledger"] = "jsonl:/unused", [key] = value })));

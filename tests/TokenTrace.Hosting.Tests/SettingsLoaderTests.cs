@@ -59,11 +59,24 @@ public sealed class SettingsLoaderTests
     [InlineData("budgets:\n  - name: x\n    limit: 1\n    period: daily\n    scope: { colour: red }\n", 2, "unknown field 'colour'")]
     [InlineData("alerts:\n  webhooks:\n    - url: ftp://x\n", 3, "absolute http(s) URL")]
     [InlineData("impact:\n  regions:\n    anthropic: atlantis-1\n", 3, "unknown region")]
+    [InlineData("kiro:\n  enabled: maybe\n", 2, "'kiro.enabled': expected true or false")]
+    [InlineData("kiro:\n  ledger: nowhere\n", 2, "kiro.ledger 'nowhere': expected SCHEME:LOCATION")]
+    [InlineData("kiro:\n  modle: x\n", 2, "unknown key 'modle'")]
     public void A_bad_file_names_the_path_line_and_what_was_expected(string text, int line, string expected)
     {
         var error = Assert.Throws<ConfigurationException>(() => TokenTraceSettingsLoader.Parse(text, "/etc/tt.yaml", Env));
         Assert.StartsWith($"/etc/tt.yaml:{line}:", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_kiro_section_turns_the_hook_off_and_names_its_ledger_and_model()
+    {
+        var defaults = TokenTraceSettingsLoader.Parse("region: DE\n", "t.yaml", Env).Kiro;
+        Assert.Equal((true, null, "kiro"), (defaults.Enabled, defaults.Ledger, defaults.Model));
+
+        var kiro = TokenTraceSettingsLoader.Parse("kiro:\n  enabled: false\n  ledger: csv:~/kiro-usage.csv\n  model: claude-sonnet-4-5\n", "t.yaml", Env).Kiro;
+        Assert.Equal((false, "csv:~/kiro-usage.csv", "claude-sonnet-4-5"), (kiro.Enabled, kiro.Ledger, kiro.Model));
     }
 
     [Fact]

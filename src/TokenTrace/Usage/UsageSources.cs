@@ -29,4 +29,6 @@ public static class UsageSources
 
     /// <summary>Read from Qwen Code's chat recordings (<c>~/.qwen/projects/*/chats</c>).</summary>
     public const string QwenCode = "qwen-code";
+    /// <summary>Recorded by <c>tokentrace hook kiro</c>, run by a Kiro agent hook (its prompt tokens are an estimate).</summary>
+    public const string Kiro = "kiro";
 }
