@@ -86,6 +86,7 @@ internal static class Program
             root.Subcommands.Add(view);
         }
 
+        root.Subcommands.Add(HookCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(TrendCommand.Create());

@@ -48,6 +48,13 @@ public sealed class AgentSync
     /// </summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Files whose last response is known to be finished although they changed moments ago — a hook called at the end of
+    /// a turn (the user submitting the next prompt, the session ending) knows its own transcript is complete — read to
+    /// their end instead of leaving that response for a later sync. Compared by full path.
+    /// </summary>
+    public IReadOnlyCollection<string> SettledFiles { get; init; } = [];
+
     /// <summary>How long to wait for another process's sync of the same ledger to finish.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -126,18 +133,22 @@ public sealed class AgentSync
     private Task<FileOutcome[]> ReadChunkAsync(IAgentHistoryReader reader, string[] files, AgentCursorFile cursors, CancellationToken cancellationToken)
     {
         var known = files.Select(file => cursors.Cursors.GetValueOrDefault(file)).ToArray();
+        var settled = files.Select(IsSettled).ToArray();
         var now = _time.GetUtcNow().UtcTicks;
         return Task.Run(() =>
         {
             var outcomes = new FileOutcome[files.Length];
             Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => outcomes[i] = ReadFile(reader, files[i], known[i], now));
+                i => outcomes[i] = ReadFile(reader, files[i], known[i], settled[i], now));
             return outcomes;
         }, cancellationToken);
     }
 
+    private bool IsSettled(string file) =>
+        SettledFiles.Count > 0 && SettledFiles.Any(s => string.Equals(Path.GetFullPath(s), Path.GetFullPath(file), StringComparison.Ordinal));
+
     /// <summary>Reads what is new in one file (nothing when it has not changed since its cursor). Safe on any thread.</summary>
-    private FileOutcome ReadFile(IAgentHistoryReader reader, string file, AgentCursor? cursor, long now)
+    private FileOutcome ReadFile(IAgentHistoryReader reader, string file, AgentCursor? cursor, bool settled, long now)
     {
         var info = new FileInfo(file);
         if (!info.Exists)
@@ -162,7 +173,7 @@ public sealed class AgentSync
             }
 
             reader.Read(read);
-            var pending = read.PendingTail is { } tail && now - modified < Settle.Ticks ? tail : null;
+            var pending = read.PendingTail is { } tail && !settled && now - modified < Settle.Ticks ? tail : null;
             return new FileOutcome(file, read, pending, AgentCursorFile.Head(file, pending?.Offset ?? read.EndOffset), size, modified);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -1,0 +1,80 @@
+using System.Globalization;
+using TokenTrace.CodingAgents;
+
+namespace TokenTrace.Cli;
+
+/// <summary>
+/// Whether a Claude Code session may go on: the hard budgets whose scope covers the session's next response and whose
+/// spend has reached their limit. The next response is taken to look like the session's latest stored one of the main
+/// conversation (its model, provider and attribution, as the reader stored them), or, before the session has any, like
+/// what the reader would store for it (source claude-code, the working folder as project, the session, agent main).
+/// </summary>
+internal static class HookBudgetCheck
+{
+    /// <summary>The exhausted hard budgets in scope, in name order (empty when the prompt may go on).</summary>
+    public static async Task<IReadOnlyList<BudgetStatus>> ExhaustedAsync(CliContext context, IUsageLedger ledger, ClaudeCodeHookInput input, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var hard = (await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false)).Where(b => b.Mode == BudgetMode.Hard).ToList();
+        if (hard.Count == 0)
+        {
+            return []; // nothing to read: the common case costs no query
+        }
+
+        var next = await NextResponseAsync(ledger, input, now, cancellationToken).ConfigureAwait(false);
+        var exhausted = new List<BudgetStatus>();
+        foreach (var budget in hard.Where(b => b.Covers(next)))
+        {
+            var status = await BudgetEvaluator.EvaluateAsync(ledger, budget, now, cancellationToken).ConfigureAwait(false);
+            if (status.Exhausted)
+            {
+                exhausted.Add(status);
+            }
+        }
+
+        return exhausted;
+    }
+
+    /// <summary>What Claude Code shows the user when the prompt is refused: each budget, its spend and limit, and when it frees up.</summary>
+    public static string Reason(IReadOnlyList<BudgetStatus> exhausted)
+    {
+        var lines = exhausted.Select(s =>
+        {
+            var resets = BudgetResetText.Describe(s) ?? "it is a total budget and never resets";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"TokenTrace: prompt refused — hard budget '{s.Budget.Name}' ({BudgetScope.ToText(s.Budget.Scope)}, {s.Budget.Period.Name}) has spent {BudgetAmount.Format(s.Spend, s.Budget.Unit)} of its {BudgetAmount.Format(s.Budget.Limit, s.Budget.Unit)} limit; {resets}.");
+        });
+        return string.Join(Environment.NewLine, lines) + Environment.NewLine
+            + "Raise the limit (`tokentrace budget set NAME --limit N …`), make it soft, or wait; `tokentrace budget status` shows every budget.";
+    }
+
+    private static async Task<UsageRecord> NextResponseAsync(IUsageLedger ledger, ClaudeCodeHookInput input, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        UsageRecord? latest = null;
+        var query = new UsageQuery { Session = input.SessionId, Source = UsageSources.ClaudeCode };
+        await foreach (var record in ledger.ReadAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            // The main conversation's latest: the next prompt is answered by the main agent, with its model.
+            var main = record.Attribution.Agent == ClaudeCodeReader.MainAgent;
+            var latestMain = latest?.Attribution.Agent == ClaudeCodeReader.MainAgent;
+            if (latest is null || (main && !latestMain) || (main == latestMain && record.Timestamp >= latest.Timestamp))
+            {
+                latest = record;
+            }
+        }
+
+        if (latest is not null)
+        {
+            return latest with { Timestamp = now, Attribution = latest.Attribution with { Agent = ClaudeCodeReader.MainAgent } };
+        }
+
+        return new UsageRecord
+        {
+            Id = "next:" + input.SessionId,
+            Timestamp = now,
+            Provider = "anthropic",
+            Model = "", // not known before the session's first response: a budget on one model does not cover it yet
+            Source = UsageSources.ClaudeCode,
+            Attribution = new Attribution { Project = input.Cwd, Session = input.SessionId, Agent = ClaudeCodeReader.MainAgent },
+        };
+    }
+}
