@@ -41,11 +41,13 @@ internal static class HookBudgetCheck
         {
             var resets = BudgetResetText.Describe(s) ?? "it is a total budget and never resets";
             return string.Create(CultureInfo.InvariantCulture,
-                $"TokenTrace: prompt refused — hard budget '{s.Budget.Name}' ({BudgetScope.ToText(s.Budget.Scope)}, {s.Budget.Period.Name}) has spent {BudgetAmount.Format(s.Spend, s.Budget.Unit)} of its {BudgetAmount.Format(s.Budget.Limit, s.Budget.Unit)} limit; {resets}.");
+                $"TokenTrace: prompt refused — hard budget '{s.Budget.Name}' ({BudgetScope.ToText(s.Budget.Scope)}, {s.Budget.Period.Name}) has spent {Amount(s.Spend, s.Budget.Unit)} of its {Amount(s.Budget.Limit, s.Budget.Unit)} limit; {resets}.");
         });
         return string.Join(Environment.NewLine, lines) + Environment.NewLine
             + "Raise the limit (`tokentrace budget set NAME --limit N …`), make it soft, or wait; `tokentrace budget status` shows every budget.";
     }
+
+    private static string Amount(decimal value, BudgetUnit unit) => BudgetAmount.Format(value, unit) + (unit == BudgetUnit.Tokens ? " tokens" : "");
 
     private static async Task<UsageRecord> NextResponseAsync(IUsageLedger ledger, ClaudeCodeHookInput input, DateTimeOffset now, CancellationToken cancellationToken)
     {

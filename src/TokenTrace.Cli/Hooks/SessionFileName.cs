@@ -4,8 +4,8 @@ using System.Text;
 namespace TokenTrace.Cli;
 
 /// <summary>
-/// A file name made from a session id, which comes from a hook's input and cannot be trusted to be one: only letters,
-/// digits, <c>-</c>, <c>_</c> and <c>.</c> are kept (never a path separator, never a leading dot), the length is bounded,
+/// A file name made from a session id, which comes from a hook's input and cannot be trusted to be one: only ASCII
+/// letters, digits, <c>-</c> and <c>_</c> are kept (never a path separator, never a dot), the length is bounded,
 /// and an id that had to be changed gets a hash of the original so that two different ids never share a file.
 /// </summary>
 internal static class SessionFileName
@@ -18,10 +18,10 @@ internal static class SessionFileName
         var kept = new StringBuilder(Math.Min(sessionId.Length, MaxLength));
         foreach (var c in sessionId)
         {
-            kept.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
+            kept.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_');
         }
 
-        var name = kept.ToString().TrimStart('.');
+        var name = kept.ToString();
         if (name.Length > MaxLength)
         {
             name = name[..MaxLength];
