@@ -160,6 +160,36 @@ public sealed class ClaudeCodeHookTests
     }
 
     [Fact]
+    public async Task A_sync_that_cannot_finish_in_time_stops_and_the_budget_is_checked_on_what_is_stored()
+    {
+        using var home = new TempDirectory();
+        var session = new HookSession(home, "locked-session");
+        session.WriteTranscript(File.ReadAllLines(Sample("session-alpha.jsonl")));
+        var end = await session.RunAsync("session-end.json"); // stores all three responses (995 tokens)
+        Assert.True(end.ExitCode == 0, end.Error);
+        session.WriteConfig($"""
+            budgets:
+              - name: alpha-cap
+                limit: {AlphaTokens}
+                unit: tokens
+                period: total
+                mode: hard
+                scope: {"{"} session: locked-session {"}"}
+            """);
+
+        // Another sync of this ledger holds its lock (a long first sync in another terminal) for as long as the hook runs.
+        var cursors = Assert.Single(Directory.GetFiles(Path.Combine(home.Path, "agents"), "cursors-*.json"));
+        using (await FileLedgerLock.AcquireAsync(cursors + ".lock", TimeSpan.FromSeconds(5), CancellationToken.None))
+        {
+            var run = await session.RunAsync("user-prompt-submit.json", "--timeout", "2");
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("sync not finished in the time it has (--timeout 2 s); going on with what is stored", run.Error, StringComparison.Ordinal);
+            Assert.Contains("hard budget 'alpha-cap'", run.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task SessionEnd_saves_a_summary_whose_numbers_are_the_transcripts_sums()
     {
         using var home = new TempDirectory();
@@ -306,13 +336,13 @@ public sealed class ClaudeCodeHookTests
 
         public void WriteConfig(string yaml) => File.WriteAllText(Path.Combine(home.Path, "config.yaml"), yaml);
 
-        public Task<(int ExitCode, string Out, string Error)> RunAsync(string sample)
+        public Task<(int ExitCode, string Out, string Error)> RunAsync(string sample, params string[] options)
         {
             var input = JsonNode.Parse(File.ReadAllText(Sample(sample)))!.AsObject();
             input["session_id"] = id;
             input["transcript_path"] = Transcript;
             input["cwd"] = cwd;
-            return CliRunner.RunWithInputAsync(home.Path, Environment(home), Limit, input.ToJsonString(), "hook", "claude-code");
+            return CliRunner.RunWithInputAsync(home.Path, Environment(home), Limit, input.ToJsonString(), ["hook", "claude-code", .. options]);
         }
 
         public async Task<long> StoredTokensAsync()

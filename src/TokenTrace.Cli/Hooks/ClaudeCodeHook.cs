@@ -112,7 +112,7 @@ internal sealed class ClaudeCodeHook(ParseResult parse, TimeSpan timeout)
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             // What was stored before the limit stays stored (records are appended before their cursors move on).
-            Note(string.Create(CultureInfo.InvariantCulture, $"sync stopped after {allowed.TotalSeconds:0.#} s (--timeout {timeout.TotalSeconds:0.#}); going on with what is stored"));
+            Note(string.Create(CultureInfo.InvariantCulture, $"sync not finished in the time it has (--timeout {timeout.TotalSeconds:0.#} s); going on with what is stored"));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
         {
