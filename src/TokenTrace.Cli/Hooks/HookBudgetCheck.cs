@@ -44,7 +44,8 @@ internal static class HookBudgetCheck
                 $"TokenTrace: prompt refused — hard budget '{s.Budget.Name}' ({BudgetScope.ToText(s.Budget.Scope)}, {s.Budget.Period.Name}) has spent {Amount(s.Spend, s.Budget.Unit)} of its {Amount(s.Budget.Limit, s.Budget.Unit)} limit; {resets}.");
         });
         return string.Join(Environment.NewLine, lines) + Environment.NewLine
-            + "Raise the limit (`tokentrace budget set NAME --limit N …`), make it soft, or wait; `tokentrace budget status` shows every budget.";
+            + "Raise the limit (`tokentrace budget set NAME --limit N …`), make it soft, or wait; `tokentrace budget status` shows every budget."
+            + Environment.NewLine;
     }
 
     private static string Amount(decimal value, BudgetUnit unit) => BudgetAmount.Format(value, unit) + (unit == BudgetUnit.Tokens ? " tokens" : "");
