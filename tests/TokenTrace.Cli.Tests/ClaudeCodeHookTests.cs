@@ -226,6 +226,24 @@ public sealed class ClaudeCodeHookTests
     }
 
     [Fact]
+    public async Task A_transcript_outside_the_folders_sync_knows_is_still_read_for_its_session()
+    {
+        using var home = new TempDirectory();
+        // Claude Code ran with another CLAUDE_CONFIG_DIR than the hook sees: the transcript is in <elsewhere>/projects/<p>/.
+        var elsewhere = Path.Combine(home.Path, "other-claude", "projects", "-w-app", "s.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(elsewhere)!);
+        File.WriteAllLines(elsewhere, File.ReadAllLines(Sample("session-alpha.jsonl")));
+        var input = JsonNode.Parse(File.ReadAllText(Sample("session-end.json")))!.AsObject();
+        input["transcript_path"] = elsewhere;
+
+        var run = await CliRunner.RunWithInputAsync(home.Path, HookSession.Environment(home), Limit, input.ToJsonString(), "hook", "claude-code");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(home.Path, "sessions", "session-alpha.json")));
+        Assert.Equal(AlphaTokens, saved.RootElement.GetProperty("total").GetProperty("totalTokens").GetInt64());
+    }
+
+    [Fact]
     public async Task A_session_id_that_is_a_path_cannot_write_outside_the_sessions_folder()
     {
         using var home = new TempDirectory();

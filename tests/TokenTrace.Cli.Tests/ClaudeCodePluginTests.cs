@@ -137,6 +137,22 @@ public sealed partial class ClaudeCodePluginTests
     }
 
     [Fact]
+    public async Task Since_today_and_yesterday_are_days_in_the_time_zone_given()
+    {
+        using var home = new TempDirectory();
+        var now = DateTimeOffset.UtcNow;
+        var at = (Today: now.ToString("O", System.Globalization.CultureInfo.InvariantCulture), Yesterday: now.AddDays(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "100", "--at", at.Today)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "20", "--at", at.Yesterday)).ExitCode);
+
+        var today = await CliRunner.RunAsync(home.Path, "summary", "--since", "today", "--tz", "UTC", "--format", "json");
+        var yesterday = await CliRunner.RunAsync(home.Path, "summary", "--since", "yesterday", "--until", "YESTERDAY", "--tz", "UTC", "--format", "json");
+
+        Assert.Equal(100, JsonDocument.Parse(today.Out).RootElement.GetProperty("total").GetProperty("inputTokens").GetInt64());
+        Assert.Equal(20, JsonDocument.Parse(yesterday.Out).RootElement.GetProperty("total").GetProperty("inputTokens").GetInt64());
+    }
+
+    [Fact]
     public async Task Session_current_with_no_session_for_this_folder_is_exit_2_saying_so()
     {
         using var home = new TempDirectory();
