@@ -106,7 +106,7 @@ public sealed class ClaudeCodeHookTests
     }
 
     [Fact]
-    public async Task Usage_written_just_before_the_prompt_and_not_yet_synced_is_counted_and_refuses_it()
+    public async Task Usage_written_just_before_the_prompt_and_not_yet_synced_is_counted_without_being_stored_and_refuses_it()
     {
         using var home = new TempDirectory();
         var session = new HookSession(home, "lag-session", cwd: "/w/app");
@@ -131,6 +131,8 @@ public sealed class ClaudeCodeHookTests
 
         Assert.Equal(2, second.ExitCode);
         Assert.Contains("hard budget 'app-daily' (project=/w/app, daily) has spent 1,030 tokens of its 1,000 tokens limit; it resets at ", second.Error, StringComparison.Ordinal);
+        // Counted, not stored: without a stop_reason the answer may still grow, and a usage once stored is never replaced.
+        Assert.Equal(700, await session.StoredTokensAsync());
     }
 
     [Fact]

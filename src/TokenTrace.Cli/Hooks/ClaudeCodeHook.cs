@@ -53,9 +53,11 @@ internal sealed class ClaudeCodeHook(ParseResult parse, TimeSpan timeout)
                 await WithLedgerAsync(context, input, settled: false, (_, _) => Task.FromResult(ExitCodes.Success), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             case "UserPromptSubmit":
-                // The previous turn ended before the user could type this prompt: the transcript's last response is complete.
-                return await WithLedgerAsync(context, input, settled: true, (ledger, token) => CheckBudgetsAsync(context, ledger, input, token), cancellationToken).ConfigureAwait(false);
+                // The transcript's last response is not stored yet when it has no stop_reason (a prompt typed while Claude
+                // works can come mid-turn): the budget check counts it without storing it.
+                return await WithLedgerAsync(context, input, settled: false, (ledger, token) => CheckBudgetsAsync(context, ledger, input, token), cancellationToken).ConfigureAwait(false);
             case "SessionEnd":
+                // The session is over: its last response will not grow any more, and belongs in its summary.
                 return await WithLedgerAsync(context, input, settled: true, (ledger, token) => SummarizeAsync(ledger, input, token), cancellationToken).ConfigureAwait(false);
             default:
                 Note($"event '{input.EventName}' is not one this hook handles (SessionStart, UserPromptSubmit, Stop, SubagentStop, SessionEnd); nothing done");
