@@ -39,6 +39,7 @@ public sealed class ClaudeCodeHookTests
             Assert.True(run.ExitCode == 0, run.Error);
         }
 
+        Assert.Equal(185 + 345, await session.StoredTokensAsync()); // the last response has no stop_reason: not stored yet
         var end = await session.RunAsync("session-end.json");
         Assert.True(end.ExitCode == 0, end.Error);
         Assert.Contains("Claude Code session " + session.Id, end.Out, StringComparison.Ordinal);
