@@ -225,6 +225,9 @@ public sealed class ClaudeCodeHookTests
         var models = root.GetProperty("models").EnumerateArray().Select(m => (m.GetProperty("model").GetString(), m.GetProperty("totalTokens").GetInt64())).ToList();
         Assert.Equal([("claude-opus-4-20250514", 345L), ("claude-sonnet-4-20250514", 185L + 465)], models);
         Assert.Contains("Top models: claude-opus-4-20250514", run.Out, StringComparison.Ordinal);
+        var markdown = File.ReadAllText(Path.Combine(home.Path, "sessions", "summary-session.md"));
+        Assert.Contains("| claude-opus-4-20250514 | 1 | 345 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| claude-sonnet-4-20250514 | 2 | 650 |", markdown, StringComparison.Ordinal);
         Assert.Contains("CO2e: ", run.Out, StringComparison.Ordinal);
     }
 
@@ -255,8 +258,9 @@ public sealed class ClaudeCodeHookTests
         var run = await session.RunAsync("session-end.json");
 
         Assert.True(run.ExitCode == 0, run.Error);
-        var written = Assert.Single(Directory.GetFiles(Path.Combine(home.Path, "sessions")));
-        Assert.Matches("^______escape_evil-[0-9a-f]{12}\\.json$", Path.GetFileName(written));
+        var written = Directory.GetFiles(Path.Combine(home.Path, "sessions")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, written.Count);
+        Assert.All(written, name => Assert.Matches("^______escape_evil-[0-9a-f]{12}\\.(json|md)$", name));
         Assert.False(Directory.Exists(Path.Combine(home.Path, "..", "escape")));
     }
 

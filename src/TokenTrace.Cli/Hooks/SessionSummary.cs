@@ -77,22 +77,64 @@ internal sealed class SessionSummary
         return text.ToString();
     }
 
-    /// <summary>Writes the JSON summary to <see cref="Folder"/> (replacing an earlier one of the same session, whole) and returns its path.</summary>
+    /// <summary>
+    /// Writes the summary to <see cref="Folder"/> as JSON (for tools) and Markdown (for people), each replacing an earlier
+    /// one of the same session whole, and returns the JSON file's path.
+    /// </summary>
     public string Save()
     {
         Directory.CreateDirectory(Folder);
-        var path = Path.Combine(Folder, SessionFileName.For(SessionId) + ".json");
+        var path = Path.Combine(Folder, SessionFileName.For(SessionId));
+        WriteWhole(path + ".md", stream => stream.Write(Encoding.UTF8.GetBytes(ToMarkdown())));
+        WriteWhole(path + ".json", stream =>
+        {
+            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            WriteJson(writer);
+        });
+        return path + ".json";
+    }
+
+    /// <summary>Whole or not at all: a reader never sees half a summary, and a crash leaves the earlier one.</summary>
+    private static void WriteWhole(string path, Action<Stream> write)
+    {
         var temporary = path + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            WriteJson(writer);
+            write(stream);
         }
 
-        // Whole or not at all: a reader never sees half a summary, and a crash leaves the earlier one.
         File.Move(temporary, path, overwrite: true);
-        return path;
     }
+
+    /// <summary>The summary as a Markdown page: the text's figures, and every model in a table.</summary>
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"# Claude Code session {Cell(SessionId)}\n\n");
+        foreach (var line in ToText().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Where(l => !l.StartsWith("Top models:", StringComparison.Ordinal)))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"- {Cell(line.TrimEnd('\r'))}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"- Project: {Cell(Project ?? "(none)")}; ended {At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC ({Cell(Reason ?? "no reason given")})\n");
+        if (Models.Count == 0)
+        {
+            return text.ToString();
+        }
+
+        text.Append("\n| Model | Responses | Tokens | Cost | Energy | CO2e |\n|---|---:|---:|---:|---:|---:|\n");
+        foreach (var row in Models)
+        {
+            var t = row.Totals;
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {Cell(row.Key.GetValueOrDefault("model") ?? "(none)")} | {t.Records:N0} | {t.TotalTokens:N0} | {Money.Format(Money.KnownCost(t))} | {(t.EnergyWh is { } e ? Units.Energy(e.Central) : "–")} | {(t.Co2eGrams is { } c ? Units.Co2e(c.Central) : "–")} |\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Text from the session (ids and folders come from the hook's input) that cannot break a Markdown line or table.</summary>
+    private static string Cell(string value) => value.Replace("|", "\\|", StringComparison.Ordinal).Replace('\n', ' ').Replace('\r', ' ');
 
     public void WriteJson(Utf8JsonWriter writer)
     {
