@@ -208,12 +208,16 @@ internal sealed class CliContext
         }
 
         var trimmed = text.Trim();
+        if (RelativeDay(trimmed) is { } relative)
+        {
+            return DayBoundary(relative, endOfDay);
+        }
+
         foreach (var format in new[] { "yyyy-MM-dd", "yyyyMMdd" })
         {
             if (DateOnly.TryParseExact(trimmed, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
             {
-                var local = (endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-                return new DateTimeOffset(local, TimeZone.GetUtcOffset(local)).ToUniversalTime();
+                return DayBoundary(day, endOfDay);
             }
         }
 
@@ -222,6 +226,28 @@ internal sealed class CliContext
             return instant.ToUniversalTime();
         }
 
-        throw new CliInputException($"{option}: '{text}' is not a date (YYYY-MM-DD or YYYYMMDD) or an ISO 8601 instant");
+        throw new CliInputException($"{option}: '{text}' is not a date (YYYY-MM-DD, YYYYMMDD, today or yesterday) or an ISO 8601 instant");
+    }
+
+    /// <summary>
+    /// <c>today</c> and <c>yesterday</c> in --tz: what a slash command or a cron line can say without computing a date
+    /// (the Claude Code plugin's /today runs <c>tokentrace daily --since today</c>).
+    /// </summary>
+    private DateOnly? RelativeDay(string text)
+    {
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZone).DateTime);
+        return text.ToLowerInvariant() switch
+        {
+            "today" => today,
+            "yesterday" => today.AddDays(-1),
+            _ => null,
+        };
+    }
+
+    /// <summary>The start of <paramref name="day"/> in --tz, or of the day after when <paramref name="endOfDay"/> (an --until day is included).</summary>
+    private DateTimeOffset DayBoundary(DateOnly day, bool endOfDay)
+    {
+        var local = (endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        return new DateTimeOffset(local, TimeZone.GetUtcOffset(local)).ToUniversalTime();
     }
 }

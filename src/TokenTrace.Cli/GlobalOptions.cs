@@ -29,7 +29,7 @@ internal static class GlobalOptions
 
     public static readonly Option<string?> Since = new("--since")
     {
-        Description = "First day or instant included: YYYY-MM-DD, YYYYMMDD or an ISO 8601 instant.",
+        Description = "First day or instant included: YYYY-MM-DD, YYYYMMDD, today, yesterday or an ISO 8601 instant.",
         Recursive = true,
         HelpName = "TIME",
     };

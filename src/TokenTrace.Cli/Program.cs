@@ -91,6 +91,7 @@ internal static class Program
             root.Subcommands.Add(view);
         }
 
+        root.Subcommands.Add(HookCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(TrendCommand.Create());
@@ -99,7 +100,6 @@ internal static class Program
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());
-        root.Subcommands.Add(HookCommand.Create());
         OverviewCommand.AttachTo(root);
         return root;
     }

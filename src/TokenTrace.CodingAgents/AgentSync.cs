@@ -50,6 +50,13 @@ public sealed class AgentSync
     /// </summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Files whose last response is known to be finished although they changed moments ago — a hook called at the end of
+    /// a turn (the user submitting the next prompt, the session ending) knows its own transcript is complete — read to
+    /// their end instead of leaving that response for a later sync. Compared by full path.
+    /// </summary>
+    public IReadOnlyCollection<string> SettledFiles { get; init; } = [];
+
     /// <summary>How long to wait for another process's sync of the same ledger to finish.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -122,6 +129,7 @@ public sealed class AgentSync
     private async Task ReadAndApplyAsync(IAgentHistoryReader reader, List<string> files, AgentCursorFile cursors, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
     {
         var known = files.ConvertAll(file => cursors.Cursors.GetValueOrDefault(file));
+        var settled = files.ConvertAll(IsSettled);
         var now = _time.GetUtcNow().UtcTicks;
         var chunks = System.Threading.Channels.Channel.CreateBounded<FileOutcome[]>(
             new System.Threading.Channels.BoundedChannelOptions(ChunksAhead) { SingleReader = true, SingleWriter = true });
@@ -134,7 +142,7 @@ public sealed class AgentSync
                 for (var start = 0; start < files.Count; start += ReadChunk)
                 {
                     var outcomes = new FileOutcome[Math.Min(ReadChunk, files.Count - start)];
-                    Parallel.For(0, outcomes.Length, parallel, i => outcomes[i] = ReadFile(reader, files[start + i], known[start + i], now));
+                    Parallel.For(0, outcomes.Length, parallel, i => outcomes[i] = ReadFile(reader, files[start + i], known[start + i], settled[start + i], now));
                     await chunks.Writer.WriteAsync(outcomes, stop.Token).ConfigureAwait(false);
                 }
 
@@ -164,8 +172,11 @@ public sealed class AgentSync
         }
     }
 
+    private bool IsSettled(string file) =>
+        SettledFiles.Count > 0 && SettledFiles.Any(s => string.Equals(Path.GetFullPath(s), Path.GetFullPath(file), StringComparison.Ordinal));
+
     /// <summary>Reads what is new in one file (nothing when it has not changed since its cursor). Safe on any thread.</summary>
-    private FileOutcome ReadFile(IAgentHistoryReader reader, string file, AgentCursor? cursor, long now)
+    private FileOutcome ReadFile(IAgentHistoryReader reader, string file, AgentCursor? cursor, bool settled, long now)
     {
         var info = new FileInfo(file);
         if (!info.Exists)
@@ -196,7 +207,7 @@ public sealed class AgentSync
             }
 
             reader.Read(read);
-            var pending = read.PendingTail is { } tail && now - modified < Settle.Ticks ? tail : null;
+            var pending = read.PendingTail is { } tail && !settled && now - modified < Settle.Ticks ? tail : null;
             var (prepared, refused) = Prepare(read.Records, pending, file);
             return new FileOutcome(file, read, pending, AgentCursorFile.Head(file, pending?.Offset ?? read.EndOffset), size, modified)
             {

@@ -69,6 +69,29 @@ public sealed class AgentSyncTests
     }
 
     [Fact]
+    public async Task A_settled_file_gives_its_last_response_at_once_while_another_file_written_moments_ago_keeps_waiting()
+    {
+        using var home = new TempDirectory();
+        var ended = Transcript(home, "proj-a", "ended.jsonl");
+        var busy = Transcript(home, "proj-b", "busy.jsonl");
+        File.WriteAllLines(ended, [Stopped("m1", 100, 10), Partial("m2", 200, 20)]);
+        File.WriteAllLines(busy, [Partial("m3", 300, 1)]);
+        var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
+        var clock = new FakeTimeProvider(new DateTimeOffset(File.GetLastWriteTimeUtc(busy), TimeSpan.Zero).AddSeconds(5));
+        var sync = new AgentSync([new ClaudeCodeReader()], environment, new UsageRecordPipeline(), home.File("cursors.json"), clock)
+        {
+            SettledFiles = [Path.Combine(home.Path, "claude", "projects", "proj-a", ".", "ended.jsonl")], // any spelling of the path
+        };
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+
+        var result = Single(await sync.SyncAsync(ledger));
+
+        Assert.Equal((2L, 1L), (result.Added, result.Pending));
+        var stored = await ledger.ReadAsync(UsageQuery.All).Select(r => (r.Id, r.Tokens.Total)).OrderBy(r => r.Id, StringComparer.Ordinal).ToListAsync();
+        Assert.Equal([("claude:m1:r-m1", 110L), ("claude:m2:r-m2", 220L)], stored);
+    }
+
+    [Fact]
     public async Task A_replaced_file_is_read_from_the_start_and_a_new_ledger_gets_the_whole_history_again()
     {
         using var home = new TempDirectory();

@@ -21,6 +21,7 @@ internal static class AgentViewCommand
         var breakdown = new Option<bool>("--breakdown") { Description = "One row per model within each " + (name == "session" ? "session" : "period") + "." };
         var instances = new Option<bool>("--instances") { Description = "One row per project within each " + (name == "session" ? "session" : "period") + "." };
         var noSync = new Option<bool>("--no-sync") { Description = "Answer from what is already stored, without reading the agents' new history first." };
+        var current = new Option<bool>("--current") { Description = "Only the current Claude Code session: $CLAUDE_CODE_SESSION_ID, else the latest session of this folder's project." };
         var filters = new FilterOptions();
         var command = new Command(name, $"""
             {what}: tokens, cost, energy and CO2e. Reads what is new in the coding agents' histories
@@ -35,6 +36,11 @@ internal static class AgentViewCommand
         command.Options.Add(breakdown);
         command.Options.Add(instances);
         command.Options.Add(noSync);
+        if (name == "session")
+        {
+            command.Options.Add(current);
+        }
+
         filters.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -45,6 +51,15 @@ internal static class AgentViewCommand
                 var agents = AgentSyncSources(query.Source);
                 var results = await SyncCommand.RunAsync(context, agents, cancellationToken).ConfigureAwait(false);
                 SyncCommand.WarnSkipped(context, results);
+            }
+
+            if (name == "session" && parse.GetValue(current))
+            {
+                var ledger = context.OpenLedger();
+                await using (ledger.ConfigureAwait(false))
+                {
+                    query = query with { Session = await CurrentSession.ResolveAsync(ledger, cancellationToken).ConfigureAwait(false) };
+                }
             }
 
             List<SummaryDimension> dimensions = [dimension];

@@ -175,7 +175,7 @@ internal static class BudgetCommand
             {
                 foreach (var s in silent ? [] : exhausted)
                 {
-                    var resets = Resets(s) is { } when ? "; " + when : "";
+                    var resets = BudgetResetText.Describe(s) is { } when ? "; " + when : "";
                     CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]exhausted:[/] hard budget '{s.Budget.Name}' has spent {BudgetAmount.Format(s.Spend, s.Budget.Unit)} of {BudgetAmount.Format(s.Budget.Limit, s.Budget.Unit)}{resets}");
                 }
 
@@ -272,13 +272,7 @@ internal static class BudgetCommand
         : s.Budget.Period.RollingDays == 0 ? "never"
         : s.RollsOffAt is { } off ? $"rolling, oldest leaves {Utc(off)}" : "rolling";
 
-    /// <summary>When the exhausted budget lets spend through again, for the message of `check`; null for a total budget.</summary>
-    private static string? Resets(BudgetStatus s) =>
-        s.ResetsAt is { } end ? $"it resets at {Utc(end)}"
-        : s.RollsOffAt is { } off ? $"it is a rolling {s.Budget.Period.RollingDays}-day window: its oldest counted spend leaves it at {Utc(off)}"
-        : null;
-
-    private static string Utc(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+    private static string Utc(DateTimeOffset instant) => BudgetResetText.Utc(instant);
 
     private static string Bar(decimal percent)
     {
