@@ -14,7 +14,7 @@ internal static class Program
         var parse = root.Parse(args, ParserConfiguration);
         if (parse.Errors.Count > 0)
         {
-            if (KiroHookCommand.ReportParseErrors(parse))
+            if (HookCommand.ReportParseErrors(parse))
             {
                 return ExitCodes.Success;
             }

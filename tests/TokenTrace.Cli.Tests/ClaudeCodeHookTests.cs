@@ -325,6 +325,87 @@ public sealed class ClaudeCodeHookTests
         Assert.False(File.Exists(Path.Combine(home.Path, "usage.db")));
     }
 
+    [Theory]
+    [InlineData("--timeout", "1,5")]
+    [InlineData("--ledger")]
+    [InlineData("--format", "yaml")]
+    public async Task A_command_line_that_does_not_parse_is_one_stderr_line_and_exit_0_never_a_refusal(params string[] options)
+    {
+        using var home = new TempDirectory();
+        var session = new HookSession(home, "bad-options");
+        session.WriteTranscript(File.ReadAllLines(Sample("session-alpha.jsonl")));
+        session.WriteConfig("""
+            budgets:
+              - name: cap
+                limit: 1
+                unit: tokens
+                period: total
+                mode: hard
+            """);
+
+        var run = await session.RunAsync("user-prompt-submit.json", options);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal("", run.Out);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("tokentrace hook claude-code: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_flag_this_version_does_not_know_is_noted_and_the_hook_still_refuses_over_budget()
+    {
+        using var home = new TempDirectory();
+        var session = new HookSession(home, "newer-plugin");
+        session.WriteTranscript(File.ReadAllLines(Sample("session-alpha.jsonl")));
+        session.WriteConfig($"""
+            budgets:
+              - name: alpha-cap
+                limit: {AlphaTokens}
+                unit: tokens
+                period: total
+                mode: hard
+            """);
+
+        var run = await session.RunAsync("user-prompt-submit.json", "--from-a-newer-plugin", "x");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--from-a-newer-plugin x", run.Error, StringComparison.Ordinal);
+        Assert.Contains("hard budget 'alpha-cap'", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_response_copied_into_another_sessions_transcript_is_counted_once_by_the_budget_check()
+    {
+        using var home = new TempDirectory();
+        var folder = Directory.CreateDirectory(Path.Combine(home.Path, "claude", "projects", "-home-dev-app")).FullName;
+        // Claude Code copies a response (same message and request id) into the transcript of a session it continues.
+        File.WriteAllLines(Path.Combine(folder, "s-old.jsonl"), [Line("s-old", "m1", 900, 100, "\"end_turn\"")]);
+        File.WriteAllLines(Path.Combine(folder, "s-new.jsonl"), [Line("s-new", "m1", 900, 100, "\"end_turn\""), Line("s-new", "m2", 90, 10, "\"end_turn\"")]);
+        File.WriteAllText(Path.Combine(home.Path, "config.yaml"), """
+            budgets:
+              - name: cap
+                limit: 1500
+                unit: tokens
+                period: total
+                mode: hard
+                scope: { source: claude-code }
+            """);
+        var environment = HookSession.Environment(home);
+        var sync = await CliRunner.RunAsync(home.Path, environment, "sync");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+
+        // 1,000 + 100 tokens are spent, under 1,500, whichever session the copy is stored under.
+        foreach (var id in new[] { "s-old", "s-new" })
+        {
+            var input = JsonNode.Parse(File.ReadAllText(Sample("user-prompt-submit.json")))!.AsObject();
+            input["session_id"] = id;
+            input["transcript_path"] = Path.Combine(folder, id + ".jsonl");
+            input["cwd"] = "/w/app";
+            var run = await CliRunner.RunWithInputAsync(home.Path, environment, Limit, input.ToJsonString(), "hook", "claude-code");
+            Assert.True(run.ExitCode == 0, $"{id}: {run.Error}");
+        }
+    }
+
     internal static string Sample(string name)
     {
         var path = SharedData.Find("claude-code/" + name) ?? SharedData.Find("claude-code/hooks/" + name);

@@ -29,10 +29,19 @@ internal static class ClaudeCodeHookCommand
 
             Example:
               echo '{"hook_event_name":"SessionEnd","session_id":"…","transcript_path":"…","cwd":"…"}' | tokentrace hook claude-code
-            """);
+            """)
+        {
+            // A flag this version does not know (a plugin written for a newer TokenTrace) is noted, and the hook still runs.
+            TreatUnmatchedTokensAsErrors = false,
+        };
         command.Options.Add(timeout);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.UnmatchedTokens.Count > 0)
+            {
+                ClaudeCodeHook.Note($"ignored what this version does not know: {string.Join(' ', parse.UnmatchedTokens)}");
+            }
+
             var seconds = parse.GetValue(timeout);
             if (seconds is < 0.5m or > 600m)
             {

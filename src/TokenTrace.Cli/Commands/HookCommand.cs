@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace TokenTrace.Cli;
 
@@ -18,5 +19,34 @@ internal static class HookCommand
         command.Subcommands.Add(ClaudeCodeHookCommand.Create());
         command.Subcommands.Add(KiroHookCommand.Create());
         return command;
+    }
+
+    /// <summary>
+    /// A command line that does not parse, under <c>hook</c>: one line on standard error and exit 0 (true), never the
+    /// usual exit 2 — an agent reads exit 2 from a hook as "block" (Claude Code refuses the prompt, or keeps a finished
+    /// turn going), and a hooks file written for a newer TokenTrace must not break the agent under an older one.
+    /// </summary>
+    internal static bool ReportParseErrors(ParseResult parse)
+    {
+        if (KiroHookCommand.ReportParseErrors(parse))
+        {
+            return true;
+        }
+
+        var name = parse.CommandResult switch
+        {
+            { Command.Name: "hook", Parent: CommandResult { Parent: null } } => "hook",
+            { Parent: CommandResult { Command.Name: "hook" } } hook => "hook " + hook.Command.Name,
+            _ => null,
+        };
+        if (name is null)
+        {
+            return false;
+        }
+
+        // One line, whatever the messages hold (System.CommandLine lists allowed values on lines of their own).
+        var errors = string.Join("; ", parse.Errors.Select(e => e.Message));
+        Console.Error.WriteLine($"tokentrace {name}: " + string.Join(' ', errors.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) + "; nothing was done");
+        return true;
     }
 }

@@ -28,7 +28,7 @@ internal static class HookBudgetCheck
 
         var stored = await ledger.ReadAsync(new UsageQuery { Session = input.SessionId, Source = UsageSources.ClaudeCode }, cancellationToken)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        var unstored = Unstored(context.Pipeline, input, stored);
+        var unstored = await UnstoredAsync(context.Pipeline, ledger, input, cancellationToken).ConfigureAwait(false);
         var next = NextResponse([.. stored, .. unstored], input, now);
         var exhausted = new List<BudgetStatus>();
         foreach (var budget in hard.Where(b => b.Covers(next)))
@@ -61,8 +61,12 @@ internal static class HookBudgetCheck
 
     private static string Amount(decimal value, BudgetUnit unit) => BudgetAmount.Format(value, unit) + (unit == BudgetUnit.Tokens ? " tokens" : "");
 
-    /// <summary>The session's responses in its transcript that the ledger does not have, priced and estimated as a sync would.</summary>
-    private static List<UsageRecord> Unstored(UsageRecordPipeline pipeline, ClaudeCodeHookInput input, List<UsageRecord> stored)
+    /// <summary>
+    /// The session's responses in its transcript that the ledger does not have, priced and estimated as a sync would.
+    /// "Does not have" is by id under any session: Claude Code copies responses into the transcript of a session it
+    /// continues, and the sync stores such a response once, under whichever transcript it read first.
+    /// </summary>
+    private static async Task<List<UsageRecord>> UnstoredAsync(UsageRecordPipeline pipeline, IUsageLedger ledger, ClaudeCodeHookInput input, CancellationToken cancellationToken)
     {
         if (input.TranscriptPath is not { } transcript || !File.Exists(transcript))
         {
@@ -79,9 +83,21 @@ internal static class HookBudgetCheck
             return []; // the sync that ran just before reports an unreadable transcript; the ledger's spend stands
         }
 
-        var known = stored.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var candidates = read.Records.Where(r => r.Attribution.Session == input.SessionId).ToList();
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var since = candidates.Min(r => r.Timestamp);
+        await foreach (var record in ledger.ReadAsync(new UsageQuery { Source = UsageSources.ClaudeCode, Since = since }, cancellationToken).ConfigureAwait(false))
+        {
+            known.Add(record.Id);
+        }
+
         var found = new List<UsageRecord>();
-        foreach (var record in read.Records.Where(r => r.Attribution.Session == input.SessionId && !known.Contains(r.Id)))
+        foreach (var record in candidates.Where(r => !known.Contains(r.Id)))
         {
             try
             {
