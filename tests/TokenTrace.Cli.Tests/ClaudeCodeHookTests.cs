@@ -229,6 +229,16 @@ public sealed class ClaudeCodeHookTests
         Assert.Contains("| claude-opus-4-20250514 | 1 | 345 |", markdown, StringComparison.Ordinal);
         Assert.Contains("| claude-sonnet-4-20250514 | 2 | 650 |", markdown, StringComparison.Ordinal);
         Assert.Contains("CO2e: ", run.Out, StringComparison.Ordinal);
+
+        // Owner-only, as the ledger and the cursors: a summary names the user's projects and what they spent.
+        if (!OperatingSystem.IsWindows())
+        {
+            var others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+            foreach (var file in new[] { Path.Combine(home.Path, "sessions"), path, Path.ChangeExtension(path, ".md") })
+            {
+                Assert.True((File.GetUnixFileMode(file) & others) == 0, $"{file} is {File.GetUnixFileMode(file)}");
+            }
+        }
     }
 
     [Fact]

@@ -213,6 +213,100 @@ public sealed class AgentSyncTests
         Assert.Equal(0, Single(await sync.SyncAsync(ledger)).FilesRead);
     }
 
+    [Fact]
+    public async Task An_append_that_fails_midway_stops_the_sync_and_the_next_sync_adds_exactly_what_was_not_stored()
+    {
+        using var home = new TempDirectory();
+        var expected = WriteManyFiles(home);
+        var (sync, _) = NewSync(home);
+        await using var inner = new SqliteUsageLedger(home.File("usage.db"));
+
+        // The second batch fails (a full disk): the sync must stop, never hang, and keep the cursors of the first batch only.
+        var failing = new InterceptedLedger(inner, call => call == 2 ? throw new IOException("disk full") : Task.CompletedTask);
+        await Assert.ThrowsAsync<IOException>(() => sync.SyncAsync(failing).WaitAsync(TimeSpan.FromMinutes(2)));
+        var storedAfterFailure = (await inner.ReadAsync(UsageQuery.All).ToListAsync()).Count;
+        Assert.Equal(failing.Appended, storedAfterFailure); // the first batch: whole files, at least BatchSize records
+        Assert.True(storedAfterFailure >= AgentSync.BatchSize && storedAfterFailure % 150 == 0, $"{storedAfterFailure} stored");
+
+        var resumed = Single(await sync.SyncAsync(inner));
+        Assert.Equal(expected.Records - storedAfterFailure, resumed.Added);
+        Assert.Equal(expected.Tokens, await TotalAsync(inner));
+    }
+
+    [Fact]
+    public async Task A_sync_cancelled_midway_stops_and_the_next_sync_adds_exactly_what_was_not_stored()
+    {
+        using var home = new TempDirectory();
+        var expected = WriteManyFiles(home);
+        var (sync, _) = NewSync(home);
+        await using var inner = new SqliteUsageLedger(home.File("usage.db"));
+        using var cancel = new CancellationTokenSource();
+        var cancelling = new InterceptedLedger(inner, call =>
+        {
+            if (call == 1)
+            {
+                cancel.Cancel(); // while the next files are being read ahead
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sync.SyncAsync(cancelling, cancellationToken: cancel.Token).WaitAsync(TimeSpan.FromMinutes(2)));
+        var stored = (await inner.ReadAsync(UsageQuery.All).ToListAsync()).Count;
+        Assert.Equal(cancelling.Appended, stored);
+
+        var resumed = Single(await sync.SyncAsync(inner));
+        Assert.Equal(expected.Records - stored, resumed.Added);
+        Assert.Equal(expected.Tokens, await TotalAsync(inner));
+    }
+
+    /// <summary>
+    /// More files than the sync reads ahead (chunks of 32) and more records than one batch: 200 transcripts of 150
+    /// responses, response i of file f having 1,000 + f input and i + 1 output tokens.
+    /// </summary>
+    private static (long Records, long Tokens) WriteManyFiles(TempDirectory home)
+    {
+        long tokens = 0;
+        for (var f = 0; f < 200; f++)
+        {
+            var lines = new List<string>();
+            for (var i = 0; i < 150; i++)
+            {
+                lines.Add(Stopped($"m{f}-{i}", 1_000 + f, i + 1));
+                tokens += 1_000 + f + i + 1;
+            }
+
+            File.WriteAllLines(Transcript(home, $"p{f % 7}", $"s{f:D3}.jsonl"), lines);
+        }
+
+        return (200 * 150, tokens);
+    }
+
+    /// <summary>A ledger that runs <paramref name="beforeAppend"/> (given the append's number, from 1) before each append it passes on.</summary>
+    private sealed class InterceptedLedger(IUsageLedger inner, Func<int, Task> beforeAppend) : IUsageLedger
+    {
+        private int _calls;
+
+        /// <summary>Records the inner ledger took.</summary>
+        public long Appended { get; private set; }
+
+        public string Spec => inner.Spec;
+
+        public async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+        {
+            await beforeAppend(Interlocked.Increment(ref _calls));
+            var result = await inner.AppendAsync(records, cancellationToken);
+            Appended += result.Added;
+            return result;
+        }
+
+        public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken = default) => inner.ReadAsync(query, cancellationToken);
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     private static async Task<long> TotalAsync(IUsageLedger ledger) =>
         (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Sum(r => r.Tokens.Total);
 

@@ -20,7 +20,7 @@ internal static class ClaudeCodeHookCommand
         };
         var command = new Command("claude-code", """
             Claude Code's hook: reads the hook's JSON on standard input and, by event,
-              SessionStart, Stop, SubagentStop   sync the session's new history (running totals)
+              SessionStart, Stop, SubagentStop   sync what is new in Claude Code's history (running totals)
               UserPromptSubmit                   sync, then exit 2 with the reason when a hard budget
                                                  covering this session is exhausted (the prompt is refused)
               SessionEnd                         sync, then print the session's summary and save it as

@@ -4,8 +4,9 @@ namespace TokenTrace.Cli;
 
 /// <summary>
 /// Which Claude Code session "the current one" is, for <c>tokentrace session --current</c> (the plugin's /session
-/// command): <c>CLAUDE_CODE_SESSION_ID</c>, which Claude Code gives the commands it runs (the same id its hooks get),
-/// else the latest Claude Code session recorded for the working folder's project.
+/// command): <c>CLAUDE_CODE_SESSION_ID</c> when it is set (unverified: Claude Code's documentation does not list it), else
+/// the latest Claude Code session recorded for the working folder's project (with two sessions in one folder, possibly
+/// the other one).
 /// </summary>
 internal static class CurrentSession
 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -83,27 +84,19 @@ internal sealed class SessionSummary
     /// </summary>
     public string Save()
     {
-        Directory.CreateDirectory(Folder);
+        // Owner-only, whole or not at all (a reader never sees half a summary), like the ledger and the cursors: a
+        // summary names the user's projects and what they spent.
+        SecureFile.EnsureDirectory(Folder);
         var path = Path.Combine(Folder, SessionFileName.For(SessionId));
-        WriteWhole(path + ".md", stream => stream.Write(Encoding.UTF8.GetBytes(ToMarkdown())));
-        WriteWhole(path + ".json", stream =>
+        SecureFile.WriteAllBytesAtomic(path + ".md", Encoding.UTF8.GetBytes(ToMarkdown()));
+        var json = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             WriteJson(writer);
-        });
-        return path + ".json";
-    }
-
-    /// <summary>Whole or not at all: a reader never sees half a summary, and a crash leaves the earlier one.</summary>
-    private static void WriteWhole(string path, Action<Stream> write)
-    {
-        var temporary = path + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            write(stream);
         }
 
-        File.Move(temporary, path, overwrite: true);
+        SecureFile.WriteAllBytesAtomic(path + ".json", json.WrittenSpan);
+        return path + ".json";
     }
 
     /// <summary>The summary as a Markdown page: the text's figures, and every model in a table.</summary>
