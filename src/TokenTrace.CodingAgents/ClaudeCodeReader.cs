@@ -92,7 +92,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         }
         catch (JsonException ex)
         {
-            read.Skip(number, null, "not valid JSON: " + ex.Message);
+            read.Skip(number, null, AgentJson.NotJson(ex));
             return null;
         }
         catch (UsageFormatException ex)

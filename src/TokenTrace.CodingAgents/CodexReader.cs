@@ -50,14 +50,8 @@ public sealed class CodexReader : IAgentHistoryReader
 
     private static void ReadLine(AgentFileRead read, CodexState state, ReadOnlySpan<byte> line, long number, long offset)
     {
-        JsonDocument document;
-        try
+        if (AgentJson.ParseLine(read, line, number) is not { } document)
         {
-            document = JsonDocument.Parse(line.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            read.Skip(number, null, "not valid JSON: " + ex.Message);
             return;
         }
 

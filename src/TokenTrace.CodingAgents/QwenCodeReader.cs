@@ -56,14 +56,8 @@ public sealed class QwenCodeReader : IAgentHistoryReader
             return;
         }
 
-        JsonDocument document;
-        try
+        if (AgentJson.ParseLine(read, line, number) is not { } document)
         {
-            document = JsonDocument.Parse(line.ToArray());
-        }
-        catch (JsonException ex)
-        {
-            read.Skip(number, null, "not valid JSON: " + ex.Message);
             return;
         }
 
