@@ -53,7 +53,32 @@ public sealed class AgentSync
 
     /// <summary>Reads what is new in each agent's history (or only <paramref name="sources"/>) into <paramref name="ledger"/>.</summary>
     /// <exception cref="TimeoutException">Another sync of this ledger ran for longer than <see cref="LockTimeout"/>.</exception>
-    public async Task<IReadOnlyList<AgentSourceSync>> SyncAsync(IUsageLedger ledger, IReadOnlyCollection<string>? sources = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<AgentSourceSync>> SyncAsync(IUsageLedger ledger, IReadOnlyCollection<string>? sources = null, CancellationToken cancellationToken = default) =>
+        RunAsync(ledger, [.. _readers.Where(r => sources is null || sources.Contains(r.Source)).Select(r => (r, (IReadOnlyList<string>?)null))], cancellationToken);
+
+    /// <summary>
+    /// Reads what is new in the given history files of one agent (a status line's own transcript) into
+    /// <paramref name="ledger"/>: the same cursors, lock and appends as <see cref="SyncAsync(IUsageLedger, IReadOnlyCollection{string}?, CancellationToken)"/>,
+    /// so a focused sync and a full one, at once or one after the other, store each response once. A file that does not
+    /// exist is passed over.
+    /// </summary>
+    /// <param name="ledger">The ledger to append to.</param>
+    /// <param name="source">The agent whose files they are (<see cref="IAgentHistoryReader.Source"/>).</param>
+    /// <param name="files">The files, named as the agent's <see cref="IAgentHistoryReader.FindFiles"/> names them (full paths).</param>
+    /// <param name="cancellationToken">Stops the sync; what was appended stays, and is never appended twice.</param>
+    /// <exception cref="ArgumentException"><paramref name="source"/> is not one of this sync's readers.</exception>
+    /// <exception cref="TimeoutException">Another sync of this ledger ran for longer than <see cref="LockTimeout"/>.</exception>
+    public async Task<AgentSourceSync> SyncFilesAsync(IUsageLedger ledger, string source, IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var reader = _readers.FirstOrDefault(r => r.Source == source)
+            ?? throw new ArgumentException($"no reader for '{source}' in this sync", nameof(source));
+        var results = await RunAsync(ledger, [(reader, files)], cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>The one sync loop: each reader's files (found under its roots when the list is null), in order.</summary>
+    private async Task<IReadOnlyList<AgentSourceSync>> RunAsync(IUsageLedger ledger, IReadOnlyList<(IAgentHistoryReader Reader, IReadOnlyList<string>? Files)> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         using var held = await FileLedgerLock.AcquireAsync(_cursorPath + ".lock", LockTimeout, cancellationToken).ConfigureAwait(false);
@@ -67,11 +92,11 @@ public sealed class AgentSync
 
         var batch = new Batch(ledger, _pipeline, cursors, _cursorPath);
         var results = new List<AgentSourceSync>();
-        foreach (var reader in _readers.Where(r => sources is null || sources.Contains(r.Source)))
+        foreach (var (reader, given) in work)
         {
             var result = new AgentSourceSync(reader.Source);
             results.Add(result);
-            var files = reader.FindRoots(_environment).SelectMany(reader.FindFiles).ToList();
+            var files = given ?? [.. reader.FindRoots(_environment).SelectMany(reader.FindFiles)];
             result.Files = files.Count;
 
             // Files are read (parsed) in chunks on every core while the previous chunk's records are appended here, in file

@@ -1,0 +1,167 @@
+using System.Globalization;
+
+namespace TokenTrace.Cli;
+
+/// <summary>
+/// Finds the 5-hour billing blocks of the records a query selects, by ccusage's rule: in time order, a block starts on
+/// the hour (UTC) of its first record, and a record more than 5 hours after its block's start — or after the previous
+/// record, which is implied, since that record is not before the start — begins the next block.
+/// </summary>
+/// <remarks>
+/// Because a block starts on a whole hour, which block a record is in follows from its hour alone, except for a record
+/// exactly 5 hours after the start, which is still in the block while the rest of its hour is not. So the totals come
+/// from the ledger's summary by UTC hour (its hourly rollup where it has one) instead of reading every record, and records
+/// are read only for the hours that decide an exact time: a block's first and last hour (for its first and last
+/// activity) and an hour that starts exactly 5 hours after a block's start.
+/// </remarks>
+internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, IReadOnlySet<string>? sources)
+{
+    private static readonly SummaryDimension Hour = SummaryDimension.Parse("hour");
+    private static readonly SummaryDimension Source = SummaryDimension.Parse("source");
+
+    private readonly Dictionary<DateTimeOffset, List<UsageRecord>> _hours = [];
+
+    /// <summary>The blocks in time order, with the idle gaps between them; only the last <paramref name="last"/> when given (the others' exact times are not read).</summary>
+    public async Task<IReadOnlyList<BillingBlock>> FindAsync(int? last, CancellationToken cancellationToken)
+    {
+        var summary = await ledger.SummarizeAsync(query, [Hour, Source, SummaryDimension.Model], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
+        var hours = new SortedDictionary<DateTimeOffset, List<SummaryRow>>();
+        foreach (var row in summary.Rows)
+        {
+            if (sources is null || sources.Contains(row.Key["source"] ?? ""))
+            {
+                var hour = new DateTimeOffset(DateTime.ParseExact(row.Key["hour"]!, "yyyy-MM-dd'T'HH':00'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero);
+                (hours.TryGetValue(hour, out var rows) ? rows : hours[hour] = []).Add(row);
+            }
+        }
+
+        var builders = new List<Builder>();
+        Builder? current = null;
+        foreach (var (hour, rows) in hours)
+        {
+            if (current is null || hour > current.Start + BillingBlock.Length)
+            {
+                builders.Add(current = new Builder(hour));
+                current.AddHour(hour, rows);
+            }
+            else if (hour < current.Start + BillingBlock.Length)
+            {
+                current.AddHour(hour, rows);
+            }
+            else
+            {
+                // The hour that starts exactly 5 hours after the block: a record at that very instant is still in it.
+                var records = await ReadHourAsync(hour, cancellationToken).ConfigureAwait(false);
+                var atEdge = records.TakeWhile(r => r.Timestamp == hour).ToList();
+                current.AddRecords(atEdge);
+                if (atEdge.Count < records.Count)
+                {
+                    builders.Add(current = new Builder(hour));
+                    current.AddRecords(records.Skip(atEdge.Count));
+                }
+            }
+        }
+
+        var wanted = last is { } n ? builders.Skip(Math.Max(0, builders.Count - n)).ToList() : builders;
+        var blocks = new List<BillingBlock>();
+        foreach (var builder in wanted)
+        {
+            var first = builder.First ?? (await ReadHourAsync(builder.FirstHour, cancellationToken).ConfigureAwait(false))[0].Timestamp;
+            var lastActivity = builder.Last ?? (await ReadHourAsync(builder.LastHour, cancellationToken).ConfigureAwait(false))[^1].Timestamp;
+            var block = new BillingBlock(builder.Start, builder.Start + BillingBlock.Length, first, lastActivity, builder.Totals, [.. builder.Models]);
+            if (blocks.Count > 0 && BillingBlock.GapBetween(blocks[^1], block) is { } gap)
+            {
+                blocks.Add(gap);
+            }
+
+            blocks.Add(block);
+        }
+
+        return blocks;
+    }
+
+    /// <summary>The records of one UTC hour that the query and sources select, oldest first (read once per hour).</summary>
+    private async Task<List<UsageRecord>> ReadHourAsync(DateTimeOffset hour, CancellationToken cancellationToken)
+    {
+        if (_hours.TryGetValue(hour, out var cached))
+        {
+            return cached;
+        }
+
+        var end = hour.AddHours(1);
+        var range = query with
+        {
+            Since = query.Since is { } since && since > hour ? since : hour,
+            Until = query.Until is { } until && until < end ? until : end,
+        };
+        var records = new List<UsageRecord>();
+        await foreach (var record in ledger.ReadAsync(range, cancellationToken).ConfigureAwait(false))
+        {
+            if (sources is null || sources.Contains(record.Source ?? ""))
+            {
+                records.Add(record);
+            }
+        }
+
+        // The summary saw records in this hour, so the read finds them too unless the ledger changed in between (another
+        // process appending is fine; one deleting is not something an append-only ledger does).
+        if (records.Count == 0)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The ledger's summary has records in the hour {hour:O} that reading it does not find."));
+        }
+
+        records.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return _hours[hour] = records;
+    }
+
+    /// <summary>A block being put together: its totals and models, and its exact first and last times where already known.</summary>
+    private sealed class Builder(DateTimeOffset start)
+    {
+        public DateTimeOffset Start { get; } = start;
+
+        public UsageTotals Totals { get; } = new();
+
+        public SortedSet<string> Models { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset FirstHour { get; private set; } = start;
+
+        public DateTimeOffset LastHour { get; private set; } = start;
+
+        public DateTimeOffset? First { get; private set; }
+
+        public DateTimeOffset? Last { get; private set; }
+
+        private bool _empty = true;
+
+        public void AddHour(DateTimeOffset hour, IEnumerable<SummaryRow> rows)
+        {
+            foreach (var row in rows)
+            {
+                Totals.Add(row.Totals);
+                Models.Add(row.Key["model"] ?? "(none)");
+            }
+
+            if (_empty)
+            {
+                FirstHour = hour;
+            }
+
+            (LastHour, Last, _empty) = (hour, null, false);
+        }
+
+        public void AddRecords(IEnumerable<UsageRecord> records)
+        {
+            foreach (var record in records)
+            {
+                Totals.Add(record);
+                Models.Add(record.Model);
+                if (_empty)
+                {
+                    (First, FirstHour, _empty) = (record.Timestamp, record.Timestamp, false);
+                }
+
+                (Last, LastHour) = (record.Timestamp, record.Timestamp);
+            }
+        }
+    }
+}

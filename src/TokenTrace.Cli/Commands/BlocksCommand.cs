@@ -1,0 +1,45 @@
+using System.CommandLine;
+
+namespace TokenTrace.Cli;
+
+/// <summary>
+/// <c>tokentrace blocks [--active]</c>: the 5-hour billing windows of the coding agents' usage, as ccusage's
+/// <c>blocks</c> shows them, with the idle gaps between; <c>--active</c> shows the open block's pace and projection.
+/// </summary>
+internal static class BlocksCommand
+{
+    public static Command Create()
+    {
+        var active = new Option<bool>("--active") { Description = "Only the block still open now: time elapsed and left, tokens and cost so far, the pace (tokens/min, $/h since its first record) and where it ends at that pace." };
+        var view = new AgentViewOptions();
+        var command = new Command("blocks", """
+            Usage in 5-hour billing blocks, as ccusage shows them: a block starts on the hour of its first
+            record and lasts 5 hours; the next record after that starts the next block, and an idle time of
+            more than 5 hours shows as a gap row. Covers the coding agents (claude-code, codex, gemini-cli)
+            unless --source names another source. Syncs first, as daily does (--no-sync to skip).
+
+            Examples:
+              tokentrace blocks --since 2026-11-01
+              tokentrace blocks --active --format json
+            """);
+        command.Options.Add(active);
+        view.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new CliContext(parse);
+            var query = await view.PrepareAsync(parse, context, cancellationToken).ConfigureAwait(false);
+            var activeOnly = parse.GetValue(active);
+            var now = context.Time.GetUtcNow();
+            var ledger = context.OpenLedger();
+            await using (ledger.ConfigureAwait(false))
+            {
+                var finder = new BillingBlockFinder(ledger, query, query.Source is null ? AgentViewOptions.AgentSources : null);
+                var blocks = await finder.FindAsync(activeOnly ? 1 : null, cancellationToken).ConfigureAwait(false);
+                BlocksOutput.Write(context, activeOnly ? [.. blocks.Where(b => b.IsActiveAt(now))] : blocks, now, activeOnly);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
