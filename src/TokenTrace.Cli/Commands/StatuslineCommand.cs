@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using TokenTrace.CodingAgents;
 
 namespace TokenTrace.Cli;
@@ -12,8 +13,17 @@ namespace TokenTrace.Cli;
 /// </summary>
 internal static class StatuslineCommand
 {
-    /// <summary>How long the status line's own sync may take before it answers from what is stored (and leaves the rest to a background sync).</summary>
-    public static readonly TimeSpan SyncDeadline = TimeSpan.FromMilliseconds(700);
+    /// <summary>
+    /// How long the status line's own sync may take before it answers from what is stored (and leaves the rest to a
+    /// background sync): 700 ms, so that with start-up and the answer it stays under a second;
+    /// <c>TOKENTRACE_STATUSLINE_SYNC_MS</c> changes it (a slow disk, or a test that must not depend on the machine's load).
+    /// </summary>
+    private static TimeSpan SyncDeadline() =>
+        Environment.GetEnvironmentVariable("TOKENTRACE_STATUSLINE_SYNC_MS") is { Length: > 0 } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+                ? TimeSpan.FromMilliseconds(ms)
+                : throw new FormatException($"TOKENTRACE_STATUSLINE_SYNC_MS: '{text}' is not a number of milliseconds")
+            : TimeSpan.FromMilliseconds(700);
 
     /// <summary>How long to wait for standard input to be closed.</summary>
     private static readonly TimeSpan InputDeadline = TimeSpan.FromMilliseconds(300);
@@ -61,7 +71,7 @@ internal static class StatuslineCommand
         var behind = false;
         if (input.TranscriptPath is { } transcript && File.Exists(transcript))
         {
-            behind = !await SyncTranscriptAsync(context, ledger, Path.GetFullPath(transcript), SyncDeadline - clock.Elapsed, cancellationToken).ConfigureAwait(false);
+            behind = !await SyncTranscriptAsync(context, ledger, Path.GetFullPath(transcript), SyncDeadline() - clock.Elapsed, cancellationToken).ConfigureAwait(false);
         }
 
         try

@@ -39,6 +39,13 @@ internal static class BlocksOutput
             return;
         }
 
+        if (activeOnly)
+        {
+            // One block with a dozen figures: a list of them, which fits any terminal, rather than one very wide row.
+            TabularOutput.Write(context.Format, ["Active block", ""], Figures(context, rows[0]));
+            return;
+        }
+
         TabularOutput.Write(context, columns, rows, activeOnly ? null : new BlockRow(null, total, null, false, "Total"), activeOnly ? "Active block" : null);
         if (total.UnpricedRecords > 0 && context.Format == "table")
         {
@@ -76,10 +83,39 @@ internal static class BlocksOutput
         return columns;
     }
 
+    private static List<string?[]> Figures(CliContext context, BlockRow row)
+    {
+        var (block, burn, totals) = (row.Block!, row.Burn!, row.Totals);
+        List<string?[]> figures =
+        [
+            ["Started", Local(context, block.Start)],
+            ["Ends", Local(context, block.End)],
+            ["Elapsed", Duration(burn.Elapsed)],
+            ["Left", Duration(burn.Remaining)],
+            ["First record", Local(context, block.FirstActivity)],
+            ["Last record", Local(context, block.LastActivity)],
+            ["Models", string.Join(", ", block.Models)],
+            ["Records", TabularOutput.Count(totals.Records)],
+            ["Tokens", TabularOutput.Count(totals.TotalTokens)],
+            ["Cost", Money.Format(Money.KnownCost(totals))],
+        ];
+        if (totals.EnergyWh is { } energy && totals.Co2eGrams is { } co2e)
+        {
+            figures.Add(["Energy", Units.Energy(energy.Central)]);
+            figures.Add(["CO2e", Units.Co2e(co2e.Central)]);
+        }
+
+        figures.Add(["Tokens per minute", TabularOutput.Count((long)Math.Round(burn.TokensPerMinute))]);
+        figures.Add(["Cost per hour", Money.Format(burn.CostUsdPerHour)]);
+        figures.Add(["Projected tokens", TabularOutput.Count(burn.ProjectedTokens)]);
+        figures.Add(["Projected cost", Money.Format(burn.ProjectedCostUsd)]);
+        return figures;
+    }
+
     /// <summary>What a person reads about a block's state: idle time, the time left in the active one, or how long one lasted.</summary>
     private static string Status(BillingBlock block, BlockBurn? burn) =>
         block.IsGap ? "idle " + Duration(block.End - block.Start)
-        : burn is not null ? $"ACTIVE {Duration(burn.Elapsed)} in, {Duration(burn.Remaining)} left"
+        : burn is not null ? $"ACTIVE, {Duration(burn.Remaining)} left"
         : Duration(block.LastActivity - block.Start);
 
     /// <summary>A span as whole hours and minutes ("3h 05m"), rounded down: the way a time left is read.</summary>
