@@ -1,0 +1,126 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TokenTrace.Tests;
+
+namespace TokenTrace.Cli.Tests;
+
+/// <summary>
+/// <c>tokentrace statusline</c> fed as Claude Code feeds it: the real statusLine JSON (../shared/data), its session and
+/// transcript rewritten to a hand-made one. claude-sonnet-4-5 costs $3 per million input and $15 per million output
+/// tokens, so every amount below is worked out from the lines.
+/// </summary>
+public sealed class StatuslineCliTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task The_real_input_gives_this_sessions_figures_today_the_block_and_the_budget_syncing_only_its_transcript()
+    {
+        using var home = new TempDirectory();
+        // sess-a: 100,000 in / 10,000 out at 10:20 ($0.30 + $0.15) and 150,000 / 20,000 at 11:20 ($0.45 + $0.30):
+        // $1.20 and 280,000 tokens. sess-b: 100,000 / 40,000 at 10:30 ($0.30 + $0.60 = $0.90), another session the status
+        // line does not read. (Each prompt is under 200k tokens, Sonnet 4.5's long-context threshold.)
+        var transcript = Transcript(home, "sess-a",
+            BlocksCliTests.Line("sess-a", "a1", "2026-03-01T10:20:00.000Z", 100_000, 10_000),
+            BlocksCliTests.Line("sess-a", "a2", "2026-03-01T11:20:00.000Z", 150_000, 20_000));
+        Transcript(home, "sess-b", BlocksCliTests.Line("sess-b", "b1", "2026-03-01T10:30:00.000Z", 100_000, 40_000));
+        var environment = Environment(home, "2026-03-01T11:20:00Z");
+        var budget = await CliRunner.RunAsync(home.Path, environment, "budget", "set", "cap", "--limit", "9", "--period", "total");
+        Assert.True(budget.ExitCode == 0, budget.Error);
+
+        var first = await Statusline(home, environment, RealInput("sess-a", transcript));
+        // The block (10:00–15:00) has $1.20 since its first record at 10:20, an hour ago: $1.20/h, 3 h 40 m left.
+        // The budget: $1.20 of $9 is 13.3 %.
+        Assert.Matches(@"^Opus 4\.1 \| session \$1\.20 · 280k tok · [0-9.]+ m?Wh · [0-9.]+ m?g CO2e \| today \$1\.20 \| block \$1\.20 · \$1\.20/h · 3h 40m left \| budget 13% cap$", first);
+
+        // Once everything is synced, today and the block have sess-b's $0.90 too ($2.10; still since 10:20, so $2.10/h)
+        // and the budget is at $2.10 / $9 = 23.3 %; the session's own figures do not change.
+        var sync = await CliRunner.RunAsync(home.Path, environment, "sync");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        var second = await Statusline(home, environment, RealInput("sess-a", transcript));
+        Assert.Matches(@"^Opus 4\.1 \| session \$1\.20 · 280k tok · .* CO2e \| today \$2\.10 \| block \$2\.10 · \$2\.10/h · 3h 40m left \| budget 23% cap$", second);
+    }
+
+    [Fact]
+    public async Task Bad_input_and_a_missing_transcript_give_one_line_and_exit_0()
+    {
+        using var home = new TempDirectory();
+        var environment = Environment(home, "2026-03-01T11:20:00Z");
+
+        Assert.Equal("tokentrace: status line input is not JSON (line 1, byte 2)", await Statusline(home, environment, "{not json"));
+        Assert.Equal("tokentrace: status line input is a JSON array, not an object", await Statusline(home, environment, "[1, 2]"));
+        Assert.Equal("tokentrace: no status line input on stdin (Claude Code's statusLine JSON)", await Statusline(home, environment, ""));
+
+        // A transcript Claude Code has not written yet: nothing stored for the session, and the line still comes.
+        Assert.Equal("Opus 4.1 | session $0.00 · 0 tok | today $0.00", await Statusline(home, environment, RealInput("sess-z", Path.Combine(home.Path, "missing.jsonl"))));
+
+        // A broken setting is one line too, never a stack trace or an exit code that breaks the prompt line.
+        var badClock = new Dictionary<string, string?>(environment) { ["TOKENTRACE_NOW"] = "soon" };
+        Assert.Equal("tokentrace: TOKENTRACE_NOW: 'soon' is not an ISO 8601 instant", await Statusline(home, badClock, RealInput("sess-z", "x")));
+    }
+
+    [Fact]
+    public async Task Two_status_lines_and_a_sync_at_once_store_every_response_once()
+    {
+        using var home = new TempDirectory();
+        long expected = 0;
+        var lines = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            lines.Add(BlocksCliTests.Line("sess-a", $"a{i}", "2026-03-01T10:20:00.000Z", 1000 + i, 10));
+            expected += 1000 + i + 10;
+        }
+
+        var transcript = Transcript(home, "sess-a", [.. lines]);
+        Transcript(home, "sess-b", BlocksCliTests.Line("sess-b", "b1", "2026-03-01T10:30:00.000Z", 5000, 50));
+        expected += 5050;
+        var environment = Environment(home, "2026-03-01T11:20:00Z");
+
+        var input = RealInput("sess-a", transcript);
+        var runs = await Task.WhenAll(
+            CliRunner.RunWithInputAsync(home.Path, environment, Limit, input, "statusline"),
+            CliRunner.RunWithInputAsync(home.Path, environment, Limit, input, "statusline"),
+            CliRunner.RunAsync(home.Path, environment, Limit, "sync"));
+        Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.Error));
+
+        var stored = await CliRunner.RunAsync(home.Path, environment, "session", "--no-sync", "--format", "json");
+        var total = JsonDocument.Parse(stored.Out).RootElement.GetProperty("total");
+        Assert.Equal((301L, expected), (total.GetProperty("records").GetInt64(), total.GetProperty("totalTokens").GetInt64()));
+    }
+
+    private static async Task<string> Statusline(TempDirectory home, Dictionary<string, string?> environment, string input)
+    {
+        var run = await CliRunner.RunWithInputAsync(home.Path, environment, Limit, input, "statusline", "--tz", "UTC");
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain("   at ", run.Out + run.Error, StringComparison.Ordinal);
+        var line = Assert.Single(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        return line;
+    }
+
+    /// <summary>Claude Code's real statusLine input with this test's session and transcript.</summary>
+    private static string RealInput(string session, string transcript)
+    {
+        var path = SharedData.Find("claude-code/statusline-input.json");
+        Assert.True(path is not null, "../shared/data/claude-code/statusline-input.json is missing");
+        var input = JsonNode.Parse(File.ReadAllText(path!))!;
+        input["session_id"] = session;
+        input["transcript_path"] = transcript;
+        return input.ToJsonString();
+    }
+
+    private static string Transcript(TempDirectory home, string session, params string[] lines)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(home.Path, "claude", "projects", "-w-" + session)).FullName;
+        var path = Path.Combine(folder, session + ".jsonl");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    /// <summary>The agents' folders in the temp home, a fixed clock, no colour, no background sync, and a sync deadline no machine load can reach.</summary>
+    private static Dictionary<string, string?> Environment(TempDirectory home, string now) => new(BlocksCliTests.Environment(home))
+    {
+        ["TOKENTRACE_NOW"] = now,
+        ["NO_COLOR"] = "1",
+        ["TOKENTRACE_STATUSLINE_SYNC_MS"] = "60000",
+    };
+}
