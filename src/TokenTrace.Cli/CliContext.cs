@@ -107,7 +107,9 @@ internal sealed class CliContext
             var at = ex.LineNumber is { } line
                 ? string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, byte {ex.BytePositionInLine + 1}: ")
                 : "";
-            throw new CliInputException($"--prices {path}: {at}not a LiteLLM price catalogue ({ex.Message})");
+            // System.Text.Json's own position (0-based, "LineNumber: 3 | BytePositionInLine: 4") would contradict the 1-based one.
+            var reason = ex.Message.Split(" LineNumber:", 2)[0].Split(" Path:", 2)[0].TrimEnd('.');
+            throw new CliInputException($"--prices {path}: {at}not a LiteLLM price catalogue ({reason})");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
