@@ -24,21 +24,25 @@ public sealed class StatuslineCliTests
             BlocksCliTests.Line("sess-a", "a1", "2026-03-01T10:20:00.000Z", 100_000, 10_000),
             BlocksCliTests.Line("sess-a", "a2", "2026-03-01T11:20:00.000Z", 150_000, 20_000));
         Transcript(home, "sess-b", BlocksCliTests.Line("sess-b", "b1", "2026-03-01T10:30:00.000Z", 100_000, 40_000));
+        // A subagent of sess-a, in Claude Code's layout beside the transcript: 10,000 in / 2,000 out at 10:40 ($0.03 +
+        // $0.03), the session's too. With it sess-a is $1.26 and 292,000 tokens.
+        var subagents = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(transcript)!, "sess-a", "subagents")).FullName;
+        File.WriteAllLines(Path.Combine(subagents, "agent-1.jsonl"), [BlocksCliTests.Line("sess-a", "s1", "2026-03-01T10:40:00.000Z", 10_000, 2_000)]);
         var environment = Environment(home, "2026-03-01T11:20:00Z");
         var budget = await CliRunner.RunAsync(home.Path, environment, "budget", "set", "cap", "--limit", "9", "--period", "total");
         Assert.True(budget.ExitCode == 0, budget.Error);
 
         var first = await Statusline(home, environment, RealInput("sess-a", transcript));
-        // The block (10:00–15:00) has $1.20 since its first record at 10:20, an hour ago: $1.20/h, 3 h 40 m left.
-        // The budget: $1.20 of $9 is 13.3 %.
-        Assert.Matches(@"^Opus 4\.1 \| session \$1\.20 · 280k tok · [0-9.]+ m?Wh · [0-9.]+ m?g CO2e \| today \$1\.20 \| block \$1\.20 · \$1\.20/h · 3h 40m left \| budget 13% cap$", first);
+        // The block (10:00–15:00) has $1.26 since its first record at 10:20, an hour ago: $1.26/h, 3 h 40 m left.
+        // The budget: $1.26 of $9 is 14 %.
+        Assert.Matches(@"^Opus 4\.1 \| session \$1\.26 · 292k tok · [0-9.]+ m?Wh · [0-9.]+ m?g CO2e \| today \$1\.26 \| block \$1\.26 · \$1\.26/h · 3h 40m left \| budget 14% cap$", first);
 
-        // Once everything is synced, today and the block have sess-b's $0.90 too ($2.10; still since 10:20, so $2.10/h)
-        // and the budget is at $2.10 / $9 = 23.3 %; the session's own figures do not change.
+        // Once everything is synced, today and the block have sess-b's $0.90 too ($2.16; still since 10:20, so $2.16/h)
+        // and the budget is at $2.16 / $9 = 24 %; the session's own figures do not change.
         var sync = await CliRunner.RunAsync(home.Path, environment, "sync");
         Assert.True(sync.ExitCode == 0, sync.Error);
         var second = await Statusline(home, environment, RealInput("sess-a", transcript));
-        Assert.Matches(@"^Opus 4\.1 \| session \$1\.20 · 280k tok · .* CO2e \| today \$2\.10 \| block \$2\.10 · \$2\.10/h · 3h 40m left \| budget 23% cap$", second);
+        Assert.Matches(@"^Opus 4\.1 \| session \$1\.26 · 292k tok · .* CO2e \| today \$2\.16 \| block \$2\.16 · \$2\.16/h · 3h 40m left \| budget 24% cap$", second);
     }
 
     [Fact]

@@ -48,9 +48,16 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
             {
                 current.AddHour(hour, rows);
             }
+            else if ((await ReadAsync(hour, hour.AddTicks(1), cancellationToken).ConfigureAwait(false)).Count == 0)
+            {
+                // The hour that starts exactly 5 hours after the block, with no record at that very instant (almost always
+                // so; one indexed look-up tells): all of it is in the next block.
+                builders.Add(current = new Builder(hour));
+                current.AddHour(hour, rows);
+            }
             else
             {
-                // The hour that starts exactly 5 hours after the block: a record at that very instant is still in it.
+                // A record exactly 5 hours after the block's start is still in it; the rest of its hour is not.
                 var records = await ReadHourAsync(hour, cancellationToken).ConfigureAwait(false);
                 var atEdge = records.TakeWhile(r => r.Timestamp == hour).ToList();
                 current.AddRecords(atEdge);
@@ -88,11 +95,25 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
             return cached;
         }
 
-        var end = hour.AddHours(1);
+        var records = await ReadAsync(hour, hour.AddHours(1), cancellationToken).ConfigureAwait(false);
+
+        // The summary saw records in this hour, so the read finds them too unless the ledger changed in between (another
+        // process appending is fine; one deleting is not something an append-only ledger does).
+        if (records.Count == 0)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The ledger's summary has records in the hour {hour:O} that reading it does not find."));
+        }
+
+        return _hours[hour] = records;
+    }
+
+    /// <summary>The records from <paramref name="since"/> to <paramref name="until"/> (excluded) that the query and sources select, oldest first.</summary>
+    private async Task<List<UsageRecord>> ReadAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
+    {
         var range = query with
         {
-            Since = query.Since is { } since && since > hour ? since : hour,
-            Until = query.Until is { } until && until < end ? until : end,
+            Since = query.Since is { } s && s > since ? s : since,
+            Until = query.Until is { } u && u < until ? u : until,
         };
         var records = new List<UsageRecord>();
         await foreach (var record in ledger.ReadAsync(range, cancellationToken).ConfigureAwait(false))
@@ -103,15 +124,9 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
             }
         }
 
-        // The summary saw records in this hour, so the read finds them too unless the ledger changed in between (another
-        // process appending is fine; one deleting is not something an append-only ledger does).
-        if (records.Count == 0)
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The ledger's summary has records in the hour {hour:O} that reading it does not find."));
-        }
-
+        // Not every store reads in time order (a CSV file, a record appended late with an earlier time).
         records.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
-        return _hours[hour] = records;
+        return records;
     }
 
     /// <summary>A block being put together: its totals and models, and its exact first and last times where already known.</summary>

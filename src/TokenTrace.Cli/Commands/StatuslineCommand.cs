@@ -7,7 +7,7 @@ namespace TokenTrace.Cli;
 
 /// <summary>
 /// <c>tokentrace statusline</c>: Claude Code's <c>statusLine</c> command. Reads Claude Code's JSON on standard input,
-/// syncs that session's transcript only, and prints one line: the session's cost, tokens, energy and CO2e, today's cost,
+/// syncs that session's transcript (and its subagents') only, and prints one line: the session's cost, tokens, energy and CO2e, today's cost,
 /// the active block's pace and time left, and the tightest budget. It never breaks the prompt line: any failure is a
 /// one-line <c>tokentrace: reason</c> and exit code 0.
 /// </summary>
@@ -34,9 +34,10 @@ internal static class StatuslineCommand
             One status line for Claude Code (settings.json: "statusLine": {"type": "command",
             "command": "tokentrace statusline"}): this session's cost, tokens, energy and CO2e, today's
             cost, the active 5-hour block's cost, $/h and time left, and the budget closest to its limit.
-            Reads Claude Code's JSON on stdin and syncs that session's transcript only; if that takes more
-            than 0.7 s it answers from what is stored and a background `tokentrace sync` catches up (also
-            started once a minute for the other sessions; TOKENTRACE_STATUSLINE_CATCH_UP=off to never).
+            Reads Claude Code's JSON on stdin and syncs that session's transcript (with its subagents')
+            only; if that takes more than 0.7 s it answers from what is stored and a background
+            `tokentrace sync` catches up (also started once a minute for the other sessions;
+            TOKENTRACE_STATUSLINE_CATCH_UP=off to never).
             Never fails: a problem prints `tokentrace: reason` and exits 0. NO_COLOR turns colour off.
 
             Example:
@@ -92,13 +93,13 @@ internal static class StatuslineCommand
         }
     }
 
-    /// <summary>Syncs one transcript into the ledger; false when it did not finish within <paramref name="deadline"/> (it is then cut off, safely).</summary>
+    /// <summary>Syncs one session's transcript (and its subagents') into the ledger; false when it did not finish within <paramref name="deadline"/> (it is then cut off, safely).</summary>
     private static async Task<bool> SyncTranscriptAsync(CliContext context, IUsageLedger ledger, string transcript, TimeSpan deadline, CancellationToken cancellationToken)
     {
         deadline = deadline > TimeSpan.Zero ? deadline : TimeSpan.Zero;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sync = new AgentSync(AgentSync.BuiltInReaders, AgentEnvironment.Current, context.Pipeline, SyncCommand.CursorPath(ledger.Spec)) { LockTimeout = deadline };
-        var running = sync.SyncFilesAsync(ledger, UsageSources.ClaudeCode, [transcript], stop.Token);
+        var running = sync.SyncFilesAsync(ledger, UsageSources.ClaudeCode, ClaudeCodeReader.SessionFiles(transcript), stop.Token);
         if (await Task.WhenAny(running, Task.Delay(deadline, cancellationToken)).ConfigureAwait(false) != running)
         {
             // Cut off: what it appended stays, the rest is read again by the next sync (cursors move only after appends).
