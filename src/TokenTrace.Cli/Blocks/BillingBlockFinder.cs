@@ -21,10 +21,69 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
 
     private readonly Dictionary<DateTimeOffset, List<UsageRecord>> _hours = [];
 
+    /// <summary>How far back <see cref="FindActiveAsync"/> first looks for an idle time that no block spans.</summary>
+    public static readonly TimeSpan ActiveLookback = TimeSpan.FromDays(2);
+
     /// <summary>The blocks in time order, with the idle gaps between them; only the last <paramref name="last"/> when given (the others' exact times are not read).</summary>
-    public async Task<IReadOnlyList<BillingBlock>> FindAsync(int? last, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BillingBlock>> FindAsync(int? last, CancellationToken cancellationToken) =>
+        await BuildAsync(await HoursAsync(query, cancellationToken).ConfigureAwait(false), last, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The block open at <paramref name="now"/>, or null. Reads only the last two days when they hold an idle time longer
+    /// than 5 hours (every block after it starts there, whatever came before); the whole selection otherwise.
+    /// </summary>
+    public async Task<BillingBlock?> FindActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var summary = await ledger.SummarizeAsync(query, [Hour, Source, SummaryDimension.Model], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
+        var from = Floor(now - ActiveLookback);
+        SortedDictionary<DateTimeOffset, List<SummaryRow>>? hours = null;
+        if (query.Since is not { } since || since < from)
+        {
+            var recent = await HoursAsync(query with { Since = from }, cancellationToken).ConfigureAwait(false);
+            if (recent.Count == 0 || recent.Keys.Last() + TimeSpan.FromHours(1) + BillingBlock.Length <= now)
+            {
+                return null; // nothing in the last 5 hours: nothing is open
+            }
+
+            if (LatestRestart(from, recent.Keys) is { } restart)
+            {
+                hours = new SortedDictionary<DateTimeOffset, List<SummaryRow>>(recent.Where(h => h.Key >= restart).ToDictionary());
+            }
+        }
+
+        hours ??= await HoursAsync(query, cancellationToken).ConfigureAwait(false);
+        var blocks = await BuildAsync(hours, 1, cancellationToken).ConfigureAwait(false);
+        return blocks.Count > 0 && blocks[^1].IsActiveAt(now) ? blocks[^1] : null;
+    }
+
+    /// <summary>
+    /// The latest active hour whose first record is surely more than 5 hours after every earlier record, so that it
+    /// starts a block: the previous active hour ended 5 hours or more before it (its records are before that end), or
+    /// there is none since <paramref name="from"/>, 5 hours or more before it.
+    /// </summary>
+    private static DateTimeOffset? LatestRestart(DateTimeOffset from, IEnumerable<DateTimeOffset> hours)
+    {
+        DateTimeOffset? restart = null;
+        var previousEnd = from;
+        foreach (var hour in hours)
+        {
+            if (hour - previousEnd >= BillingBlock.Length)
+            {
+                restart = hour;
+            }
+
+            previousEnd = hour.AddHours(1);
+        }
+
+        return restart;
+    }
+
+    private static DateTimeOffset Floor(DateTimeOffset instant) =>
+        new(instant.UtcTicks - (instant.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+
+    /// <summary>The selection's totals by UTC hour, each hour's rows by source and model.</summary>
+    private async Task<SortedDictionary<DateTimeOffset, List<SummaryRow>>> HoursAsync(UsageQuery selection, CancellationToken cancellationToken)
+    {
+        var summary = await ledger.SummarizeAsync(selection, [Hour, Source, SummaryDimension.Model], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
         var hours = new SortedDictionary<DateTimeOffset, List<SummaryRow>>();
         foreach (var row in summary.Rows)
         {
@@ -35,6 +94,11 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
             }
         }
 
+        return hours;
+    }
+
+    private async Task<IReadOnlyList<BillingBlock>> BuildAsync(SortedDictionary<DateTimeOffset, List<SummaryRow>> hours, int? last, CancellationToken cancellationToken)
+    {
         var builders = new List<Builder>();
         Builder? current = null;
         foreach (var (hour, rows) in hours)

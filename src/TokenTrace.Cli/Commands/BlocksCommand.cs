@@ -34,8 +34,10 @@ internal static class BlocksCommand
             await using (ledger.ConfigureAwait(false))
             {
                 var finder = new BillingBlockFinder(ledger, query, query.Source is null ? AgentViewOptions.AgentSources : null);
-                var blocks = await finder.FindAsync(activeOnly ? 1 : null, cancellationToken).ConfigureAwait(false);
-                BlocksOutput.Write(context, activeOnly ? [.. blocks.Where(b => b.IsActiveAt(now))] : blocks, now, activeOnly);
+                IReadOnlyList<BillingBlock> blocks = activeOnly
+                    ? await finder.FindActiveAsync(now, cancellationToken).ConfigureAwait(false) is { } open ? [open] : []
+                    : await finder.FindAsync(null, cancellationToken).ConfigureAwait(false);
+                BlocksOutput.Write(context, blocks, now, activeOnly);
             }
 
             return ExitCodes.Success;

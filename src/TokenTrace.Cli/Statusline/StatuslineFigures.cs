@@ -20,8 +20,7 @@ internal sealed record StatuslineFigures(UsageTotals? Session, UsageTotals Today
             today.Add(row.Totals);
         }
 
-        var blocks = await new BillingBlockFinder(ledger, UsageQuery.All, AgentViewOptions.AgentSources).FindAsync(1, cancellationToken).ConfigureAwait(false);
-        var block = blocks.Count > 0 && blocks[^1].IsActiveAt(now) ? blocks[^1] : null;
+        var block = await new BillingBlockFinder(ledger, UsageQuery.All, AgentViewOptions.AgentSources).FindActiveAsync(now, cancellationToken).ConfigureAwait(false);
 
         BudgetStatus? tightest = null;
         foreach (var budget in await BudgetSource.AllAsync(context, ledger, cancellationToken).ConfigureAwait(false))

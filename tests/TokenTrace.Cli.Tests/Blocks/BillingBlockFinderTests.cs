@@ -25,7 +25,7 @@ public sealed class BillingBlockFinderTests
             _ => Base.AddHours(hour).AddMinutes(minute).AddSeconds(minute),
         });
         var call = Gen.Select(time, Gen.Int[1, 1000], Gen.Int[0, 4]);
-        await call.Array[1, 30].SampleAsync(async calls =>
+        await Gen.Select(call.Array[1, 30], time).SampleAsync(async (calls, now) =>
         {
             using var temp = new TempDirectory();
             await using var ledger = new SqliteUsageLedger(temp.File("usage.db"));
@@ -47,7 +47,16 @@ public sealed class BillingBlockFinderTests
             // Asked for the last block only, the finder gives the same last block.
             var last = await new BillingBlockFinder(ledger, UsageQuery.All, new HashSet<string> { "claude-code" }).FindAsync(1, CancellationToken.None);
             Assert.Equal(expected.Count == 0 ? [] : [expected[^1]], last.Select(b => (b.IsGap, b.Start, b.End, b.FirstActivity, b.LastActivity, b.Totals.Records, b.Totals.InputTokens)).ToList());
-        }, iter: 60);
+
+            // The block open at a moment in those three days: the last block, when its end is after now and its last record
+            // less than 5 h before (records after now count too, as a clock set back would see them) — the same as by the
+            // rule, also when the finder reads only the last two days.
+            var open = await new BillingBlockFinder(ledger, UsageQuery.All, new HashSet<string> { "claude-code" }).FindActiveAsync(now, CancellationToken.None);
+            var lastBlock = expected.Where(b => !b.Item1).ToList() is [.., var final] ? final : default;
+            List<(bool, DateTimeOffset, DateTimeOffset, DateTimeOffset, DateTimeOffset, long, long)> expectedOpen =
+                expected.Count > 0 && now < lastBlock.Item3 && now - lastBlock.Item5 < Five ? [lastBlock] : [];
+            Assert.Equal(expectedOpen, open is null ? [] : [(open.IsGap, open.Start, open.End, open.FirstActivity, open.LastActivity, open.Totals.Records, open.Totals.InputTokens)]);
+        }, iter: 80);
     }
 
     /// <summary>ccusage's loop: sorted records; a new block (on the hour of its first record) when a record is more than 5 h after the block's start or the previous record; a gap row when after the previous record.</summary>
