@@ -93,6 +93,7 @@ public sealed class BlocksCliTests
         Assert.True(result.ExitCode == 0, result.Error);
         var block = Assert.Single(JsonDocument.Parse(result.Out).RootElement.GetProperty("rows").EnumerateArray());
         Assert.Equal(("2026-03-01T23:00:00Z", true, 550L), (Text(block, "start"), block.GetProperty("isActive").GetBoolean(), block.GetProperty("totalTokens").GetInt64()));
+        Assert.Equal(["claude-sonnet-4-5-20250929"], block.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
         var burn = block.GetProperty("burnRate");
         Assert.Equal(550.0 / 60, burn.GetProperty("tokensPerMinute").GetDouble(), 9);
         Assert.Equal(0.00225m, burn.GetProperty("costUsdPerHour").GetDecimal());
@@ -113,6 +114,15 @@ public sealed class BlocksCliTests
         var noneTable = await CliRunner.RunAsync(home.Path, later, "blocks", "--active", "--no-sync");
         Assert.Equal(("", 0), (noneTable.Out, noneTable.ExitCode));
         Assert.Contains("No active block", noneTable.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_filter_value_no_record_has_is_bad_input_as_in_the_other_views()
+    {
+        using var home = History();
+        var result = await CliRunner.RunAsync(home.Path, Environment(home), "blocks", "--project", "/w/s3");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("/w/s1", result.Error, StringComparison.Ordinal); // the known projects are named
     }
 
     [Fact]

@@ -58,6 +58,10 @@ public sealed class StatuslineCliTests
         // A transcript Claude Code has not written yet: nothing stored for the session, and the line still comes.
         Assert.Equal("Opus 4.1 | session $0.00 · 0 tok | today $0.00", await Statusline(home, environment, RealInput("sess-z", Path.Combine(home.Path, "missing.jsonl"))));
 
+        // An unknown word in the settings' command is ignored, not an error.
+        var typo = await CliRunner.RunWithInputAsync(home.Path, environment, Limit, RealInput("sess-z", "x"), "statusline", "--colour", "--tz", "UTC");
+        Assert.Equal((0, "Opus 4.1 | session $0.00 · 0 tok | today $0.00\n"), (typo.ExitCode, typo.Out));
+
         // A broken setting is one line too, never a stack trace or an exit code that breaks the prompt line.
         var badClock = new Dictionary<string, string?>(environment) { ["TOKENTRACE_NOW"] = "soon" };
         Assert.Equal("tokentrace: TOKENTRACE_NOW: 'soon' is not an ISO 8601 instant", await Statusline(home, badClock, RealInput("sess-z", "x")));

@@ -26,7 +26,7 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
 
     /// <summary>The blocks in time order, with the idle gaps between them; only the last <paramref name="last"/> when given (the others' exact times are not read).</summary>
     public async Task<IReadOnlyList<BillingBlock>> FindAsync(int? last, CancellationToken cancellationToken) =>
-        await BuildAsync(await HoursAsync(query, cancellationToken).ConfigureAwait(false), last, cancellationToken).ConfigureAwait(false);
+        await BuildAsync(await HoursAsync(query, withModels: true, cancellationToken).ConfigureAwait(false), last, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// The block open at <paramref name="now"/>, or null. Reads only the last two days when they hold an idle time longer
@@ -38,7 +38,7 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
         SortedDictionary<DateTimeOffset, List<SummaryRow>>? hours = null;
         if (query.Since is not { } since || since < from)
         {
-            var recent = await HoursAsync(query with { Since = from }, cancellationToken).ConfigureAwait(false);
+            var recent = await HoursAsync(query with { Since = from }, withModels: false, cancellationToken).ConfigureAwait(false);
             if (recent.Count == 0 || recent.Keys.Last() + TimeSpan.FromHours(1) + BillingBlock.Length <= now)
             {
                 return null; // nothing in the last 5 hours: nothing is open
@@ -50,9 +50,28 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
             }
         }
 
-        hours ??= await HoursAsync(query, cancellationToken).ConfigureAwait(false);
+        // Without the model in the grouping the hourly summary is a third of the work (it is most of a status line's);
+        // the open block's models are then one small summary of its own hours.
+        hours ??= await HoursAsync(query, withModels: false, cancellationToken).ConfigureAwait(false);
         var blocks = await BuildAsync(hours, 1, cancellationToken).ConfigureAwait(false);
-        return blocks.Count > 0 && blocks[^1].IsActiveAt(now) ? blocks[^1] : null;
+        return blocks.Count > 0 && blocks[^1].IsActiveAt(now) ? blocks[^1] with { Models = await ModelsAsync(blocks[^1], cancellationToken).ConfigureAwait(false) } : null;
+    }
+
+    /// <summary>The models of a block's records (its end included: a record exactly 5 hours after its start is in it).</summary>
+    private async Task<IReadOnlyList<string>> ModelsAsync(BillingBlock block, CancellationToken cancellationToken)
+    {
+        var end = block.End.AddTicks(1);
+        var range = query with
+        {
+            Since = query.Since is { } s && s > block.Start ? s : block.Start,
+            Until = query.Until is { } u && u < end ? u : end,
+        };
+        var summary = await ledger.SummarizeAsync(range, [Source, SummaryDimension.Model], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
+        return [.. summary.Rows
+            .Where(r => sources is null || sources.Contains(r.Key["source"] ?? ""))
+            .Select(r => r.Key["model"] ?? "(none)")
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -80,10 +99,11 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
     private static DateTimeOffset Floor(DateTimeOffset instant) =>
         new(instant.UtcTicks - (instant.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
 
-    /// <summary>The selection's totals by UTC hour, each hour's rows by source and model.</summary>
-    private async Task<SortedDictionary<DateTimeOffset, List<SummaryRow>>> HoursAsync(UsageQuery selection, CancellationToken cancellationToken)
+    /// <summary>The selection's totals by UTC hour, each hour's rows by source (and model).</summary>
+    private async Task<SortedDictionary<DateTimeOffset, List<SummaryRow>>> HoursAsync(UsageQuery selection, bool withModels, CancellationToken cancellationToken)
     {
-        var summary = await ledger.SummarizeAsync(selection, [Hour, Source, SummaryDimension.Model], TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
+        SummaryDimension[] by = withModels ? [Hour, Source, SummaryDimension.Model] : [Hour, Source];
+        var summary = await ledger.SummarizeAsync(selection, by, TimeZoneInfo.Utc, cancellationToken).ConfigureAwait(false);
         var hours = new SortedDictionary<DateTimeOffset, List<SummaryRow>>();
         foreach (var row in summary.Rows)
         {
@@ -217,7 +237,10 @@ internal sealed class BillingBlockFinder(IUsageLedger ledger, UsageQuery query, 
             foreach (var row in rows)
             {
                 Totals.Add(row.Totals);
-                Models.Add(row.Key["model"] ?? "(none)");
+                if (row.Key.TryGetValue("model", out var model))
+                {
+                    Models.Add(model ?? "(none)");
+                }
             }
 
             if (_empty)

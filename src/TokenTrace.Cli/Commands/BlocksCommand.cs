@@ -37,6 +37,12 @@ internal static class BlocksCommand
                 IReadOnlyList<BillingBlock> blocks = activeOnly
                     ? await finder.FindActiveAsync(now, cancellationToken).ConfigureAwait(false) is { } open ? [open] : []
                     : await finder.FindAsync(null, cancellationToken).ConfigureAwait(false);
+                if (blocks.Count == 0 && !activeOnly)
+                {
+                    // As in the other views: an empty answer may come from a typo in a filter (exit 2 with the known values).
+                    await FilterValueCheck.ThrowIfUnknownAsync(ledger, query, null, cancellationToken).ConfigureAwait(false);
+                }
+
                 BlocksOutput.Write(context, blocks, now, activeOnly);
             }
 

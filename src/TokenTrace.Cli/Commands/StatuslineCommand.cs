@@ -43,6 +43,8 @@ internal static class StatuslineCommand
             Example:
               echo '{"session_id":"…","transcript_path":"…/s.jsonl"}' | tokentrace statusline
             """);
+        // A typo in the settings' command line must not turn the status line into an error: unknown words are ignored.
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
             string line;
