@@ -96,6 +96,26 @@ public sealed class StatuslineCliTests
         Assert.Equal((301L, expected), (total.GetProperty("records").GetInt64(), total.GetProperty("totalTokens").GetInt64()));
     }
 
+    [Fact]
+    public async Task A_sync_cut_off_at_its_deadline_answers_from_what_is_stored_and_a_later_sync_stores_each_response_once()
+    {
+        using var home = new TempDirectory();
+        var lines = Enumerable.Range(0, 200).Select(i => BlocksCliTests.Line("sess-a", $"a{i}", "2026-03-01T10:20:00.000Z", 1000, 10)).ToArray();
+        var transcript = Transcript(home, "sess-a", lines);
+        // A deadline of 0 ms: the status line never waits for its sync, cuts it off and says so.
+        var environment = new Dictionary<string, string?>(Environment(home, "2026-03-01T11:20:00Z")) { ["TOKENTRACE_STATUSLINE_SYNC_MS"] = "0" };
+
+        var line = await Statusline(home, environment, RealInput("sess-a", transcript));
+        Assert.StartsWith("Opus 4.1 | session $", line, StringComparison.Ordinal);
+        Assert.EndsWith(" | catching up", line, StringComparison.Ordinal);
+
+        var sync = await CliRunner.RunAsync(home.Path, environment, "sync", "--format", "json");
+        Assert.True(sync.ExitCode == 0, sync.Error);
+        var stored = await CliRunner.RunAsync(home.Path, environment, "session", "--no-sync", "--format", "json");
+        var total = JsonDocument.Parse(stored.Out).RootElement.GetProperty("total");
+        Assert.Equal((200L, 200L * 1010), (total.GetProperty("records").GetInt64(), total.GetProperty("totalTokens").GetInt64()));
+    }
+
     private static async Task<string> Statusline(TempDirectory home, Dictionary<string, string?> environment, string input)
     {
         var run = await CliRunner.RunWithInputAsync(home.Path, environment, Limit, input, "statusline", "--tz", "UTC");
