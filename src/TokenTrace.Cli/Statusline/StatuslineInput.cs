@@ -5,10 +5,11 @@ namespace TokenTrace.Cli;
 
 /// <summary>
 /// What Claude Code writes to a <c>statusLine</c> command's standard input that the status line uses: the session, its
-/// transcript, the model's name and the working folder. Every field may be missing or of another type (older or newer
-/// Claude Code versions): such a field is taken as absent.
+/// transcript and the model's name (the rest — folders, Claude Code's own cost estimate, the context window — is not
+/// needed). Every field may be missing or of another type (older or newer Claude Code versions): such a field is taken
+/// as absent.
 /// </summary>
-internal sealed record StatuslineInput(string? SessionId, string? TranscriptPath, string? Model, string? Cwd)
+internal sealed record StatuslineInput(string? SessionId, string? TranscriptPath, string? Model)
 {
     /// <summary>The most read from standard input: Claude Code's JSON is about 1 KB.</summary>
     public const int MaxBytes = 1 << 20;
@@ -42,12 +43,10 @@ internal sealed record StatuslineInput(string? SessionId, string? TranscriptPath
             }
 
             var model = Member(root, "model");
-            var workspace = Member(root, "workspace");
             return new StatuslineInput(
                 Text(Member(root, "session_id")),
                 Text(Member(root, "transcript_path")),
-                Text(Member(model, "display_name")) ?? Text(Member(model, "id")) ?? Text(model),
-                Text(Member(workspace, "current_dir")) ?? Text(Member(root, "cwd")));
+                Text(Member(model, "display_name")) ?? Text(Member(model, "id")) ?? Text(model));
         }
     }
 
