@@ -12,6 +12,7 @@ internal sealed class CliContext
 {
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private TokenTraceOptions? _settings;
+    private readonly List<PriceSheet> _priceSheets = [];
     private PriceCatalog? _catalog;
     private EnergyEstimator? _estimator;
     private UsageRecordPipeline? _pipeline;
@@ -30,6 +31,7 @@ internal sealed class CliContext
         // names and numbers, as --wide (for values to compute with, --format csv or json).
         Wide = parse.GetValue(GlobalOptions.Wide) || (Console.IsOutputRedirected && Environment.GetEnvironmentVariable("COLUMNS") is null);
         TimeZone = ResolveTimeZone(parse.GetValue(GlobalOptions.TimeZone));
+        Time = ResolveClock(Environment.GetEnvironmentVariable("TOKENTRACE_NOW"));
         Since = ParseTime(parse.GetValue(GlobalOptions.Since), "--since", endOfDay: false);
         Until = ParseTime(parse.GetValue(GlobalOptions.Until), "--until", endOfDay: true);
         if (Since is { } s && Until is { } u && u <= s)
@@ -50,6 +52,12 @@ internal sealed class CliContext
     public TimeZoneInfo TimeZone { get; }
 
     public DateTimeOffset? Since { get; }
+
+    /// <summary>
+    /// What "now" is for the answers that depend on it (the active block, today in the status line): the system's clock,
+    /// or the ISO 8601 instant in <c>TOKENTRACE_NOW</c>, so that a test or a reproducible run gets one answer.
+    /// </summary>
+    public TimeProvider Time { get; }
 
     public DateTimeOffset? Until { get; }
 
@@ -76,7 +84,38 @@ internal sealed class CliContext
 
     public string LedgerSpec => Parse.GetValue(GlobalOptions.Ledger) ?? Settings.LedgerSpec;
 
-    public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog(TokenTraceEnvironment.ImportedCatalogDirectory);
+    public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog(TokenTraceEnvironment.ImportedCatalogDirectory, _priceSheets);
+
+    /// <summary>
+    /// Lays the LiteLLM-format catalogue in <paramref name="path"/> over the configured prices for this run (<c>--prices</c>):
+    /// the records this run prices (a sync's) take their cost from it where it has the model.
+    /// </summary>
+    /// <exception cref="CliInputException">The file cannot be read or is not a catalogue; the message names it and the position.</exception>
+    public void LayPrices(string path)
+    {
+        if (_catalog is not null)
+        {
+            throw new InvalidOperationException("Prices are laid before the catalogue is first used.");
+        }
+
+        try
+        {
+            _priceSheets.Add(LiteLlmCatalogReader.ReadFile(path));
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            var at = ex.LineNumber is { } line
+                ? string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, byte {ex.BytePositionInLine + 1}: ")
+                : "";
+            // System.Text.Json's own position (0-based, "LineNumber: 3 | BytePositionInLine: 4") would contradict the 1-based one.
+            var reason = ex.Message.Split(" LineNumber:", 2)[0].Split(" Path:", 2)[0].TrimEnd('.');
+            throw new CliInputException($"--prices {path}: {at}not a LiteLLM price catalogue ({reason})");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliInputException($"--prices {path}: cannot be read ({ex.Message})");
+        }
+    }
 
     public EnergyEstimator Estimator => _estimator ??= Settings.BuildEstimator(Catalog);
 
@@ -198,6 +237,18 @@ internal sealed class CliContext
         {
             throw new CliInputException($"--tz: unknown time zone '{id}'; use an IANA id such as Europe/Paris or UTC");
         }
+    }
+
+    private static TimeProvider ResolveClock(string? now)
+    {
+        if (string.IsNullOrWhiteSpace(now))
+        {
+            return TimeProvider.System;
+        }
+
+        return DateTimeOffset.TryParse(now.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
+            ? new FixedTimeProvider(instant.ToUniversalTime())
+            : throw new CliInputException($"TOKENTRACE_NOW: '{now}' is not an ISO 8601 instant");
     }
 
     private DateTimeOffset? ParseTime(string? text, string option, bool endOfDay)

@@ -86,6 +86,7 @@ internal static class Program
         root.Subcommands.Add(RepriceCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SyncCommand.Create());
+        root.Subcommands.Add(StatuslineCommand.Create());
         foreach (var view in AgentViewCommand.CreateAll())
         {
             root.Subcommands.Add(view);

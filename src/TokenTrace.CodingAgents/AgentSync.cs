@@ -62,7 +62,32 @@ public sealed class AgentSync
 
     /// <summary>Reads what is new in each agent's history (or only <paramref name="sources"/>) into <paramref name="ledger"/>.</summary>
     /// <exception cref="TimeoutException">Another sync of this ledger ran for longer than <see cref="LockTimeout"/>.</exception>
-    public async Task<IReadOnlyList<AgentSourceSync>> SyncAsync(IUsageLedger ledger, IReadOnlyCollection<string>? sources = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<AgentSourceSync>> SyncAsync(IUsageLedger ledger, IReadOnlyCollection<string>? sources = null, CancellationToken cancellationToken = default) =>
+        RunAsync(ledger, [.. _readers.Where(r => sources is null || sources.Contains(r.Source)).Select(r => (r, (IReadOnlyList<string>?)null))], cancellationToken);
+
+    /// <summary>
+    /// Reads what is new in the given history files of one agent (a status line's own transcript) into
+    /// <paramref name="ledger"/>: the same cursors, lock and appends as <see cref="SyncAsync(IUsageLedger, IReadOnlyCollection{string}?, CancellationToken)"/>,
+    /// so a focused sync and a full one, at once or one after the other, store each response once. A file that does not
+    /// exist is passed over.
+    /// </summary>
+    /// <param name="ledger">The ledger to append to.</param>
+    /// <param name="source">The agent whose files they are (<see cref="IAgentHistoryReader.Source"/>).</param>
+    /// <param name="files">The files, named as the agent's <see cref="IAgentHistoryReader.FindFiles"/> names them (full paths).</param>
+    /// <param name="cancellationToken">Stops the sync; what was appended stays, and is never appended twice.</param>
+    /// <exception cref="ArgumentException"><paramref name="source"/> is not one of this sync's readers.</exception>
+    /// <exception cref="TimeoutException">Another sync of this ledger ran for longer than <see cref="LockTimeout"/>.</exception>
+    public async Task<AgentSourceSync> SyncFilesAsync(IUsageLedger ledger, string source, IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var reader = _readers.FirstOrDefault(r => r.Source == source)
+            ?? throw new ArgumentException($"no reader for '{source}' in this sync", nameof(source));
+        var results = await RunAsync(ledger, [(reader, files)], cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>The one sync loop: each reader's files (found under its roots when the list is null), in order.</summary>
+    private async Task<IReadOnlyList<AgentSourceSync>> RunAsync(IUsageLedger ledger, IReadOnlyList<(IAgentHistoryReader Reader, IReadOnlyList<string>? Files)> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         using var held = await FileLedgerLock.AcquireAsync(_cursorPath + ".lock", LockTimeout, cancellationToken).ConfigureAwait(false);
@@ -77,11 +102,11 @@ public sealed class AgentSync
         var batch = new Batch(ledger, cursors, _cursorPath);
         var results = new List<AgentSourceSync>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var reader in _readers.Where(r => sources is null || sources.Contains(r.Source)))
+        foreach (var (reader, given) in work)
         {
             var result = new AgentSourceSync(reader.Source);
             results.Add(result);
-            var files = reader.FindRoots(_environment).SelectMany(reader.FindFiles).ToList();
+            var files = given ?? [.. reader.FindRoots(_environment).SelectMany(reader.FindFiles)];
             result.Files = files.Count;
             listed.UnionWith(files);
             await ReadAndApplyAsync(reader, files, cursors, batch, result, cancellationToken).ConfigureAwait(false);
@@ -126,10 +151,10 @@ public sealed class AgentSync
     /// and preparing must never wait for a batch to be written, nor the writer for the next file to be parsed. The
     /// cursors are looked up before anything starts: the appends update them meanwhile.
     /// </summary>
-    private async Task ReadAndApplyAsync(IAgentHistoryReader reader, List<string> files, AgentCursorFile cursors, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
+    private async Task ReadAndApplyAsync(IAgentHistoryReader reader, IReadOnlyList<string> files, AgentCursorFile cursors, Batch batch, AgentSourceSync result, CancellationToken cancellationToken)
     {
-        var known = files.ConvertAll(file => cursors.Cursors.GetValueOrDefault(file));
-        var settled = files.ConvertAll(IsSettled);
+        var known = files.Select(file => cursors.Cursors.GetValueOrDefault(file)).ToList();
+        var settled = files.Select(IsSettled).ToList();
         var now = _time.GetUtcNow().UtcTicks;
         var chunks = System.Threading.Channels.Channel.CreateBounded<FileOutcome[]>(
             new System.Threading.Channels.BoundedChannelOptions(ChunksAhead) { SingleReader = true, SingleWriter = true });

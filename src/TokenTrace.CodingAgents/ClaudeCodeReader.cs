@@ -48,6 +48,18 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
     /// <inheritdoc/>
     public IEnumerable<string> FindFiles(string root) => HistoryFiles.Under(root, "*.jsonl");
 
+    /// <summary>
+    /// The files of one session: its transcript and its subagents' transcripts, which Claude Code keeps beside it in
+    /// <c>&lt;session&gt;/subagents/*.jsonl</c> with the same session id. What a status line syncs for its session.
+    /// </summary>
+    /// <param name="transcript">The session's transcript (<c>projects/&lt;folder&gt;/&lt;session&gt;.jsonl</c>), as a full path.</param>
+    public static IReadOnlyList<string> SessionFiles(string transcript)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(transcript);
+        var subagents = Path.Combine(Path.GetDirectoryName(transcript) ?? "", Path.GetFileNameWithoutExtension(transcript), "subagents");
+        return [transcript, .. HistoryFiles.Under(subagents, "*.jsonl")];
+    }
+
     /// <inheritdoc/>
     public void Read(AgentFileRead read)
     {

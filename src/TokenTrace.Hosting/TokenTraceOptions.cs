@@ -65,8 +65,17 @@ public sealed class TokenTraceOptions
     /// then overrides, aliases and patterns.
     /// </summary>
     /// <exception cref="ConfigurationException">A catalogue cannot be read.</exception>
-    public PriceCatalog BuildCatalog(string? importedCatalogDirectory = null)
+    public PriceCatalog BuildCatalog(string? importedCatalogDirectory = null) => BuildCatalog(importedCatalogDirectory, []);
+
+    /// <summary>
+    /// Builds the price catalogue as <see cref="BuildCatalog(string?)"/> does, with <paramref name="laterSheets"/> (a
+    /// catalogue given for one run, such as the CLI's <c>--prices FILE</c>) laid over the configured catalogues and under
+    /// the overrides, aliases and patterns, which stay the user's last word.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A configured catalogue cannot be read.</exception>
+    public PriceCatalog BuildCatalog(string? importedCatalogDirectory, IReadOnlyList<PriceSheet> laterSheets)
     {
+        ArgumentNullException.ThrowIfNull(laterSheets);
         var builder = PriceCatalog.CreateBuilder();
         IEnumerable<string> files = importedCatalogDirectory is not null && Directory.Exists(importedCatalogDirectory)
             ? Directory.EnumerateFiles(importedCatalogDirectory, "*.json").Order(StringComparer.Ordinal)
@@ -82,6 +91,11 @@ public sealed class TokenTraceOptions
             {
                 throw new ConfigurationException(SourcePath ?? path, 0, $"price catalogue {path} cannot be read: {ex.Message}", ex);
             }
+        }
+
+        foreach (var sheet in laterSheets)
+        {
+            builder.AddLayer(sheet.Layer, sheet.Prices);
         }
 
         if (Prices.Overrides.Count > 0)

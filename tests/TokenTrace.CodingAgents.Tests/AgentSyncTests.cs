@@ -310,6 +310,41 @@ public sealed class AgentSyncTests
     private static async Task<long> TotalAsync(IUsageLedger ledger) =>
         (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Sum(r => r.Tokens.Total);
 
+    [Fact]
+    public async Task A_sync_of_given_files_reads_only_them_and_shares_its_cursors_with_the_full_sync()
+    {
+        using var home = new TempDirectory();
+        var mine = Transcript(home, "proj-a", "mine.jsonl");
+        var other = Transcript(home, "proj-b", "other.jsonl");
+        File.WriteAllLines(mine, [Stopped("a1", 100, 10), Stopped("a2", 200, 20)]);
+        File.WriteAllLines(other, [Stopped("b1", 1000, 100)]);
+        var (sync, _) = NewSync(home);
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+
+        var focused = await sync.SyncFilesAsync(ledger, "claude-code", [mine]);
+        Assert.Equal((1, 1, 2L), (focused.Files, focused.FilesRead, focused.Added));
+        Assert.Equal(["claude:a1:r-a1", "claude:a2:r-a2"], (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Select(r => r.Id).Order(StringComparer.Ordinal));
+
+        // The full sync finds both files but reads only the one the focused sync had not: the cursor is the same.
+        var full = Single(await sync.SyncAsync(ledger));
+        Assert.Equal((2, 1, 1L, 0L), (full.Files, full.FilesRead, full.Added, full.Duplicates));
+
+        // And after an append, the focused sync reads just the new line.
+        File.AppendAllLines(mine, [Stopped("a3", 300, 30)]);
+        var again = await sync.SyncFilesAsync(ledger, "claude-code", [mine]);
+        Assert.Equal((1L, 1L, 0L), (again.Records, again.Added, again.Duplicates));
+        Assert.Equal(110 + 220 + 330 + 1100, (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Sum(r => r.Tokens.Total));
+    }
+
+    [Fact]
+    public async Task A_sync_of_given_files_refuses_an_agent_it_has_no_reader_for()
+    {
+        using var home = new TempDirectory();
+        var (sync, _) = NewSync(home);
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+        await Assert.ThrowsAsync<ArgumentException>(() => sync.SyncFilesAsync(ledger, "codex", [home.File("x.jsonl")]));
+    }
+
     private static (AgentSync Sync, FakeTimeProvider Clock) NewSync(TempDirectory home)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace TokenTrace.Cli;
 
 /// <summary>
-/// <c>tokentrace daily|weekly|monthly|session</c>: the views ccusage users know, over the whole ledger (coding agents and
+/// <c>tokentrace daily|weekly|monthly|session</c> (and <c>blocks</c>, <see cref="BlocksCommand"/>): the views ccusage users know, over the whole ledger (coding agents and
 /// the user's own apps alike) after syncing the coding agents' new history into it.
 /// </summary>
 internal static class AgentViewCommand
@@ -14,44 +14,37 @@ internal static class AgentViewCommand
         Create("weekly", SummaryDimension.Parse("week"), "Usage by week (weeks start on Monday)", "tokentrace weekly --source claude-code"),
         Create("monthly", SummaryDimension.Parse("month"), "Usage by month", "tokentrace monthly --format json"),
         Create("session", SummaryDimension.Parse("session"), "Usage by session", "tokentrace session --project /home/dev/app"),
+        BlocksCommand.Create(),
     ];
 
     private static Command Create(string name, SummaryDimension dimension, string what, string example)
     {
         var breakdown = new Option<bool>("--breakdown") { Description = "One row per model within each " + (name == "session" ? "session" : "period") + "." };
         var instances = new Option<bool>("--instances") { Description = "One row per project within each " + (name == "session" ? "session" : "period") + "." };
-        var noSync = new Option<bool>("--no-sync") { Description = "Answer from what is already stored, without reading the agents' new history first." };
+        var view = new AgentViewOptions();
         var current = new Option<bool>("--current") { Description = "Only the current Claude Code session: $CLAUDE_CODE_SESSION_ID, else the latest session of this folder's project." };
-        var filters = new FilterOptions();
         var command = new Command(name, $"""
             {what}: tokens, cost, energy and CO2e. Reads what is new in the coding agents' histories
             first (as `tokentrace sync`; --no-sync to skip), then answers from the whole ledger — your
             coding agents and your own apps; --source claude-code|codex|gemini-cli|opencode|amp|
             qwen-code for one of them.
-            --since/--until/--tz as everywhere.
+            --since/--until/--tz as everywhere; --prices FILE prices what this run syncs with LiteLLM's file.
 
             Example:
               {example}
             """);
         command.Options.Add(breakdown);
         command.Options.Add(instances);
-        command.Options.Add(noSync);
         if (name == "session")
         {
             command.Options.Add(current);
         }
 
-        filters.AddTo(command);
+        view.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
-            var query = context.Query(filters.Read(parse));
-            if (!parse.GetValue(noSync))
-            {
-                var agents = AgentSyncSources(query.Source);
-                var results = await SyncCommand.RunAsync(context, agents, cancellationToken).ConfigureAwait(false);
-                SyncCommand.WarnSkipped(context, results);
-            }
+            var query = await view.PrepareAsync(parse, context, cancellationToken).ConfigureAwait(false);
 
             if (name == "session" && parse.GetValue(current))
             {
@@ -83,8 +76,4 @@ internal static class AgentViewCommand
         });
         return command;
     }
-
-    /// <summary>Which agents to sync for a view: the one named by --source when it is an agent, else all of them.</summary>
-    private static HashSet<string>? AgentSyncSources(string? source) =>
-        source is not null && CodingAgents.AgentSync.BuiltInReaders.Any(r => r.Source == source) ? [source] : null;
 }

@@ -22,7 +22,7 @@ internal static class HookCommand
     }
 
     /// <summary>
-    /// A command line that does not parse, under <c>hook</c>: one line on standard error and exit 0 (true), never the
+    /// A command line that does not parse, under <c>hook</c> (or <c>statusline</c>): one line and exit 0 (true), never the
     /// usual exit 2 — an agent reads exit 2 from a hook as "block" (Claude Code refuses the prompt, or keeps a finished
     /// turn going), and a hooks file written for a newer TokenTrace must not break the agent under an older one.
     /// </summary>
@@ -30,6 +30,13 @@ internal static class HookCommand
     {
         if (KiroHookCommand.ReportParseErrors(parse))
         {
+            return true;
+        }
+
+        if (parse.CommandResult is { Command.Name: "statusline", Parent: CommandResult { Parent: null } })
+        {
+            // Claude Code shows the status line command's standard output: the one line it prints on any failure.
+            Console.Out.WriteLine(StatuslineText.Fallback(string.Join("; ", parse.Errors.Select(e => e.Message))));
             return true;
         }
 

@@ -13,7 +13,7 @@ public sealed partial class TableWidthTests(KnownUsage usage) : IClassFixture<Kn
         var data = new TheoryData<int, string>();
         foreach (var width in new[] { 80, 120, 200 })
         {
-            foreach (var view in new[] { "summary --by model", "summary --by model,project", "summary --by day,model", "summary --by day,project,model", "carbon", "trend", "report", "budget status" })
+            foreach (var view in new[] { "summary --by model", "summary --by model,project", "summary --by day,model", "summary --by day,project,model", "carbon", "trend", "report", "budget status", "blocks --source import --no-sync" })
             {
                 data.Add(width, view);
             }
@@ -36,7 +36,7 @@ public sealed partial class TableWidthTests(KnownUsage usage) : IClassFixture<Kn
         var expected = view switch
         {
             "budget status" => ["$69.25", "$100.00"],
-            "trend" => ["$69.25"],
+            "trend" or "blocks --source import --no-sync" => ["$69.25"],
             _ => new[] { "$69.24", "$0.0075" },
         };
         foreach (var cell in expected)
@@ -125,7 +125,7 @@ public sealed partial class TableWidthTests(KnownUsage usage) : IClassFixture<Kn
         }
     }
 
-    private const string Number = @"(\$\d{1,3}(,\d{3})*\.\d{2,8}|\d{1,3}(,\d{3})*|\d+(\.\d)?[kMBT]|\d+(\.\d+)?%|\d+(\.\d+)? (mWh|Wh|kWh|MWh|mg|g|kg|t)|\d{4}-\d{2}-\d{2}( \d{2}:\d{2} UTC|T\d{2}:\d{2})?)";
+    private const string Number = @"(\$\d{1,3}(,\d{3})*\.\d{2,8}|\d{1,3}(,\d{3})*|\d+(\.\d)?[kMBT]|\d+(\.\d+)?%|\d+(\.\d+)? (mWh|Wh|kWh|MWh|mg|g|kg|t)|\d{4}-\d{2}-\d{2}( \d{2}:\d{2} UTC|T\d{2}:\d{2})?|\d+h \d{2}m)";
 
     [GeneratedRegex("^" + Number + "( – " + Number + ")?$")]
     private static partial Regex WholeNumber();
