@@ -210,10 +210,12 @@ public sealed class AgentSync
         }
 
         var (size, modified) = (info.Length, info.LastWriteTimeUtc.Ticks);
-        if (new FileInfo(file + "-wal") is { Exists: true } wal)
+        foreach (var companion in reader.ChangesAlsoIn(file))
         {
-            // A SQLite database in WAL mode (OpenCode's) changes in its -wal file long before the main file does.
-            (size, modified) = (size + wal.Length, Math.Max(modified, wal.LastWriteTimeUtc.Ticks));
+            if (new FileInfo(companion) is { Exists: true } also)
+            {
+                (size, modified) = (size + also.Length, Math.Max(modified, also.LastWriteTimeUtc.Ticks));
+            }
         }
 
         if (cursor is not null && cursor.Size == size && cursor.ModifiedTicks == modified)

@@ -22,6 +22,12 @@ public interface IAgentHistoryReader
     IEnumerable<string> FindFiles(string root);
 
     /// <summary>
+    /// Other files whose size and modification time count as the history file's own when telling whether it changed
+    /// (a SQLite database's <c>-wal</c> file, written long before the database file itself). None by default.
+    /// </summary>
+    IEnumerable<string> ChangesAlsoIn(string file) => [];
+
+    /// <summary>
     /// Reads <see cref="AgentFileRead.Path"/> from <see cref="AgentFileRead.StartOffset"/>, adding records and counting
     /// lines it could not use to <paramref name="read"/>. Never throws for bad content: a malformed or torn line is a
     /// counted skip (an unfinished last line is left for the next read); only I/O failures escape.

@@ -31,6 +31,11 @@ public sealed class OpenCodeReader : IAgentHistoryReader
     public bool AppendOnly => false;
 
     /// <inheritdoc/>
+    /// <remarks>OpenCode's database runs in WAL mode: new messages land in <c>opencode.db-wal</c> first.</remarks>
+    public IEnumerable<string> ChangesAlsoIn(string file) =>
+        file.EndsWith(".db", StringComparison.Ordinal) ? [file + "-wal"] : [];
+
+    /// <inheritdoc/>
     public IReadOnlyList<string> FindRoots(AgentEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
