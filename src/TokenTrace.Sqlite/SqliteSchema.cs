@@ -240,6 +240,14 @@ internal static class SqliteSchema
             UPDATE ledger_meta SET value = lower(hex(randomblob(16))) WHERE key = 'id';
         END;
         """,
+        """
+        -- One session's rows without reading all of them: the status line and the Claude Code hook ask for their session
+        -- on every prompt (a full scan of 200,000 rows was most of a warm status line's time), as do `session --current`
+        -- and `--session`. Not partial: SQLite does not take `session = (SELECT id FROM dims ...)` to imply `session IS NOT
+        -- NULL`, so a partial index would never be used by the filters' terms. A new name: schema 5's ix_usage_session
+        -- still exists here (on usage_schema5, dropped after this transaction) when a schema-5 file is migrated.
+        CREATE INDEX IF NOT EXISTS ix_usage_session_ts ON usage(session, ts);
+        """,
     ];
 
     public static int Latest => Migrations.Length;

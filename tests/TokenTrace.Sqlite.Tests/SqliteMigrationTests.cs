@@ -37,7 +37,7 @@ public sealed class SqliteMigrationTests
             var ledger = new SqliteUsageLedger(path);
             Assert.Equal(SqliteSchema.Latest.ToString(System.Globalization.CultureInfo.InvariantCulture), (await ledger.CheckAsync()).Details["schema version"]);
             Assert.Equal("0", Scalar(path, "SELECT COUNT(*) FROM pragma_table_info('usage') WHERE name = 'project' AND type = 'TEXT'"));
-            Assert.Equal("ix_usage_time", Scalar(path, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage' AND sql IS NOT NULL"));
+            Assert.Equal("ix_usage_session_ts,ix_usage_time", Scalar(path, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage' AND sql IS NOT NULL ORDER BY name)"));
             Assert.Equal("0", Scalar(path, "SELECT COUNT(*) FROM sqlite_master WHERE tbl_name = 'usage_schema5'"));
 
             var position = await ledger.GetPositionAsync();

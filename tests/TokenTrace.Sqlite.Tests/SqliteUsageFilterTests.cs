@@ -78,4 +78,33 @@ public sealed class SqliteUsageFilterTests
         Assert.Contains("project = ", where, StringComparison.Ordinal);
         Assert.False(filter.RollupCanAnswer);
     }
+
+    [Fact]
+    public async Task A_sessions_rows_are_found_through_the_session_index_not_by_reading_every_row()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("usage.db");
+        await using (var ledger = new SqliteUsageLedger(path))
+        {
+            await ledger.AppendAsync([new UsageRecord { Id = "a", Timestamp = At, Model = "gpt-4o", Tokens = new TokenCounts { Input = 1 }, Attribution = new Attribution { Session = "s1" } }]);
+        }
+
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        using var command = connection.CreateCommand();
+        var where = SqliteUsageFilter.From(new UsageQuery { Session = "s1" }).WhereRows(command);
+        command.CommandText = "SELECT group_concat(name) FROM sqlite_master WHERE type = 'index'";
+        var indexes = (string?)await command.ExecuteScalarAsync();
+        command.CommandText = "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM usage" + where;
+        var plan = new List<string>();
+        using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.True(plan.Exists(step => step.Contains("ix_usage_session_ts", StringComparison.Ordinal)), indexes + ": " + where + " => " + string.Join(" | ", plan));
+    }
 }
