@@ -12,3 +12,6 @@ internal sealed record OtlpPoint(IReadOnlyDictionary<string, object> Attributes,
 
 /// <summary>One span with its attributes and status code (2 = error).</summary>
 internal sealed record OtlpSpan(string Scope, string Name, IReadOnlyDictionary<string, object> Attributes, int StatusCode);
+
+/// <summary>One log record: scope (the logger category), severity number, body, attributes and event name.</summary>
+internal sealed record OtlpLog(string Scope, int Severity, string? Body, IReadOnlyDictionary<string, object> Attributes, string? EventName);

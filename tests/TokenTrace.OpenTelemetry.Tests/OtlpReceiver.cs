@@ -17,6 +17,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Channel<OtlpMetric> _metrics = Channel.CreateUnbounded<OtlpMetric>();
     private readonly Channel<OtlpSpan> _spans = Channel.CreateUnbounded<OtlpSpan>();
+    private readonly Channel<OtlpLog> _logs = Channel.CreateUnbounded<OtlpLog>();
 
     private OtlpReceiver(WebApplication app) => _app = app;
 
@@ -34,6 +35,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         var receiver = new OtlpReceiver(app);
         app.MapPost("/v1/metrics", context => receiver.ReceiveAsync(context, body => Decode.Metrics(body, receiver._metrics.Writer)));
         app.MapPost("/v1/traces", context => receiver.ReceiveAsync(context, body => Decode.Spans(body, receiver._spans.Writer)));
+        app.MapPost("/v1/logs", context => receiver.ReceiveAsync(context, body => Decode.Logs(body, receiver._logs.Writer)));
         await app.StartAsync();
         receiver.Endpoint = new Uri(app.Urls.Single());
         return receiver;
@@ -45,6 +47,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
 
     /// <summary>Waits (at most 30 s, no polling) until a span named <paramref name="name"/> arrives.</summary>
     public Task<OtlpSpan> SpanAsync(string name) => FirstAsync(_spans.Reader, s => s.Name == name);
+
+    /// <summary>Waits (at most 30 s, no polling) until a log record that matches arrives.</summary>
+    public Task<OtlpLog> LogAsync(Func<OtlpLog, bool> match) => FirstAsync(_logs.Reader, match);
 
     public async ValueTask DisposeAsync()
     {
@@ -119,6 +124,20 @@ internal sealed class OtlpReceiver : IAsyncDisposable
                 {
                     // Span.name = 5, attributes = 9, status = 15 (Status.code = 3).
                     writer.TryWrite(new OtlpSpan(scope?.String(1) ?? "", span.String(5) ?? "", Attributes(span, 9), (int)(span.Message(15)?.Varint(3) ?? 0)));
+                }
+            }
+        }
+
+        public static void Logs(ProtoMessage request, ChannelWriter<OtlpLog> writer)
+        {
+            // ExportLogsServiceRequest.resource_logs = 1; ResourceLogs.scope_logs = 2; ScopeLogs.scope = 1, log_records = 2.
+            foreach (var scopeLogs in request.Messages(1).SelectMany(rl => rl.Messages(2)))
+            {
+                var scope = scopeLogs.Message(1);
+                foreach (var log in scopeLogs.Messages(2))
+                {
+                    // LogRecord.severity_number = 2, body = 5 (AnyValue), attributes = 6, event_name = 12.
+                    writer.TryWrite(new OtlpLog(scope?.String(1) ?? "", (int)(log.Varint(2) ?? 0), log.Message(5)?.String(1), Attributes(log, 6), log.String(12)));
                 }
             }
         }
