@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace TokenTrace;
 
@@ -16,13 +17,15 @@ namespace TokenTrace;
 /// Every recorded call is counted on the <c>TokenTrace</c> meter and added to the current <c>gen_ai</c> span
 /// (<see cref="UsageTelemetry"/>, <see cref="TokenTrackerOptions.Telemetry"/>).
 /// </remarks>
-public sealed class TokenTracker : IAsyncDisposable
+public sealed partial class TokenTracker : IAsyncDisposable
 {
     private readonly IUsageLedger _ledger;
     private readonly BatchingUsageLedger _batching;
     private readonly Meter _meter;
     private readonly UsageInstruments _usage;
     private readonly bool _enrichSpans;
+    private readonly ILogger _logger;
+    private int _telemetryFailureLogged;
     private long _recorded, _unpriced;
     private int _disposed;
 
@@ -45,6 +48,7 @@ public sealed class TokenTracker : IAsyncDisposable
         _meter = TokenTrackerMetrics.Create(meterFactory, () => Statistics);
         _usage = new UsageInstruments(_meter, options.Telemetry.MetricAttribution);
         _enrichSpans = options.Telemetry.EnrichGenAISpans;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TokenTracker>();
     }
 
     /// <summary>The ledger records go to (and reads come from).</summary>
@@ -177,14 +181,30 @@ public sealed class TokenTracker : IAsyncDisposable
             accepted = Pipeline.Estimate(accepted);
         }
 
-        if (enrich)
+        try
         {
-            UsageTelemetry.Enrich(activity, accepted);
+            if (enrich)
+            {
+                UsageTelemetry.Enrich(activity, accepted);
+            }
+
+            _usage.Record(accepted);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A metrics listener's callback runs inside Counter.Add on this thread: its exception must not fail the
+            // caller's model call, and the record still goes to the ledger. Logged once, not per call.
+            if (Interlocked.Exchange(ref _telemetryFailureLogged, 1) == 0)
+            {
+                LogTelemetryFailed(_logger, ex);
+            }
         }
 
-        _usage.Record(accepted);
         return accepted;
     }
+
+    [LoggerMessage(1, LogLevel.Warning, "Reporting a usage record to metrics or a span failed; records are still stored (logged once)")]
+    private static partial void LogTelemetryFailed(ILogger logger, Exception exception);
 
     private void Count(UsageRecord accepted)
     {

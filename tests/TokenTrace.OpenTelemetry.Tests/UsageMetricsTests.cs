@@ -120,6 +120,31 @@ public sealed class UsageMetricsTests : IAsyncLifetime
         Assert.Equal(0.25, Assert.Single(energy.GetMeasurementSnapshot()).Value, 12);
     }
 
+    [Fact]
+    public async Task A_metrics_listener_that_throws_does_not_fail_the_call_and_the_record_is_stored()
+    {
+        var ledger = new TestLedger();
+        await using var tracker = new TokenTracker(ledger, new TokenTrackerOptions { Pipeline = { Catalog = TestPrices.Catalog() }, Batching = { SpillDirectory = _spill } }, meterFactory: Factory);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, Factory) && instrument.Name == UsageTelemetry.CostInstrument)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => throw new InvalidOperationException("a broken listener"));
+        listener.Start();
+
+        var record = tracker.Record(Call(new TokenCounts { Input = 1000 }));
+        await tracker.FlushAsync();
+
+        Assert.Equal(0.001m, record.CostUsd);
+        Assert.Single(await ledger.ReadAsync(UsageQuery.All).ToListAsync());
+    }
+
     private TokenTracker Tracker(TokenTrackerOptions options)
     {
         options.Pipeline.Catalog = TestPrices.Catalog();
