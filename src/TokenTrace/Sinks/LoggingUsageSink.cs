@@ -19,7 +19,7 @@ public sealed class LoggingUsageSink : IUsageSink
     /// <summary>The event every record is written as.</summary>
     public static readonly EventId UsageEvent = new(1, "tokentrace.usage");
 
-    private const string Template = "{gen_ai.request.model} used {tokentrace.tokens.total} tokens for {tokentrace.cost_usd} USD";
+    private const string Template = "{gen_ai.request.model} used {tokentrace.tokens.total} tokens, {tokentrace.cost_usd} USD";
 
     private readonly ILogger _logger;
 
@@ -103,7 +103,7 @@ public sealed class LoggingUsageSink : IUsageSink
     private static string Format(List<KeyValuePair<string, object?>> state)
     {
         object? Value(string key) => state.Find(kv => kv.Key == key).Value;
-        var cost = Value("tokentrace.cost_usd") is double usd ? usd.ToString("0.######", CultureInfo.InvariantCulture) : "unpriced";
-        return string.Create(CultureInfo.InvariantCulture, $"{Value("gen_ai.request.model")} used {Value("tokentrace.tokens.total")} tokens for {cost} USD");
+        var cost = Value("tokentrace.cost_usd") is double usd ? usd.ToString("0.######", CultureInfo.InvariantCulture) + " USD" : "unpriced";
+        return string.Create(CultureInfo.InvariantCulture, $"{Value("gen_ai.request.model")} used {Value("tokentrace.tokens.total")} tokens, {cost}");
     }
 }
