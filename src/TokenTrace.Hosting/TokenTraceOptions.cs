@@ -39,6 +39,12 @@ public sealed class TokenTraceOptions
     /// </summary>
     public BatchingLedgerOptions Tracker { get; set; } = new();
 
+    /// <summary>
+    /// What the tracker reports to OpenTelemetry (the <c>Telemetry</c> section): the attribution fields on the usage
+    /// metrics (<c>MetricAttribution: Project, Agent, Job</c>) and whether <c>gen_ai</c> spans get cost and carbon.
+    /// </summary>
+    public UsageTelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>Attribution given to every record that does not set the field (after any <see cref="UsageScope"/>).</summary>
     public AttributionSettings DefaultAttribution { get; set; } = new();
 

@@ -94,6 +94,7 @@ public static class TokenTraceServiceCollectionExtensions
                 DefaultRegion = options.Region,
             },
             Batching = options.Tracker,
+            Telemetry = options.Telemetry,
         };
         foreach (var sink in provider.GetServices<IUsageSink>())
         {

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace TokenTrace;
 
@@ -10,14 +12,20 @@ namespace TokenTrace;
 /// the ledger.
 /// </summary>
 /// <remarks>
-/// The chain is <c>BatchingUsageLedger → estimate → SinkingUsageLedger (when sinks are set) → your ledger</c>.
+/// The chain is <c>BatchingUsageLedger → estimate → trace → SinkingUsageLedger (when sinks are set) → your ledger</c>.
 /// Disposing the tracker writes every queued record; the ledger passed in is not disposed.
+/// Every recorded call is counted on the <c>TokenTrace</c> meter and added to the current <c>gen_ai</c> span
+/// (<see cref="UsageTelemetry"/>, <see cref="TokenTrackerOptions.Telemetry"/>).
 /// </remarks>
-public sealed class TokenTracker : IAsyncDisposable
+public sealed partial class TokenTracker : IAsyncDisposable
 {
     private readonly IUsageLedger _ledger;
     private readonly BatchingUsageLedger _batching;
     private readonly Meter _meter;
+    private readonly UsageInstruments _usage;
+    private readonly bool _enrichSpans;
+    private readonly ILogger _logger;
+    private int _telemetryFailureLogged;
     private long _recorded, _unpriced;
     private int _disposed;
 
@@ -26,7 +34,7 @@ public sealed class TokenTracker : IAsyncDisposable
     /// <param name="options">Pipeline, batching and sinks; validated here.</param>
     /// <param name="loggerFactory">Where the tracker logs (unpriced models, retries, spills, losses).</param>
     /// <param name="timeProvider">The clock for timestamps, retry delays and waits.</param>
-    /// <param name="meterFactory">Creates the <c>TokenTrace.Tracker</c> meter (accepted, written, spilled, lost, pending…).</param>
+    /// <param name="meterFactory">Creates the <c>TokenTrace</c> meter: usage (cost, tokens, energy, CO2e) and health (accepted, written, spilled, lost, pending…).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public TokenTracker(IUsageLedger ledger, TokenTrackerOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
@@ -36,8 +44,11 @@ public sealed class TokenTracker : IAsyncDisposable
         Time = timeProvider ?? TimeProvider.System;
         Pipeline = new UsageRecordPipeline(options.Pipeline, loggerFactory);
         IUsageLedger chain = options.Sinks.Count > 0 ? new SinkingUsageLedger(new OwnedByCaller(ledger), options.Sinks, loggerFactory) : new OwnedByCaller(ledger);
-        _batching = new BatchingUsageLedger(new EstimatingUsageLedger(chain, Pipeline), options.Batching, loggerFactory, Time);
+        _batching = new BatchingUsageLedger(new EstimatingUsageLedger(new TracingUsageLedger(chain), Pipeline), options.Batching, loggerFactory, Time);
         _meter = TokenTrackerMetrics.Create(meterFactory, () => Statistics);
+        _usage = new UsageInstruments(_meter, options.Telemetry.MetricAttribution);
+        _enrichSpans = options.Telemetry.EnrichGenAISpans;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TokenTracker>();
     }
 
     /// <summary>The ledger records go to (and reads come from).</summary>
@@ -68,15 +79,16 @@ public sealed class TokenTracker : IAsyncDisposable
     /// <summary>
     /// Records one call: validates it, fills attribution from <see cref="UsageScope"/> and the defaults, prices it and
     /// queues it. When the queue is full this waits for room (bounded by <see cref="BatchingLedgerOptions.EnqueueTimeout"/>),
-    /// then spills; a ledger problem never throws here. Energy and emissions are estimated on the writer thread; use
-    /// <see cref="Prepare"/> for a record with its estimate. Returns the record as queued.
+    /// then spills; a ledger problem never throws here. Energy and emissions are estimated on the writer thread — or here,
+    /// when a metrics listener wants them or the current span is a <c>gen_ai</c> span to enrich; use <see cref="Prepare"/>
+    /// for a record with its estimate. Returns the record as queued.
     /// </summary>
     /// <exception cref="ArgumentException">The record is invalid (a negative count, no model…); the message names the field.</exception>
     /// <exception cref="ObjectDisposedException">The tracker was disposed.</exception>
     public UsageRecord Record(UsageRecord record)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var accepted = Pipeline.Accept(record);
+        var accepted = Observe(Pipeline.Accept(record));
         _batching.Enqueue(accepted);
         Count(accepted);
         return accepted;
@@ -87,7 +99,7 @@ public sealed class TokenTracker : IAsyncDisposable
     public async ValueTask<UsageRecord> RecordAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var accepted = Pipeline.Accept(record);
+        var accepted = Observe(Pipeline.Accept(record));
         try
         {
             await _batching.EnqueueAsync(accepted, cancellationToken).ConfigureAwait(false);
@@ -155,6 +167,44 @@ public sealed class TokenTracker : IAsyncDisposable
             _meter.Dispose();
         }
     }
+
+    /// <summary>
+    /// Counts the call on the usage instruments and adds it to the current <c>gen_ai</c> span, estimating energy here only
+    /// when one of them wants it (the writer thread would otherwise); with no listener this is two cheap checks.
+    /// </summary>
+    private UsageRecord Observe(UsageRecord accepted)
+    {
+        var activity = _enrichSpans ? Activity.Current : null;
+        var enrich = UsageTelemetry.IsGenAISpan(activity);
+        if (enrich || _usage.WantsImpact)
+        {
+            accepted = Pipeline.Estimate(accepted);
+        }
+
+        try
+        {
+            if (enrich)
+            {
+                UsageTelemetry.Enrich(activity, accepted);
+            }
+
+            _usage.Record(accepted);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A metrics listener's callback runs inside Counter.Add on this thread: its exception must not fail the
+            // caller's model call, and the record still goes to the ledger. Logged once, not per call.
+            if (Interlocked.Exchange(ref _telemetryFailureLogged, 1) == 0)
+            {
+                LogTelemetryFailed(_logger, ex);
+            }
+        }
+
+        return accepted;
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Reporting a usage record to metrics or a span failed; records are still stored (logged once)")]
+    private static partial void LogTelemetryFailed(ILogger logger, Exception exception);
 
     private void Count(UsageRecord accepted)
     {

@@ -3,16 +3,16 @@ using System.Diagnostics.Metrics;
 namespace TokenTrace;
 
 /// <summary>
-/// The tracker's health as observable instruments on the <c>TokenTrace.Tracker</c> meter, created through
-/// <see cref="IMeterFactory"/> so a host's metrics pipeline (OpenTelemetry, dotnet-counters) sees them.
+/// The tracker's health as observable instruments on the <c>TokenTrace</c> meter (<see cref="UsageTelemetry.MeterName"/>),
+/// created through <see cref="IMeterFactory"/> so a host's metrics pipeline (OpenTelemetry, dotnet-counters) sees them.
+/// The usage counters (<see cref="UsageInstruments"/>) share the meter: one name to enable, one version to read.
 /// </summary>
 internal static class TokenTrackerMetrics
 {
-    public const string MeterName = "TokenTrace.Tracker";
-
     public static Meter Create(IMeterFactory? factory, Func<TokenTrackerStatistics> read)
     {
-        var meter = factory?.Create(new MeterOptions(MeterName) { Version = "1.0" }) ?? new Meter(MeterName, "1.0");
+        var meter = factory?.Create(new MeterOptions(UsageTelemetry.MeterName) { Version = UsageTelemetry.Version })
+            ?? new Meter(UsageTelemetry.MeterName, UsageTelemetry.Version);
         meter.CreateObservableCounter("tokentrace.tracker.records.accepted", () => read().Recorded, "{record}", "Records accepted by Record()");
         meter.CreateObservableCounter("tokentrace.tracker.records.written", () => read().Persisted, "{record}", "Records the ledger acknowledged");
         meter.CreateObservableCounter("tokentrace.tracker.records.spilled", () => read().Spilled, "{record}", "Records written to the spill folder");

@@ -18,6 +18,9 @@ public sealed class TokenTrackerOptions
     /// <summary>Queueing, batching, retries, spilling and the flush on exit.</summary>
     public BatchingLedgerOptions Batching { get; set; } = new();
 
+    /// <summary>Usage metrics attributes and <c>gen_ai</c> span enrichment.</summary>
+    public UsageTelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>Observers of stored records (metrics, exporters, alerts), called after each acknowledged batch.</summary>
     public IList<IUsageSink> Sinks { get; } = [];
 
@@ -27,6 +30,7 @@ public sealed class TokenTrackerOptions
     {
         ArgumentNullException.ThrowIfNull(Pipeline, nameof(Pipeline));
         ArgumentNullException.ThrowIfNull(Batching, nameof(Batching));
+        ArgumentNullException.ThrowIfNull(Telemetry, nameof(Telemetry));
         Batching.Validate();
     }
 }

@@ -222,7 +222,7 @@ public sealed class TokenTrackerTests
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == "TokenTrace.Tracker")
+                if (instrument.Meter.Name == "TokenTrace")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
