@@ -91,4 +91,41 @@ public sealed class BudgetTests
         Assert.Equal(2, server.ChatRequests);
         Assert.Equal(1_840, (await tracking.RecordsAsync()).Sum(r => r.Tokens.Total));
     }
+
+    [Fact]
+    public async Task A_ledger_that_cannot_take_a_reservation_lets_the_call_go_and_it_is_still_recorded()
+    {
+        await using var server = await OpenAIServer.StartAsync();
+        await using var tracking = new SqliteTracking(ledger => new BrokenReservationsLedger(ledger));
+        using var budgets = BudgetEnforcer.For(tracking.Tracker, [TokenLimit(1_000_000)]);
+        Assert.True(budgets.ReservesInLedger);
+        using var client = server.ChatClient().AsBuilder().UseTokenTrace(t =>
+        {
+            t.Tracker = tracking.Tracker;
+            t.Budgets = budgets;
+        }).Build();
+
+        Assert.Equal("Hello there.", (await client.GetResponseAsync(Hello)).Text);
+
+        Assert.Equal(1, server.ChatRequests);
+        Assert.Equal(1500, (await tracking.SingleRecordAsync()).Tokens.Total);
+    }
+
+    /// <summary>A ledger whose reservations always fail, as a locked or unreachable store does.</summary>
+    private sealed class BrokenReservationsLedger(IUsageLedger inner) : DelegatingUsageLedger(inner), IBudgetReservations
+    {
+        public override object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(IBudgetReservations) ? this : base.GetService(serviceType, serviceKey);
+
+        public Task<BudgetReservationResult> TryReserveAsync(Budget budget, BudgetWindow window, decimal amount, DateTimeOffset now, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+            throw new IOException("database is locked");
+
+        public Task<bool> SettleAsync(string reservationId, CancellationToken cancellationToken = default) => throw new IOException("database is locked");
+
+        public Task<IReadOnlyList<LedgerReservation>> ListReservationsAsync(CancellationToken cancellationToken = default) => throw new IOException("database is locked");
+
+#pragma warning disable CA2215 // The test owns the inner ledger.
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+#pragma warning restore CA2215
+    }
 }

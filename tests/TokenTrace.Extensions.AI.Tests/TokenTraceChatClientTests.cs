@@ -240,6 +240,25 @@ public sealed class TokenTraceChatClientTests
     }
 
     [Fact]
+    public async Task A_call_the_caller_cancels_is_recorded_as_cancelled()
+    {
+        await using var server = await OpenAIServer.StartAsync();
+        await using var tracking = new SqliteTracking();
+        using var cancel = new CancellationTokenSource();
+        var neverAnswered = new TaskCompletionSource();
+        server.OnChatRequest = cancel.Cancel;
+        server.AnswerGate = neverAnswered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetResponseAsync(Hello, cancellationToken: cancel.Token));
+
+        var record = await tracking.SingleRecordAsync();
+        Assert.Equal("cancelled", record.Status);
+        Assert.Equal(TokenTraceTags.Unreported, record.Attribution.Tags[TokenTraceTags.Usage]);
+        neverAnswered.SetResult();
+    }
+
+    [Fact]
     public async Task Without_a_tracker_building_the_pipeline_fails_with_a_message_that_says_how_to_fix_it()
     {
         await using var server = await OpenAIServer.StartAsync();
