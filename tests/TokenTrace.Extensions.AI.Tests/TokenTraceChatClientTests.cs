@@ -33,6 +33,24 @@ public sealed class TokenTraceChatClientTests
     }
 
     [Fact]
+    public async Task A_call_through_the_Anthropic_SDK_has_its_cache_writes_taken_out_of_input()
+    {
+        await using var server = await OpenAIServer.StartAsync();
+        await using var tracking = new SqliteTracking();
+        var anthropic = new Anthropic.AnthropicClient { ApiKey = "k", BaseUrl = server.Root.ToString().TrimEnd('/') };
+        using var client = anthropic.AsIChatClient("claude-sonnet-4-5", 1024).AsBuilder().UseTokenTrace(tracking.Tracker).Build();
+
+        Assert.Equal("Hello there.", (await client.GetResponseAsync(Hello)).Text);
+
+        var record = await tracking.SingleRecordAsync();
+        Assert.Equal(new TokenCounts { Input = 100, CacheRead = 2000, CacheWrite = 300, Output = 80 }, record.Tokens);
+        Assert.Equal("claude-sonnet-4-5-20250929", record.Model);
+        Assert.Equal("anthropic", record.Provider);
+        // $3 input, $0.30 cache read, $3.75 cache write, $15 output per million: 300 + 600 + 1125 + 1200 = 3225 µ$.
+        Assert.Equal(0.003225m, record.CostUsd);
+    }
+
+    [Fact]
     public async Task A_streamed_call_through_the_OpenAI_SDK_counts_its_usage_once()
     {
         await using var server = await OpenAIServer.StartAsync();

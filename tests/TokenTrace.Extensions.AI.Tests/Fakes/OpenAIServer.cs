@@ -16,7 +16,8 @@ namespace TokenTrace.Extensions.AI.Tests.Fakes;
 
 /// <summary>
 /// A loopback HTTP server (Kestrel, 127.0.0.1, a free port) that answers the real OpenAI .NET SDK as the Chat Completions
-/// and Embeddings APIs do, JSON and SSE (<c>stream_options.include_usage</c>: a last chunk with no choices and the usage).
+/// and Embeddings APIs do, JSON and SSE (<c>stream_options.include_usage</c>: a last chunk with no choices and the usage),
+/// and the real Anthropic SDK as the Messages API does (JSON).
 /// </summary>
 /// <remarks>
 /// Canned usage (the numbers the tests work out by hand):
@@ -39,6 +40,9 @@ internal sealed class OpenAIServer : IAsyncDisposable
 
     public Uri Endpoint { get; private set; } = null!;
 
+    /// <summary>The server's root, for SDKs that add <c>/v1</c> themselves (Anthropic's).</summary>
+    public Uri Root { get; private set; } = null!;
+
     /// <summary>Chat requests that reached the server.</summary>
     public int ChatRequests => Volatile.Read(ref _chatRequests);
 
@@ -57,8 +61,10 @@ internal sealed class OpenAIServer : IAsyncDisposable
         var server = new OpenAIServer(app);
         app.MapPost("/v1/chat/completions", server.ChatAsync);
         app.MapPost("/v1/embeddings", EmbeddingsAsync);
+        app.MapPost("/v1/messages", AnthropicMessagesAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Root = new Uri(address.TrimEnd('/'));
         server.Endpoint = new Uri(address.TrimEnd('/') + "/v1");
         return server;
     }
@@ -180,6 +186,34 @@ internal sealed class OpenAIServer : IAsyncDisposable
             ["data"] = data,
             ["model"] = root.GetProperty("model").GetString(),
             ["usage"] = new JsonObject { ["prompt_tokens"] = 5 * count, ["total_tokens"] = 5 * count },
+        });
+    }
+
+    /// <summary>
+    /// Anthropic's Messages API: uncached input 100, cache reads 2000, cache writes 300 (all 5-minute), output 80. Its
+    /// <c>input_tokens</c> excludes cache reads and writes.
+    /// </summary>
+    private static async Task AnthropicMessagesAsync(HttpContext context)
+    {
+        using var request = await JsonDocument.ParseAsync(context.Request.Body);
+        await context.Response.WriteAsJsonAsync(new JsonObject
+        {
+            ["id"] = "msg_01",
+            ["type"] = "message",
+            ["role"] = "assistant",
+            ["model"] = "claude-sonnet-4-5-20250929",
+            ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "Hello there." }),
+            ["stop_reason"] = "end_turn",
+            ["stop_sequence"] = null,
+            ["usage"] = new JsonObject
+            {
+                ["input_tokens"] = 100,
+                ["cache_read_input_tokens"] = 2000,
+                ["cache_creation_input_tokens"] = 300,
+                ["cache_creation"] = new JsonObject { ["ephemeral_5m_input_tokens"] = 300, ["ephemeral_1h_input_tokens"] = 0 },
+                ["output_tokens"] = 80,
+                ["service_tier"] = "standard",
+            },
         });
     }
 
