@@ -33,6 +33,37 @@ internal readonly record struct CallStart(
         return new CallStart(tracker, operation, id, time.GetUtcNow(), time.GetTimestamp(), provider, requestedModel ?? UnknownModel, attribution);
     }
 
+    /// <summary>Whether <paramref name="properties"/> holds any <c>tokentrace.</c> key, which must not reach the provider.</summary>
+    public static bool HasOwnProperties(AdditionalPropertiesDictionary? properties)
+    {
+        if (properties is { Count: > 0 })
+        {
+            foreach (var key in properties.Keys)
+            {
+                if (IsOwn(key))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Removes the <c>tokentrace.</c> keys from a copy of the caller's properties: some adapters send additional
+    /// properties to the provider as request fields, and attribution is neither the provider's business nor valid there.
+    /// </summary>
+    public static void RemoveOwnProperties(AdditionalPropertiesDictionary copy)
+    {
+        foreach (var key in copy.Keys.Where(IsOwn).ToList())
+        {
+            copy.Remove(key);
+        }
+    }
+
+    private static bool IsOwn(string key) => key.StartsWith("tokentrace.", StringComparison.Ordinal);
+
     /// <summary>The wall time since the call started.</summary>
     public double ElapsedMilliseconds => Tracker.Time.GetElapsedTime(StartTicks).TotalMilliseconds;
 

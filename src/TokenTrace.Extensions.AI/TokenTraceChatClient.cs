@@ -70,6 +70,7 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
     {
         var call = Begin(options);
         var reservation = Budgets is { } budgets ? await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false) : null;
+        options = WithoutOwnProperties(options);
         ChatResponse response;
         try
         {
@@ -91,6 +92,7 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
     {
         var call = Begin(options);
         var reservation = Budgets is { } budgets ? await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false) : null;
+        options = WithoutOwnProperties(options);
 
         // Until the stream ends, the caller may stop reading at any update: that is a cancelled call, recorded as such.
         var status = CallRecorder.Cancelled;
@@ -162,6 +164,19 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
         var tracker = Tracker ?? throw new InvalidOperationException(
             "TokenTraceChatClient has no TokenTracker: register one (services.AddTokenTrace(...)) or set Tracker in UseTokenTrace's configure action.");
         return CallStart.Begin(tracker, UsageOperations.Chat, options?.AdditionalProperties, ProviderName ?? _metadata?.ProviderName, options?.ModelId ?? _metadata?.DefaultModelId);
+    }
+
+    /// <summary>The options the inner client gets: the caller's, or a copy without the <c>tokentrace.</c> properties.</summary>
+    private static ChatOptions? WithoutOwnProperties(ChatOptions? options)
+    {
+        if (!CallStart.HasOwnProperties(options?.AdditionalProperties))
+        {
+            return options;
+        }
+
+        var copy = options!.Clone();
+        CallStart.RemoveOwnProperties(copy.AdditionalProperties!);
+        return copy;
     }
 
     private TokenCounts Estimate(IEnumerable<ChatMessage> messages, ChatOptions? options)

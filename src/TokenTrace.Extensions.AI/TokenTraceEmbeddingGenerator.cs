@@ -55,6 +55,13 @@ public sealed class TokenTraceEmbeddingGenerator<TInput, TEmbedding> : Delegatin
             "TokenTraceEmbeddingGenerator has no TokenTracker: register one (services.AddTokenTrace(...)) or set Tracker in UseTokenTrace's configure action.");
         var call = CallStart.Begin(tracker, UsageOperations.Embeddings, options?.AdditionalProperties, ProviderName ?? _metadata?.ProviderName, options?.ModelId ?? _metadata?.DefaultModelId);
         var reservation = Budgets is { } budgets ? await CallRecorder.ReserveAsync(budgets, call, Estimate(values, options), _logger, cancellationToken).ConfigureAwait(false) : null;
+        if (CallStart.HasOwnProperties(options?.AdditionalProperties))
+        {
+            // Some adapters send additional properties to the provider: the caller's attribution stays here.
+            options = options!.Clone();
+            CallStart.RemoveOwnProperties(options.AdditionalProperties!);
+        }
+
         GeneratedEmbeddings<TEmbedding> embeddings;
         try
         {

@@ -3,6 +3,8 @@ namespace TokenTrace.Extensions.AI;
 /// <summary>
 /// Keys of <c>ChatOptions.AdditionalProperties</c> (and <c>EmbeddingGenerationOptions.AdditionalProperties</c>) that
 /// override attribution for one call. They win over the ambient <see cref="UsageScope"/>, which wins over the defaults.
+/// The middleware passes the inner client a copy of the options without any <c>tokentrace.</c> key (some adapters send
+/// additional properties to the provider); the caller's options are not changed.
 /// </summary>
 /// <example>
 /// <code>

@@ -86,6 +86,39 @@ public sealed class AttributionTests
         Assert.Equal(new Attribution { Project = "docs", Agent = "writer", User = "ana" }, plain.Attribution);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Per_call_properties_never_reach_the_inner_client_and_the_callers_options_are_unchanged(bool streaming)
+    {
+        await using var tracking = new SqliteTracking();
+        var inner = new ScriptedChatClient("openai", ScriptedChatClient.Text("hi", "gpt-4o-mini"));
+        using var client = inner.AsBuilder().UseTokenTrace(tracking.Tracker).Build();
+        var options = new ChatOptions
+        {
+            Temperature = 0.5f,
+            AdditionalProperties = new() { [TokenTraceProperties.Job] = "nightly", ["seed_hint"] = 7 },
+        };
+
+        if (streaming)
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync(Hello, options))
+            {
+            }
+        }
+        else
+        {
+            await client.GetResponseAsync(Hello, options);
+        }
+
+        var received = inner.ReceivedOptions!;
+        Assert.Equal(0.5f, received.Temperature);
+        Assert.Equal(["seed_hint"], received.AdditionalProperties!.Keys);
+        Assert.Equal(2, options.AdditionalProperties.Count);
+        Assert.Equal("nightly", options.AdditionalProperties[TokenTraceProperties.Job]);
+        Assert.Equal("nightly", (await tracking.SingleRecordAsync()).Attribution.Job);
+    }
+
     [Fact]
     public async Task A_stream_read_after_its_scope_ended_keeps_the_attribution_it_started_with()
     {

@@ -12,6 +12,9 @@ internal sealed class ScriptedChatClient(string provider, params ChatResponseUpd
 {
     public Exception? Failure { get; init; }
 
+    /// <summary>The options of the last call, as this client received them.</summary>
+    public ChatOptions? ReceivedOptions { get; private set; }
+
     /// <summary>How many updates the caller pulled.</summary>
     public int Pulled { get; private set; }
 
@@ -20,6 +23,7 @@ internal sealed class ScriptedChatClient(string provider, params ChatResponseUpd
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ReceivedOptions = options;
         foreach (var update in updates)
         {
             await Task.Yield();
