@@ -64,6 +64,9 @@ internal readonly record struct CallStart(
 
     private static bool IsOwn(string key) => key.StartsWith("tokentrace.", StringComparison.Ordinal);
 
+    /// <summary>The same call, its latency counted from now: after the budget check, so the record times the model call.</summary>
+    public CallStart AfterBudgetCheck() => this with { StartTicks = Tracker.Time.GetTimestamp() };
+
     /// <summary>The wall time since the call started.</summary>
     public double ElapsedMilliseconds => Tracker.Time.GetElapsedTime(StartTicks).TotalMilliseconds;
 

@@ -27,6 +27,7 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
 {
     private readonly ChatClientMetadata? _metadata;
     private readonly ILogger _logger;
+    private int _defaultOutputEstimate = 1024;
 
     /// <summary>Creates the client.</summary>
     /// <param name="innerClient">The client calls go to.</param>
@@ -63,13 +64,28 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
     public Func<IEnumerable<ChatMessage>, ChatOptions?, TokenCounts>? EstimateUsage { get; set; }
 
     /// <summary>The output tokens the default estimate reserves when the options set no <see cref="ChatOptions.MaxOutputTokens"/>: 1,024.</summary>
-    public int DefaultOutputEstimate { get; set; } = 1024;
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int DefaultOutputEstimate
+    {
+        get => _defaultOutputEstimate;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _defaultOutputEstimate = value;
+        }
+    }
 
     /// <inheritdoc/>
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var call = Begin(options);
-        var reservation = Budgets is { } budgets ? await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false) : null;
+        BudgetReservation? reservation = null;
+        if (Budgets is { } budgets)
+        {
+            reservation = await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false);
+            call = call.AfterBudgetCheck();
+        }
+
         options = WithoutOwnProperties(options);
         ChatResponse response;
         try
@@ -91,7 +107,13 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var call = Begin(options);
-        var reservation = Budgets is { } budgets ? await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false) : null;
+        BudgetReservation? reservation = null;
+        if (Budgets is { } budgets)
+        {
+            reservation = await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false);
+            call = call.AfterBudgetCheck();
+        }
+
         options = WithoutOwnProperties(options);
 
         // Until the stream ends, the caller may stop reading at any update: that is a cancelled call, recorded as such.

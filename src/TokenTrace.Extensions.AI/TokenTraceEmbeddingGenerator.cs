@@ -54,7 +54,13 @@ public sealed class TokenTraceEmbeddingGenerator<TInput, TEmbedding> : Delegatin
         var tracker = Tracker ?? throw new InvalidOperationException(
             "TokenTraceEmbeddingGenerator has no TokenTracker: register one (services.AddTokenTrace(...)) or set Tracker in UseTokenTrace's configure action.");
         var call = CallStart.Begin(tracker, UsageOperations.Embeddings, options?.AdditionalProperties, ProviderName ?? _metadata?.ProviderName, options?.ModelId ?? _metadata?.DefaultModelId);
-        var reservation = Budgets is { } budgets ? await CallRecorder.ReserveAsync(budgets, call, Estimate(values, options), _logger, cancellationToken).ConfigureAwait(false) : null;
+        BudgetReservation? reservation = null;
+        if (Budgets is { } budgets)
+        {
+            reservation = await CallRecorder.ReserveAsync(budgets, call, Estimate(values, options), _logger, cancellationToken).ConfigureAwait(false);
+            call = call.AfterBudgetCheck();
+        }
+
         if (CallStart.HasOwnProperties(options?.AdditionalProperties))
         {
             // Some adapters send additional properties to the provider: the caller's attribution stays here.
