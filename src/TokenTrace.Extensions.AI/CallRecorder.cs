@@ -50,6 +50,13 @@ internal static partial class CallRecorder
             return null;
         }
 
+        if (!AnyHardBudgetCovers(budgets, planned))
+        {
+            // Nothing to refuse or hold: skipping the reservation also skips settling it, which waits for the tracker's
+            // flush when reservations are kept in the ledger.
+            return null;
+        }
+
         try
         {
             return await budgets.ReserveAsync(planned, cancellationToken).ConfigureAwait(false);
@@ -116,6 +123,19 @@ internal static partial class CallRecorder
             // A reservation left unsettled holds room until it expires: it never lets spend through.
             LogRecordFailed(logger, ex, reportedModel ?? call.RequestedModel);
         }
+    }
+
+    private static bool AnyHardBudgetCovers(BudgetEnforcer budgets, UsageRecord planned)
+    {
+        foreach (var budget in budgets.Budgets)
+        {
+            if (budget.Mode == BudgetMode.Hard && budget.Covers(planned))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Approximates tokens from text length (about four characters a token), for reservations only.</summary>

@@ -111,6 +111,52 @@ public sealed class BudgetTests
         Assert.Equal(1500, (await tracking.SingleRecordAsync()).Tokens.Total);
     }
 
+    [Fact]
+    public async Task A_call_no_hard_budget_covers_neither_reserves_nor_waits_for_the_ledger()
+    {
+        await using var server = await OpenAIServer.StartAsync();
+        var writesHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var tracking = new SqliteTracking(ledger => new HeldWritesLedger(ledger, writesHeld.Task));
+        var otherProject = TokenLimit(1) with { Scope = new UsageQuery { Project = "other" } };
+        using var budgets = BudgetEnforcer.For(tracking.Tracker, [otherProject]);
+        using var client = server.ChatClient().AsBuilder().UseTokenTrace(t =>
+        {
+            t.Tracker = tracking.Tracker;
+            t.Budgets = budgets;
+        }).Build();
+
+        // Settling a reservation flushes the tracker, which cannot finish while the ledger holds its writes: a call that
+        // reserved would not return until they are released.
+        try
+        {
+            using (UsageScope.Begin(new Attribution { Project = "mine" }))
+            {
+                var response = await client.GetResponseAsync(Hello).WaitAsync(TimeSpan.FromSeconds(20));
+                Assert.Equal("Hello there.", response.Text);
+            }
+        }
+        finally
+        {
+            writesHeld.TrySetResult(); // also on failure, so the tracker can be disposed
+        }
+
+        Assert.Equal("mine", (await tracking.SingleRecordAsync()).Attribution.Project);
+    }
+
+    /// <summary>A ledger whose writes wait until <paramref name="released"/> completes.</summary>
+    private sealed class HeldWritesLedger(IUsageLedger inner, Task released) : DelegatingUsageLedger(inner)
+    {
+        public override async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+        {
+            await released.WaitAsync(cancellationToken);
+            return await base.AppendAsync(records, cancellationToken);
+        }
+
+#pragma warning disable CA2215 // The test owns the inner ledger.
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+#pragma warning restore CA2215
+    }
+
     /// <summary>A ledger whose reservations always fail, as a locked or unreachable store does.</summary>
     private sealed class BrokenReservationsLedger(IUsageLedger inner) : DelegatingUsageLedger(inner), IBudgetReservations
     {
