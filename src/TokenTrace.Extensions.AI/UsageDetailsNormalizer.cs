@@ -60,18 +60,19 @@ public static class UsageDetailsNormalizer
             throw new UsageFormatException(nameof(UsageDetails.ReasoningTokenCount), string.Create(CultureInfo.InvariantCulture, $"{reasoning} exceeds the output count ({output})"));
         }
 
-        var extra = new Dictionary<string, long>(StringComparer.Ordinal);
+        // Created only when there is an extra count: most responses have none, and this runs on every recorded call.
+        Dictionary<string, long>? extra = null;
 #pragma warning disable MEAI001 // The audio counts are experimental in M.E.AI; they are informational extras here.
-        AddExtra(extra, ExtraCounts.AudioInput, usage.InputAudioTokenCount);
-        AddExtra(extra, ExtraCounts.AudioOutput, usage.OutputAudioTokenCount);
+        AddExtra(ref extra, ExtraCounts.AudioInput, usage.InputAudioTokenCount);
+        AddExtra(ref extra, ExtraCounts.AudioOutput, usage.OutputAudioTokenCount);
 #pragma warning restore MEAI001
         if (additional is not null)
         {
             foreach (var (key, value) in additional)
             {
-                if (!CacheWriteKeys.Contains(key) && value > 0)
+                if (!CacheWriteKeys.Contains(key))
                 {
-                    extra[key] = value;
+                    AddExtra(ref extra, key, value);
                 }
             }
         }
@@ -84,7 +85,7 @@ public static class UsageDetailsNormalizer
             CacheWrite1h = write1h,
             Output = allOutput,
             Reasoning = reasoning,
-            Extra = extra.Count == 0 ? TokenCounts.Zero.Extra : extra,
+            Extra = extra ?? TokenCounts.Zero.Extra,
         };
     }
 
@@ -112,11 +113,11 @@ public static class UsageDetailsNormalizer
         : counts.TryGetValue(key, out var value) || counts.TryGetValue(alternative, out value) ? Count(value, $"AdditionalCounts[{key}]")
         : 0;
 
-    private static void AddExtra(Dictionary<string, long> extra, string key, long? value)
+    private static void AddExtra(ref Dictionary<string, long>? extra, string key, long? value)
     {
         if (value is > 0)
         {
-            extra[key] = value.Value;
+            (extra ??= new Dictionary<string, long>(StringComparer.Ordinal))[key] = value.Value;
         }
     }
 }

@@ -1,0 +1,155 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace TokenTrace.Extensions.AI;
+
+/// <summary>
+/// The steps the chat and embedding middleware share: reserve room in hard budgets before a call, and record the call
+/// (through the tracker's pipeline, never a copy of it) and settle its reservation after. Recording never throws into
+/// the caller's call: only a hard budget's refusal (and the caller's own cancellation while reserving) does.
+/// </summary>
+internal static partial class CallRecorder
+{
+    /// <summary>The outcome of a call, in <see cref="UsageRecord.Status"/>.</summary>
+    public const string Ok = "ok";
+
+    /// <inheritdoc cref="Ok"/>
+    public const string Error = "error";
+
+    /// <summary>The caller cancelled the call, or stopped reading its stream before the end.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>The status of a call that threw <paramref name="exception"/>.</summary>
+    public static string StatusOf(Exception exception) => exception is OperationCanceledException ? Cancelled : Error;
+
+    /// <summary>
+    /// Reserves <paramref name="estimate"/> in every hard budget the call falls under. A refusal throws
+    /// <see cref="BudgetExceededException"/>; a ledger that cannot take the reservation lets the call go unreserved
+    /// (logged), because tracking must not stop calls that no budget refused.
+    /// </summary>
+    public static async ValueTask<BudgetReservation?> ReserveAsync(BudgetEnforcer budgets, CallStart call, TokenCounts estimate, ILogger logger, CancellationToken cancellationToken)
+    {
+        UsageRecord planned;
+        try
+        {
+            // Prepared by the tracker's pipeline so the estimate is attributed, priced and estimated exactly as the record will be.
+            planned = call.Tracker.Prepare(new UsageRecord
+            {
+                Id = call.Id ?? UsageRecord.NewId(),
+                Timestamp = call.Timestamp,
+                Provider = call.Provider,
+                Model = call.RequestedModel,
+                Operation = call.Operation,
+                Tokens = estimate,
+                Attribution = call.Attribution,
+            });
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            LogEstimateFailed(logger, ex, call.RequestedModel);
+            return null;
+        }
+
+        if (!AnyHardBudgetCovers(budgets, planned))
+        {
+            // Nothing to refuse or hold: skipping the reservation also skips settling it, which waits for the tracker's
+            // flush when reservations are kept in the ledger.
+            return null;
+        }
+
+        try
+        {
+            return await budgets.ReserveAsync(planned, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not BudgetExceededException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            LogReserveFailed(logger, ex, call.RequestedModel);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records the call and settles its reservation. <paramref name="usage"/> null means the call reported none: the record
+    /// then has zero counts and the <see cref="TokenTraceTags.Unreported"/> tag. Never throws.
+    /// </summary>
+    public static async ValueTask FinishAsync(CallStart call, string? reportedModel, UsageDetails? usage, string status, BudgetReservation? reservation, ILogger logger)
+    {
+        try
+        {
+            var latency = call.ElapsedMilliseconds;
+            var attribution = call.Attribution;
+            var tokens = TokenCounts.Zero;
+            string? usageTag = TokenTraceTags.Unreported;
+            if (usage is not null)
+            {
+                try
+                {
+                    tokens = UsageDetailsNormalizer.Normalize(usage, call.Provider);
+                    usageTag = null;
+                }
+                catch (UsageFormatException ex)
+                {
+                    LogInvalidUsage(logger, ex, reportedModel ?? call.RequestedModel);
+                    usageTag = TokenTraceTags.Invalid;
+                }
+            }
+
+            if (usageTag is not null)
+            {
+                attribution = new Attribution { Tags = new Dictionary<string, string>(StringComparer.Ordinal) { [TokenTraceTags.Usage] = usageTag } }.WithFallback(attribution);
+            }
+
+            var accepted = await call.Tracker.RecordAsync(new UsageRecord
+            {
+                Id = call.Id ?? UsageRecord.NewId(),
+                Timestamp = call.Timestamp,
+                Provider = call.Provider,
+                Model = string.IsNullOrWhiteSpace(reportedModel) ? call.RequestedModel : reportedModel,
+                Operation = call.Operation,
+                Tokens = tokens,
+                Attribution = attribution,
+                Source = UsageSources.Sdk,
+                LatencyMs = latency,
+                Status = status,
+            }).ConfigureAwait(false);
+
+            if (reservation is not null)
+            {
+                await reservation.SettleAsync(accepted).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A reservation left unsettled holds room until it expires: it never lets spend through.
+            LogRecordFailed(logger, ex, reportedModel ?? call.RequestedModel);
+        }
+    }
+
+    private static bool AnyHardBudgetCovers(BudgetEnforcer budgets, UsageRecord planned)
+    {
+        foreach (var budget in budgets.Budgets)
+        {
+            if (budget.Mode == BudgetMode.Hard && budget.Covers(planned))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Approximates tokens from text length (about four characters a token), for reservations only.</summary>
+    public static long TokensOfText(long characters) => (characters + 3) / 4;
+
+    [LoggerMessage(1, LogLevel.Warning, "TokenTrace could not record a call of {Model}; the call itself is unaffected")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string model);
+
+    [LoggerMessage(2, LogLevel.Warning, "A call of {Model} reported usage TokenTrace cannot read; it is recorded as tagged tokentrace.usage=invalid with zero counts")]
+    private static partial void LogInvalidUsage(ILogger logger, Exception exception, string model);
+
+    [LoggerMessage(3, LogLevel.Warning, "TokenTrace could not reserve budget room for a call of {Model}; the call goes ahead unreserved")]
+    private static partial void LogReserveFailed(ILogger logger, Exception exception, string model);
+
+    [LoggerMessage(4, LogLevel.Warning, "TokenTrace could not estimate a call of {Model} for its budgets; the call goes ahead unreserved")]
+    private static partial void LogEstimateFailed(ILogger logger, Exception exception, string model);
+}
