@@ -34,7 +34,7 @@ measure "tokentrace daily, nothing new" "$tt" daily --format json
 measure "ccusage daily --offline --mode calculate" "$cc" daily --offline --json --mode calculate
 
 # Append ≈1 MB of new responses (copies of the largest file's last responses with new ids) to one file.
-target=$(find "$work/claude/projects" -name '*.jsonl' -size +1M | head -1)
+target=$(find "$work/claude/projects" -name '*.jsonl' -size +1M -print -quit)
 python3 - "$target" <<'PY'
 import json, sys, uuid
 path = sys.argv[1]
