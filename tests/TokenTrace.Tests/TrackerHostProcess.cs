@@ -16,6 +16,17 @@ public sealed class TrackerHostProcess : IDisposable
     public TrackerHostProcess(string ledger, string spill, string prefix, long count, string queue, double failRate, long reportEvery)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (InterruptIgnored())
+        {
+            // A child inherits an ignored SIGINT/SIGQUIT and .NET keeps it ignored (a suite started in the background by a
+            // non-interactive shell or under nohup ignores both): the host could never receive the signal under test.
+            // Python puts them back to the default and execs the host in its place (same process id).
+            start.FileName = "python3";
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])");
+            start.ArgumentList.Add("dotnet");
+        }
+
         foreach (var arg in new[] { Dll, ledger, spill, prefix, count.ToString(CultureInfo.InvariantCulture), queue, failRate.ToString(CultureInfo.InvariantCulture), reportEvery.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
@@ -27,6 +38,16 @@ public sealed class TrackerHostProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    /// <summary>Whether SIGINT or SIGQUIT is ignored in this process (Linux: the SigIgn mask of /proc/self/status).</summary>
+    private static bool InterruptIgnored()
+    {
+        const string Status = "/proc/self/status";
+        var line = File.Exists(Status) ? File.ReadLines(Status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        return line is not null
+            && ulong.TryParse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var mask)
+            && (mask & 0b110) != 0; // bit 1: SIGINT (2), bit 2: SIGQUIT (3)
+    }
 
     /// <summary>The highest count of records the child said had returned from <c>Record</c>.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
