@@ -78,13 +78,7 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
     /// <inheritdoc/>
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var call = Begin(options);
-        BudgetReservation? reservation = null;
-        if (Budgets is { } budgets)
-        {
-            reservation = await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false);
-            call = call.AfterBudgetCheck();
-        }
+        var (call, reservation) = await StartAsync(messages, options, cancellationToken).ConfigureAwait(false);
 
         options = WithoutOwnProperties(options);
         ChatResponse response;
@@ -106,13 +100,7 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var call = Begin(options);
-        BudgetReservation? reservation = null;
-        if (Budgets is { } budgets)
-        {
-            reservation = await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false);
-            call = call.AfterBudgetCheck();
-        }
+        var (call, reservation) = await StartAsync(messages, options, cancellationToken).ConfigureAwait(false);
 
         options = WithoutOwnProperties(options);
 
@@ -179,6 +167,22 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
                 await CallRecorder.FinishAsync(call, model, usage, status, reservation, _logger).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Starts a call: its attribution and model, then, when hard budgets are set, their reservation (the call's clock
+    /// starts after that check). Completes synchronously, with no allocation, when there are no budgets.
+    /// </summary>
+    private async ValueTask<(CallStart Call, BudgetReservation? Reservation)> StartAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var call = Begin(options);
+        if (Budgets is not { } budgets)
+        {
+            return (call, null);
+        }
+
+        var reservation = await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false);
+        return (call.AfterBudgetCheck(), reservation);
     }
 
     private CallStart Begin(ChatOptions? options)
