@@ -28,11 +28,6 @@ internal static class HookCommand
     /// </summary>
     internal static bool ReportParseErrors(ParseResult parse)
     {
-        if (KiroHookCommand.ReportParseErrors(parse))
-        {
-            return true;
-        }
-
         if (parse.CommandResult is { Command.Name: "statusline", Parent: CommandResult { Parent: null } })
         {
             // Claude Code shows the status line command's standard output: the one line it prints on any failure.
@@ -51,9 +46,14 @@ internal static class HookCommand
             return false;
         }
 
-        // One line, whatever the messages hold (System.CommandLine lists allowed values on lines of their own).
-        var errors = string.Join("; ", parse.Errors.Select(e => e.Message));
-        Console.Error.WriteLine($"tokentrace {name}: " + string.Join(' ', errors.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) + "; nothing was done");
+        Note(name, string.Join("; ", parse.Errors.Select(e => e.Message)) + "; nothing was done");
         return true;
     }
+
+    /// <summary>
+    /// What a hook tells the agent's log: one line on standard error, <c>tokentrace NAME: message</c>, whatever the
+    /// message holds (System.CommandLine lists allowed values on lines of their own, an exception may span several).
+    /// </summary>
+    internal static void Note(string name, string message) =>
+        Console.Error.WriteLine($"tokentrace {name}: " + string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using TokenTrace.CodingAgents;
 using TokenTrace.Hosting;
@@ -68,25 +67,7 @@ internal static class KiroHookCommand
         return command;
     }
 
-    /// <summary>
-    /// For <see cref="Program"/>: a command line of this command that does not parse (<c>--ledger</c> without its value,
-    /// <c>--format bogus</c>) is one stderr line and exit 0 like every other problem, not the exit 2 Kiro would show the agent.
-    /// </summary>
-    /// <returns>Whether the parse was this command's (and its errors were reported).</returns>
-    internal static bool ReportParseErrors(ParseResult parse)
-    {
-        if (parse.CommandResult is not { Command.Name: "kiro", Parent: CommandResult { Command.Name: "hook" } })
-        {
-            return false;
-        }
-
-        Report(string.Join("; ", parse.Errors.Select(e => e.Message)) + "; nothing recorded");
-        return true;
-    }
-
-    // One line, whatever the message holds (System.CommandLine lists allowed values on lines of their own).
-    private static void Report(string message) =>
-        Console.Error.WriteLine("tokentrace hook kiro: " + string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+    private static void Report(string message) => HookCommand.Note("hook kiro", message);
 
     // Kiro spells triggers in camelCase; a hand-written `--event agentstop` means the same and must pair with its prompt.
     private static string Canonical(string trigger) =>

@@ -176,5 +176,5 @@ internal sealed class ClaudeCodeHook(ParseResult parse, TimeSpan timeout)
     }
 
     /// <summary>One plain line on standard error (Claude Code shows it in its transcript view; no markup, no stack trace).</summary>
-    public static void Note(string message) => Console.Error.WriteLine("tokentrace hook claude-code: " + message);
+    public static void Note(string message) => HookCommand.Note("hook claude-code", message);
 }
