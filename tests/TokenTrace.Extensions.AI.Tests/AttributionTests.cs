@@ -1,3 +1,4 @@
+using TokenTrace.Examples.ModelServer;
 using Microsoft.Extensions.AI;
 using TokenTrace.Extensions.AI.Tests.Fakes;
 
@@ -10,7 +11,7 @@ public sealed class AttributionTests
     [Fact]
     public async Task Nested_scopes_merge_inner_fields_winning_and_tags_combined()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -29,7 +30,7 @@ public sealed class AttributionTests
     [Fact]
     public async Task A_scope_flows_across_awaits_and_into_parallel_tasks_without_leaking_between_them()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -61,7 +62,7 @@ public sealed class AttributionTests
     [Fact]
     public async Task Per_call_properties_override_the_scope_for_that_call_only()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -122,7 +123,7 @@ public sealed class AttributionTests
     [Fact]
     public async Task A_stream_read_after_its_scope_ended_keeps_the_attribution_it_started_with()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 

@@ -1,3 +1,4 @@
+using TokenTrace.Examples.ModelServer;
 using Microsoft.Extensions.AI;
 using TokenTrace.Extensions.AI.Tests.Fakes;
 
@@ -13,7 +14,7 @@ public sealed class BudgetTests
     [Fact]
     public async Task A_hard_budget_refuses_the_call_that_would_cross_it_across_threads()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var budgets = BudgetEnforcer.For(tracking.Tracker, [TokenLimit(15_000)]);
         Assert.True(budgets.ReservesInLedger);
@@ -65,7 +66,7 @@ public sealed class BudgetTests
     [Fact]
     public async Task A_streamed_call_settles_its_reservation_with_the_usage_it_reported()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var budgets = BudgetEnforcer.For(tracking.Tracker, [TokenLimit(1_950)]);
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(t =>
@@ -95,7 +96,7 @@ public sealed class BudgetTests
     [Fact]
     public async Task A_ledger_that_cannot_take_a_reservation_lets_the_call_go_and_it_is_still_recorded()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking(ledger => new BrokenReservationsLedger(ledger));
         using var budgets = BudgetEnforcer.For(tracking.Tracker, [TokenLimit(1_000_000)]);
         Assert.True(budgets.ReservesInLedger);
@@ -114,7 +115,7 @@ public sealed class BudgetTests
     [Fact]
     public async Task A_call_no_hard_budget_covers_neither_reserves_nor_waits_for_the_ledger()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         var writesHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var tracking = new SqliteTracking(ledger => new HeldWritesLedger(ledger, writesHeld.Task));
         var otherProject = TokenLimit(1) with { Scope = new UsageQuery { Project = "other" } };

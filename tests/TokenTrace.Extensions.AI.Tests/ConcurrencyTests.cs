@@ -1,3 +1,4 @@
+using TokenTrace.Examples.ModelServer;
 using Microsoft.Extensions.AI;
 using TokenTrace.Extensions.AI.Tests.Fakes;
 
@@ -8,7 +9,7 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task A_thousand_concurrent_calls_half_streaming_leave_exactly_a_thousand_records()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 

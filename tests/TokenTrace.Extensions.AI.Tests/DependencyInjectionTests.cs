@@ -1,3 +1,4 @@
+using TokenTrace.Examples.ModelServer;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using TokenTrace.Extensions.AI.Tests.Fakes;
@@ -11,7 +12,7 @@ public sealed class DependencyInjectionTests
     [Fact]
     public async Task UseTokenTrace_takes_the_tracker_AddTokenTrace_registered_and_the_registered_budgets()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         using var temp = new TempDirectory();
         var services = new ServiceCollection();
         services.AddTokenTrace(o =>

@@ -1,3 +1,4 @@
+using TokenTrace.Examples.ModelServer;
 using Microsoft.Extensions.AI;
 using TokenTrace.Extensions.AI.Tests.Fakes;
 
@@ -34,7 +35,7 @@ public sealed class FunctionInvocationPlacementTests
     [InlineData(true)]
     public async Task Inside_function_invocation_each_model_call_is_a_record(bool streaming)
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder()
             .UseFunctionInvocation()
@@ -55,7 +56,7 @@ public sealed class FunctionInvocationPlacementTests
     [InlineData(true)]
     public async Task Outside_function_invocation_a_run_is_one_record_with_the_usage_of_every_model_call(bool streaming)
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder()
             .UseTokenTrace(tracking.Tracker)

@@ -1,3 +1,4 @@
+using TokenTrace.Examples.ModelServer;
 using System.ClientModel;
 using Microsoft.Extensions.AI;
 using TokenTrace.Extensions.AI.Tests.Fakes;
@@ -11,7 +12,7 @@ public sealed class TokenTraceChatClientTests
     [Fact]
     public async Task A_call_through_the_OpenAI_SDK_is_recorded_in_disjoint_buckets_priced_with_latency_and_status()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -22,7 +23,7 @@ public sealed class TokenTraceChatClientTests
         // prompt 1200 with 1024 cached → 176 uncached; completion 300 holds the 128 reasoning tokens.
         Assert.Equal(new TokenCounts { Input = 176, CacheRead = 1024, Output = 300, Reasoning = 128 }, record.Tokens);
         Assert.Equal("openai", record.Provider);
-        Assert.Equal(OpenAIServer.ServedModel, record.Model);
+        Assert.Equal(LoopbackModelServer.ServedModel, record.Model);
         Assert.Equal(UsageOperations.Chat, record.Operation);
         Assert.Equal(UsageSources.Sdk, record.Source);
         Assert.Equal("ok", record.Status);
@@ -35,7 +36,7 @@ public sealed class TokenTraceChatClientTests
     [Fact]
     public async Task A_call_through_the_Anthropic_SDK_has_its_cache_writes_taken_out_of_input()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         var anthropic = new Anthropic.AnthropicClient { ApiKey = "k", BaseUrl = server.Root.ToString().TrimEnd('/') };
         using var client = anthropic.AsIChatClient("claude-sonnet-4-5", 1024).AsBuilder().UseTokenTrace(tracking.Tracker).Build();
@@ -53,7 +54,7 @@ public sealed class TokenTraceChatClientTests
     [Fact]
     public async Task A_streamed_call_through_the_OpenAI_SDK_counts_its_usage_once()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -68,7 +69,7 @@ public sealed class TokenTraceChatClientTests
         // prompt 800 with 512 cached → 288 uncached; completion 120. Cost 288×0.15 + 512×0.075 + 120×0.60 = 153.6 µ$.
         Assert.Equal(new TokenCounts { Input = 288, CacheRead = 512, Output = 120 }, record.Tokens);
         Assert.Equal(0.0001536m, record.CostUsd);
-        Assert.Equal(OpenAIServer.ServedModel, record.Model);
+        Assert.Equal(LoopbackModelServer.ServedModel, record.Model);
         Assert.Equal("ok", record.Status);
     }
 
@@ -77,7 +78,7 @@ public sealed class TokenTraceChatClientTests
     [InlineData(true)]
     public async Task A_call_that_reports_no_usage_is_recorded_as_unreported_not_as_zero_usage(bool streaming)
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient("gpt-4o-mini-nousage").AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -103,7 +104,7 @@ public sealed class TokenTraceChatClientTests
     [Fact]
     public async Task A_failed_call_is_recorded_with_status_error_and_the_failure_reaches_the_caller()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var client = server.ChatClient("broken").AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -234,7 +235,7 @@ public sealed class TokenTraceChatClientTests
     [Fact]
     public async Task A_ledger_that_throws_on_every_write_never_fails_a_call()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking(ledger => new ThrowingLedger(ledger), o => o.Batching.MaxWriteAttempts = 1);
         using var client = server.ChatClient().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -260,7 +261,7 @@ public sealed class TokenTraceChatClientTests
     [Fact]
     public async Task A_call_the_caller_cancels_is_recorded_as_cancelled()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var cancel = new CancellationTokenSource();
         var neverAnswered = new TaskCompletionSource();
@@ -279,7 +280,7 @@ public sealed class TokenTraceChatClientTests
     [Fact]
     public async Task Without_a_tracker_building_the_pipeline_fails_with_a_message_that_says_how_to_fix_it()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         var failure = Assert.Throws<InvalidOperationException>(() => server.ChatClient().AsBuilder().UseTokenTrace().Build());
         Assert.Contains("AddTokenTrace", failure.Message, StringComparison.Ordinal);
     }

@@ -1,3 +1,4 @@
+using TokenTrace.Examples.ModelServer;
 using Microsoft.Extensions.AI;
 using TokenTrace.Extensions.AI.Tests.Fakes;
 
@@ -8,7 +9,7 @@ public sealed class TokenTraceEmbeddingGeneratorTests
     [Fact]
     public async Task An_embeddings_call_through_the_OpenAI_SDK_is_recorded_and_priced()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var generator = server.EmbeddingGenerator().AsBuilder().UseTokenTrace(tracking.Tracker).Build();
 
@@ -33,7 +34,7 @@ public sealed class TokenTraceEmbeddingGeneratorTests
     [Fact]
     public async Task A_hard_budget_refuses_an_embeddings_call_before_it_is_made()
     {
-        await using var server = await OpenAIServer.StartAsync();
+        await using var server = await LoopbackModelServer.StartAsync();
         await using var tracking = new SqliteTracking();
         using var budgets = BudgetEnforcer.For(tracking.Tracker,
             [new Budget { Name = "embeddings", Limit = 11, Unit = BudgetUnit.Tokens, Period = BudgetPeriod.Parse("total"), Mode = BudgetMode.Hard }]);

@@ -12,10 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenAI;
 
-namespace TokenTrace.Extensions.AI.Tests.Fakes;
+namespace TokenTrace.Examples.ModelServer;
 
 /// <summary>
-/// A loopback HTTP server (Kestrel, 127.0.0.1, a free port) that answers the real OpenAI .NET SDK as the Chat Completions
+/// A loopback HTTP server for the examples and the tests (Kestrel, 127.0.0.1, a free port) that answers the real OpenAI .NET SDK as the Chat Completions
 /// and Embeddings APIs do, JSON and SSE (<c>stream_options.include_usage</c>: a last chunk with no choices and the usage),
 /// and the real Anthropic SDK as the Messages API does (JSON).
 /// </summary>
@@ -29,14 +29,14 @@ namespace TokenTrace.Extensions.AI.Tests.Fakes;
 /// <item>a model ending in <c>-nousage</c>: no usage at all; the model <c>broken</c>: HTTP 400.</item>
 /// </list>
 /// </remarks>
-internal sealed class OpenAIServer : IAsyncDisposable
+public sealed class LoopbackModelServer : IAsyncDisposable
 {
     public const string ServedModel = "gpt-4o-mini-2024-07-18";
 
     private readonly WebApplication _app;
     private int _chatRequests;
 
-    private OpenAIServer(WebApplication app) => _app = app;
+    private LoopbackModelServer(WebApplication app) => _app = app;
 
     public Uri Endpoint { get; private set; } = null!;
 
@@ -52,13 +52,14 @@ internal sealed class OpenAIServer : IAsyncDisposable
     /// <summary>Chat answers wait for this.</summary>
     public Task AnswerGate { get; set; } = Task.CompletedTask;
 
-    public static async Task<OpenAIServer> StartAsync()
+    /// <summary>Starts the server on 127.0.0.1 and a free port.</summary>
+    public static async Task<LoopbackModelServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new OpenAIServer(app);
+        var server = new LoopbackModelServer(app);
         app.MapPost("/v1/chat/completions", server.ChatAsync);
         app.MapPost("/v1/embeddings", EmbeddingsAsync);
         app.MapPost("/v1/messages", AnthropicMessagesAsync);
