@@ -72,34 +72,72 @@ internal static partial class CallRecorder
     /// Records the call and settles its reservation. <paramref name="usage"/> null means the call reported none: the record
     /// then has zero counts and the <see cref="TokenTraceTags.Unreported"/> tag. Never throws.
     /// </summary>
+    /// <remarks>
+    /// Without a reservation the record is made on the tracker's writer thread (<see cref="TokenTracker.RecordLaterAsync"/>):
+    /// the caller's thread only captures the call's facts and writes them to the queue. A reservation is settled with
+    /// the priced record, so then the record is made here.
+    /// </remarks>
     public static async ValueTask FinishAsync(CallStart call, string? reportedModel, UsageDetails? usage, string status, BudgetReservation? reservation, ILogger logger)
     {
         try
         {
-            var latency = call.ElapsedMilliseconds;
-            var attribution = call.Attribution;
-            var tokens = TokenCounts.Zero;
-            string? usageTag = TokenTraceTags.Unreported;
-            if (usage is not null)
+            // Read now: the usage object is the caller's and can change after the call (FunctionInvokingChatClient adds
+            // later calls' usage into the first response's), so only its counts go on.
+            var finished = new FinishedCall(call, reportedModel, Tokens(usage, call, reportedModel, logger, out var usageTag), usageTag, status, call.ElapsedMilliseconds);
+            if (reservation is null)
             {
-                try
-                {
-                    tokens = UsageDetailsNormalizer.Normalize(usage, call.Provider);
-                    usageTag = null;
-                }
-                catch (UsageFormatException ex)
-                {
-                    LogInvalidUsage(logger, ex, reportedModel ?? call.RequestedModel);
-                    usageTag = TokenTraceTags.Invalid;
-                }
+                await call.Tracker.RecordLaterAsync(finished).ConfigureAwait(false);
+                return;
             }
 
+            var accepted = await call.Tracker.RecordAsync(finished.ToRecord()).ConfigureAwait(false);
+            await reservation.SettleAsync(accepted).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A reservation left unsettled holds room until it expires: it never lets spend through.
+            LogRecordFailed(logger, ex, reportedModel ?? call.RequestedModel);
+        }
+    }
+
+    /// <summary>The call's counts in disjoint buckets, or zero with the tag saying why (none reported, or unreadable).</summary>
+    private static TokenCounts Tokens(UsageDetails? usage, CallStart call, string? reportedModel, ILogger logger, out string? usageTag)
+    {
+        usageTag = TokenTraceTags.Unreported;
+        if (usage is null)
+        {
+            return TokenCounts.Zero;
+        }
+
+        try
+        {
+            var tokens = UsageDetailsNormalizer.Normalize(usage, call.Provider);
+            usageTag = null;
+            return tokens;
+        }
+        catch (UsageFormatException ex)
+        {
+            LogInvalidUsage(logger, ex, reportedModel ?? call.RequestedModel);
+            usageTag = TokenTraceTags.Invalid;
+            return TokenCounts.Zero;
+        }
+    }
+
+    /// <summary>What a finished call produced (immutable facts only), made into its record on whichever thread records it.</summary>
+    private sealed class FinishedCall(CallStart call, string? reportedModel, TokenCounts tokens, string? usageTag, string status, double latencyMs)
+        : PendingUsageRecord
+    {
+        protected override UsageRecord Create() => ToRecord();
+
+        public UsageRecord ToRecord()
+        {
+            var attribution = call.Attribution;
             if (usageTag is not null)
             {
                 attribution = new Attribution { Tags = new Dictionary<string, string>(StringComparer.Ordinal) { [TokenTraceTags.Usage] = usageTag } }.WithFallback(attribution);
             }
 
-            var accepted = await call.Tracker.RecordAsync(new UsageRecord
+            return new UsageRecord
             {
                 Id = call.Id ?? UsageRecord.NewId(),
                 Timestamp = call.Timestamp,
@@ -109,19 +147,9 @@ internal static partial class CallRecorder
                 Tokens = tokens,
                 Attribution = attribution,
                 Source = UsageSources.Sdk,
-                LatencyMs = latency,
+                LatencyMs = latencyMs,
                 Status = status,
-            }).ConfigureAwait(false);
-
-            if (reservation is not null)
-            {
-                await reservation.SettleAsync(accepted).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex)
-        {
-            // A reservation left unsettled holds room until it expires: it never lets spend through.
-            LogRecordFailed(logger, ex, reportedModel ?? call.RequestedModel);
+            };
         }
     }
 

@@ -115,6 +115,27 @@ public sealed partial class TokenTracker : IAsyncDisposable
         return accepted;
     }
 
+    /// <summary>
+    /// Records a call whose record is made on the writer thread: on the caller's thread this captures the ambient
+    /// <see cref="UsageScope"/> and writes to the queue (waiting asynchronously for room in a full queue, as
+    /// <see cref="RecordAsync"/>). Making, validating, attributing, pricing and counting the record happen on the writer;
+    /// a record that cannot be made or is invalid is logged there and not stored — nothing reaches the caller. When the
+    /// current span is a <c>gen_ai</c> span to enrich (<see cref="UsageTelemetryOptions.EnrichGenAISpans"/>), the record
+    /// is made here instead, so the span gets its cost.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The tracker was disposed.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="pending"/> was already handed to a tracker.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting for room; the record was made and spilled, so it is kept.</exception>
+    public ValueTask RecordLaterAsync(PendingUsageRecord pending, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        pending.Attach(this, UsageScope.Current);
+        return _enrichSpans && UsageTelemetry.IsGenAISpan(Activity.Current)
+            ? RecordNowAsync(pending, cancellationToken)
+            : _batching.EnqueueAsync(pending, cancellationToken);
+    }
+
     /// <summary>Records one call of <paramref name="model"/> with <paramref name="tokens"/>, now.</summary>
     public UsageRecord Record(string model, TokenCounts tokens, Attribution? attribution = null, string? provider = null) =>
         Record(new UsageRecord
@@ -172,9 +193,11 @@ public sealed partial class TokenTracker : IAsyncDisposable
     /// Counts the call on the usage instruments and adds it to the current <c>gen_ai</c> span, estimating energy here only
     /// when one of them wants it (the writer thread would otherwise); with no listener this is two cheap checks.
     /// </summary>
-    private UsageRecord Observe(UsageRecord accepted)
+    private UsageRecord Observe(UsageRecord accepted) => Observe(accepted, _enrichSpans ? Activity.Current : null);
+
+    /// <inheritdoc cref="Observe(UsageRecord)"/>
+    private UsageRecord Observe(UsageRecord accepted, Activity? activity)
     {
-        var activity = _enrichSpans ? Activity.Current : null;
         var enrich = UsageTelemetry.IsGenAISpan(activity);
         if (enrich || _usage.WantsImpact)
         {
@@ -202,6 +225,47 @@ public sealed partial class TokenTracker : IAsyncDisposable
 
         return accepted;
     }
+
+    /// <summary>Makes a pending record on the caller's thread and records it there (its span is to be enriched).</summary>
+    private async ValueTask RecordNowAsync(PendingUsageRecord pending, CancellationToken cancellationToken)
+    {
+        UsageRecord record;
+        try
+        {
+            record = pending.Make();
+            await RecordAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException or ObjectDisposedException))
+        {
+            LogPendingFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// Makes and accepts a pending record on the writer thread (or wherever the queue spills it): the pipeline with the
+    /// scope captured at the call, then the metrics, as <see cref="RecordAsync"/> does on the caller's thread. Null, with
+    /// the reason logged, when it cannot be made or is invalid.
+    /// </summary>
+    internal UsageRecord? Resolve(PendingUsageRecord pending)
+    {
+        UsageRecord accepted;
+        try
+        {
+            accepted = Pipeline.Accept(pending.Make(), pending.Scope);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPendingFailed(_logger, ex);
+            return null;
+        }
+
+        accepted = Observe(accepted, activity: null);
+        Count(accepted);
+        return accepted;
+    }
+
+    [LoggerMessage(2, LogLevel.Warning, "A call's usage could not be made into a valid record and is not stored; the call itself was unaffected")]
+    private static partial void LogPendingFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(1, LogLevel.Warning, "Reporting a usage record to metrics or a span failed; records are still stored (logged once)")]
     private static partial void LogTelemetryFailed(ILogger logger, Exception exception);

@@ -31,6 +31,10 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     // Room in the queue: a semaphore rather than a bounded channel, so a caller blocked on a full queue waits on a
     // kernel event with its own timeout instead of on a task that needs the thread pool to make progress.
     private readonly SemaphoreSlim _room;
+
+    // Wakes the writer early from gathering a batch (BatchDelay): a full batch waiting, a flush, closing.
+    private readonly SemaphoreSlim _wake = new(0);
+    private int _wakeRequested, _gathered;
     private readonly SpillFolder _spill;
     private readonly Task _writer;
     private readonly List<IDisposable> _exitHooks = [];
@@ -131,9 +135,21 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     /// </summary>
     /// <exception cref="ObjectDisposedException">The ledger was disposed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (before the record was accepted, or while it waited; then it was spilled).</exception>
-    public async ValueTask EnqueueAsync(UsageRecord record, CancellationToken cancellationToken = default)
+    public ValueTask EnqueueAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        return EnqueueAsync(new QueueItem(record, null, null), cancellationToken);
+    }
+
+    /// <summary>
+    /// Accepts a record to be made on the writer thread (<see cref="TokenTracker.RecordLaterAsync"/>), as
+    /// <see cref="EnqueueAsync(UsageRecord, CancellationToken)"/>; made here when it has to be spilled.
+    /// </summary>
+    internal ValueTask EnqueueAsync(PendingUsageRecord pending, CancellationToken cancellationToken) =>
+        EnqueueAsync(new QueueItem(null, pending, null), cancellationToken);
+
+    private async ValueTask EnqueueAsync(QueueItem item, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _entering);
         try
@@ -142,7 +158,7 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
             Interlocked.Increment(ref _accepted);
             if (!Closing && _room.Wait(0, CancellationToken.None))
             {
-                Queue(record);
+                Queue(item);
                 return;
             }
 
@@ -154,12 +170,12 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
                 try
                 {
                     await _room.WaitAsync(linked.Token).ConfigureAwait(false);
-                    Queue(record);
+                    Queue(item);
                     return;
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    SpillOrLose([record]);
+                    SpillOrLose(item);
                     throw;
                 }
                 catch (OperationCanceledException)
@@ -168,7 +184,7 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
                 }
             }
 
-            SpillOrLose([record]);
+            SpillOrLose(item);
         }
         finally
         {
@@ -196,8 +212,9 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_queue.Writer.TryWrite(new QueueItem(null, marker)))
+        if (_queue.Writer.TryWrite(new QueueItem(null, null, marker)))
         {
+            Wake();
             await marker.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         else
@@ -233,26 +250,82 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         {
             _spill.Dispose();
             _room.Dispose();
+            _wake.Dispose();
             await base.DisposeAsync().ConfigureAwait(false);
         }
 
         ThrowIfFailed();
     }
 
-    private void Queue(UsageRecord record)
+    private void Queue(UsageRecord record) => Queue(new QueueItem(record, null, null));
+
+    private void Queue(QueueItem item)
     {
-        if (!_queue.Writer.TryWrite(new QueueItem(record, null)))
+        if (Interlocked.Increment(ref _gathered) == _options.BatchSize)
+        {
+            Wake();
+        }
+
+        if (!_queue.Writer.TryWrite(item))
         {
             // Closed between the check and the write: the record goes to the spill file instead.
             _room.Release();
+            SpillOrLose(item);
+        }
+    }
+
+    /// <summary>Spills one queue item's record, making it first if it is pending (one that cannot be made is done with).</summary>
+    private void SpillOrLose(QueueItem item)
+    {
+        if (Materialize(item) is { } record)
+        {
             SpillOrLose([record]);
         }
+    }
+
+    /// <summary>The item's record, made now if it is pending; null (and counted as done) when it could not be made.</summary>
+    private UsageRecord? Materialize(QueueItem item)
+    {
+        var record = item.Record ?? item.Pending!.Resolve();
+        if (record is null)
+        {
+            // Logged by the tracker; nothing to write, so it is complete as far as the queue is concerned.
+            Complete(1);
+        }
+
+        return record;
+    }
+
+    /// <summary>Ends the writer's wait for a batch to gather, at once (one release however many callers ask).</summary>
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    /// <summary>
+    /// Lets records gather for up to <see cref="BatchingLedgerOptions.BatchDelay"/> after the first arrives: meanwhile no
+    /// reader waits on the queue, so callers' writes to it do not hand work to the thread pool.
+    /// </summary>
+    private async Task GatherAsync()
+    {
+        if (_options.BatchDelay > TimeSpan.Zero && !Closing && Volatile.Read(ref _gathered) < _options.BatchSize)
+        {
+            // Real time, not the TimeProvider: this is a pace, and a test's frozen clock must not stall the writer.
+            await _wake.WaitAsync(_options.BatchDelay).ConfigureAwait(false);
+        }
+
+        Volatile.Write(ref _wakeRequested, 0);
+        Volatile.Write(ref _gathered, 0);
     }
 
     private async Task StopAsync()
     {
         Interlocked.Exchange(ref _closing, 1);
         _queue.Writer.TryComplete();
+        Wake();
         while (Volatile.Read(ref _entering) > 0)
         {
             // A caller between its check and its write finishes by queuing (drained below) or spilling.
@@ -270,14 +343,23 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
             await ReplaySpillAsync().ConfigureAwait(false);
             var reader = _queue.Reader;
             var batch = new List<UsageRecord>(_options.BatchSize);
+            var gather = true;
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                if (gather)
+                {
+                    await GatherAsync().ConfigureAwait(false);
+                }
+
                 while (batch.Count < _options.BatchSize && reader.TryRead(out var item))
                 {
-                    if (item.Record is { } record)
+                    if (item.Flush is null)
                     {
                         _room.Release();
-                        batch.Add(record);
+                        if (Materialize(item) is { } record)
+                        {
+                            batch.Add(record);
+                        }
                     }
                     else
                     {
@@ -299,6 +381,9 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
 
                 markers.ForEach(m => m.TrySetResult());
                 markers.Clear();
+
+                // Gather again only once the queue is empty: a backlog is written at once.
+                gather = !reader.TryPeek(out _);
             }
         }
         catch (Exception ex)
@@ -410,9 +495,12 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         var left = new List<UsageRecord>();
         while (_queue.Reader.TryRead(out var item))
         {
-            if (item.Record is { } record)
+            if (item.Flush is null)
             {
-                left.Add(record);
+                if (Materialize(item) is { } record)
+                {
+                    left.Add(record);
+                }
             }
             else
             {
@@ -480,6 +568,7 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
 
         var deadline = _time.GetTimestamp() + (long)(_options.ExitGracePeriod.TotalSeconds * _time.TimestampFrequency);
         _queue.Writer.TryComplete();
+        Wake();
         var spin = default(SpinWait);
         while (Volatile.Read(ref _entering) > 0 && _time.GetTimestamp() < deadline)
         {
@@ -509,8 +598,8 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         LogExitSpilled(_logger, inFlight.Length + queued.Count, _spill.Path);
     }
 
-    /// <summary>A record to write, or a flush waiting for everything queued before it.</summary>
-    private readonly record struct QueueItem(UsageRecord? Record, TaskCompletionSource? Flush);
+    /// <summary>A record to write (made, or to be made on the writer), or a flush waiting for everything queued before it.</summary>
+    private readonly record struct QueueItem(UsageRecord? Record, PendingUsageRecord? Pending, TaskCompletionSource? Flush);
 
     [LoggerMessage(1, LogLevel.Warning, "Ledger {Ledger} write attempt {Attempt} failed; retrying in {DelayMs} ms")]
     private static partial void LogWriteRetry(ILogger logger, Exception exception, string ledger, int attempt, double delayMs);

@@ -106,11 +106,19 @@ public sealed partial class UsageRecordPipeline
         }
     }
 
-    private UsageRecord Accept(UsageRecord record, out string? problem)
+    /// <summary>
+    /// <see cref="Accept(UsageRecord)"/> with the ambient attribution given rather than read: for a record made on
+    /// another thread than the call it describes (<see cref="PendingUsageRecord"/>), whose scope was captured at the call.
+    /// </summary>
+    internal UsageRecord Accept(UsageRecord record, Attribution scope) => Accept(record, scope, out _);
+
+    private UsageRecord Accept(UsageRecord record, out string? problem) => Accept(record, UsageScope.Current, out problem);
+
+    private UsageRecord Accept(UsageRecord record, Attribution scope, out string? problem)
     {
         ArgumentNullException.ThrowIfNull(record);
         UsageRecordValidator.ThrowIfInvalid(record);
-        var attribution = record.Attribution.WithFallback(UsageScope.Current).WithFallback(_defaults);
+        var attribution = record.Attribution.WithFallback(scope).WithFallback(_defaults);
         var timestamp = record.Timestamp.ToUniversalTime();
         problem = null;
         if (record.CostUsd is not null)
