@@ -63,12 +63,23 @@ public static class OpenAITokenTrackerExtensions
     [Experimental("OPENAI001")]
     public static ValueTask<UsageRecord> RecordAsync(this TokenTracker tracker, ResponseResult response, Attribution? attribution = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(tracker);
         ArgumentNullException.ThrowIfNull(response);
         var usage = response.Usage;
         TokenCounts? tokens = usage is null ? null : OpenAIUsageNormalizer.Normalize(
             usage.InputTokenCount, usage.InputTokenDetails?.CachedTokenCount ?? 0, usage.OutputTokenCount, usage.OutputTokenDetails?.ReasoningTokenCount ?? 0,
             "usage.input_tokens_details.cached_tokens", "usage.output_tokens_details.reasoning_tokens");
-        var status = response.Status is null || response.Status == ResponseStatus.Completed ? ProviderRecord.Ok : response.Status.Value.ToString();
+        // The words the chat middleware writes, so `--by status` reads the same across both ways in.
+        var status = response.Status switch
+        {
+            null or ResponseStatus.Completed => ProviderRecord.Ok,
+            ResponseStatus.Failed => "error",
+            ResponseStatus.Cancelled => "cancelled",
+            ResponseStatus.Incomplete => "incomplete",
+            ResponseStatus.InProgress => "in_progress",
+            ResponseStatus.Queued => "queued",
+            _ => "unknown",
+        };
         return tracker.RecordAsync(ProviderRecord.Create(tracker, Provider, response.Model, tokens, response.ServiceTier?.ToString(), status, attribution), cancellationToken);
     }
 
