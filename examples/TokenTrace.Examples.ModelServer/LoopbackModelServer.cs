@@ -26,12 +26,16 @@ namespace TokenTrace.Examples.ModelServer;
 /// <item>plain chat, SSE: prompt 800 (512 cached), completion 120, total 920;</item>
 /// <item>with tools, first turn (a call of <c>get_weather</c>): prompt 100, completion 20; after the tool result: prompt 150, completion 30;</item>
 /// <item>embeddings: 5 prompt tokens per input;</item>
+/// <item>Responses API (<c>/v1/responses</c>, <c>gpt-5-mini</c> served as <see cref="ServedResponsesModel"/>): JSON input 2000 (1536 cached), output 900 (640 reasoning); SSE input 1500 (1024 cached), output 400 (256 reasoning);</item>
 /// <item>a model ending in <c>-nousage</c>: no usage at all; the model <c>broken</c>: HTTP 400.</item>
 /// </list>
 /// </remarks>
 public sealed class LoopbackModelServer : IAsyncDisposable
 {
     public const string ServedModel = "gpt-4o-mini-2024-07-18";
+
+    /// <summary>The model the Responses API answers <c>gpt-5-mini</c> with.</summary>
+    public const string ServedResponsesModel = ResponsesApiEndpoint.ServedModel;
 
     private readonly WebApplication _app;
     private int _chatRequests;
@@ -63,6 +67,7 @@ public sealed class LoopbackModelServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", server.ChatAsync);
         app.MapPost("/v1/embeddings", EmbeddingsAsync);
         app.MapPost("/v1/messages", AnthropicMessagesAsync);
+        app.MapPost("/v1/responses", ResponsesApiEndpoint.AnswerAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Root = new Uri(address.TrimEnd('/'));
@@ -192,11 +197,13 @@ public sealed class LoopbackModelServer : IAsyncDisposable
 
     /// <summary>
     /// Anthropic's Messages API: uncached input 100, cache reads 2000, cache writes 300 (all 5-minute), output 80. Its
-    /// <c>input_tokens</c> excludes cache reads and writes.
+    /// <c>input_tokens</c> excludes cache reads and writes. A requested model ending in <c>-cache-1h</c> gets the same
+    /// counts with the 300 writes split 100 5-minute and 200 1-hour.
     /// </summary>
     private static async Task AnthropicMessagesAsync(HttpContext context)
     {
         using var request = await JsonDocument.ParseAsync(context.Request.Body);
+        var oneHour = request.RootElement.GetProperty("model").GetString()!.EndsWith("-cache-1h", StringComparison.Ordinal) ? 200 : 0;
         await context.Response.WriteAsJsonAsync(new JsonObject
         {
             ["id"] = "msg_01",
@@ -211,7 +218,7 @@ public sealed class LoopbackModelServer : IAsyncDisposable
                 ["input_tokens"] = 100,
                 ["cache_read_input_tokens"] = 2000,
                 ["cache_creation_input_tokens"] = 300,
-                ["cache_creation"] = new JsonObject { ["ephemeral_5m_input_tokens"] = 300, ["ephemeral_1h_input_tokens"] = 0 },
+                ["cache_creation"] = new JsonObject { ["ephemeral_5m_input_tokens"] = 300 - oneHour, ["ephemeral_1h_input_tokens"] = oneHour },
                 ["output_tokens"] = 80,
                 ["service_tier"] = "standard",
             },
