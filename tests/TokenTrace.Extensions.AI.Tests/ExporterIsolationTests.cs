@@ -60,6 +60,7 @@ public sealed class ExporterIsolationTests
             Assert.Equal(20, webhook.Received);
             Assert.Equal(0, webhook.Delivered);
             Assert.InRange(webhook.Dropped, 15, 20);
+            await receiver.FirstRequest.WaitAsync(TimeSpan.FromSeconds(30)); // the one batch in flight, held by the receiver
             Assert.Equal(1, receiver.Attempts);
         }
         finally
