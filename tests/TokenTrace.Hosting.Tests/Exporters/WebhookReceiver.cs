@@ -41,6 +41,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status for the n-th request (1-based) whose signature is good; 200 unless set.</summary>
     public Func<int, int> Answer { get; set; } = static _ => 200;
 
+    /// <summary>The <c>Retry-After</c> sent with a 503.</summary>
+    public string RetryAfter { get; set; } = "0";
+
     /// <summary>Every request waits for this before answering (a hanging receiver until the test completes it).</summary>
     public Task Gate { get; set; } = Task.CompletedTask;
 
@@ -144,7 +147,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var status = Answer(attempt);
         if (status == 503)
         {
-            context.Response.Headers.RetryAfter = "0";
+            context.Response.Headers.RetryAfter = RetryAfter;
         }
 
         if (status is >= 200 and < 300)

@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Time.Testing;
 using TokenTrace.Hosting;
 
 namespace TokenTrace.Hosting.Tests.Exporters;
@@ -163,5 +165,65 @@ public sealed class WebhookUsageExporterTests
         Assert.Equal(2, exporter.Statistics.Delivered);
         exporter.Emit(Record(3)); // after stop: dropped and counted, never thrown
         Assert.Equal(1, exporter.Statistics.Dropped);
+    }
+
+    [Fact]
+    public async Task A_503_with_Retry_After_is_retried_after_the_time_the_receiver_asked_for()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        receiver.Answer = attempt => attempt == 1 ? 503 : 200;
+        receiver.RetryAfter = "7";
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = new SignallingTimeProvider(clock);
+        var settings = Settings(receiver);
+        settings.RetryDelaySeconds = 1; // the backoff alone would wait about 1 s (jittered), not 7
+        using var http = TokenTraceWebhooks.CreateExporterHttpClient(settings, time);
+        await using var exporter = new WebhookUsageExporter(settings.ToOptions(), http);
+        exporter.Emit(Record(1));
+
+        var flush = exporter.FlushAsync();
+        var retryWaiting = time.NextDelayAsync(d => d > TimeSpan.Zero && d < TimeSpan.FromSeconds(10));
+        Assert.NotSame(flush, await Task.WhenAny(flush, retryWaiting).WaitAsync(TimeSpan.FromSeconds(30)));
+        var wait = await retryWaiting;
+        clock.Advance(wait);
+        await flush.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(TimeSpan.FromSeconds(7), wait);
+        Assert.Equal(2, receiver.Attempts);
+        Assert.Equal(2, Assert.Single(receiver.Keys).Value);
+        Assert.Equal(1, exporter.Statistics.Delivered);
+    }
+
+    /// <summary>A fake clock that reports each timer created on it, so a test can advance time exactly when something waits.</summary>
+    private sealed class SignallingTimeProvider(FakeTimeProvider inner) : TimeProvider
+    {
+        private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = inner.CreateTimer(callback, state, dueTime, period);
+            _timers.Writer.TryWrite(dueTime);
+            return timer;
+        }
+
+        public async Task<TimeSpan> NextDelayAsync(Func<TimeSpan, bool> isDelay)
+        {
+            while (true)
+            {
+                var due = await _timers.Reader.ReadAsync();
+                if (isDelay(due))
+                {
+                    return due;
+                }
+            }
+        }
     }
 }
