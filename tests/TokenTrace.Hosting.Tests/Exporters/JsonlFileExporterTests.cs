@@ -1,5 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace TokenTrace.Hosting.Tests.Exporters;
 
@@ -95,6 +98,34 @@ public sealed class JsonlFileExporterTests
         Assert.Equal(2, exporter.Statistics.Failed);
         Assert.Equal(1, exporter.Statistics.FailedBatches);
         Assert.Equal(0, exporter.Statistics.Delivered);
+    }
+
+    [Fact]
+    public async Task Outcomes_are_counted_on_the_TokenTrace_meter_by_exporter_and_outcome()
+    {
+        using var temp = new TempDirectory();
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var collector = new MetricCollector<long>(meters, UsageTelemetry.MeterName, "tokentrace.export.records");
+        var good = new JsonlFileExporter(Options(temp.File("good.jsonl")), meterFactory: meters);
+        var bad = new JsonlFileExporter(Options(temp.File("good.jsonl/cannot-be-under-a-file.jsonl")), meterFactory: meters);
+        await using (good)
+        await using (bad)
+        {
+            good.Emit(Record("g1"));
+            good.Emit(Record("g2"));
+            good.Emit(Record("g3"));
+            await good.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            bad.Emit(Record("b1"));
+            await bad.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // 3 written by one exporter, 1 failed by the other: one instrument, told apart by tags.
+        long Sum(string outcome) => collector.GetMeasurementSnapshot()
+            .Where(m => m.Tags["tokentrace.exporter"] as string == "jsonl" && m.Tags["tokentrace.export.outcome"] as string == outcome).Sum(m => m.Value);
+        Assert.Equal(3, Sum("delivered"));
+        Assert.Equal(1, Sum("failed"));
+        Assert.Equal(0, Sum("dropped"));
     }
 
     [Fact]
