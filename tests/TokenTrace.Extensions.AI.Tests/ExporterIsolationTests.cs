@@ -27,6 +27,10 @@ public sealed class ExporterIsolationTests
                 Url = receiver.Url.ToString(), Secret = "s", AllowInsecureHttp = true, BatchSize = 1, Capacity = 4, DrainTimeoutSeconds = 0.5,
             };
         });
+        var throwing = new ThrowingSink();
+        var counting = new CountingSink();
+        services.AddSingleton<IUsageSink>(throwing);
+        services.AddSingleton<IUsageSink>(counting);
         services.AddChatClient(model.ChatClient()).UseTokenTrace();
         var provider = services.BuildServiceProvider();
         try
@@ -51,6 +55,10 @@ public sealed class ExporterIsolationTests
             // Every call stored, whatever the exporters did.
             Assert.Equal(20, await tracker.Ledger.ReadAsync(UsageQuery.All).CountAsync());
             Assert.Equal(20, model.ChatRequests);
+
+            // A sink that throws on every record and the two failing exporters leave a healthy sink every record.
+            Assert.Equal(20, throwing.Calls);
+            Assert.Equal(20, counting.Calls);
 
             // The JSONL file cannot be created: 20 batches of 1, each failed and counted.
             Assert.Equal(20, exporters.Jsonl.Statistics.Failed);
@@ -110,5 +118,27 @@ public sealed class ExporterIsolationTests
         Assert.Equal(1, exporters.Jsonl!.Statistics.Delivered);
         var line = Assert.Single(await File.ReadAllLinesAsync(temp.File("export/usage.jsonl")));
         Assert.Equal(1500, UsageRecordJson.Parse(System.Text.Encoding.UTF8.GetBytes(line)).Tokens.Total);
+    }
+
+    private sealed class ThrowingSink : IUsageSink
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void Emit(UsageRecord record)
+        {
+            Interlocked.Increment(ref _calls);
+            throw new InvalidOperationException("this sink always fails");
+        }
+    }
+
+    private sealed class CountingSink : IUsageSink
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void Emit(UsageRecord record) => Interlocked.Increment(ref _calls);
     }
 }
