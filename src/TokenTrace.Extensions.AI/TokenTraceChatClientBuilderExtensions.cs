@@ -16,7 +16,7 @@ public static class TokenTraceChatClientBuilderExtensions
     /// <param name="loggerFactory">Where recording problems are logged; when null, the registered <see cref="ILoggerFactory"/>, if any.</param>
     /// <param name="configure">Sets the client's options (budgets, provider name, estimate).</param>
     /// <returns>The builder.</returns>
-    /// <remarks>The registered <see cref="BudgetEnforcer"/>, if any, becomes the client's <see cref="TokenTraceChatClient.Budgets"/>.</remarks>
+    /// <remarks>The registered <see cref="BudgetEnforcer"/>, if it has a hard budget, becomes the client's <see cref="TokenTraceChatClient.Budgets"/>.</remarks>
     public static ChatClientBuilder UseTokenTrace(this ChatClientBuilder builder, TokenTracker? tracker = null, ILoggerFactory? loggerFactory = null, Action<TokenTraceChatClient>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -25,7 +25,8 @@ public static class TokenTraceChatClientBuilderExtensions
             loggerFactory ??= services.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
             var client = new TokenTraceChatClient(innerClient, tracker ?? services.GetService(typeof(TokenTracker)) as TokenTracker, loggerFactory?.CreateLogger<TokenTraceChatClient>())
             {
-                Budgets = services.GetService(typeof(BudgetEnforcer)) as BudgetEnforcer,
+                // AddTokenTrace always registers one; without a hard budget it could never refuse, so the call skips it.
+                Budgets = services.GetService(typeof(BudgetEnforcer)) is BudgetEnforcer enforcer && enforcer.Budgets.Any(b => b.Mode == BudgetMode.Hard) ? enforcer : null,
             };
             configure?.Invoke(client);
             return client.Tracker is not null ? client : throw new InvalidOperationException(

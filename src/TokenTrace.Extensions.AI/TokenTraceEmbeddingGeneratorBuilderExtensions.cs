@@ -24,7 +24,7 @@ public static class TokenTraceEmbeddingGeneratorBuilderExtensions
             loggerFactory ??= services.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
             var generator = new TokenTraceEmbeddingGenerator<TInput, TEmbedding>(innerGenerator, tracker ?? services.GetService(typeof(TokenTracker)) as TokenTracker, loggerFactory?.CreateLogger<TokenTraceEmbeddingGenerator<TInput, TEmbedding>>())
             {
-                Budgets = services.GetService(typeof(BudgetEnforcer)) as BudgetEnforcer,
+                Budgets = services.GetService(typeof(BudgetEnforcer)) is BudgetEnforcer enforcer && enforcer.Budgets.Any(b => b.Mode == BudgetMode.Hard) ? enforcer : null,
             };
             configure?.Invoke(generator);
             return generator.Tracker is not null ? generator : throw new InvalidOperationException(

@@ -45,6 +45,12 @@ public sealed class TokenTraceOptions
     /// </summary>
     public UsageTelemetryOptions Telemetry { get; set; } = new();
 
+    /// <summary>
+    /// Where stored records are exported besides the ledger (the <c>Exporters</c> section, <c>exporters:</c> in YAML): a
+    /// structured log, a JSONL file, a signed webhook. docs/end_user/exporters.md.
+    /// </summary>
+    public ExporterSettings Exporters { get; set; } = new();
+
     /// <summary>Attribution given to every record that does not set the field (after any <see cref="UsageScope"/>).</summary>
     public AttributionSettings DefaultAttribution { get; set; } = new();
 

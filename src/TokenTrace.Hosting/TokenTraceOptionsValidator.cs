@@ -126,7 +126,74 @@ internal sealed class TokenTraceOptionsValidator(UsageLedgerFactory ledgers) : I
             }
         }
 
+        ValidateExporters(options.Exporters, Fail);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateExporters(ExporterSettings? exporters, Action<string> fail)
+    {
+        if (exporters is null)
+        {
+            fail("Exporters: must be set");
+            return;
+        }
+
+        if (exporters.Jsonl is { } jsonl)
+        {
+            try
+            {
+                jsonl.ToOptions().Validate();
+                var folder = Path.GetDirectoryName(Path.GetFullPath(jsonl.Path));
+                if (File.Exists(folder))
+                {
+                    fail($"Exporters.Jsonl.Path: '{jsonl.Path}' is inside '{folder}', which is a file, not a folder");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                fail($"Exporters.Jsonl.{Describe(ex)}");
+            }
+        }
+
+        if (exporters.Webhook is { } webhook)
+        {
+            // Neither the URL nor the secret is echoed: webhook URLs often carry tokens.
+            if (webhook.TryGetUri() is not { } uri)
+            {
+                fail("Exporters.Webhook.Url: expected an absolute https URL");
+            }
+            else if (RemoteUrlPolicy.Check(uri, webhook.AllowInsecureHttp) is { } problem)
+            {
+                fail($"Exporters.Webhook.Url: {problem}");
+            }
+
+            if (string.IsNullOrEmpty(webhook.Secret))
+            {
+                fail("Exporters.Webhook.Secret: expected the shared secret batches are signed with (HMAC-SHA256); in YAML write secret: ${YOUR_VARIABLE}");
+            }
+
+            if (webhook.MaxAttempts is < 1 or > 10)
+            {
+                fail(string.Create(CultureInfo.InvariantCulture, $"Exporters.Webhook.MaxAttempts must be between 1 and 10, not {webhook.MaxAttempts}"));
+            }
+
+            try
+            {
+                _ = webhook.RetryDelay;
+                webhook.ToOptions().Batching.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                fail($"Exporters.Webhook.{Describe(ex)}");
+            }
+        }
+    }
+
+    /// <summary>"Option: problem", from an exception whose message may already start with the option's name.</summary>
+    private static string Describe(ArgumentException ex)
+    {
+        var message = ex.Message.Split(" (Parameter", 2)[0];
+        return ex.ParamName is { } name && !message.StartsWith(name + ":", StringComparison.Ordinal) ? $"{name}: {message}" : message;
     }
 
     private static void ValidatePrices(PriceSettings prices, Action<string> fail)

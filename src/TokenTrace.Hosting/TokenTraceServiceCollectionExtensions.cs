@@ -15,10 +15,11 @@ public static class TokenTraceServiceCollectionExtensions
     /// Adds TokenTrace configured in code. Registers <see cref="TokenTraceOptions"/> (validated when the host starts),
     /// <see cref="TimeProvider.System"/> unless a <see cref="TimeProvider"/> is registered, the <see cref="PriceCatalog"/>,
     /// the <see cref="IImpactEstimator"/>, a <see cref="UsageLedgerFactory"/> that opens SQLite, JSONL and CSV ledgers,
-    /// the <see cref="IUsageLedger"/> the options name, and the <see cref="TokenTracker"/> (with every registered
-    /// <see cref="IUsageSink"/>, the <see cref="ILoggerFactory"/>, the <see cref="TimeProvider"/> and the <see cref="IMeterFactory"/>), and a
+    /// the <see cref="IUsageLedger"/> the options name, the <see cref="TokenTraceExporters"/> the <see cref="TokenTraceOptions.Exporters"/>
+    /// settings turn on, the <see cref="TokenTracker"/> (with every registered <see cref="IUsageSink"/> and those exporters, the <see cref="ILoggerFactory"/>, the <see cref="TimeProvider"/> and the <see cref="IMeterFactory"/>), and a
     /// <see cref="BudgetAlerter"/> delivering to registered <see cref="IBudgetAlertSink"/>s and the configured webhooks (through the
-    /// <c>IHttpClientFactory</c> client <see cref="TokenTraceWebhooks.HttpClientName"/>, with retries). Each is added only if absent,
+    /// <c>IHttpClientFactory</c> client <see cref="TokenTraceWebhooks.HttpClientName"/>, with retries), and a <see cref="BudgetEnforcer"/> over the ledger's budgets and the configured ones, which
+    /// <c>UseTokenTrace()</c> takes to refuse calls that would cross a hard budget. Each is added only if absent,
     /// so registering your own first replaces it.
     /// </summary>
     public static IServiceCollection AddTokenTrace(this IServiceCollection services, Action<TokenTraceOptions> configure)
@@ -60,8 +61,15 @@ public static class TokenTraceServiceCollectionExtensions
             var options = OptionsOf(provider);
             return provider.GetRequiredService<UsageLedgerFactory>().Open(options.LedgerSpec, options.Files.ToFileLedgerOptions());
         });
+        services.TryAddSingleton(CreateExporters);
         services.TryAddSingleton(CreateTracker);
+        services.TryAddSingleton(CreateBudgetEnforcer);
         services.AddHttpClient(TokenTraceWebhooks.HttpClientName).AddResilienceHandler("tokentrace-webhook", static builder => builder.AddWebhookRetry());
+        services.AddHttpClient(TokenTraceWebhooks.ExporterHttpClientName).AddResilienceHandler("tokentrace-export", static (builder, context) =>
+        {
+            var webhook = context.ServiceProvider.GetRequiredService<IOptions<TokenTraceOptions>>().Value.Exporters.Webhook ?? new WebhookExporterSettings();
+            builder.AddExporterRetry(webhook.MaxAttempts, webhook.RetryDelay);
+        });
         services.TryAddSingleton(CreateAlerter);
         return services;
     }
@@ -96,7 +104,7 @@ public static class TokenTraceServiceCollectionExtensions
             Batching = options.Tracker,
             Telemetry = options.Telemetry,
         };
-        foreach (var sink in provider.GetServices<IUsageSink>())
+        foreach (var sink in provider.GetServices<IUsageSink>().Concat(provider.GetRequiredService<TokenTraceExporters>().Sinks))
         {
             trackerOptions.Sinks.Add(sink);
         }
@@ -107,6 +115,32 @@ public static class TokenTraceServiceCollectionExtensions
             provider.GetService<ILoggerFactory>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetService<IMeterFactory>());
+    }
+
+    /// <summary>
+    /// The exporters the options turn on. Resolved by the tracker's factory, so the container creates them before the
+    /// tracker and disposes them after it: the tracker's last records reach the exporters before they drain.
+    /// </summary>
+    private static TokenTraceExporters CreateExporters(IServiceProvider provider)
+    {
+        var settings = OptionsOf(provider).Exporters;
+        var http = settings.Webhook is null ? null : provider.GetRequiredService<IHttpClientFactory>().CreateClient(TokenTraceWebhooks.ExporterHttpClientName);
+        return new TokenTraceExporters(settings, http, provider.GetService<ILoggerFactory>(), provider.GetRequiredService<TimeProvider>(), provider.GetService<IMeterFactory>());
+    }
+
+    /// <summary>
+    /// The hard-budget check <c>UseTokenTrace()</c> picks up: the budgets kept in the ledger plus those in the options that
+    /// the ledger does not override (as the CLI reads them), read once when first resolved.
+    /// </summary>
+    private static BudgetEnforcer CreateBudgetEnforcer(IServiceProvider provider)
+    {
+        var tracker = provider.GetRequiredService<TokenTracker>();
+        var configured = OptionsOf(provider).BuildBudgets();
+
+        // A DI factory cannot await; the built-in stores answer this from a local file or SQLite, once.
+        var stored = tracker.Ledger.GetService<IBudgetStore>() is { } store ? store.ListBudgetsAsync().GetAwaiter().GetResult() : [];
+        var budgets = stored.Concat(configured.Where(c => stored.All(s => s.Name != c.Name)));
+        return new BudgetEnforcer(tracker.Ledger, budgets, tracker.FlushAsync, provider.GetRequiredService<TimeProvider>());
     }
 
     private static TokenTraceOptions OptionsOf(IServiceProvider provider) => provider.GetRequiredService<IOptions<TokenTraceOptions>>().Value;

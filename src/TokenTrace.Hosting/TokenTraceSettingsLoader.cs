@@ -72,7 +72,7 @@ public static class TokenTraceSettingsLoader
 
         var reader = new Reader(path, getVariable ?? Environment.GetEnvironmentVariable);
         var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
-        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact", "budgets", "alerts", "kiro"))
+        foreach (var (key, value) in reader.Entries(root, "ledger", "region", "files", "prices", "impact", "budgets", "alerts", "exporters", "kiro"))
         {
             switch (key)
             {
@@ -100,6 +100,9 @@ public static class TokenTraceSettingsLoader
                     break;
                 case "alerts":
                     ReadAlerts(reader, value, settings.Alerts);
+                    break;
+                case "exporters":
+                    settings.Exporters = ReadExporters(reader, value);
                     break;
                 case "kiro":
                     settings.Kiro = ReadKiro(reader, value);
@@ -207,6 +210,87 @@ public static class TokenTraceSettingsLoader
 
             alerts.Webhooks.Add(new AlertWebhook { Url = url, Secret = secret });
         }
+    }
+
+    private static ExporterSettings ReadExporters(Reader reader, YamlNode node)
+    {
+        var exporters = new ExporterSettings();
+        foreach (var (key, value) in reader.Entries(reader.Mapping(node, "exporters"), "logging", "jsonl", "webhook"))
+        {
+            switch (key)
+            {
+                case "logging":
+                    exporters.Logging = reader.Flag(value, "exporters.logging");
+                    break;
+                case "jsonl":
+                    var jsonl = new JsonlExporterSettings();
+                    foreach (var (field, fieldValue) in reader.Entries(reader.Mapping(value, "exporters.jsonl"), "path", "batchSize", "capacity", "intervalSeconds", "drainTimeoutSeconds"))
+                    {
+                        var what = "exporters.jsonl." + field;
+                        switch (field)
+                        {
+                            case "path": jsonl.Path = reader.Text(fieldValue, what); break;
+                            case "batchSize": jsonl.BatchSize = (int)reader.Whole(fieldValue, what, 1, 100_000); break;
+                            case "capacity": jsonl.Capacity = (int)reader.Whole(fieldValue, what, 1, 10_000_000); break;
+                            case "intervalSeconds": jsonl.IntervalSeconds = reader.Seconds(fieldValue, what); break;
+                            default: jsonl.DrainTimeoutSeconds = reader.Seconds(fieldValue, what); break;
+                        }
+                    }
+
+                    if (string.IsNullOrEmpty(jsonl.Path))
+                    {
+                        throw reader.Error(value, "'exporters.jsonl': needs 'path', the file records are appended to");
+                    }
+
+                    exporters.Jsonl = jsonl;
+                    break;
+                default:
+                    exporters.Webhook = ReadWebhookExporter(reader, value);
+                    break;
+            }
+        }
+
+        return exporters;
+    }
+
+    private static WebhookExporterSettings ReadWebhookExporter(Reader reader, YamlNode node)
+    {
+        var webhook = new WebhookExporterSettings();
+        foreach (var (field, value) in reader.Entries(reader.Mapping(node, "exporters.webhook"),
+            "url", "secret", "allowInsecureHttp", "batchSize", "capacity", "intervalSeconds", "drainTimeoutSeconds", "maxAttempts", "retryDelaySeconds"))
+        {
+            var what = "exporters.webhook." + field;
+            switch (field)
+            {
+                case "url": webhook.Url = reader.Text(value, what); break;
+                case "secret": webhook.Secret = reader.Text(value, what); break;
+                case "allowInsecureHttp": webhook.AllowInsecureHttp = reader.Flag(value, what); break;
+                case "batchSize": webhook.BatchSize = (int)reader.Whole(value, what, 1, 100_000); break;
+                case "capacity": webhook.Capacity = (int)reader.Whole(value, what, 1, 10_000_000); break;
+                case "intervalSeconds": webhook.IntervalSeconds = reader.Seconds(value, what); break;
+                case "drainTimeoutSeconds": webhook.DrainTimeoutSeconds = reader.Seconds(value, what); break;
+                case "maxAttempts": webhook.MaxAttempts = (int)reader.Whole(value, what, 1, 10); break;
+                default: webhook.RetryDelaySeconds = reader.Seconds(value, what); break;
+            }
+        }
+
+        // The whole section is read first, so that allowInsecureHttp may come after the URL. Neither URL nor secret is echoed.
+        if (webhook.TryGetUri() is not { } uri)
+        {
+            throw reader.Error(node, "'exporters.webhook': needs 'url', an absolute https URL");
+        }
+
+        if (RemoteUrlPolicy.Check(uri, webhook.AllowInsecureHttp) is { } problem)
+        {
+            throw reader.Error(node, $"'exporters.webhook.url': {problem}");
+        }
+
+        if (string.IsNullOrEmpty(webhook.Secret))
+        {
+            throw reader.Error(node, "'exporters.webhook': needs 'secret', the shared secret batches are signed with (write secret: ${YOUR_VARIABLE} to keep it out of the file)");
+        }
+
+        return webhook;
     }
 
     private static FileLedgerSettings ReadFiles(Reader reader, YamlNode node)
@@ -582,6 +666,17 @@ public static class TokenTraceSettingsLoader
         public decimal Number(YamlNode node, string what) =>
             decimal.TryParse(Text(node, what), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
                 ? value : throw Error(node, $"'{what}': expected a number of at least 0 (USD per million tokens)");
+
+        public bool Flag(YamlNode node, string what) => Text(node, what).ToLowerInvariant() switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw Error(node, $"'{what}': expected true or false"),
+        };
+
+        public double Seconds(YamlNode node, string what) =>
+            double.TryParse(Text(node, what), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value is >= 0 and <= 86_400
+                ? value : throw Error(node, $"'{what}': expected a number of seconds from 0 to 86400");
 
         public long Whole(YamlNode node, string what, long min, long max) =>
             long.TryParse(Text(node, what), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
