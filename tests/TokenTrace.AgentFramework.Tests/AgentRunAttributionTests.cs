@@ -217,4 +217,28 @@ public sealed class AgentRunAttributionTests
         Assert.Single(records.Select(r => r.Attribution.Session).Distinct());
         Assert.Equal(SessionIdOf(session), records[0].Attribution.Session);
     }
+
+    [Fact]
+    public async Task A_failed_run_is_recorded_once_as_an_error_by_whichever_layer_saw_it()
+    {
+        // The model "broken" answers HTTP 400: no usage reported.
+        await using var server = await LoopbackModelServer.StartAsync();
+        await using var tracking = new SqliteTracking();
+        var instrumented = Agent(server.ChatClient("broken").AsBuilder().UseTokenTrace(tracking.Tracker).Build(), "fragile", tracking.Tracker);
+        var uninstrumented = Agent(server.ChatClient("broken"), "fragile-too", tracking.Tracker);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => instrumented.RunAsync("Hello?"));
+        await Assert.ThrowsAnyAsync<Exception>(() => uninstrumented.RunAsync("Hello?"));
+
+        var records = await tracking.RecordsAsync();
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r =>
+        {
+            Assert.Equal("error", r.Status);
+            Assert.Equal(TokenTraceTags.Unreported, r.Attribution.Tags[TokenTraceTags.Usage]);
+            Assert.Equal(TokenCounts.Zero, r.Tokens);
+            Assert.Equal("broken", r.Model);
+        });
+        Assert.Equal(["fragile", "fragile-too"], records.Select(r => r.Attribution.Agent).Order());
+    }
 }
