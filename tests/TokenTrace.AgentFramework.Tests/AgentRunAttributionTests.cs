@@ -1,5 +1,6 @@
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using TokenTrace.Examples.ModelServer;
 using TokenTrace.Extensions.AI;
 
@@ -240,5 +241,20 @@ public sealed class AgentRunAttributionTests
             Assert.Equal("broken", r.Model);
         });
         Assert.Equal(["fragile", "fragile-too"], records.Select(r => r.Attribution.Agent).Order());
+    }
+
+    [Fact]
+    public async Task Without_a_tracker_argument_the_registered_tracker_records_the_run()
+    {
+        await using var server = await LoopbackModelServer.StartAsync();
+        await using var tracking = new SqliteTracking();
+        var services = new ServiceCollection().AddSingleton(tracking.Tracker).BuildServiceProvider();
+        var agent = new ChatClientAgent(server.ChatClient(), name: "registered").AsBuilder().UseTokenTrace().Build(services);
+
+        await agent.RunAsync("Hello?");
+
+        var record = await tracking.SingleRecordAsync();
+        Assert.Equal("registered", record.Attribution.Agent);
+        Assert.Equal(TokenTraceAgentTags.RunUsage, record.Attribution.Tags[TokenTraceTags.Usage]);
     }
 }

@@ -193,4 +193,30 @@ public sealed class KernelFilterTests
         Assert.Equal("azure", record.Provider);
         Assert.Equal(1200 - 1024, record.Tokens.Input);
     }
+
+    [Fact]
+    public async Task AddTokenTrace_without_a_tracker_uses_the_registered_one()
+    {
+        await using var server = await LoopbackModelServer.StartAsync();
+        await using var tracking = new SqliteTracking();
+        var builder = Kernel.CreateBuilder();
+        builder.Services.AddSingleton(tracking.Tracker);
+        builder.AddOpenAIChatCompletion("gpt-4o-mini", new OpenAIClient(new ApiKeyCredential("k"), new OpenAIClientOptions { Endpoint = server.Endpoint }));
+        var kernel = builder.AddTokenTrace().Build();
+
+        await kernel.InvokePromptAsync("Hello?");
+
+        Assert.Equal(1200 - 1024, (await tracking.SingleRecordAsync()).Tokens.Input);
+    }
+
+    [Fact]
+    public void AddTokenTrace_with_no_tracker_anywhere_says_so_when_the_kernel_is_built()
+    {
+        var builder = Kernel.CreateBuilder();
+        builder.AddTokenTrace();
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.Build());
+
+        Assert.Contains("no TokenTracker", error.Message, StringComparison.Ordinal);
+    }
 }
