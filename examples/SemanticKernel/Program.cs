@@ -25,7 +25,8 @@ catch (ArgumentException ex)
 }
 
 await using var ledger = new UsageLedgerFactory().AddSqlite().Open(spec);
-await using var tracker = new TokenTracker(ledger);
+// Records the ledger cannot take yet wait in TOKENTRACE_HOME's spill folder, as the CLI's do, and are replayed on the next start.
+await using var tracker = new TokenTracker(ledger, new TokenTrackerOptions { Batching = { SpillDirectory = TokenTraceEnvironment.SpillDirectory } });
 
 // The real OpenAI SDK (under the SK connector), against a loopback server that answers as the Chat Completions API does.
 await using var server = await LoopbackModelServer.StartAsync();
