@@ -28,6 +28,11 @@ public sealed partial class TokenTraceAgent : DelegatingAIAgent
     /// <summary>The key of the session's state bag that holds its TokenTrace session id.</summary>
     public const string SessionStateKey = "tokentrace.session";
 
+    // The record's Status values, as TokenTraceChatClient writes them.
+    private const string Ok = "ok";
+    private const string Error = "error";
+    private const string Cancelled = "cancelled";
+
     private readonly ILogger _logger;
     private ChatClientMetadata? _metadata;
     private bool _metadataRead;
@@ -69,11 +74,11 @@ public sealed partial class TokenTraceAgent : DelegatingAIAgent
         }
         catch (Exception ex)
         {
-            await FinishAsync(run, null, null, ex is OperationCanceledException ? "cancelled" : "error").ConfigureAwait(false);
+            await FinishAsync(run, null, null, ex is OperationCanceledException ? Cancelled : Error).ConfigureAwait(false);
             throw;
         }
 
-        await FinishAsync(run, (response.RawRepresentation as ChatResponse)?.ModelId, response.Usage, "ok").ConfigureAwait(false);
+        await FinishAsync(run, (response.RawRepresentation as ChatResponse)?.ModelId, response.Usage, Ok).ConfigureAwait(false);
         return response;
     }
 
@@ -84,7 +89,7 @@ public sealed partial class TokenTraceAgent : DelegatingAIAgent
         var run = Begin(session);
 
         // Until the stream ends, the caller may stop reading at any update: that is a cancelled run.
-        var status = "cancelled";
+        var status = Cancelled;
         UsageDetails? usage = null;
         string? model = null;
         IAsyncEnumerator<AgentResponseUpdate>? updates = null;
@@ -101,13 +106,13 @@ public sealed partial class TokenTraceAgent : DelegatingAIAgent
                         updates ??= base.RunCoreStreamingAsync(messages, session, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
                         if (!await updates.MoveNextAsync().ConfigureAwait(false))
                         {
-                            status = "ok";
+                            status = Ok;
                             break;
                         }
                     }
                     catch (Exception ex)
                     {
-                        status = ex is OperationCanceledException ? "cancelled" : "error";
+                        status = ex is OperationCanceledException ? Cancelled : Error;
                         throw;
                     }
                 }
