@@ -24,7 +24,7 @@ namespace TokenTrace.Examples.ModelServer;
 /// <list type="bullet">
 /// <item>plain chat, JSON: prompt 1200 (1024 cached), completion 300 (128 reasoning), total 1500;</item>
 /// <item>plain chat, SSE: prompt 800 (512 cached), completion 120, total 920;</item>
-/// <item>with tools, first turn (a call of <c>get_weather</c>): prompt 100, completion 20; after the tool result: prompt 150, completion 30;</item>
+/// <item>with tools, first turn (a call of <c>get_weather</c>, or of the advertised tool whose name ends in it): prompt 100, completion 20; after the tool result: prompt 150, completion 30;</item>
 /// <item>embeddings: 5 prompt tokens per input;</item>
 /// <item>Responses API (<c>/v1/responses</c>, <c>gpt-5-mini</c> served as <see cref="ServedResponsesModel"/>): JSON input 2000 (1536 cached), output 900 (640 reasoning); SSE input 1500 (1024 cached), output 400 (256 reasoning);</item>
 /// <item>a model ending in <c>-nousage</c>: no usage at all; the model <c>broken</c>: HTTP 400.</item>
@@ -106,7 +106,8 @@ public sealed class LoopbackModelServer : IAsyncDisposable
         OnChatRequest?.Invoke();
         await AnswerGate;
 
-        var hasTools = root.TryGetProperty("tools", out _);
+        var hasTools = root.TryGetProperty("tools", out var tools);
+        var toolName = WeatherToolName(tools);
         var afterTool = root.GetProperty("messages").EnumerateArray().Any(m => m.GetProperty("role").GetString() == "tool");
         var servedModel = model == "gpt-4o-mini" ? ServedModel : model;
         JsonObject? usage = model.EndsWith("-nousage", StringComparison.Ordinal) ? null
@@ -122,7 +123,7 @@ public sealed class LoopbackModelServer : IAsyncDisposable
             var message = new JsonObject { ["role"] = "assistant", ["content"] = toolCall ? null : text };
             if (toolCall)
             {
-                message["tool_calls"] = new JsonArray(ToolCall(withIndex: false));
+                message["tool_calls"] = new JsonArray(ToolCall(toolName, withIndex: false));
             }
 
             var body = Chunk("chat.completion", servedModel, new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = toolCall ? "tool_calls" : "stop" }));
@@ -139,7 +140,7 @@ public sealed class LoopbackModelServer : IAsyncDisposable
         var chunks = new List<JsonObject>();
         if (toolCall)
         {
-            chunks.Add(Delta(servedModel, new JsonObject { ["role"] = "assistant", ["tool_calls"] = new JsonArray(ToolCall(withIndex: true)) }, null));
+            chunks.Add(Delta(servedModel, new JsonObject { ["role"] = "assistant", ["tool_calls"] = new JsonArray(ToolCall(toolName, withIndex: true)) }, null));
             chunks.Add(Delta(servedModel, new JsonObject(), "tool_calls"));
         }
         else
@@ -237,9 +238,30 @@ public sealed class LoopbackModelServer : IAsyncDisposable
         },
     };
 
-    private static JsonObject ToolCall(bool withIndex)
+    /// <summary>
+    /// The name the request gives the weather tool: <c>get_weather</c>, or a name ending in it, as Semantic Kernel
+    /// advertises a plugin's function (<c>Weather-get_weather</c>).
+    /// </summary>
+    private static string WeatherToolName(JsonElement tools)
     {
-        var call = new JsonObject { ["id"] = "call_1", ["type"] = "function", ["function"] = new JsonObject { ["name"] = "get_weather", ["arguments"] = "{}" } };
+        if (tools.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var tool in tools.EnumerateArray())
+            {
+                if (tool.TryGetProperty("function", out var function) && function.TryGetProperty("name", out var name)
+                    && name.GetString() is { } text && text.EndsWith("get_weather", StringComparison.Ordinal))
+                {
+                    return text;
+                }
+            }
+        }
+
+        return "get_weather";
+    }
+
+    private static JsonObject ToolCall(string name, bool withIndex)
+    {
+        var call = new JsonObject { ["id"] = "call_1", ["type"] = "function", ["function"] = new JsonObject { ["name"] = name, ["arguments"] = "{}" } };
         if (withIndex)
         {
             call["index"] = 0;

@@ -189,6 +189,9 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
     {
         var tracker = Tracker ?? throw new InvalidOperationException(
             "TokenTraceChatClient has no TokenTracker: register one (services.AddTokenTrace(...)) or set Tracker in UseTokenTrace's configure action.");
+
+        // Tells an agent run or a kernel function around this call that its usage is recorded here, so they do not record it again.
+        RecordedCallScope.NoteRecordedCall();
         return CallStart.Begin(tracker, UsageOperations.Chat, options?.AdditionalProperties, ProviderName ?? _metadata?.ProviderName, options?.ModelId ?? _metadata?.DefaultModelId);
     }
 
