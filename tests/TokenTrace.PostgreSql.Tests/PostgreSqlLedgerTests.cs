@@ -1,0 +1,168 @@
+using System.Globalization;
+using Npgsql;
+
+namespace TokenTrace.PostgreSql.Tests;
+
+/// <summary>What only the PostgreSQL ledger has: id claims across monthly partitions, partitions made on demand, URLs.</summary>
+[Collection(PostgreSqlCollection.Name)]
+public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
+{
+    private static UsageRecord Make(string id, DateTimeOffset at, decimal? cost = 0.25m) => new()
+    {
+        Id = id,
+        Timestamp = at,
+        Model = "claude-sonnet-4-5",
+        Tokens = new TokenCounts { Input = 100, Output = 10 },
+        CostUsd = cost,
+    };
+
+    private async Task<long> CountAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private async Task<List<string>> PartitionsAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'usage'::regclass ORDER BY 1", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    [Fact]
+    public async Task Re_appending_the_same_batch_stores_nothing_twice_even_under_another_month()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(database));
+
+        // 900 records over three months (300 each), and the first one again at the end of the batch.
+        var start = new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
+        var batch = Enumerable.Range(0, 900).Select(i => Make("r" + i.ToString(CultureInfo.InvariantCulture), start.AddMonths(i / 300).AddMinutes(i))).ToList();
+        batch.Add(batch[0] with { CostUsd = 99m });
+
+        Assert.Equal(new AppendResult(900, 1), await ledger.AppendAsync(batch));
+        Assert.Equal(new AppendResult(0, 901), await ledger.AppendAsync(batch));
+
+        // The same ids at other instants (another month's partition): still the same records, still stored once.
+        var moved = batch.Select(r => r with { Timestamp = r.Timestamp.AddMonths(5), CostUsd = 1m }).ToList();
+        Assert.Equal(new AppendResult(0, 901), await ledger.AppendAsync(moved));
+
+        // Through a second ledger object (another pool, as another process would be): the same.
+        await using (var other = new PostgreSqlUsageLedger(server.Spec(database)))
+        {
+            Assert.Equal(new AppendResult(1, 2), await other.AppendAsync([batch[5], batch[6], Make("new", start)]));
+        }
+
+        Assert.Equal(901, await CountAsync(database, "SELECT COUNT(*) FROM usage"));
+        Assert.Equal(901, await CountAsync(database, "SELECT COUNT(*) FROM usage_ids"));
+
+        // 901 records at $0.25 each (the first copy of r0 won, not the $99 repeat): $225.25.
+        var total = (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total;
+        Assert.Equal(901, total.Records);
+        Assert.Equal(225.25m, total.CostUsd);
+        Assert.True((await ledger.CheckAsync()).IsHealthy);
+    }
+
+    [Fact]
+    public async Task A_record_in_a_month_without_a_partition_creates_it_once_even_when_eight_ledgers_race()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using (var first = new PostgreSqlUsageLedger(server.Spec(database)))
+        {
+            await first.AppendAsync([Make("dec", new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero))]);
+        }
+
+        Assert.Equal(["usage_2026_12"], await PartitionsAsync(database));
+
+        // Eight ledger objects (eight pools) append into July 2031 at once: each must find or create its partition.
+        var ledgers = Enumerable.Range(0, 8).Select(_ => new PostgreSqlUsageLedger(server.Spec(database))).ToList();
+        try
+        {
+            var july = new DateTimeOffset(2031, 7, 31, 23, 59, 59, TimeSpan.Zero);
+            var results = await Task.WhenAll(ledgers.Select((ledger, i) => Task.Run(() => ledger.AppendAsync([Make("jul" + i.ToString(CultureInfo.InvariantCulture), july)]))));
+            Assert.All(results, r => Assert.Equal(new AppendResult(1, 0), r));
+        }
+        finally
+        {
+            foreach (var ledger in ledgers)
+            {
+                await ledger.DisposeAsync();
+            }
+        }
+
+        Assert.Equal(["usage_2026_12", "usage_2031_07"], await PartitionsAsync(database));
+        Assert.Equal(8, await CountAsync(database, "SELECT COUNT(*) FROM usage_2031_07"));
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM usage_2026_12"));
+
+        // A range read touches only the months it covers and finds the records in them.
+        await using var reader = new PostgreSqlUsageLedger(server.Spec(database));
+        var query = new UsageQuery { Since = new DateTimeOffset(2031, 7, 1, 0, 0, 0, TimeSpan.Zero), Until = new DateTimeOffset(2031, 8, 1, 0, 0, 0, TimeSpan.Zero) };
+        var ids = new List<string>();
+        await foreach (var record in reader.ReadAsync(query))
+        {
+            ids.Add(record.Id);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => "jul" + i.ToString(CultureInfo.InvariantCulture)), ids.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_registry_opens_both_url_schemes_and_never_shows_the_password()
+    {
+        var database = await server.CreateDatabaseAsync();
+        var factory = new UsageLedgerFactory().AddPostgreSql();
+
+        // Trust authentication on loopback accepts any password, so the URL's one is only there to be hidden.
+        var url = string.Create(CultureInfo.InvariantCulture, $"postgresql://postgres:s3cret@127.0.0.1:{server.Port}/{database}?timeout=10");
+        await using (var ledger = factory.Open(url))
+        {
+            Assert.IsType<PostgreSqlUsageLedger>(ledger);
+            Assert.DoesNotContain("s3cret", ledger.Spec, StringComparison.Ordinal);
+            Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"postgresql://postgres@127.0.0.1:{server.Port}/{database}?timeout=10"), ledger.Spec);
+            Assert.Equal(new AppendResult(1, 0), await ledger.AppendAsync([Make("a", DateTimeOffset.UtcNow)]));
+        }
+
+        await using (var ledger = factory.Open(server.Spec(database)))
+        {
+            Assert.Equal(1, (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.Records);
+        }
+
+        Assert.Contains("postgres", factory.Schemes);
+        Assert.Contains("postgresql", factory.Schemes);
+    }
+
+    [Fact]
+    public async Task A_missing_database_or_a_bad_url_is_a_clear_error()
+    {
+        await using var missing = new PostgreSqlUsageLedger(server.Spec("no_such_database"));
+        var error = await Assert.ThrowsAsync<IOException>(() => missing.AppendAsync([Make("a", DateTimeOffset.UtcNow)]));
+        Assert.Contains("the database does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Contains("createdb", error.Message, StringComparison.Ordinal);
+
+        Assert.Contains("name the database", Assert.Throws<FormatException>(() => new PostgreSqlUsageLedger("postgres://u:pw@localhost:5432")).Message, StringComparison.Ordinal);
+        var option = Assert.Throws<FormatException>(() => new PostgreSqlUsageLedger("postgres://u:pw@localhost/db?colour=blue"));
+        Assert.Contains("'colour'", option.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw", option.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_nul_character_is_refused_naming_the_field_and_nothing_of_the_batch_is_stored()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(database));
+        var bad = Make("b", DateTimeOffset.UtcNow) with { Attribution = new Attribution { Project = "a\0b" } };
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => ledger.AppendAsync([Make("a", DateTimeOffset.UtcNow), bad]));
+        Assert.Contains("project: holds a NUL character", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.Records);
+    }
+}
