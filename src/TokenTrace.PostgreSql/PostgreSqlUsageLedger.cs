@@ -323,12 +323,13 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
     }
 
     /// <summary>
-    /// A missing database or a refused login becomes a message that names the ledger (never its password) and what to do;
+    /// A missing database (<see cref="LedgerNotFoundException"/>: the command line's exit 2, as a mistyped path) or a refused
+    /// login becomes a message that names the ledger (never its password) and what to do;
     /// a sum that overflows a <c>bigint</c> a <see cref="LedgerFormatException"/>; anything else an <see cref="IOException"/>.
     /// </summary>
     private Exception Translate(NpgsqlException ex) => (ex as PostgresException)?.SqlState switch
     {
-        PostgresErrorCodes.InvalidCatalogName => new IOException($"PostgreSQL ledger {Spec}: the database does not exist; create it first (createdb, see docs/runbook/postgresql.md)", ex),
+        PostgresErrorCodes.InvalidCatalogName => new LedgerNotFoundException($"ledger '{Spec}': the database does not exist on the server; create it first (createdb, see docs/runbook/postgresql.md)", ex),
         PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
             new IOException($"PostgreSQL ledger {Spec}: the server refused the login ({ex.Message}); give the password in PGPASSWORD or ~/.pgpass", ex),
         PostgresErrorCodes.NumericValueOutOfRange => new LedgerFormatException(new LedgerProblem(Spec, 0, null,

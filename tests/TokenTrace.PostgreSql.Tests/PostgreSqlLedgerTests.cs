@@ -145,7 +145,7 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
     public async Task A_missing_database_or_a_bad_url_is_a_clear_error()
     {
         await using var missing = new PostgreSqlUsageLedger(server.Spec("no_such_database"));
-        var error = await Assert.ThrowsAsync<IOException>(() => missing.AppendAsync([Make("a", DateTimeOffset.UtcNow)]));
+        var error = await Assert.ThrowsAsync<LedgerNotFoundException>(() => missing.AppendAsync([Make("a", DateTimeOffset.UtcNow)]));
         Assert.Contains("the database does not exist", error.Message, StringComparison.Ordinal);
         Assert.Contains("createdb", error.Message, StringComparison.Ordinal);
 
