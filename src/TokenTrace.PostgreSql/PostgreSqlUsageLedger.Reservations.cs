@@ -37,7 +37,7 @@ public sealed partial class PostgreSqlUsageLedger
             }
 
             var totals = new UsageSummaryBuilder([], TimeZoneInfo.Utc);
-            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, totals, cancellationToken).ConfigureAwait(false);
+            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, cancellationToken).ConfigureAwait(false);
             var spend = budget.SpendOf(totals.Build().Total);
             decimal inFlight;
             await using (var held = new NpgsqlCommand("SELECT COALESCE(SUM(amount), 0) FROM budget_reservations WHERE budget = @b", connection, transaction))

@@ -21,6 +21,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
     private static readonly string SelectColumns = "seq, " + PostgreSqlSchema.ColumnList;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ConcurrentDictionary<long, bool> _partitions = new();
+    private readonly ConcurrentDictionary<string, bool> _knownZones = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _migration = new(1, 1);
     private volatile bool _initialized;
 

@@ -165,4 +165,40 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
         Assert.Contains("project: holds a NUL character", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.Records);
     }
+
+    [Fact]
+    public async Task Time_keys_match_in_zones_the_server_knows_and_in_zones_it_does_not_up_to_the_last_tick_of_a_day()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(database));
+        var lastTick = new DateTimeOffset(2026, 11, 4, 0, 0, 0, TimeSpan.Zero).AddTicks(-1);
+        await ledger.AppendAsync([Make("a", lastTick), Make("b", lastTick.AddTicks(1)), Make("c", new DateTimeOffset(2026, 3, 29, 0, 59, 59, TimeSpan.Zero).AddTicks(9_999_999))]);
+
+        // UTC (the server computes the keys): a is the last tick of 3 November, b the first of 4 November.
+        var utc = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Day], TimeZoneInfo.Utc);
+        Assert.Equal(["2026-03-29", "2026-11-03", "2026-11-04"], utc.Rows.Select(r => r.Key["day"]));
+
+        // A zone the server has no name for (15-minute buckets named by .NET): +05:30 puts a at 05:29:59.9999999 and b at
+        // 05:30 on 4 November, one hour key; c at 06:29:59.9999999 on 29 March.
+        var custom = TimeZoneInfo.CreateCustomTimeZone("TokenTrace/Test+0530", TimeSpan.FromMinutes(330), "test", "test");
+        var hours = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("hour")], custom);
+        Assert.Equal(["2026-03-29T06:00", "2026-11-04T05:00"], hours.Rows.Select(r => r.Key["hour"]));
+        Assert.Equal([1L, 2L], hours.Rows.Select(r => r.Totals.Records));
+
+        // Every time dimension in a zone with daylight saving (server keys) and in the custom zone (bucket keys) agrees
+        // with the in-memory summary of the same three records.
+        foreach (var zone in new[] { TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"), custom })
+        {
+            foreach (var name in new[] { "hour", "day", "week", "month" })
+            {
+                var expected = new UsageSummaryBuilder([SummaryDimension.Parse(name)], zone);
+                await foreach (var record in ledger.ReadAsync(UsageQuery.All))
+                {
+                    expected.Add(record);
+                }
+
+                TokenTrace.Tests.UsageLedgerContract.AssertSame(expected.Build(), await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse(name)], zone));
+            }
+        }
+    }
 }
