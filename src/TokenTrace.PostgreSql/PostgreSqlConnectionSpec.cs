@@ -78,19 +78,29 @@ internal static class PostgreSqlConnectionSpec
         return (builder.ConnectionString, Redact(text));
     }
 
-    /// <summary>The URL with its password replaced, safe for messages and <see cref="IUsageLedger.Spec"/>.</summary>
+    /// <summary>The URL without its password (in the user part or a <c>password=</c> option), safe for messages and <see cref="IUsageLedger.Spec"/>.</summary>
     public static string Redact(string url)
     {
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        var at = url.IndexOf('@', StringComparison.Ordinal);
-        if (scheme < 0 || at < 0)
+        var query = url.IndexOf('?', StringComparison.Ordinal);
+        var at = url.LastIndexOf('@', query < 0 ? url.Length - 1 : query);
+        if (scheme >= 0 && at > scheme)
+        {
+            var colon = url.IndexOf(':', scheme + 3);
+            if (colon > 0 && colon < at)
+            {
+                url = string.Create(CultureInfo.InvariantCulture, $"{url[..colon]}{url[at..]}");
+                query = url.IndexOf('?', StringComparison.Ordinal);
+            }
+        }
+
+        if (query < 0)
         {
             return url;
         }
 
-        var colon = url.IndexOf(':', scheme + 3);
-        return colon > 0 && colon < at
-            ? string.Create(CultureInfo.InvariantCulture, $"{url[..colon]}{url[at..]}")
-            : url;
+        var kept = url[(query + 1)..].Split('&').Where(pair => !pair.StartsWith("password=", StringComparison.OrdinalIgnoreCase));
+        var rest = string.Join('&', kept);
+        return rest.Length == 0 ? url[..query] : url[..(query + 1)] + rest;
     }
 }

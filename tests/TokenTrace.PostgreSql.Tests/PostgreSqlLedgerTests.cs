@@ -137,6 +137,11 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
             Assert.Equal(1, (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.Records);
         }
 
+        await using (var ledger = factory.Open(server.Spec(database) + "?Password=s3cret&timeout=10"))
+        {
+            Assert.Equal(server.Spec(database) + "?timeout=10", ledger.Spec);
+        }
+
         Assert.Contains("postgres", factory.Schemes);
         Assert.Contains("postgresql", factory.Schemes);
     }
