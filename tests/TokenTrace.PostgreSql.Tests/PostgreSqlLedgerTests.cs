@@ -206,4 +206,31 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
             }
         }
     }
+
+    [Fact]
+    public async Task A_month_dropped_for_retention_is_made_again_by_the_next_append_into_it()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(database));
+        var at = new DateTimeOffset(2025, 1, 15, 12, 0, 0, TimeSpan.Zero);
+        await ledger.AppendAsync([Make("old", at)]);
+
+        // Retention as the runbook describes it: the month's table goes; here its ids stay, so "old" is never stored again.
+        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand("DROP TABLE usage_2025_01", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        // The same ledger object still believes the month exists: its append fails once inside, remakes it, and succeeds.
+        Assert.Equal(new AppendResult(1, 1), await ledger.AppendAsync([Make("new", at), Make("old", at)]));
+        Assert.Equal(["usage_2025_01"], await PartitionsAsync(database));
+        Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM usage"));
+
+        // doctor: healthy, and says how many ids retention left without a row (old's).
+        var health = await ledger.CheckAsync();
+        Assert.True(health.IsHealthy, string.Join("; ", health.Problems));
+        Assert.Equal("1", health.Details["ids kept without a row (retention)"]);
+    }
 }
