@@ -238,6 +238,19 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
 
             await Guard(async () =>
             {
+                // Up to date already: nothing to lock or create, so a role that may only read (a dashboard's) opens it too.
+                await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL", connection))
+                {
+                    if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                    {
+                        await using var latest = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection);
+                        if (Convert.ToInt32(await latest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == PostgreSqlSchema.Latest)
+                        {
+                            return 0;
+                        }
+                    }
+                }
+
                 // DDL is transactional in PostgreSQL: a migration applies whole or not at all. The advisory lock makes a
                 // second process wait for the first one's migration instead of racing it.
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

@@ -233,4 +233,30 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
         Assert.True(health.IsHealthy, string.Join("; ", health.Problems));
         Assert.Equal("1", health.Details["ids kept without a row (retention)"]);
     }
+
+    [Fact]
+    public async Task A_role_that_may_only_read_summarizes_and_its_writes_fail_naming_the_ledger()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using (var owner = new PostgreSqlUsageLedger(server.Spec(database)))
+        {
+            await owner.AppendAsync([Make("a", new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero)), Make("b", new DateTimeOffset(2026, 11, 3, 9, 0, 0, TimeSpan.Zero))]);
+        }
+
+        var role = "reader_" + database;
+        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var grant = new NpgsqlCommand($"CREATE ROLE {role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}", admin);
+            await grant.ExecuteNonQueryAsync();
+        }
+
+        await using var reader = new PostgreSqlUsageLedger(string.Create(CultureInfo.InvariantCulture, $"postgres://{role}@127.0.0.1:{server.Port}/{database}"));
+
+        // Two records at $0.25: $0.50.
+        Assert.Equal(0.5m, (await reader.SummarizeAsync(UsageQuery.All, [SummaryDimension.Day], TimeZoneInfo.Utc)).Total.CostUsd);
+        var error = await Assert.ThrowsAsync<IOException>(() => reader.AppendAsync([Make("c", new DateTimeOffset(2026, 11, 4, 9, 0, 0, TimeSpan.Zero))]));
+        Assert.Contains(role + "@127.0.0.1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("permission denied", error.Message, StringComparison.Ordinal);
+    }
 }
