@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using TokenTrace.Analytics.DuckDb;
 using TokenTrace.Hosting;
+using TokenTrace.PostgreSql;
 using TokenTrace.Sqlite;
 
 namespace TokenTrace.Cli;
@@ -170,7 +171,7 @@ internal sealed class CliContext
         };
         try
         {
-            return new UsageLedgerFactory().AddSqlite().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
+            return new UsageLedgerFactory().AddSqlite().AddPostgreSql().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
         }
         catch (FormatException ex)
         {

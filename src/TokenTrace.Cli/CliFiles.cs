@@ -1,3 +1,4 @@
+using TokenTrace.PostgreSql;
 using TokenTrace.Sqlite;
 
 namespace TokenTrace.Cli;
@@ -59,7 +60,7 @@ internal static class CliFiles
         LedgerSpec ledger;
         try
         {
-            ledger = new UsageLedgerFactory().AddSqlite().Parse(ledgerSpec);
+            ledger = new UsageLedgerFactory().AddSqlite().AddPostgreSql().Parse(ledgerSpec);
         }
         catch (FormatException)
         {

@@ -1,15 +1,21 @@
 using System.Globalization;
 using TokenTrace;
+using TokenTrace.PostgreSql;
 using TokenTrace.Sqlite;
 
-// Usage: TokenTrace.BudgetSpender sqlite:FILE|jsonl:DIR PREFIX COST
+// Usage: TokenTrace.BudgetSpender sqlite:FILE|jsonl:DIR|postgres://… PREFIX COST
 // Enforces the ledger's stored budgets. Prints "ready", waits for a line on stdin (so that every process starts spending
 // at once), then loops: reserve a call of COST, append a record costing exactly that, settle; until a hard budget
 // refuses. Prints "spent N" and exits 0.
 var (kind, path) = (args[0][..args[0].IndexOf(':', StringComparison.Ordinal)], args[0][(args[0].IndexOf(':', StringComparison.Ordinal) + 1)..]);
 var prefix = args[1];
 var cost = decimal.Parse(args[2], CultureInfo.InvariantCulture);
-await using IUsageLedger ledger = kind == "sqlite" ? new SqliteUsageLedger(path) : new JsonlUsageLedger(path);
+await using IUsageLedger ledger = kind switch
+{
+    "sqlite" => new SqliteUsageLedger(path),
+    "postgres" => new PostgreSqlUsageLedger(args[0]),
+    _ => new JsonlUsageLedger(path),
+};
 var budgets = await ledger.GetRequiredService<IBudgetStore>().ListBudgetsAsync();
 using var enforcer = new BudgetEnforcer(ledger, budgets);
 if (!enforcer.ReservesInLedger)

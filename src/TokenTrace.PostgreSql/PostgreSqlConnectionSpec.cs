@@ -1,0 +1,106 @@
+using System.Globalization;
+using Npgsql;
+
+namespace TokenTrace.PostgreSql;
+
+/// <summary>
+/// Reads a ledger URL, <c>postgres://user[:password]@host[:port]/database[?key=value&amp;…]</c> (or <c>postgresql://</c>),
+/// into an Npgsql connection string, and the same URL without its password for display.
+/// </summary>
+/// <remarks>
+/// Query keys are Npgsql connection-string keywords (<c>sslmode=require</c>, <c>timeout=5</c>,
+/// <c>host=/var/run/postgresql</c> for a Unix socket folder). Without a password in the URL, Npgsql reads
+/// <c>PGPASSWORD</c> or <c>~/.pgpass</c>, so a secret need not appear on a command line.
+/// </remarks>
+internal static class PostgreSqlConnectionSpec
+{
+    /// <summary>Parses <paramref name="url"/>.</summary>
+    /// <exception cref="FormatException">The URL is malformed or names an unknown option; the message says which.</exception>
+    public static (string ConnectionString, string Display) Parse(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var text = url.Trim();
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("postgres" or "postgresql"))
+        {
+            throw new FormatException($"ledger '{Redact(text)}': expected postgres://user@host:port/database (or postgresql://…)");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder();
+        if (uri.Host.Length > 0)
+        {
+            builder.Host = uri.Host.Trim('[', ']');
+        }
+
+        if (uri.Port > 0)
+        {
+            builder.Port = uri.Port;
+        }
+
+        var userInfo = uri.UserInfo;
+        if (userInfo.Length > 0)
+        {
+            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+            builder.Username = Uri.UnescapeDataString(colon < 0 ? userInfo : userInfo[..colon]);
+            if (colon >= 0)
+            {
+                builder.Password = Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+            }
+        }
+
+        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (database.Length == 0 || database.Contains('/', StringComparison.Ordinal))
+        {
+            throw new FormatException($"ledger '{Redact(text)}': name the database after the host, as in postgres://user@host:5432/tokentrace");
+        }
+
+        builder.Database = database;
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
+            var value = equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
+            try
+            {
+                builder[key] = value;
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                throw new FormatException($"ledger '{Redact(text)}': option '{key}' is not a PostgreSQL connection option Npgsql knows, or '{value}' is not a value for it ({ex.Message})", ex);
+            }
+        }
+
+        builder.ApplicationName ??= "tokentrace";
+        if (builder.Host is null)
+        {
+            throw new FormatException($"ledger '{Redact(text)}': name the host, as in postgres://user@localhost/tokentrace (or ?host=/var/run/postgresql for a socket folder)");
+        }
+
+        return (builder.ConnectionString, Redact(text));
+    }
+
+    /// <summary>The URL without its password (in the user part or a <c>password=</c> option), safe for messages and <see cref="IUsageLedger.Spec"/>.</summary>
+    public static string Redact(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var query = url.IndexOf('?', StringComparison.Ordinal);
+        var at = url.LastIndexOf('@', query < 0 ? url.Length - 1 : query);
+        if (scheme >= 0 && at > scheme)
+        {
+            var colon = url.IndexOf(':', scheme + 3);
+            if (colon > 0 && colon < at)
+            {
+                url = string.Create(CultureInfo.InvariantCulture, $"{url[..colon]}{url[at..]}");
+                query = url.IndexOf('?', StringComparison.Ordinal);
+            }
+        }
+
+        if (query < 0)
+        {
+            return url;
+        }
+
+        var kept = url[(query + 1)..].Split('&').Where(pair => !pair.StartsWith("password=", StringComparison.OrdinalIgnoreCase));
+        var rest = string.Join('&', kept);
+        return rest.Length == 0 ? url[..query] : url[..(query + 1)] + rest;
+    }
+}

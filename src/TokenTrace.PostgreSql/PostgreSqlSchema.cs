@@ -1,0 +1,146 @@
+using System.Globalization;
+using NpgsqlTypes;
+
+namespace TokenTrace.PostgreSql;
+
+/// <summary>
+/// The ledger's tables and their forward migrations (version N is reached by running migrations 1..N in order), the
+/// record columns shared by the staging table, the binary COPY and the reads, and the monthly partitions.
+/// </summary>
+/// <remarks>
+/// <c>usage</c> is range-partitioned by month on <c>ts</c> (UTC ticks, so the 100 ns of a .NET timestamp round-trip;
+/// <c>timestamptz</c> keeps microseconds). PostgreSQL lets a unique key on a partitioned table exist only if it holds the
+/// partition key, which would make (id, ts) unique rather than id: the id is therefore claimed in <c>usage_ids</c>, one
+/// unpartitioned table keyed by id, which also hands out the sequence number and remembers each record's <c>ts</c> so
+/// that a look-up by id reads one partition.
+/// </remarks>
+internal static class PostgreSqlSchema
+{
+    /// <summary>Ticks per summary bucket: 15 minutes, a divisor of every time zone's offset (see the summaries).</summary>
+    public const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
+
+    /// <summary>The key of the advisory lock that serializes migrations and partition creation across processes.</summary>
+    public const long SchemaLockKey = 0x546F6B656E547231; // "TokenTr1"
+
+    /// <summary>The record's columns after <c>seq</c>, in the order of the staging table, the COPY and the reads.</summary>
+    public static readonly (string Name, string SqlType, NpgsqlDbType Type)[] Columns =
+    [
+        ("id", "text NOT NULL", NpgsqlDbType.Text),
+        ("ts", "bigint NOT NULL", NpgsqlDbType.Bigint),
+        ("provider", "text", NpgsqlDbType.Text),
+        ("model", "text NOT NULL", NpgsqlDbType.Text),
+        ("operation", "text NOT NULL", NpgsqlDbType.Text),
+        ("input", "bigint NOT NULL", NpgsqlDbType.Bigint),
+        ("cache_read", "bigint NOT NULL", NpgsqlDbType.Bigint),
+        ("cache_write", "bigint NOT NULL", NpgsqlDbType.Bigint),
+        ("cache_write_1h", "bigint NOT NULL", NpgsqlDbType.Bigint),
+        ("output", "bigint NOT NULL", NpgsqlDbType.Bigint),
+        ("reasoning", "bigint NOT NULL", NpgsqlDbType.Bigint),
+        ("extra", "jsonb", NpgsqlDbType.Jsonb),
+        ("project", "text", NpgsqlDbType.Text),
+        ("job", "text", NpgsqlDbType.Text),
+        ("task", "text", NpgsqlDbType.Text),
+        ("agent", "text", NpgsqlDbType.Text),
+        ("session", "text", NpgsqlDbType.Text),
+        ("user_name", "text", NpgsqlDbType.Text),
+        ("tags", "jsonb", NpgsqlDbType.Jsonb),
+        ("service_tier", "text", NpgsqlDbType.Text),
+        ("cost_usd", "numeric", NpgsqlDbType.Numeric),
+        ("cost_billed", "numeric", NpgsqlDbType.Numeric),
+        ("price_entry", "text", NpgsqlDbType.Text),
+        ("price_effective_from", "date", NpgsqlDbType.Date),
+        ("price_catalog", "text", NpgsqlDbType.Text),
+        ("energy_wh", "double precision", NpgsqlDbType.Double),
+        ("energy_wh_low", "double precision", NpgsqlDbType.Double),
+        ("energy_wh_high", "double precision", NpgsqlDbType.Double),
+        ("co2e_g", "double precision", NpgsqlDbType.Double),
+        ("co2e_g_low", "double precision", NpgsqlDbType.Double),
+        ("co2e_g_high", "double precision", NpgsqlDbType.Double),
+        ("region", "text", NpgsqlDbType.Text),
+        ("source", "text NOT NULL", NpgsqlDbType.Text),
+        ("latency_ms", "double precision", NpgsqlDbType.Double),
+        ("status", "text", NpgsqlDbType.Text),
+    ];
+
+    /// <summary>The column names, comma separated.</summary>
+    public static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));
+
+    public static readonly string[] Migrations =
+    [
+        $"""
+        CREATE TABLE usage_ids (
+            id text PRIMARY KEY,
+            seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+            ts bigint NOT NULL
+        );
+        CREATE TABLE usage (
+            seq bigint NOT NULL,
+            {string.Join(",\n    ", Columns.Select(c => c.Name + " " + c.SqlType))},
+            PRIMARY KEY (ts, seq)
+        ) PARTITION BY RANGE (ts);
+        CREATE INDEX ix_usage_project_ts ON usage (project, ts) WHERE project IS NOT NULL;
+        CREATE INDEX ix_usage_job ON usage (job) WHERE job IS NOT NULL;
+        CREATE INDEX ix_usage_session ON usage (session) WHERE session IS NOT NULL;
+        CREATE TABLE budgets (name text PRIMARY KEY, definition text NOT NULL, updated timestamptz NOT NULL);
+        CREATE TABLE budget_alerts (
+            budget text NOT NULL,
+            period_key bigint NOT NULL,
+            alert text NOT NULL,
+            fired timestamptz NOT NULL,
+            PRIMARY KEY (budget, period_key, alert)
+        );
+        CREATE TABLE budget_reservations (
+            id text PRIMARY KEY,
+            budget text NOT NULL,
+            amount numeric NOT NULL,
+            created bigint NOT NULL,
+            expires bigint NOT NULL,
+            holder text NOT NULL
+        );
+        CREATE INDEX ix_budget_reservations_budget ON budget_reservations (budget);
+        CREATE TABLE ledger_meta (key text PRIMARY KEY, value text NOT NULL);
+        INSERT INTO ledger_meta (key, value) VALUES ('ledger_id', gen_random_uuid()::text);
+        """,
+    ];
+
+    /// <summary>The latest schema version.</summary>
+    public static int Latest => Migrations.Length;
+
+    /// <summary>The staging table an append copies into: the record columns and the record's position in its batch.</summary>
+    public static readonly string CreateStaging =
+        $"CREATE TEMP TABLE IF NOT EXISTS usage_staging (ord integer NOT NULL, {string.Join(", ", Columns.Select(c => c.Name + " " + c.SqlType))}) ON COMMIT DELETE ROWS";
+
+    /// <summary>
+    /// Moves the staged records into the ledger: each id is claimed in <c>usage_ids</c> (the first of a batch's repeats,
+    /// nothing for ids already stored), and only the claimed ones are inserted. Ids are claimed in id order, so two
+    /// appends that share ids lock them in the same order and never deadlock. The row count is the records added.
+    /// </summary>
+    public static readonly string MergeStaging =
+        $"""
+        WITH firsts AS (
+            SELECT DISTINCT ON (id) * FROM usage_staging ORDER BY id, ord
+        ), claimed AS (
+            INSERT INTO usage_ids (id, ts) SELECT id, ts FROM firsts ORDER BY id
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id, seq
+        )
+        INSERT INTO usage (seq, {ColumnList})
+        SELECT claimed.seq, {string.Join(", ", Columns.Select(c => "firsts." + c.Name))} FROM firsts JOIN claimed USING (id)
+        """;
+
+    /// <summary>The first tick of the UTC month holding <paramref name="ticks"/>.</summary>
+    public static long MonthStart(long ticks)
+    {
+        var at = new DateTime(ticks, DateTimeKind.Utc);
+        return new DateTime(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+    }
+
+    /// <summary>The statement that creates the partition for the month starting at <paramref name="monthStart"/> unless it exists.</summary>
+    public static string CreatePartition(long monthStart)
+    {
+        var start = new DateTime(monthStart, DateTimeKind.Utc);
+        var end = start.Year == 9999 && start.Month == 12 ? "MAXVALUE" : start.AddMonths(1).Ticks.ToString(CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CREATE TABLE IF NOT EXISTS usage_{start:yyyy}_{start:MM} PARTITION OF usage FOR VALUES FROM ({start.Ticks}) TO ({end})");
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace TokenTrace.PostgreSql;
+
+/// <summary>
+/// Summaries computed by the server: one <c>GROUP BY</c> over the matching rows (pruned to the months of the range),
+/// exact sums of costs in <c>numeric</c>. Time dimensions are local hours, days, weeks and months computed by the server
+/// (<c>AT TIME ZONE</c>) when it knows the summary's zone by the same name; otherwise (a Windows zone id, a custom zone)
+/// rows are grouped in 15-minute UTC buckets that are named in the zone here, which every zone's offsets divide.
+/// </summary>
+public sealed partial class PostgreSqlUsageLedger
+{
+    /// <inheritdoc/>
+    public Task<UsageSummary> SummarizeAsync(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(timeZone);
+        return RunAsync(async connection =>
+        {
+            var serverZone = by.Any(d => d.IsTime) && await ServerKnowsZoneAsync(connection, timeZone, cancellationToken).ConfigureAwait(false) ? timeZone.Id : null;
+            var builder = new UsageSummaryBuilder(by, timeZone);
+            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, cancellationToken).ConfigureAwait(false);
+            return builder.Build();
+        }, cancellationToken);
+    }
+
+    /// <summary>Whether the server has a zone named as <paramref name="timeZone"/> (asked once per zone and ledger object).</summary>
+    private async Task<bool> ServerKnowsZoneAsync(NpgsqlConnection connection, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    {
+        if (_knownZones.TryGetValue(timeZone.Id, out var known))
+        {
+            return known;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = @tz)", connection);
+        command.Parameters.AddWithValue("tz", timeZone.Id);
+        known = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        _knownZones[timeZone.Id] = known;
+        return known;
+    }
+
+    /// <summary>Adds the groups of <paramref name="query"/> by <paramref name="by"/> to <paramref name="builder"/>, on <paramref name="connection"/>.</summary>
+    private static async Task SummarizeAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone,
+        string? serverZone, UsageSummaryBuilder builder, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        var keys = new List<string>();
+        var hasTime = false;
+        for (var i = 0; i < by.Count; i++)
+        {
+            var dimension = by[i];
+            if (dimension.IsTime && serverZone is not null)
+            {
+                if (!command.Parameters.Contains("tz"))
+                {
+                    command.Parameters.Add(new NpgsqlParameter("tz", NpgsqlDbType.Text) { Value = serverZone });
+                }
+
+                keys.Add(LocalTimeKey(dimension.Name));
+            }
+            else if (dimension.IsTime)
+            {
+                hasTime = true;
+                keys.Add("NULL::text");
+            }
+            else if (dimension.TagKey is { } tagKey)
+            {
+                var name = "@tag" + i.ToString(CultureInfo.InvariantCulture);
+                command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = tagKey });
+                keys.Add($"tags ->> {name}");
+            }
+            else
+            {
+                keys.Add(ColumnOf(dimension.Name));
+            }
+        }
+
+        var where = PostgreSqlUsageFilter.Where(query, command);
+        string[] sums =
+        [
+            hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint",
+            "COUNT(*)", "COALESCE(SUM(input), 0)::bigint", "COALESCE(SUM(output), 0)::bigint", "COALESCE(SUM(cache_read), 0)::bigint",
+            "COALESCE(SUM(cache_write), 0)::bigint", "COALESCE(SUM(cache_write_1h), 0)::bigint", "COALESCE(SUM(reasoning), 0)::bigint",
+            "COALESCE(SUM(cost_billed), 0)", "COUNT(*) - COUNT(cost_usd)", "COUNT(energy_wh)",
+            "COALESCE(SUM(energy_wh_low), 0)", "COALESCE(SUM(energy_wh), 0)", "COALESCE(SUM(energy_wh_high), 0)",
+            "COALESCE(SUM(co2e_g_low), 0)", "COALESCE(SUM(co2e_g), 0)", "COALESCE(SUM(co2e_g_high), 0)",
+        ];
+        var select = new StringBuilder("SELECT ").AppendJoin(", ", keys.Concat(sums)).Append(" FROM usage").Append(where);
+        var groupBy = Enumerable.Range(1, keys.Count + 1).Where(i => i > keys.Count ? hasTime : !by[i - 1].IsTime || serverZone is not null).ToList();
+        if (groupBy.Count > 0)
+        {
+            select.Append(" GROUP BY ").AppendJoin(", ", groupBy);
+        }
+
+        command.CommandText = select.ToString();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var n = keys.Count;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var records = reader.GetInt64(n + 1);
+            if (records == 0)
+            {
+                continue;
+            }
+
+            // 15-minute buckets: every zone's offset is a whole number of quarter hours, so no bucket straddles a local
+            // hour, day, week or month, and the builder merges the buckets of one key.
+            var bucketStart = new DateTimeOffset(reader.GetInt64(n) * PostgreSqlSchema.TicksPerBucket, TimeSpan.Zero);
+            var values = new string?[n];
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = by[i].IsTime && serverZone is null ? by[i].TimeKey(bucketStart, timeZone) : reader.IsDBNull(i) ? null : reader.GetString(i);
+            }
+
+            builder.Add(values, UsageTotals.FromSums(
+                records, reader.GetInt64(n + 2), reader.GetInt64(n + 3), reader.GetInt64(n + 4), reader.GetInt64(n + 5), reader.GetInt64(n + 6), reader.GetInt64(n + 7),
+                DecimalCanonical.Trim(reader.GetDecimal(n + 8)), reader.GetInt64(n + 9), reader.GetInt64(n + 10),
+                new EstimateRange(reader.GetDouble(n + 11), reader.GetDouble(n + 12), reader.GetDouble(n + 13)),
+                new EstimateRange(reader.GetDouble(n + 14), reader.GetDouble(n + 15), reader.GetDouble(n + 16))));
+        }
+    }
+
+    /// <summary>
+    /// The key of a time dimension as <see cref="SummaryDimension.TimeKey"/> writes it, computed by the server in zone
+    /// <c>@tz</c>. The instant is cut to whole seconds in integers first (every zone's offset is whole minutes, so no key
+    /// changes), which keeps the conversion exact where a division of ticks in floating point could round 23:59:59.9999999
+    /// into the next day.
+    /// </summary>
+    private static string LocalTimeKey(string dimension)
+    {
+        const string Local = "(to_timestamp((ts - 621355968000000000) / 10000000) AT TIME ZONE @tz)";
+        return dimension switch
+        {
+            "hour" => $"to_char({Local}, 'YYYY-MM-DD\"T\"HH24:00')",
+            "day" => $"to_char({Local}, 'YYYY-MM-DD')",
+            "week" => $"to_char(date_trunc('week', {Local}), 'YYYY-MM-DD')",
+            "month" => $"to_char({Local}, 'YYYY-MM')",
+            _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "not a time dimension"),
+        };
+    }
+
+    private static string ColumnOf(string dimension) => dimension switch
+    {
+        "user" => "user_name",
+        "model" or "provider" or "project" or "job" or "task" or "agent" or "session" or "source" or "region" => dimension,
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "not a column dimension"),
+    };
+}

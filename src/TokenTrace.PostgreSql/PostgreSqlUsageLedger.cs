@@ -1,0 +1,369 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace TokenTrace.PostgreSql;
+
+/// <summary>
+/// The team ledger on PostgreSQL: many machines and processes append to one database, idempotent on record id, with a
+/// schema version table and forward migrations, the usage table partitioned by month, batches loaded with binary
+/// <c>COPY</c>, summaries computed by the server, and budgets and reservations in the same database.
+/// </summary>
+/// <remarks>
+/// Durability: an append returns after its transaction committed, so with the server's default
+/// <c>synchronous_commit = on</c> an acknowledged record survives a crash of this process, of the server and of its
+/// machine. The schema is created on first use; the database itself must exist (see docs/runbook/postgresql.md).
+/// </remarks>
+public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
+{
+    private static readonly string SelectColumns = "seq, " + PostgreSqlSchema.ColumnList;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ConcurrentDictionary<long, bool> _partitions = new();
+    private readonly ConcurrentDictionary<string, bool> _knownZones = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _migration = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <summary>Opens the ledger at <paramref name="url"/> (<c>postgres://user@host:port/database</c> or <c>postgresql://…</c>).</summary>
+    /// <exception cref="FormatException">The URL is malformed; the message says what is wrong (never the password).</exception>
+    public PostgreSqlUsageLedger(string url)
+    {
+        var (connectionString, display) = PostgreSqlConnectionSpec.Parse(url);
+        Spec = display;
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The URL without its password.</remarks>
+    public string Spec { get; }
+
+    /// <inheritdoc/>
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return default;
+        }
+
+        foreach (var record in records)
+        {
+            UsageRecordValidator.ThrowIfInvalid(record);
+            PostgreSqlRecordWriter.ThrowIfUnstorable(record);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            await EnsurePartitionsAsync(records, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RunAsync(async connection =>
+                {
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(connection, transaction, PostgreSqlSchema.CreateStaging, cancellationToken).ConfigureAwait(false);
+                    await PostgreSqlRecordWriter.CopyAsync(connection, records, cancellationToken).ConfigureAwait(false);
+                    var added = await ExecuteAsync(connection, transaction, PostgreSqlSchema.MergeStaging, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return new AppendResult(added, records.Count - added);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (attempt == 1 && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.CheckViolation })
+            {
+                // "no partition of relation usage found for row": a month this object had seen was dropped since (retention,
+                // docs/runbook/postgresql.md). Forget what it knew and make the partitions again, once.
+                _partitions.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {SelectColumns} FROM usage{PostgreSqlUsageFilter.Where(query, command)} ORDER BY ts, seq";
+            var reader = await Guard(() => command.ExecuteReaderAsync(cancellationToken)).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await Guard(() => reader.ReadAsync(cancellationToken)).ConfigureAwait(false))
+                {
+                    yield return PostgreSqlRecordReader.Read(reader);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<int> ReviseCostsAsync(IReadOnlyList<CostRevision> revisions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(revisions);
+        if (revisions.Count == 0)
+        {
+            return 0;
+        }
+
+        return await RunAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+            // The id's claim names its ts and seq, so the update reads one partition through the primary key. Only a row
+            // that differs is updated, so the count is of records that changed.
+            await using var command = new NpgsqlCommand(
+                """
+                UPDATE usage u SET cost_usd = @cost, cost_billed = @billed, price_entry = @entry, price_effective_from = @from,
+                    price_catalog = @catalog, provider = COALESCE(@provider, u.provider)
+                FROM usage_ids i
+                WHERE i.id = @id AND u.ts = i.ts AND u.seq = i.seq
+                  AND (u.cost_usd IS DISTINCT FROM @cost OR u.price_entry IS DISTINCT FROM @entry
+                       OR u.price_effective_from IS DISTINCT FROM @from OR u.price_catalog IS DISTINCT FROM @catalog
+                       OR (@provider IS NOT NULL AND u.provider IS DISTINCT FROM @provider))
+                """, connection, transaction);
+            var id = command.Parameters.Add("id", NpgsqlDbType.Text);
+            var cost = command.Parameters.Add("cost", NpgsqlDbType.Numeric);
+            var billed = command.Parameters.Add("billed", NpgsqlDbType.Numeric);
+            var entry = command.Parameters.Add("entry", NpgsqlDbType.Text);
+            var from = command.Parameters.Add("from", NpgsqlDbType.Date);
+            var catalog = command.Parameters.Add("catalog", NpgsqlDbType.Text);
+            var provider = command.Parameters.Add("provider", NpgsqlDbType.Text);
+            var changed = 0;
+            foreach (var revision in revisions)
+            {
+                id.Value = revision.Id;
+                cost.Value = (object?)revision.CostUsd ?? DBNull.Value;
+                billed.Value = revision.CostUsd is { } c ? UsageTotals.RoundCost(c) : DBNull.Value;
+                entry.Value = (object?)revision.Price?.Entry ?? DBNull.Value;
+                from.Value = revision.Price?.EffectiveFrom is { } date ? date : DBNull.Value;
+                catalog.Value = (object?)revision.Price?.Catalog ?? DBNull.Value;
+                provider.Value = (object?)revision.Provider ?? DBNull.Value;
+                changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return changed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Reports the schema version, the server version and the partitions, and reads every row as a record.</remarks>
+    public async Task<LedgerHealth> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var problems = new List<LedgerProblem>();
+        var details = new Dictionary<string, string>(StringComparer.Ordinal);
+        long records = 0;
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            details["schema version"] = await ScalarTextAsync(connection, "SELECT MAX(version) FROM schema_version", cancellationToken).ConfigureAwait(false);
+            details["server version"] = connection.ServerVersion;
+            details["partitions"] = await ScalarTextAsync(connection, "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = 'usage'::regclass", cancellationToken).ConfigureAwait(false);
+            await foreach (var _ in ReadAsync(UsageQuery.All, cancellationToken).ConfigureAwait(false))
+            {
+                records++;
+            }
+
+            // A row whose id is not claimed could be stored again; ids without a row are what retention leaves (by choice).
+            var unclaimed = long.Parse(await ScalarTextAsync(connection, "SELECT COUNT(*) FROM usage u WHERE NOT EXISTS (SELECT 1 FROM usage_ids i WHERE i.id = u.id AND i.seq = u.seq)", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            if (unclaimed > 0)
+            {
+                problems.Add(new LedgerProblem(Spec, 0, null, string.Create(CultureInfo.InvariantCulture, $"{unclaimed} rows of usage have no claim in usage_ids: their ids could be stored again")));
+            }
+
+            var ids = long.Parse(await ScalarTextAsync(connection, "SELECT COUNT(*) FROM usage_ids", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            details["ids kept without a row (retention)"] = (ids - records).ToString(CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or LedgerFormatException or NpgsqlException or InvalidCastException or FormatException)
+        {
+            problems.Add(ex is LedgerFormatException format ? format.Problem : new LedgerProblem(Spec, 0, null, ex.Message));
+        }
+
+        return new LedgerHealth(Spec, records, problems, details);
+    }
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>Closes this ledger's pooled connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _migration.Dispose();
+    }
+
+    /// <summary>Opens a pooled connection; the first one brings the schema up to date.</summary>
+    internal async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex);
+        }
+
+        if (!_initialized)
+        {
+            try
+            {
+                await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return connection;
+    }
+
+    private async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await _migration.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            await Guard(async () =>
+            {
+                // Up to date already: nothing to lock or create, so a role that may only read (a dashboard's) opens it too.
+                await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL", connection))
+                {
+                    if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                    {
+                        await using var latest = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection);
+                        if (Convert.ToInt32(await latest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == PostgreSqlSchema.Latest)
+                        {
+                            return 0;
+                        }
+                    }
+                }
+
+                // DDL is transactional in PostgreSQL: a migration applies whole or not at all. The advisory lock makes a
+                // second process wait for the first one's migration instead of racing it.
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.SchemaLockKey}); CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied timestamptz NOT NULL)", cancellationToken).ConfigureAwait(false);
+                await using var current = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection, transaction);
+                var version = Convert.ToInt32(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                if (version > PostgreSqlSchema.Latest)
+                {
+                    throw new LedgerFormatException(new LedgerProblem(Spec, 0, null,
+                        string.Create(CultureInfo.InvariantCulture, $"schema version {version} was written by a newer TokenTrace (this one knows up to {PostgreSqlSchema.Latest}); upgrade TokenTrace")));
+                }
+
+                for (var next = version + 1; next <= PostgreSqlSchema.Latest; next++)
+                {
+                    await ExecuteAsync(connection, transaction, PostgreSqlSchema.Migrations[next - 1], cancellationToken).ConfigureAwait(false);
+                    await using var applied = new NpgsqlCommand("INSERT INTO schema_version (version, applied) VALUES (@v, now())", connection, transaction);
+                    applied.Parameters.AddWithValue("v", next);
+                    await applied.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }).ConfigureAwait(false);
+            _initialized = true;
+        }
+        finally
+        {
+            _migration.Release();
+        }
+    }
+
+    /// <summary>
+    /// Creates the monthly partitions the records fall in that this ledger has not seen yet, each in its own short
+    /// transaction under the schema lock (two processes creating the same month would otherwise collide in the catalog),
+    /// before the append's transaction, which then only inserts.
+    /// </summary>
+    private async Task EnsurePartitionsAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        var missing = new SortedSet<long>();
+        foreach (var record in records)
+        {
+            var month = PostgreSqlSchema.MonthStart(record.Timestamp.UtcTicks);
+            if (!_partitions.ContainsKey(month))
+            {
+                missing.Add(month);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        await RunAsync(async connection =>
+        {
+            foreach (var month in missing)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.SchemaLockKey}); {PostgreSqlSchema.CreatePartition(month)}", cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                _partitions[month] = true;
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection; every PostgreSQL error goes through <see cref="Translate"/>.</summary>
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await Guard(() => work(connection)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<string> ScalarTextAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) ?? "";
+    }
+
+    private async Task<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <summary>
+    /// A missing database (<see cref="LedgerNotFoundException"/>: the command line's exit 2, as a mistyped path) or a refused
+    /// login becomes a message that names the ledger (never its password) and what to do;
+    /// a sum that overflows a <c>bigint</c> a <see cref="LedgerFormatException"/>; anything else an <see cref="IOException"/>.
+    /// </summary>
+    private Exception Translate(NpgsqlException ex) => (ex as PostgresException)?.SqlState switch
+    {
+        PostgresErrorCodes.InvalidCatalogName => new LedgerNotFoundException($"ledger '{Spec}': the database does not exist on the server; create it first (createdb, see docs/runbook/postgresql.md)", ex),
+        PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
+            new IOException($"PostgreSQL ledger {Spec}: the server refused the login ({ex.Message}); give the password in PGPASSWORD or ~/.pgpass", ex),
+        PostgresErrorCodes.NumericValueOutOfRange => new LedgerFormatException(new LedgerProblem(Spec, 0, null,
+            "a sum over stored records overflows: the ledger holds counts outside TokenTrace's bounds (docs/methodology/limits.md)"), ex),
+        _ => new IOException($"PostgreSQL ledger {Spec}: {ex.Message}", ex),
+    };
+}
