@@ -25,7 +25,7 @@ public sealed class ExampleRunTests
         using var home = new TempDirectory();
         var ledger = home.File("usage.db");
 
-        var output = await DotnetProcess.RunAsync("TokenTrace.Examples.Basic.dll", home.Path, "--ledger", "sqlite:" + ledger);
+        var output = await DotnetProcess.RunToSuccessAsync("TokenTrace.Examples.Basic.dll", home.Path, "--ledger", "sqlite:" + ledger);
 
         var byModel = await LedgerSummary.RowsAsync(home.Path, ledger, "model");
         Assert.Equal(2, byModel.Count);
@@ -53,7 +53,7 @@ public sealed class ExampleRunTests
         using var home = new TempDirectory();
         var ledger = home.File("usage.db");
 
-        var output = await DotnetProcess.RunAsync("TokenTrace.Examples.Budgets.dll", home.Path, "--ledger", "sqlite:" + ledger);
+        var output = await DotnetProcess.RunToSuccessAsync("TokenTrace.Examples.Budgets.dll", home.Path, "--ledger", "sqlite:" + ledger);
 
         // Each call costs 283.2 µ$ and reserves about 180 µ$ first (300 output tokens × $0.60 per million, plus a few input tokens).
         // After 2 calls 566.4 µ$ passes the $0.0005 soft budget: a warning. After 3, 849.6 + ~181 > 1000 µ$: the 4th is refused.
@@ -79,7 +79,7 @@ public sealed class ExampleRunTests
         using var home = new TempDirectory();
         var ledger = home.File("usage.db");
 
-        var output = await DotnetProcess.RunAsync("TokenTrace.Examples.Reporting.dll", home.Path, "--ledger", "sqlite:" + ledger);
+        var output = await DotnetProcess.RunToSuccessAsync("TokenTrace.Examples.Reporting.dll", home.Path, "--ledger", "sqlite:" + ledger);
 
         var rows = await LedgerSummary.RowsAsync(home.Path, ledger, "provider", "model", "project");
         Assert.Equal(3, rows.Count);

@@ -9,7 +9,7 @@ internal static class LedgerSummary
     public static async Task<Dictionary<string, JsonElement>> RowsAsync(string home, string ledgerFile, params string[] by)
     {
         string[] args = ["summary", "--ledger", "sqlite:" + ledgerFile, "--format", "json", .. by.SelectMany(d => new[] { "--by", d })];
-        using var json = JsonDocument.Parse(await DotnetProcess.RunAsync("TokenTrace.Cli.dll", home, args));
+        using var json = JsonDocument.Parse(await DotnetProcess.RunToSuccessAsync("TokenTrace.Cli.dll", home, args));
         return json.RootElement.GetProperty("rows").EnumerateArray().ToDictionary(
             row => string.Join('|', by.Select(d => row.GetProperty("key").GetProperty(d).GetString())),
             row => row.Clone());

@@ -1,7 +1,6 @@
 using TokenTrace.Sqlite;
-using TokenTrace.Tests;
 
-namespace TokenTrace.Extensions.AI.Tests.Fakes;
+namespace TokenTrace.Tests;
 
 /// <summary>A real SQLite ledger file in a temp folder and a tracker writing to it (spilling into the same folder).</summary>
 internal sealed class SqliteTracking : IAsyncDisposable
