@@ -178,10 +178,15 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
         var call = Begin(options);
         if (Budgets is not { } budgets)
         {
+            RecordedCallScope.NoteRecordedCall();
             return (call, null);
         }
 
         var reservation = await CallRecorder.ReserveAsync(budgets, call, Estimate(messages, options), _logger, cancellationToken).ConfigureAwait(false);
+
+        // Only now is the call sure to be recorded here (a refused one throws above and is recorded by no one): tells an
+        // agent run or a kernel function around it that its usage is in the ledger, so they do not record it again.
+        RecordedCallScope.NoteRecordedCall();
         return (call.AfterBudgetCheck(), reservation);
     }
 
@@ -189,9 +194,6 @@ public sealed class TokenTraceChatClient : DelegatingChatClient
     {
         var tracker = Tracker ?? throw new InvalidOperationException(
             "TokenTraceChatClient has no TokenTracker: register one (services.AddTokenTrace(...)) or set Tracker in UseTokenTrace's configure action.");
-
-        // Tells an agent run or a kernel function around this call that its usage is recorded here, so they do not record it again.
-        RecordedCallScope.NoteRecordedCall();
         return CallStart.Begin(tracker, UsageOperations.Chat, options?.AdditionalProperties, ProviderName ?? _metadata?.ProviderName, options?.ModelId ?? _metadata?.DefaultModelId);
     }
 

@@ -3,13 +3,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TokenTrace.Sqlite;
 
 namespace TokenTrace.Hosting;
 
 /// <summary>Registers TokenTrace with a service collection: options, prices, the ledger and the tracker.</summary>
-public static class TokenTraceServiceCollectionExtensions
+public static partial class TokenTraceServiceCollectionExtensions
 {
     /// <summary>
     /// Adds TokenTrace configured in code. Registers <see cref="TokenTraceOptions"/> (validated when the host starts),
@@ -64,8 +65,9 @@ public static class TokenTraceServiceCollectionExtensions
         services.TryAddSingleton(CreateExporters);
         services.TryAddSingleton(CreateTracker);
         services.TryAddSingleton(CreateBudgetEnforcer);
-        services.AddHttpClient(TokenTraceWebhooks.HttpClientName).AddResilienceHandler("tokentrace-webhook", static builder => builder.AddWebhookRetry());
-        services.AddHttpClient(TokenTraceWebhooks.ExporterHttpClientName).AddResilienceHandler("tokentrace-export", static (builder, context) =>
+        // No request logging on the webhook clients: a webhook URL's path often holds its own token.
+        services.AddHttpClient(TokenTraceWebhooks.HttpClientName).RemoveAllLoggers().AddResilienceHandler("tokentrace-webhook", static builder => builder.AddWebhookRetry());
+        services.AddHttpClient(TokenTraceWebhooks.ExporterHttpClientName).RemoveAllLoggers().AddResilienceHandler("tokentrace-export", static (builder, context) =>
         {
             var webhook = context.ServiceProvider.GetRequiredService<IOptions<TokenTraceOptions>>().Value.Exporters.Webhook ?? new WebhookExporterSettings();
             builder.AddExporterRetry(webhook.MaxAttempts, webhook.RetryDelay);
@@ -137,11 +139,26 @@ public static class TokenTraceServiceCollectionExtensions
         var tracker = provider.GetRequiredService<TokenTracker>();
         var configured = OptionsOf(provider).BuildBudgets();
 
-        // A DI factory cannot await; the built-in stores answer this from a local file or SQLite, once.
-        var stored = tracker.Ledger.GetService<IBudgetStore>() is { } store ? store.ListBudgetsAsync().GetAwaiter().GetResult() : [];
+        // A DI factory cannot await; the built-in stores answer this from a local file or SQLite, once. A store that cannot
+        // answer (a damaged budgets file, an unreachable server) must not make every chat client unresolvable: the
+        // configured budgets still hold, and the problem is logged.
+        IReadOnlyList<Budget> stored = [];
+        try
+        {
+            stored = tracker.Ledger.GetService<IBudgetStore>() is { } store ? store.ListBudgetsAsync().GetAwaiter().GetResult() : [];
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var logger = provider.GetService<ILoggerFactory>()?.CreateLogger(typeof(TokenTraceServiceCollectionExtensions).FullName!) ?? NullLogger.Instance;
+            LogStoredBudgetsUnreadable(logger, ex, tracker.Ledger.Spec);
+        }
+
         var budgets = stored.Concat(configured.Where(c => stored.All(s => s.Name != c.Name)));
         return new BudgetEnforcer(tracker.Ledger, budgets, tracker.FlushAsync, provider.GetRequiredService<TimeProvider>());
     }
+
+    [LoggerMessage(1, LogLevel.Error, "The budgets kept in ledger {Ledger} could not be read; only the configured budgets are enforced until the app restarts")]
+    private static partial void LogStoredBudgetsUnreadable(ILogger logger, Exception exception, string ledger);
 
     private static TokenTraceOptions OptionsOf(IServiceProvider provider) => provider.GetRequiredService<IOptions<TokenTraceOptions>>().Value;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,8 @@ namespace TokenTrace.SemanticKernel;
 /// </remarks>
 public sealed partial class TokenTraceKernelFilter : IFunctionInvocationFilter, IAutoFunctionInvocationFilter
 {
+    private int _unfollowedLogged;
+
     private readonly ILogger _logger;
 
     /// <summary>Creates the filter.</summary>
@@ -63,12 +66,23 @@ public sealed partial class TokenTraceKernelFilter : IFunctionInvocationFilter, 
         if (context.IsStreaming)
         {
             // The model is called as the caller reads the stream, after this filter returns: follow the stream.
-            context.Result = context.Result.GetValue<object>() switch
+            // The wrapper must have the stream's exact element type: the caller reads it back as IAsyncEnumerable<TResult>,
+            // and covariance would let a stream of a derived type (OpenAIStreamingChatMessageContent) match a pattern
+            // whose wrapper then fails that cast and breaks the caller's call.
+            var stream = context.Result.GetValue<object>();
+            if (Yields<StreamingChatMessageContent>(stream) is { } chat)
             {
-                IAsyncEnumerable<StreamingChatMessageContent> chat => new FunctionResult(context.Result, FollowAsync(chat, invocation, context.Kernel)),
-                IAsyncEnumerable<StreamingKernelContent> contents => new FunctionResult(context.Result, FollowAsync(contents, invocation, context.Kernel)),
-                _ => context.Result,
-            };
+                context.Result = new FunctionResult(context.Result, FollowAsync(chat, invocation, context.Kernel));
+            }
+            else if (Yields<StreamingKernelContent>(stream) is { } contents)
+            {
+                context.Result = new FunctionResult(context.Result, FollowAsync(contents, invocation, context.Kernel));
+            }
+            else if (stream is not null && Interlocked.Exchange(ref _unfollowedLogged, 1) == 0)
+            {
+                LogStreamNotFollowed(_logger, context.Function.Name, stream.GetType().Name);
+            }
+
             return;
         }
 
@@ -250,6 +264,14 @@ public sealed partial class TokenTraceKernelFilter : IFunctionInvocationFilter, 
             LogRecordFailed(_logger, ex, invocation.Function);
         }
     }
+
+    /// <summary><paramref name="stream"/> when it is a stream of exactly <typeparamref name="T"/> (not of a type derived from it).</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The interfaces of a type that was instantiated are kept by the trimmer.")]
+    private static IAsyncEnumerable<T>? Yields<T>(object? stream) =>
+        stream is IAsyncEnumerable<T> typed && Array.IndexOf(stream.GetType().GetInterfaces(), typeof(IAsyncEnumerable<T>)) >= 0 ? typed : null;
+
+    [LoggerMessage(3, LogLevel.Warning, "A streamed call of kernel function {Function} yields {StreamType}, which TokenTrace does not follow: its usage is not recorded by the kernel filter (put UseTokenTrace() on the chat client to record it). Logged once")]
+    private static partial void LogStreamNotFollowed(ILogger logger, string function, string streamType);
 
     [LoggerMessage(1, LogLevel.Warning, "TokenTrace could not record the usage of kernel function {Function}; the function itself is unaffected")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string function);

@@ -120,6 +120,38 @@ public sealed class ExporterIsolationTests
         Assert.Equal(1500, UsageRecordJson.Parse(System.Text.Encoding.UTF8.GetBytes(line)).Tokens.Total);
     }
 
+    [Fact]
+    public async Task A_ledger_whose_budgets_cannot_be_read_still_gives_a_working_chat_client_held_to_the_configured_budgets()
+    {
+        await using var model = await LoopbackModelServer.StartAsync();
+        using var temp = new TempDirectory();
+        var ledger = temp.File("usage");
+        Directory.CreateDirectory(ledger);
+        await File.WriteAllTextAsync(Path.Combine(ledger, "budgets.json"), "{\"budgets\": [ {\"name\": "); // torn by a crash
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TokenTrace:Ledger"] = "jsonl:" + ledger,
+            ["TokenTrace:Budgets:0:Name"] = "tokens-cap",
+            ["TokenTrace:Budgets:0:Limit"] = "1600",
+            ["TokenTrace:Budgets:0:Unit"] = "tokens",
+            ["TokenTrace:Budgets:0:Period"] = "total",
+            ["TokenTrace:Budgets:0:Mode"] = "hard",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddTokenTrace(configuration.GetSection("TokenTrace"));
+        services.AddChatClient(model.ChatClient()).UseTokenTrace();
+        await using var provider = services.BuildServiceProvider();
+
+        // Resolving the client reads the ledger's budgets: the damaged file is logged, not thrown into the app.
+        var client = provider.GetRequiredService<IChatClient>();
+        var options = new ChatOptions { MaxOutputTokens = 100 };
+
+        // As above: 103 tokens estimated per call; the first uses 1500, so the second (1500 + 103 > 1600) is refused.
+        await client.GetResponseAsync([new(ChatRole.User, "Say hello.")], options);
+        await Assert.ThrowsAsync<BudgetExceededException>(() => client.GetResponseAsync([new(ChatRole.User, "Say hello.")], options));
+        Assert.Equal(1, model.ChatRequests);
+    }
+
     private sealed class ThrowingSink : IUsageSink
     {
         private int _calls;

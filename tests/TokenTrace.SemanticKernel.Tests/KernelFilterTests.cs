@@ -119,6 +119,38 @@ public sealed class KernelFilterTests
         }
     }
 
+    [Fact]
+    public async Task A_stream_read_as_another_content_type_is_never_broken_by_the_filter()
+    {
+        await using var server = await LoopbackModelServer.StartAsync();
+        await using var tracking = new SqliteTracking();
+        var kernel = Build(server, tracking.Tracker, Backend.Connector);
+        var greet = KernelFunctionFactory.CreateFromPrompt("Say hello.", functionName: "greet");
+
+        // A derived element type: covariance matches the filter's StreamingChatMessageContent case, so a wrapper of that
+        // type would fail SK's cast back to IAsyncEnumerable<OpenAIStreamingChatMessageContent>. Not followed, not broken.
+        var derived = "";
+        await foreach (var update in kernel.InvokeStreamingAsync<OpenAIStreamingChatMessageContent>(greet))
+        {
+            derived += update.Content;
+        }
+
+        // The base content type is followed and recorded once.
+        var based = "";
+        await foreach (var update in kernel.InvokeStreamingAsync<StreamingKernelContent>(greet))
+        {
+            based += update.ToString();
+        }
+
+        Assert.Equal("Hello there.", derived.TrimEnd());
+        Assert.Equal("Hello there.", based.TrimEnd());
+        Assert.Equal(2, server.ChatRequests);
+
+        // The streamed answer's usage: prompt 800 (512 cached), completion 120.
+        var record = await tracking.SingleRecordAsync();
+        Assert.Equal(new TokenCounts { Input = 288, CacheRead = 512, Output = 120 }, record.Tokens);
+    }
+
     [Theory]
     [InlineData(Backend.Connector, false)]
     [InlineData(Backend.Connector, true)]

@@ -12,10 +12,11 @@ public sealed class BatchingLedgerOptions
     public int BatchSize { get; set; } = 1_024;
 
     /// <summary>
-    /// How long the writer lets records gather once the first one arrives, unless <see cref="BatchSize"/> are waiting, a
-    /// flush is asked for or the ledger closes: 20 ms by default. Callers' records then go into the queue without waking
-    /// the writer each time (a thread-pool hand-off that costs the caller more than the rest of recording), and the
-    /// ledger gets fuller batches. Zero writes as soon as anything arrives.
+    /// How long the writer lets records gather once the first one woke it, unless <see cref="BatchSize"/> are waiting, a
+    /// flush is asked for or the ledger closes: 20 ms by default. During a burst, callers' records then go into the queue
+    /// without waking the writer each time (a thread-pool hand-off that costs the caller more than the rest of recording),
+    /// and the ledger gets fuller batches; the first record after the writer went idle still wakes it. Zero writes as
+    /// soon as anything arrives.
     /// </summary>
     public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 

@@ -32,8 +32,11 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
     // kernel event with its own timeout instead of on a task that needs the thread pool to make progress.
     private readonly SemaphoreSlim _room;
 
-    // Wakes the writer early from gathering a batch (BatchDelay): a full batch waiting, a flush, closing.
+    // Wakes the writer early from gathering a batch (BatchDelay): a full batch waiting, a flush, closing. Never
+    // disposed (no wait handle is ever created for it), so a late Wake cannot throw.
+#pragma warning disable CA2213
     private readonly SemaphoreSlim _wake = new(0);
+#pragma warning restore CA2213
     private int _wakeRequested, _gathered;
     private readonly SpillFolder _spill;
     private readonly Task _writer;
@@ -65,7 +68,11 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
             HookProcessExit();
         }
 
-        _writer = Task.Run(WriteLoopAsync);
+        // The writer must not inherit the constructing caller's ambient state (its span, its UsageScope).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _writer = Task.Run(WriteLoopAsync);
+        }
     }
 
     /// <summary>The folder records spill to.</summary>
@@ -250,7 +257,8 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         {
             _spill.Dispose();
             _room.Dispose();
-            _wake.Dispose();
+
+            // _wake is not disposed: a FlushAsync racing disposal may still Release it (it holds no wait handle).
             await base.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -315,6 +323,12 @@ public sealed partial class BatchingUsageLedger : DelegatingUsageLedger
         {
             // Real time, not the TimeProvider: this is a pace, and a test's frozen clock must not stall the writer.
             await _wake.WaitAsync(_options.BatchDelay).ConfigureAwait(false);
+        }
+
+        // Take any wake left over (asked for while the writer was not gathering, or when it skipped the wait), so the
+        // next gathering waits its full delay. A wake asked for after this is kept: at worst the next one ends early.
+        while (_wake.Wait(0))
+        {
         }
 
         Volatile.Write(ref _wakeRequested, 0);

@@ -40,6 +40,7 @@ public static class GeminiTokenTrackerExtensions
             Tokens = tokens,
             Attribution = attribution ?? Attribution.None,
             Source = UsageSources.Sdk,
+            Status = "ok",
         }, cancellationToken);
     }
 

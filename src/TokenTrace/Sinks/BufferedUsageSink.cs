@@ -40,7 +40,12 @@ public sealed partial class BufferedUsageSink : IUsageSink, IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<BufferedUsageSink>();
         _time = timeProvider ?? TimeProvider.System;
         _queue = Channel.CreateBounded<UsageRecord>(new BoundedChannelOptions(_options.Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _loop = Task.Run(DeliverAsync);
+        // The loop must not inherit the ambient state of whoever built this (a request's span, its UsageScope): its
+        // HTTP calls would otherwise be traced as children of a request that ended long ago.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(DeliverAsync);
+        }
     }
 
     /// <summary>Records the inner sink accepted.</summary>

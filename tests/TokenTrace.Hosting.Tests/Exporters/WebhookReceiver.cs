@@ -142,7 +142,16 @@ public sealed class WebhookReceiver : IAsyncDisposable
             return;
         }
 
-        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        // Deduplicated on the signed body's batchId, as docs/end_user/exporters.md says: the Idempotency-Key header is not
+        // covered by the signature, so a replayed capture could carry a fresh one. A header that disagrees is refused.
+        using var envelope = JsonDocument.Parse(body);
+        var key = envelope.RootElement.GetProperty("batchId").GetString()!;
+        if (context.Request.Headers["Idempotency-Key"].ToString() != key)
+        {
+            context.Response.StatusCode = 400;
+            return;
+        }
+
         _keys.AddOrUpdate(key, 1, static (_, n) => n + 1);
         var status = Answer(attempt);
         if (status == 503)
@@ -158,8 +167,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
             else
             {
-                using var json = JsonDocument.Parse(body);
-                foreach (var record in json.RootElement.GetProperty("records").EnumerateArray())
+                foreach (var record in envelope.RootElement.GetProperty("records").EnumerateArray())
                 {
                     _recordIds.Enqueue(record.GetProperty("id").GetString()!);
                 }

@@ -71,6 +71,40 @@ public sealed class WebhookUsageExporterTests
     }
 
     [Fact]
+    public async Task A_replayed_capture_with_a_fresh_idempotency_key_is_still_recognised_by_its_signed_batch_id()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        var settings = Settings(receiver);
+        using var http = TokenTraceWebhooks.CreateExporterHttpClient(settings);
+        await using (var exporter = new WebhookUsageExporter(settings.ToOptions(), http))
+        {
+            exporter.Emit(Record(1));
+            await exporter.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // Someone who captured the request sends it again, signature intact, under a new Idempotency-Key header.
+        var (signature, body) = receiver.Last!.Value;
+        using var attacker = new HttpClient();
+        using var same = Replay(Guid.NewGuid().ToString("N"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await attacker.SendAsync(same)).StatusCode);
+        using var json = JsonDocument.Parse(body);
+        using var matching = Replay(json.RootElement.GetProperty("batchId").GetString()!);
+        Assert.True((await attacker.SendAsync(matching)).IsSuccessStatusCode);
+
+        Assert.Equal(1, receiver.Duplicates);
+        Assert.Equal([Record(1).Id], receiver.RecordIds);
+
+        HttpRequestMessage Replay(string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            request.Headers.Add("X-TokenTrace-Signature", signature);
+            request.Headers.Add("Idempotency-Key", key);
+            return request;
+        }
+    }
+
+    [Fact]
     public async Task A_receiver_answering_503_twice_then_200_gets_the_batch_on_the_third_attempt_under_one_idempotency_key()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Secret);

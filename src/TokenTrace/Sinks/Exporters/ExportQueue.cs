@@ -48,7 +48,13 @@ internal sealed partial class ExportQueue : IAsyncDisposable
         }
 
         _queue = Channel.CreateBounded<UsageRecord>(new BoundedChannelOptions(batching.Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _loop = Task.Run(RunAsync);
+
+        // The loop must not inherit the ambient state of whoever built this (a request's span, its UsageScope): its
+        // HTTP calls would otherwise be traced as children of a request that ended long ago.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(RunAsync);
+        }
     }
 
     /// <summary>Queues <paramref name="record"/>; never waits and never throws for the destination's sake.</summary>
