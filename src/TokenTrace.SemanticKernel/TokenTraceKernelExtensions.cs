@@ -15,9 +15,14 @@ public static class TokenTraceKernelExtensions
     /// <param name="tracker">The tracker; when null, the <see cref="TokenTracker"/> registered in the services (as <c>AddTokenTrace</c> registers it).</param>
     /// <param name="configure">Sets the filter's options (provider name).</param>
     /// <returns>The builder.</returns>
+    /// <remarks>Registering it again does nothing: two filters would nest, and the outer one would record what the inner one did.</remarks>
     public static IKernelBuilder AddTokenTrace(this IKernelBuilder builder, TokenTracker? tracker = null, Action<TokenTraceKernelFilter>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Services.Any(static d => d.ServiceType == typeof(TokenTraceKernelFilter)))
+        {
+            return builder;
+        }
         builder.Services.AddSingleton(services =>
         {
             var filter = new TokenTraceKernelFilter(
@@ -37,9 +42,14 @@ public static class TokenTraceKernelExtensions
     /// <param name="tracker">The tracker.</param>
     /// <param name="configure">Sets the filter's options (provider name).</param>
     /// <returns>The kernel.</returns>
+    /// <remarks>A kernel that already has the filter (from <see cref="AddTokenTrace"/> or an earlier call) is left as it is.</remarks>
     public static Kernel UseTokenTrace(this Kernel kernel, TokenTracker tracker, Action<TokenTraceKernelFilter>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        if (kernel.FunctionInvocationFilters.OfType<TokenTraceKernelFilter>().Any())
+        {
+            return kernel;
+        }
         var filter = new TokenTraceKernelFilter(tracker, kernel.LoggerFactory.CreateLogger<TokenTraceKernelFilter>());
         configure?.Invoke(filter);
         kernel.FunctionInvocationFilters.Add(filter);

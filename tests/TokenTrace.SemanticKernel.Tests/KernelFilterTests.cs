@@ -120,6 +120,25 @@ public sealed class KernelFilterTests
     }
 
     [Fact]
+    public async Task Registering_the_filter_twice_still_records_each_call_once()
+    {
+        await using var server = await LoopbackModelServer.StartAsync();
+        await using var tracking = new SqliteTracking();
+        var builder = Kernel.CreateBuilder();
+        builder.AddOpenAIChatCompletion("gpt-4o-mini", new OpenAIClient(new ApiKeyCredential("k"), new OpenAIClientOptions { Endpoint = server.Endpoint }));
+        builder.AddTokenTrace(tracking.Tracker);
+        builder.AddTokenTrace(tracking.Tracker);
+        var kernel = builder.Build().UseTokenTrace(tracking.Tracker);
+
+        Assert.Equal("Hello there.", (await kernel.InvokePromptAsync("Say hello.")).ToString());
+
+        Assert.Single(kernel.FunctionInvocationFilters);
+        Assert.Single(kernel.AutoFunctionInvocationFilters);
+        var record = await tracking.SingleRecordAsync();
+        Assert.Equal(new TokenCounts { Input = 176, CacheRead = 1024, Output = 300, Reasoning = 128 }, record.Tokens);
+    }
+
+    [Fact]
     public async Task A_stream_read_as_another_content_type_is_never_broken_by_the_filter()
     {
         await using var server = await LoopbackModelServer.StartAsync();
