@@ -120,15 +120,22 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
                 continue;
             }
 
-            if (token.Project is { } project && record.Attribution.Project is { } other && other != project)
+            var sent = record;
+            if (token.Project is { } project)
             {
-                errors.Add(new IngestError(line, "project", $"'{other}' is outside token '{token.Name}''s project '{project}'"));
-                continue;
+                if (record.Attribution.Project is { } other && other != project)
+                {
+                    errors.Add(new IngestError(line, "project", $"'{other}' is outside token '{token.Name}''s project '{project}'"));
+                    continue;
+                }
+
+                // A record of a project-bound token without a project belongs to that project, as its budgets expect.
+                sent = record with { Attribution = record.Attribution with { Project = project } };
             }
 
             try
             {
-                good.Add(options.Pipeline.Prepare(Stamp(record, token, deviceId, deviceName)));
+                good.Add(options.Pipeline.Prepare(Stamp(sent, token, deviceId, deviceName)));
             }
             catch (ArgumentException ex)
             {

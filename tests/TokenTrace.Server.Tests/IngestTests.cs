@@ -124,14 +124,17 @@ public sealed class IngestTests
     {
         await using var server = await ServerHarness.StartAsync();
         using var client = server.Client(ServerHarness.ProjectSecret);
-        var body = Encoding.UTF8.GetBytes(TestRecords.Jsonl([TestRecords.Make("p-1", project: "checkout"), TestRecords.Make("p-2", project: "search")]));
+        var unattributed = TestRecords.Make("p-3") with { Attribution = Attribution.None };
+        var body = Encoding.UTF8.GetBytes(TestRecords.Jsonl([TestRecords.Make("p-1", project: "checkout"), TestRecords.Make("p-2", project: "search"), unattributed]));
 
         var answer = await SendAsync(client, Post(body, "application/x-ndjson"), HttpStatusCode.OK);
 
-        Assert.Equal(1, answer.GetProperty("stored").GetInt32());
+        Assert.Equal(2, answer.GetProperty("stored").GetInt32());
         var error = answer.GetProperty("errors").EnumerateArray().Single();
         Assert.Equal((2, "project"), (error.GetProperty("line").GetInt32(), error.GetProperty("field").GetString()));
-        Assert.Equal("p-1", Assert.Single(await ReadAllAsync(server.Ledger)).Id);
+        var stored = (await ReadAllAsync(server.Ledger)).OrderBy(r => r.Id).ToList();
+        Assert.Equal(["p-1", "p-3"], stored.Select(r => r.Id));
+        Assert.All(stored, r => Assert.Equal("checkout", r.Attribution.Project));
     }
 
     [Fact]

@@ -36,6 +36,29 @@ public sealed class PushTests
     }
 
     [Fact]
+    public async Task Four_machines_pushing_at_once_store_every_record_once()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        var machines = Enumerable.Range(0, 4).Select(i => new Machine("c" + i, 60)).ToList();
+        try
+        {
+            await Task.WhenAll(machines.Select(m => m.FillAsync()));
+
+            // Each machine sends 60 records in batches of 7 (9 requests), the four at once: 4 × 60 = 240.
+            var results = await Task.WhenAll(machines.Select(m => m.PushAsync(server, batchSize: 7)));
+
+            Assert.Equal(240, (await IngestTests.ReadAllAsync(server.Ledger)).Count);
+            Assert.Equal(240, results.Sum(r => r.Stored));
+            Assert.All(results, r => Assert.Equal(9, r.Batches));
+            Assert.All(machines, m => Assert.Equal(0, m.PushAsync(server).GetAwaiter().GetResult().Sent));
+        }
+        finally
+        {
+            machines.ForEach(m => m.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task A_push_refused_after_its_first_batch_resumes_there_without_duplicates()
     {
         await using var server = await ServerHarness.StartAsync();
