@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using TokenTrace.Hosting;
 using TokenTrace.Server;
@@ -58,7 +59,8 @@ internal static class ServeCommand
                     MaxRequestBodyBytes = (parse.GetValue(maxBody) ?? 16) * 1024L * 1024,
                 };
                 string[] args = parse.GetValue(urls) is { Length: > 0 } given ? ["--urls", given] : [];
-                var app = TokenTraceServer.Create(options, args);
+                // One line per request from ASP.NET Core drowns the batches' own lines: its warnings and errors only.
+                var app = TokenTraceServer.Create(options, args, builder => builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
                 await using (app.ConfigureAwait(false))
                 {
                     context.Info(string.Create(CultureInfo.InvariantCulture, $"Serving {ledger.Spec} with {set.Tokens.Count} token(s) from {tokensPath}; Ctrl+C stops."));
