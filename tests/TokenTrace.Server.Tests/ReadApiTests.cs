@@ -52,6 +52,42 @@ public sealed class ReadApiTests
     }
 
     [Fact]
+    public async Task A_project_bound_read_token_sees_its_project_only()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var writer = server.Client(ServerHarness.WriteSecret);
+        using var reader = server.Client(ServerHarness.ProjectReadSecret);
+        await IngestTests.SendAsync(writer, IngestTests.Post(Encoding.UTF8.GetBytes(TestRecords.Jsonl(TestRecords.Many("c", 3, "checkout").Concat(TestRecords.Many("s", 5, "search")))), "application/x-ndjson"), HttpStatusCode.OK);
+
+        var all = JsonDocument.Parse(await reader.GetStringAsync("v1/summary?by=project")).RootElement;
+        var row = Assert.Single(all.GetProperty("rows").EnumerateArray());
+        Assert.Equal("checkout", row.GetProperty("key").GetProperty("project").GetString());
+        Assert.Equal(3, all.GetProperty("total").GetProperty("records").GetInt32());
+        using var other = await reader.GetAsync("v1/summary?project=search");
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task Budgets_equal_tokentrace_budget_status_format_json_byte_for_byte()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var writer = server.Client(ServerHarness.WriteSecret);
+        using var reader = server.Client(ServerHarness.ReadSecret);
+        await IngestTests.SendAsync(writer, IngestTests.Post(Encoding.UTF8.GetBytes(TestRecords.Jsonl(TestRecords.Many("b", 4))), "application/x-ndjson"), HttpStatusCode.OK);
+        // A total budget has no window edge that moves with the clock, so both answers are the same at any instant.
+        await server.Ledger.GetService<IBudgetStore>()!.SaveBudgetAsync(new Budget { Name = "all-time", Period = BudgetPeriod.Parse("total"), Limit = 1m });
+
+        var api = await reader.GetStringAsync("v1/budgets");
+        var cli = await CliRunner.RunAsync(server.Folder.Path, new Dictionary<string, string?>(), TimeSpan.FromMinutes(2),
+            "budget", "status", "--format", "json", "--ledger", "sqlite:" + server.LedgerPath);
+
+        Assert.Equal(0, cli.ExitCode);
+        Assert.Equal(cli.Out, api);
+        // 4 records × $0.00045 = $0.0018 of $1.
+        Assert.Equal(0.0018m, JsonDocument.Parse(api).RootElement.GetProperty("budgets")[0].GetProperty("spend").GetDecimal());
+    }
+
+    [Fact]
     public async Task Budgets_health_and_metrics_answer()
     {
         await using var server = await ServerHarness.StartAsync();

@@ -20,6 +20,7 @@ public sealed class ServerHarness : IAsyncDisposable
     public const string ReadSecret = "tt_read-secret-for-tests-0123456789";
     public const string DeviceSecret = "tt_device-secret-for-tests-0123456789";
     public const string ProjectSecret = "tt_project-secret-for-tests-0123456789";
+    public const string ProjectReadSecret = "tt_project-read-secret-for-tests-0123456789";
 
     private readonly WebApplication _app;
 
@@ -54,6 +55,7 @@ public sealed class ServerHarness : IAsyncDisposable
             new ServerToken("dashboard", ServerTokenScope.Read, ServerTokenSet.Hash(ReadSecret)),
             new ServerToken("ci-runner", ServerTokenScope.Write, ServerTokenSet.Hash(DeviceSecret), Device: "dev-ci"),
             new ServerToken("checkout-app", ServerTokenScope.Write, ServerTokenSet.Hash(ProjectSecret), Project: "checkout"),
+            new ServerToken("checkout-dashboard", ServerTokenScope.Read, ServerTokenSet.Hash(ProjectReadSecret), Project: "checkout"),
         ]);
         var options = new TokenTraceServerOptions
         {
