@@ -32,6 +32,9 @@ public static class TokenTraceServer
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // The slim builder leaves out Kestrel's HTTPS configuration; this brings back https:// URLs with the certificate
+        // from configuration (Kestrel:Certificates:Default:Path/KeyPath/Password, or Kestrel:Endpoints).
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

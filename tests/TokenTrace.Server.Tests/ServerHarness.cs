@@ -46,7 +46,7 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>Asked before each <c>POST /v1/records</c> with its number (from 1): what to do with it.</summary>
     public Func<int, IngestGate> Gate { get; set; } = _ => IngestGate.Pass;
 
-    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024)
+    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024, string[]? args = null)
     {
         var folder = new TempDirectory();
         var ledger = new UsageLedgerFactory().AddSqlite().Open("sqlite:" + folder.File("team.db"));
@@ -69,7 +69,7 @@ public sealed class ServerHarness : IAsyncDisposable
         };
         var logs = new FakeLoggerProvider();
         ServerHarness? harness = null;
-        var app = TokenTraceServer.Create(options, ["--urls", "http://127.0.0.1:0"], builder =>
+        var app = TokenTraceServer.Create(options, args ?? ["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
