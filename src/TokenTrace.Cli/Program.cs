@@ -101,6 +101,8 @@ internal static class Program
         root.Subcommands.Add(CarbonCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(RotateCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(PushCommand.Create());
         OverviewCommand.AttachTo(root);
         return root;
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using TokenTrace.Hosting;
+using TokenTrace.Reports;
 
 namespace TokenTrace.Cli;
 
@@ -197,26 +198,7 @@ internal static class BudgetCommand
                 writer.WriteStartArray("budgets");
                 foreach (var s in statuses)
                 {
-                    writer.WriteStartObject();
-                    writer.WriteString("name", s.Budget.Name);
-                    writer.WriteString("scope", BudgetScope.ToText(s.Budget.Scope));
-                    writer.WriteString("period", s.Budget.Period.Name);
-                    writer.WriteString("timeZone", s.Budget.TimeZone);
-                    writer.WriteString("unit", s.Budget.Unit.ToString().ToLowerInvariant());
-                    writer.WriteString("mode", s.Budget.Mode.ToString().ToLowerInvariant());
-                    writer.WriteNumber("limit", s.Budget.Limit);
-                    writer.WriteNumber("spend", s.Spend / 1.000000000000000000000000000m);
-                    writer.WriteNumber("reserved", s.Reserved / 1.000000000000000000000000000m);
-                    writer.WriteNumber("percent", Math.Round(s.Percent, 2));
-                    writer.WriteNumber("remaining", s.Remaining / 1.000000000000000000000000000m);
-                    writer.WriteNumber("projectedSpend", Math.Round(s.ProjectedSpend, 6));
-                    writer.WriteBoolean("exhausted", s.Exhausted);
-                    writer.WriteBoolean("forecastExceeds", s.ForecastExceeds);
-                    writer.WriteString("periodStart", s.Window.Start == DateTimeOffset.MinValue ? null : s.Window.Start.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-                    writer.WriteString("periodEnd", s.ResetsAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-                    writer.WriteBoolean("rolling", s.Budget.Period.RollingDays > 0);
-                    writer.WriteString("rollsOffAt", s.RollsOffAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-                    writer.WriteEndObject();
+                    BudgetStatusJson.Write(writer, s);
                 }
 
                 writer.WriteEndArray();

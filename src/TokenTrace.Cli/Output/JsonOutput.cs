@@ -8,11 +8,7 @@ internal static class JsonOutput
     public static void Write(Action<Utf8JsonWriter> write)
     {
         using var stdout = Console.OpenStandardOutput();
-        using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions
-        {
-            Indented = true,
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        }))
+        using (var writer = new Utf8JsonWriter(stdout, TokenTrace.Reports.UsageSummaryJson.WriterOptions))
         {
             write(writer);
         }

@@ -19,14 +19,13 @@ internal static class Money
     /// nobody could price shows as unknown instead of $0 (a partly priced total is the priced part; UnpricedRecords says
     /// how many are missing).
     /// </summary>
-    public static decimal? KnownCost(UsageTotals totals) =>
-        totals.Records > 0 && totals.UnpricedRecords == totals.Records ? null : totals.CostUsd;
+    public static decimal? KnownCost(UsageTotals totals) => UsageSummaryJson.KnownCost(totals);
 
     public static string PerMillion(decimal? perToken) =>
         perToken is { } rate ? "$" + DecimalCanonicalText(rate * 1_000_000m) : Unknown;
 
     /// <summary>The value with no trailing zeros, as JSON and CSV carry it (full precision, invariant).</summary>
-    public static decimal Canonical(decimal value) => value / 1.000000000000000000000000000m;
+    public static decimal Canonical(decimal value) => UsageSummaryJson.Canonical(value);
 
     private static string DecimalCanonicalText(decimal value) => Canonical(value).ToString(CultureInfo.InvariantCulture);
 }

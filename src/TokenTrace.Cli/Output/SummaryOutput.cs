@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TokenTrace.Reports;
 
 namespace TokenTrace.Cli;
 
@@ -44,59 +45,10 @@ internal static class SummaryOutput
         Wrap = dimension is not ("hour" or "day" or "week" or "month"),
     };
 
-    public static void WriteJson(Utf8JsonWriter writer, UsageSummary summary)
-    {
-        writer.WriteStartObject();
-        writer.WriteStartArray("rows");
-        foreach (var row in summary.Rows)
-        {
-            writer.WriteStartObject();
-            writer.WriteStartObject("key");
-            foreach (var (name, value) in row.Key)
-            {
-                writer.WriteString(name, value);
-            }
+    /// <summary>The documented shape, written by the one writer the server's <c>/v1/summary</c> shares.</summary>
+    public static void WriteJson(Utf8JsonWriter writer, UsageSummary summary) => UsageSummaryJson.Write(writer, summary);
 
-            writer.WriteEndObject();
-            WriteTotals(writer, row.Totals);
-            writer.WriteEndObject();
-            JsonOutput.FlushIfLarge(writer);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartObject("total");
-        WriteTotals(writer, summary.Total);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
-
-    public static void WriteTotals(Utf8JsonWriter writer, UsageTotals t)
-    {
-        writer.WriteNumber("records", t.Records);
-        writer.WriteNumber("inputTokens", t.InputTokens);
-        writer.WriteNumber("outputTokens", t.OutputTokens);
-        writer.WriteNumber("cacheReadTokens", t.CacheReadTokens);
-        writer.WriteNumber("cacheWriteTokens", t.CacheWriteTokens);
-        writer.WriteNumber("cacheWrite1hTokens", t.CacheWrite1hTokens);
-        writer.WriteNumber("reasoningTokens", t.ReasoningTokens);
-        writer.WriteNumber("totalTokens", t.TotalTokens);
-        if (Money.KnownCost(t) is { } cost)
-        {
-            writer.WriteNumber("costUsd", Money.Canonical(cost));
-        }
-        else
-        {
-            writer.WriteNull("costUsd");
-        }
-
-        writer.WriteNumber("unpricedRecords", t.UnpricedRecords);
-        JsonOutput.WriteNullable(writer, "energyWh", t.EnergyWh?.Central);
-        JsonOutput.WriteNullable(writer, "energyWhLow", t.EnergyWh?.Low);
-        JsonOutput.WriteNullable(writer, "energyWhHigh", t.EnergyWh?.High);
-        JsonOutput.WriteNullable(writer, "co2eGrams", t.Co2eGrams?.Central);
-        JsonOutput.WriteNullable(writer, "co2eGramsLow", t.Co2eGrams?.Low);
-        JsonOutput.WriteNullable(writer, "co2eGramsHigh", t.Co2eGrams?.High);
-    }
+    public static void WriteTotals(Utf8JsonWriter writer, UsageTotals t) => UsageSummaryJson.WriteTotals(writer, t);
 
     private static string Capitalize(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name[1..];
 }

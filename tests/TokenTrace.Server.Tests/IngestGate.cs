@@ -1,0 +1,10 @@
+namespace TokenTrace.Server.Tests;
+
+/// <summary>What the test server does with one ingest request.</summary>
+public enum IngestGate
+{
+    Pass,
+    Refuse,
+    Unavailable,
+    StoreThenDropAnswer,
+}
