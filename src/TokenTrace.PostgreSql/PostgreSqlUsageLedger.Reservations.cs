@@ -22,7 +22,8 @@ public sealed partial class PostgreSqlUsageLedger
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // The lock is taken by its own statement: under READ COMMITTED every later statement reads a snapshot taken after
-            // the lock was granted, so it sees everything the previous holder committed. A row lock (SELECT … FOR UPDATE on a
+            // the lock was granted, so it sees everything the previous holder committed (and, read in the order below,
+            // everything a settling call committed). A row lock (SELECT … FOR UPDATE on a
             // budget row) would need the row to exist; the advisory lock works for a budget known only to the caller.
             await using (var lockBudget = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('tokentrace.budget:' || @b, 0))", connection, transaction))
             {
@@ -36,15 +37,22 @@ public sealed partial class PostgreSqlUsageLedger
                 await expired.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var totals = new UsageSummaryBuilder([], TimeZoneInfo.Utc);
-            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, cancellationToken).ConfigureAwait(false);
-            var spend = budget.SpendOf(totals.Build().Total);
+            // Reservations first, spend second. Each statement reads its own snapshot (READ COMMITTED), and another process
+            // stores its call's record and only then removes its reservation, both without this lock. Read in the other
+            // order, a call that committed its record after the spend was read and removed its reservation before the
+            // reservations were read would be in neither sum (eight processes against $1 spent $1.05 in CI). In this
+            // order a call missing from the reservations had already removed its reservation, so its record was
+            // committed before the spend is read: it is counted at least once (twice at worst, which only refuses early).
             decimal inFlight;
             await using (var held = new NpgsqlCommand("SELECT COALESCE(SUM(amount), 0) FROM budget_reservations WHERE budget = @b", connection, transaction))
             {
                 held.Parameters.AddWithValue("b", budget.Name);
                 inFlight = (decimal)(await held.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }
+
+            var totals = new UsageSummaryBuilder([], TimeZoneInfo.Utc);
+            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, cancellationToken).ConfigureAwait(false);
+            var spend = budget.SpendOf(totals.Build().Total);
 
             LedgerReservation? reservation = null;
             if (budget.Admits(spend + inFlight, amount))
