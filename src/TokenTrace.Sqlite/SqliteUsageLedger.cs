@@ -74,19 +74,33 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             using var inserter = new SqliteRecordInserter(connection, InsertSql, _values);
             var added = 0;
             var rollup = new SqliteRollupBatch();
-            foreach (var record in records)
+            // The ids stored before this append (for observers that must pass on only new records). Built only once a
+            // record is refused: every record before the first refusal was stored now, and a repeat of one of those is
+            // not a record stored before.
+            HashSet<string>? storedBefore = null, storedNow = null;
+            for (var i = 0; i < records.Count; i++)
             {
+                var record = records[i];
                 if (inserter.Insert(record))
                 {
                     added++;
                     rollup.Add(record);
+                    storedNow?.Add(record.Id);
+                }
+                else
+                {
+                    storedNow ??= new HashSet<string>(records.Take(i).Select(static r => r.Id), StringComparer.Ordinal);
+                    if (!storedNow.Contains(record.Id))
+                    {
+                        (storedBefore ??= new HashSet<string>(StringComparer.Ordinal)).Add(record.Id);
+                    }
                 }
             }
 
             UpdateRollup(connection, transaction, added, rollup);
             transaction.Commit();
             _values.Publish(inserter.Resolved);
-            return new AppendResult(added, records.Count - added);
+            return new AppendResult(added, records.Count - added) { DuplicateIds = (IReadOnlySet<string>?)storedBefore ?? (storedNow is null ? null : System.Collections.Frozen.FrozenSet<string>.Empty) };
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -30,9 +30,21 @@ public sealed partial class SinkingUsageLedger : DelegatingUsageLedger
     public override async Task<AppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
     {
         var result = await InnerLedger.AppendAsync(records, cancellationToken).ConfigureAwait(false);
+
+        // Only what this append stored: a record the ledger already had (a replayed spill, an import run twice) was passed
+        // on when it was first stored. A ledger that does not say which records were duplicates gets everything passed
+        // on (at least once).
+        IReadOnlyList<UsageRecord> stored = records;
+        if (result.Duplicates > 0 && result.KnowsDuplicates)
+        {
+            // A repeat inside the batch was stored once: passed on once.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            stored = [.. records.Where(r => !result.IsKnownDuplicate(r.Id) && seen.Add(r.Id))];
+        }
+
         foreach (var sink in _sinks)
         {
-            foreach (var record in records)
+            foreach (var record in stored)
             {
                 try
                 {

@@ -107,11 +107,23 @@ internal sealed class FileLedgerEngine
         var index = RefreshIndex(path, generation);
         index.LastAppend = stamp;
         var fresh = new List<UsageRecord>(records.Count);
+
+        // The ids stored before this append, for observers that pass on only new records (see the SQLite ledger).
+        HashSet<string>? storedBefore = null, storedNow = null;
         foreach (var record in records)
         {
             if (!index.Archived.Contains(record.Id) && index.Ids.Add(record.Id))
             {
                 fresh.Add(record);
+                storedNow?.Add(record.Id);
+            }
+            else
+            {
+                storedNow ??= new HashSet<string>(fresh.Select(static r => r.Id), StringComparer.Ordinal);
+                if (!storedNow.Contains(record.Id))
+                {
+                    (storedBefore ??= new HashSet<string>(StringComparer.Ordinal)).Add(record.Id);
+                }
             }
         }
 
@@ -154,7 +166,7 @@ internal sealed class FileLedgerEngine
             }
         }
 
-        return new AppendResult(fresh.Count, records.Count - fresh.Count);
+        return new AppendResult(fresh.Count, records.Count - fresh.Count) { DuplicateIds = (IReadOnlySet<string>?)storedBefore ?? (storedNow is null ? null : System.Collections.Frozen.FrozenSet<string>.Empty) };
     }
 
     /// <summary>The file's length (-1 when it does not exist) and its last byte (-1 when empty).</summary>
