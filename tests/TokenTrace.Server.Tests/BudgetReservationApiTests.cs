@@ -71,7 +71,7 @@ public sealed class BudgetReservationApiTests
             await start.Task;
             while (true)
             {
-                var (status, answer) = await ReserveAsync(client, """{"budget":"shared","amount":0.05}""");
+                var (status, _) = await ReserveAsync(client, """{"budget":"shared","amount":0.05}""");
                 if (status == HttpStatusCode.Conflict)
                 {
                     return;
