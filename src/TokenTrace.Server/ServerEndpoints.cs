@@ -22,6 +22,9 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
 
     private const int MaxErrorsReported = 100;
 
+    /// <summary>The longest a remote reservation may hold room if never settled: a day.</summary>
+    private const int MaxTtlSeconds = 86_400;
+
     public async Task AuthenticateAndCountAsync(HttpContext context, RequestDelegate next)
     {
         var header = context.Request.Headers.Authorization.ToString();
@@ -248,6 +251,211 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             writer.WriteEndArray();
             writer.WriteEndObject();
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>POST /v1/budgets/reserve</c>: takes room in a budget through the hosted ledger's own reservation (the same
+    /// transaction with the spend check that local enforcers use), so processes on many machines share one hard limit.
+    /// Answers 200 when granted and 409 when refused, both with <c>{reserved, reservationId, spend, inFlight, limit}</c>.
+    /// </summary>
+    public async Task ReserveAsync(HttpContext context)
+    {
+        if (await RequireAsync(context, ServerTokenScope.Write).ConfigureAwait(false) is not { } token)
+        {
+            return;
+        }
+
+        if (await ReadJsonObjectAsync(context).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+
+        string name;
+        decimal amount;
+        TimeSpan ttl;
+        using (body)
+        {
+            var root = body.RootElement;
+            if (!root.TryGetProperty("budget", out var budgetField) || budgetField.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(budgetField.GetString()))
+            {
+                await ErrorAsync(context, StatusCodes.Status400BadRequest, "budget: required, the name of a budget (a string)").ConfigureAwait(false);
+                return;
+            }
+
+            name = budgetField.GetString()!;
+            if (!root.TryGetProperty("amount", out var amountField) || ReadDecimal(amountField) is not { } parsed || parsed < 0 || parsed > Budget.MaxLimit)
+            {
+                await ErrorAsync(context, StatusCodes.Status400BadRequest, "amount: required, a number from 0 up, in the budget's unit (e.g. 0.05)").ConfigureAwait(false);
+                return;
+            }
+
+            amount = parsed;
+            ttl = LedgerReservation.DefaultTimeToLive;
+            if (root.TryGetProperty("ttlSeconds", out var ttlField) && ttlField.ValueKind != JsonValueKind.Null)
+            {
+                if (ReadDecimal(ttlField) is not { } seconds || seconds <= 0 || seconds > MaxTtlSeconds)
+                {
+                    await ErrorAsync(context, StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"ttlSeconds: a number of seconds more than 0 and at most {MaxTtlSeconds}")).ConfigureAwait(false);
+                    return;
+                }
+
+                ttl = TimeSpan.FromSeconds((double)seconds);
+            }
+        }
+
+        if (options.Ledger.GetService<IBudgetReservations>() is not { } reservations)
+        {
+            await ErrorAsync(context, StatusCodes.Status501NotImplemented, "this server's ledger keeps no budget reservations").ConfigureAwait(false);
+            return;
+        }
+
+        var budget = await FindBudgetAsync(name, context.RequestAborted).ConfigureAwait(false);
+        if (budget is null)
+        {
+            await ErrorAsync(context, StatusCodes.Status404NotFound, $"budget: no budget named '{name}'").ConfigureAwait(false);
+            return;
+        }
+
+        if (token.Project is { } project && budget.Scope.Project != project)
+        {
+            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only reserve budgets scoped to project '{project}'").ConfigureAwait(false);
+            return;
+        }
+
+        var now = options.TimeProvider.GetUtcNow();
+        BudgetReservationResult result;
+        try
+        {
+            var window = budget.Period.WindowAt(now, budget.ResolveTimeZone());
+            result = await reservations.TryReserveAsync(budget, window, amount, now, ttl, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (FormatException ex)
+        {
+            await ErrorAsync(context, StatusCodes.Status500InternalServerError, ex.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger(context).LogError(ex, "The ledger could not reserve in budget {Budget} for {Principal}", budget.Name, token.Name);
+            await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the ledger could not take the reservation; nothing is reserved, try again").ConfigureAwait(false);
+            return;
+        }
+
+        await JsonAsync(context, result.Granted ? StatusCodes.Status200OK : StatusCodes.Status409Conflict, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("reserved", result.Granted);
+            if (result.Reservation is { } reservation)
+            {
+                writer.WriteString("reservationId", reservation.Id);
+                writer.WriteString("expiresAt", reservation.ExpiresAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                writer.WriteNull("reservationId");
+            }
+
+            writer.WriteString("budget", budget.Name);
+            writer.WriteNumber("amount", DecimalCanonical.Trim(amount));
+            writer.WriteNumber("spend", DecimalCanonical.Trim(result.Spend));
+            writer.WriteNumber("inFlight", DecimalCanonical.Trim(result.InFlight));
+            writer.WriteNumber("limit", DecimalCanonical.Trim(budget.Limit));
+            writer.WriteString("unit", budget.Unit.ToString().ToLowerInvariant());
+            writer.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /v1/budgets/settle</c>: removes a reservation once its call's record is stored (or the call failed).</summary>
+    public async Task SettleAsync(HttpContext context)
+    {
+        if (await RequireAsync(context, ServerTokenScope.Write).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        if (await ReadJsonObjectAsync(context).ConfigureAwait(false) is not { } body)
+        {
+            return;
+        }
+
+        string id;
+        using (body)
+        {
+            if (!body.RootElement.TryGetProperty("reservationId", out var field) || field.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(field.GetString()))
+            {
+                await ErrorAsync(context, StatusCodes.Status400BadRequest, "reservationId: required, the id /v1/budgets/reserve answered (a string)").ConfigureAwait(false);
+                return;
+            }
+
+            id = field.GetString()!;
+        }
+
+        if (options.Ledger.GetService<IBudgetReservations>() is not { } reservations)
+        {
+            await ErrorAsync(context, StatusCodes.Status501NotImplemented, "this server's ledger keeps no budget reservations").ConfigureAwait(false);
+            return;
+        }
+
+        var settled = await reservations.SettleAsync(id, context.RequestAborted).ConfigureAwait(false);
+        await JsonAsync(context, StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("reservationId", id);
+            writer.WriteBoolean("settled", settled);
+            writer.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>A budget by name: the ledger's stored budgets first, then the configured ones (as <c>/v1/budgets</c> lists them).</summary>
+    private async Task<Budget?> FindBudgetAsync(string name, CancellationToken cancellationToken)
+    {
+        var stored = options.Ledger.GetService<IBudgetStore>() is { } store ? await store.ListBudgetsAsync(cancellationToken).ConfigureAwait(false) : [];
+        return stored.FirstOrDefault(b => b.Name == name) ?? options.Budgets.FirstOrDefault(b => b.Name == name);
+    }
+
+    /// <summary>A JSON number, or a string holding one in the invariant culture ("0.05", never "0,05"); null otherwise.</summary>
+    private static decimal? ReadDecimal(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Number when element.TryGetDecimal(out var value) => value,
+        JsonValueKind.String when decimal.TryParse(element.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) => value,
+        _ => null,
+    };
+
+    /// <summary>The body as a JSON object; otherwise answers 400 (or 415) and returns null.</summary>
+    private async Task<JsonDocument?> ReadJsonObjectAsync(HttpContext context)
+    {
+        var mediaType = context.Request.ContentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
+        if (mediaType != "application/json")
+        {
+            await ErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, "send application/json").ConfigureAwait(false);
+            return null;
+        }
+
+        JsonDocument document;
+        try
+        {
+            var body = await ReadBodyAsync(context, gzip: false).ConfigureAwait(false);
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, $"the body is not JSON ({ex.Message.Split(" LineNumber:", 2)[0]})").ConfigureAwait(false);
+            return null;
+        }
+        catch (BadHttpRequestException ex)
+        {
+            await ErrorAsync(context, ex.StatusCode, ex.Message).ConfigureAwait(false);
+            return null;
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "the body must be a JSON object").ConfigureAwait(false);
+            return null;
+        }
+
+        return document;
     }
 
     public async Task HealthAsync(HttpContext context)

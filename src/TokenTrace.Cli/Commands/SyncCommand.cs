@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Spectre.Console;
 using TokenTrace.CodingAgents;
 using TokenTrace.Hosting;
@@ -18,6 +19,8 @@ internal static class SyncCommand
             Description = "Only these agents (claude-code, codex, gemini-cli, opencode, amp, qwen-code); repeat or separate with commas. Default: all.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var push = new Option<string?>("--push") { Description = "After syncing, push the ledger's new records to this TokenTrace server, as `tokentrace push --to URL` does.", HelpName = "URL" };
+        var pushSettings = PushSettings.Create();
         var command = new Command("sync", """
             Read what is new in the coding agents' local histories into the ledger: Claude Code
             (~/.claude/projects, ~/.config/claude/projects or CLAUDE_CONFIG_DIR), Codex CLI
@@ -33,15 +36,61 @@ internal static class SyncCommand
               tokentrace sync
               tokentrace sync --source claude-code --format json
               tokentrace sync --source opencode,amp
+              TOKENTRACE_PUSH_TOKEN=tt_… tokentrace sync --push https://usage.example.com
             """);
         command.Options.Add(source);
+        command.Options.Add(push);
+        pushSettings.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
             var sources = Sources(parse.GetValue(source));
+            var server = parse.GetValue(push);
+            if (server is null && (parse.GetResult(pushSettings.Token) ?? parse.GetResult(pushSettings.DeviceName) ?? (object?)parse.GetResult(pushSettings.BatchSize)) is not null)
+            {
+                throw new CliInputException("--token, --device-name and --batch-size go with --push URL");
+            }
+
             var results = await RunAsync(context, sources, cancellationToken).ConfigureAwait(false);
-            Write(context, results);
-            return ExitCodes.Success;
+            if (server is null)
+            {
+                Write(context, results);
+                return ExitCodes.Success;
+            }
+
+            if (context.Format != "json")
+            {
+                Write(context, results);
+            }
+
+            var pushed = await PushCommand.RunAsync(context, parse, "--push", server, pushSettings, cancellationToken).ConfigureAwait(false);
+            if (context.Format == "json")
+            {
+                // One JSON document on standard output: the sync's array and the push's object side by side.
+                JsonOutput.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("sync");
+                    WriteJson(writer, results);
+                    writer.WritePropertyName("push");
+                    if (pushed.Result is { } result)
+                    {
+                        PushCommand.WriteJson(writer, result, pushed.DeviceId);
+                    }
+                    else
+                    {
+                        writer.WriteNullValue();
+                    }
+
+                    writer.WriteEndObject();
+                });
+            }
+            else if (pushed.Result is { } result && !context.Quiet)
+            {
+                PushCommand.WriteText(result);
+            }
+
+            return pushed.ExitCode;
         });
         return command;
     }
@@ -103,33 +152,7 @@ internal static class SyncCommand
     {
         if (context.Format == "json")
         {
-            JsonOutput.Write(writer =>
-            {
-                writer.WriteStartArray();
-                foreach (var r in results)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("source", r.Source);
-                    writer.WriteNumber("files", r.Files);
-                    writer.WriteNumber("filesRead", r.FilesRead);
-                    writer.WriteNumber("bytesRead", r.BytesRead);
-                    writer.WriteNumber("records", r.Records);
-                    writer.WriteNumber("added", r.Added);
-                    writer.WriteNumber("duplicates", r.Duplicates);
-                    writer.WriteNumber("pending", r.Pending);
-                    writer.WriteNumber("skippedLines", r.Skipped);
-                    writer.WriteStartArray("problems");
-                    foreach (var problem in r.Problems)
-                    {
-                        writer.WriteStringValue(problem.ToString());
-                    }
-
-                    writer.WriteEndArray();
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            });
+            JsonOutput.Write(writer => WriteJson(writer, results));
             return;
         }
 
@@ -154,5 +177,34 @@ internal static class SyncCommand
         }
 
         CliContext.Out.Write(table);
+    }
+
+    /// <summary>The sync's results as the JSON array <c>sync --format json</c> prints.</summary>
+    private static void WriteJson(Utf8JsonWriter writer, IReadOnlyList<AgentSourceSync> results)
+    {
+        writer.WriteStartArray();
+        foreach (var r in results)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("source", r.Source);
+            writer.WriteNumber("files", r.Files);
+            writer.WriteNumber("filesRead", r.FilesRead);
+            writer.WriteNumber("bytesRead", r.BytesRead);
+            writer.WriteNumber("records", r.Records);
+            writer.WriteNumber("added", r.Added);
+            writer.WriteNumber("duplicates", r.Duplicates);
+            writer.WriteNumber("pending", r.Pending);
+            writer.WriteNumber("skippedLines", r.Skipped);
+            writer.WriteStartArray("problems");
+            foreach (var problem in r.Problems)
+            {
+                writer.WriteStringValue(problem.ToString());
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 }

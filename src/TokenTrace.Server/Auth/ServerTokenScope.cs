@@ -6,6 +6,6 @@ public enum ServerTokenScope
     /// <summary>Read summaries, budgets and metrics.</summary>
     Read,
 
-    /// <summary>Send records (<c>POST /v1/records</c>).</summary>
+    /// <summary>Send records (<c>POST /v1/records</c>) and reserve or settle budget room (<c>POST /v1/budgets/reserve</c>, <c>/settle</c>).</summary>
     Write,
 }

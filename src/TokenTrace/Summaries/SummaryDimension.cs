@@ -4,11 +4,15 @@ namespace TokenTrace;
 
 /// <summary>
 /// A dimension to group usage by: an attribution field, model, provider, source, region, a tag (<c>tag:KEY</c>) or a time
-/// bucket (<c>hour</c>, <c>day</c>, <c>week</c> starting Monday, <c>month</c>) in the report's time zone.
+/// bucket (<c>hour</c>, <c>day</c>, <c>week</c> starting Monday, <c>month</c>) in the report's time zone. <c>device</c> is
+/// the <c>device.name</c> tag a TokenTrace server stamps on every record a machine pushes.
 /// </summary>
 public sealed record SummaryDimension
 {
-    private static readonly string[] Fields = ["model", "provider", "project", "job", "task", "agent", "session", "user", "source", "region", "hour", "day", "week", "month"];
+    private static readonly string[] Fields = ["model", "provider", "project", "job", "task", "agent", "session", "user", "source", "region", "device", "hour", "day", "week", "month"];
+
+    /// <summary>The tag the server stamps with the sending machine's name (see <c>tokentrace push</c>).</summary>
+    private const string DeviceNameTag = "device.name";
 
     private SummaryDimension(string name, string? tagKey)
     {
@@ -46,6 +50,12 @@ public sealed record SummaryDimension
         }
 
         var lower = trimmed.ToLowerInvariant();
+        if (lower == "device")
+        {
+            // A tag dimension under a short name: every ledger groups it as it groups tag:device.name, keyed "device".
+            return new SummaryDimension(lower, DeviceNameTag);
+        }
+
         return Array.IndexOf(Fields, lower) >= 0
             ? new SummaryDimension(lower, null)
             : throw new FormatException($"unknown dimension '{name}'; expected one of {string.Join(", ", Fields)} or tag:KEY");
