@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using TokenTrace.Tests;
 using Xunit.Abstractions;
 
 namespace TokenTrace.PostgreSql.Tests;
@@ -31,7 +31,7 @@ public sealed class CrossProcessBudgetTests(PostgreSqlServer server, ITestOutput
                 await setup.SaveBudgetAsync(new Budget { Name = "cap", Limit = 1m, Period = BudgetPeriod.Parse("total"), Mode = BudgetMode.Hard });
             }
 
-            var calls = await RunSpendersAsync(spec);
+            var calls = await BudgetSpenders.RunAsync(BudgetSpender, spec, Processes);
 
             // $1 / $0.05 = 20 calls fit; never 21, whoever made them.
             await using var ledger = new PostgreSqlUsageLedger(spec);
@@ -41,61 +41,6 @@ public sealed class CrossProcessBudgetTests(PostgreSqlServer server, ITestOutput
             Assert.True(total.CostUsd > 0.90m, string.Create(CultureInfo.InvariantCulture, $"spent only {total.CostUsd}: refused with room left"));
             Assert.Equal(calls.Sum(), total.Records);
             Assert.Empty(await ledger.ListReservationsAsync()); // all settled
-        }
-    }
-
-    /// <summary>Starts the spenders, lets them all go once every one is ready (waiting on their output, not a clock), and returns the calls each made.</summary>
-    private static async Task<int[]> RunSpendersAsync(string spec)
-    {
-        var processes = new List<Process>();
-        try
-        {
-            for (var i = 0; i < Processes; i++)
-            {
-                var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                start.ArgumentList.Add(BudgetSpender);
-                start.ArgumentList.Add(spec);
-                start.ArgumentList.Add("p" + i.ToString(CultureInfo.InvariantCulture));
-                start.ArgumentList.Add("0.05");
-                processes.Add(Process.Start(start)!);
-            }
-
-            var errors = processes.Select(p => p.StandardError.ReadToEndAsync()).ToList();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            for (var i = 0; i < Processes; i++)
-            {
-                var line = await processes[i].StandardOutput.ReadLineAsync(timeout.Token);
-                Assert.True(line == "ready", $"spender {i} said '{line}': {(line is null ? await errors[i] : "")}");
-            }
-
-            foreach (var process in processes)
-            {
-                await process.StandardInput.WriteLineAsync("go");
-                await process.StandardInput.FlushAsync();
-            }
-
-            var calls = new int[Processes];
-            for (var i = 0; i < Processes; i++)
-            {
-                var last = await processes[i].StandardOutput.ReadToEndAsync(timeout.Token);
-                await processes[i].WaitForExitAsync(timeout.Token);
-                Assert.True(processes[i].ExitCode == 0, $"spender {i} exited {processes[i].ExitCode}: {await errors[i]}");
-                calls[i] = int.Parse(last.Trim()["spent ".Length..], CultureInfo.InvariantCulture);
-            }
-
-            return calls;
-        }
-        finally
-        {
-            foreach (var process in processes)
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                }
-
-                process.Dispose();
-            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using TokenTrace.Tests;
@@ -34,7 +33,7 @@ public sealed class CrossProcessBudgetTests(ITestOutputHelper output)
                     new Budget { Name = "cap", Limit = 1m, Period = BudgetPeriod.Parse("total"), Mode = BudgetMode.Hard });
             }
 
-            var calls = await RunSpendersAsync($"{kind}:{location}");
+            var calls = await BudgetSpenders.RunAsync(BudgetSpender, $"{kind}:{location}", Processes);
 
             await using var ledger = Open(kind, location);
             var total = (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total;
@@ -48,58 +47,4 @@ public sealed class CrossProcessBudgetTests(ITestOutputHelper output)
 
     private static IUsageLedger Open(string kind, string location) =>
         kind == "sqlite" ? new SqliteUsageLedger(location) : new JsonlUsageLedger(location);
-
-    /// <summary>Starts the spenders, lets them all go once every one is ready (waiting on their output, not a clock), and returns the calls each made.</summary>
-    private static async Task<int[]> RunSpendersAsync(string spec)
-    {
-        var processes = new List<Process>();
-        try
-        {
-            for (var i = 0; i < Processes; i++)
-            {
-                var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                start.ArgumentList.Add(BudgetSpender);
-                start.ArgumentList.Add(spec);
-                start.ArgumentList.Add("p" + i.ToString(CultureInfo.InvariantCulture));
-                start.ArgumentList.Add("0.05");
-                processes.Add(Process.Start(start)!);
-            }
-
-            var errors = processes.Select(p => p.StandardError.ReadToEndAsync()).ToList();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            foreach (var process in processes)
-            {
-                Assert.Equal("ready", await process.StandardOutput.ReadLineAsync(timeout.Token));
-            }
-
-            foreach (var process in processes)
-            {
-                await process.StandardInput.WriteLineAsync("go");
-                await process.StandardInput.FlushAsync();
-            }
-
-            var calls = new int[Processes];
-            for (var i = 0; i < Processes; i++)
-            {
-                var last = await processes[i].StandardOutput.ReadToEndAsync(timeout.Token);
-                await processes[i].WaitForExitAsync(timeout.Token);
-                Assert.True(processes[i].ExitCode == 0, $"spender {i} exited {processes[i].ExitCode}: {await errors[i]}");
-                calls[i] = int.Parse(last.Trim()["spent ".Length..], CultureInfo.InvariantCulture);
-            }
-
-            return calls;
-        }
-        finally
-        {
-            foreach (var process in processes)
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                }
-
-                process.Dispose();
-            }
-        }
-    }
 }
