@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -353,11 +354,16 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
     }
 
     /// <summary>
-    /// A missing database (<see cref="LedgerNotFoundException"/>: the command line's exit 2, as a mistyped path) or a refused
+    /// A server that does not answer or a missing database (<see cref="LedgerNotFoundException"/>: the command line's exit 2,
+    /// as a mistyped path) or a refused
     /// login becomes a message that names the ledger (never its password) and what to do;
     /// a sum that overflows a <c>bigint</c> a <see cref="LedgerFormatException"/>; anything else an <see cref="IOException"/>.
     /// </summary>
-    private Exception Translate(NpgsqlException ex) => (ex as PostgresException)?.SqlState switch
+    private Exception Translate(NpgsqlException ex) => ex is not PostgresException && ex.InnerException is SocketException
+        // No server answers at that address: as a mistyped path, the ledger named cannot be found (exit 2 on the command
+        // line); an app's tracker retries and spills as for any failing ledger.
+        ? new LedgerNotFoundException($"ledger '{Spec}': no PostgreSQL server answers there ({ex.InnerException.Message}); start it or fix the host and port", ex)
+        : (ex as PostgresException)?.SqlState switch
     {
         PostgresErrorCodes.InvalidCatalogName => new LedgerNotFoundException($"ledger '{Spec}': the database does not exist on the server; create it first (createdb, see docs/runbook/postgresql.md)", ex),
         PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>

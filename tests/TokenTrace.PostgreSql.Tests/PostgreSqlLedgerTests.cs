@@ -259,4 +259,14 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
         Assert.Contains(role + "@127.0.0.1", error.Message, StringComparison.Ordinal);
         Assert.Contains("permission denied", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_ledger_where_no_server_answers_is_not_found_and_its_password_is_never_shown()
+    {
+        // Port 1 on loopback refuses the connection: as a mistyped path, the command line says so with exit 2.
+        await using var ledger = new PostgreSqlUsageLedger("postgres://alice:s3cret-pw@127.0.0.1:1/usage");
+        var error = await Assert.ThrowsAsync<LedgerNotFoundException>(() => ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc));
+        Assert.Contains("no PostgreSQL server answers there", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.Message, StringComparison.Ordinal);
+    }
 }
