@@ -15,6 +15,9 @@ internal sealed class ServerMetrics
     private long _duplicates;
     private long _rejected;
 
+    /// <summary>How long ingest requests take (<c>tokentrace_server_ingest_seconds</c>).</summary>
+    public IngestLatencyHistogram IngestLatency { get; } = new();
+
     public void Ingested(int stored, int duplicates, int rejected)
     {
         Interlocked.Add(ref _stored, stored);
@@ -36,6 +39,7 @@ internal sealed class ServerMetrics
             text.Append(CultureInfo.InvariantCulture, $"tokentrace_server_requests_total{{status=\"{status}\"}} {count}\n");
         }
 
+        IngestLatency.WriteTo(text);
         return text.ToString();
     }
 

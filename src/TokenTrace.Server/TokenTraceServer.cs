@@ -56,10 +56,11 @@ public static class TokenTraceServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        var endpoints = new ServerEndpoints(options, new ServerMetrics());
+        var metrics = new ServerMetrics();
+        var endpoints = new ServerEndpoints(options, metrics);
         app.Use(endpoints.AuthenticateAndCountAsync);
         app.UseRateLimiter();
-        app.MapPost("/v1/records", (RequestDelegate)endpoints.IngestAsync);
+        app.MapPost("/v1/records", context => metrics.IngestLatency.TimeAsync(endpoints.IngestAsync, context));
         app.MapGet("/v1/summary", (RequestDelegate)endpoints.SummaryAsync);
         app.MapGet("/v1/budgets", (RequestDelegate)endpoints.BudgetsAsync);
         app.MapPost("/v1/budgets/reserve", (RequestDelegate)endpoints.ReserveAsync);
