@@ -49,6 +49,8 @@ Row("records/s (outage included)", $"{result.Expected / result.Elapsed.TotalSeco
 Row("records/s (outage excluded)", $"{result.Expected / (result.Elapsed - result.Outage).TotalSeconds:N0}");
 Row("POST /v1/records counted (both runs)", $"{result.Latency.Count:N0}");
 Row("ingest p50 / p99 / mean (server side)", $"{Ms(result.Latency.Quantile(0.5))} / {Ms(result.Latency.Quantile(0.99))} / {Ms(result.Latency.Count == 0 ? double.NaN : result.Latency.Sum / result.Latency.Count)}");
+Row("requests per bucket (le seconds: count)", string.Join(", ", result.Latency.Buckets.Select((b, i) => (b.Bound, Count: b.Cumulative - (i == 0 ? 0 : result.Latency.Buckets[i - 1].Cumulative)))
+    .Where(b => b.Count > 0).Select(b => $"{(double.IsPositiveInfinity(b.Bound) ? "+Inf" : b.Bound.ToString(CultureInfo.InvariantCulture))}: {b.Count}")));
 foreach (var (file, run) in result.TimeFiles.Select((f, i) => (f, i + 1)))
 {
     var time = File.ReadAllText(file);
