@@ -9,8 +9,8 @@ namespace TokenTrace.Server;
 /// How long <c>POST /v1/records</c> takes on the server, from the handler's start to its answer written (parsing, pricing,
 /// the ledger's append): the Prometheus histogram <c>tokentrace_server_ingest_seconds</c>. Server-side on purpose: it
 /// is what an operator can watch in production, and what the load test (bench/TokenTrace.LoadTest) reads its p50/p99
-/// from. The buckets are closer together than Prometheus's defaults so a quantile interpolated inside one is within
-/// about a third of its true value from 1 ms to 30 s.
+/// from. The buckets are closer together than Prometheus's defaults (neighbours at most ×2 apart, mostly ×1.5) so a
+/// quantile interpolated inside one is close to the true value anywhere from 1 ms to 30 s.
 /// </summary>
 internal sealed class IngestLatencyHistogram
 {
