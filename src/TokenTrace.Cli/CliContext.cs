@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using TokenTrace.Analytics.DuckDb;
+using TokenTrace.Client;
 using TokenTrace.Hosting;
 using TokenTrace.PostgreSql;
 using TokenTrace.Sqlite;
@@ -171,7 +172,7 @@ internal sealed class CliContext
         };
         try
         {
-            return new UsageLedgerFactory().AddSqlite().AddPostgreSql().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
+            return new UsageLedgerFactory().AddSqlite().AddPostgreSql().AddRemoteLedger().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
         }
         catch (FormatException ex)
         {
