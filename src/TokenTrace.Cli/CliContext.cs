@@ -86,6 +86,9 @@ internal sealed class CliContext
 
     public string LedgerSpec => Parse.GetValue(GlobalOptions.Ledger) ?? Settings.LedgerSpec;
 
+    /// <summary>Whether the ledger is a TokenTrace server (<c>http://</c>, <c>https://</c>): read through its API, never synced into.</summary>
+    public bool IsRemoteLedger => LedgerSpec.TrimStart().StartsWith("http://", StringComparison.OrdinalIgnoreCase) || LedgerSpec.TrimStart().StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
     public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog(TokenTraceEnvironment.ImportedCatalogDirectory, _priceSheets);
 
     /// <summary>

@@ -137,6 +137,37 @@ public sealed class RemoteLedgerCliTests
         Assert.Contains("loopback", run.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Daily_through_the_server_reads_the_team_ledger_without_syncing_this_machines_history_into_it()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var writer = server.Client(ServerHarness.WriteSecret);
+        var pushed = TestRecords.Make("claude-team-1", 0, "web", "claude-sonnet-4-5") with { Source = "claude-code" };
+        await IngestTests.SendAsync(writer, IngestTests.Post(Encoding.UTF8.GetBytes(TestRecords.Jsonl([pushed])), "application/x-ndjson"), HttpStatusCode.OK);
+        // This machine has Claude Code history of its own (2026-03-01), which a local `daily` would sync first.
+        var folder = Directory.CreateDirectory(Path.Combine(server.Folder.Path, "claude", "projects", "-w")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "s.jsonl"),
+            """{"timestamp":"2026-03-01T10:00:00.000Z","sessionId":"s1","cwd":"/w","type":"assistant","message":{"id":"m1","model":"claude-sonnet-4-5-20250929","role":"assistant","stop_reason":"end_turn","usage":{"input_tokens":100,"output_tokens":10}},"requestId":"r-m1"}""" + "\n");
+        var environment = new Dictionary<string, string?>
+        {
+            ["TOKENTRACE_TOKEN"] = ServerHarness.ReadSecret,
+            ["HOME"] = server.Folder.Path,
+            ["CLAUDE_CONFIG_DIR"] = Path.Combine(server.Folder.Path, "claude"),
+            ["CODEX_HOME"] = Path.Combine(server.Folder.Path, "codex"),
+            ["GEMINI_DATA_DIR"] = Path.Combine(server.Folder.Path, "gemini"),
+        };
+
+        var daily = await CliRunner.RunAsync(server.Folder.Path, environment, Limit, "daily", "--tz", "UTC", "--format", "json", "--ledger", server.Address.ToString());
+
+        Assert.True(daily.ExitCode == 0, daily.Error);
+        var day = Assert.Single(JsonDocument.Parse(daily.Out).RootElement.GetProperty("rows").EnumerateArray());
+        Assert.Equal("2026-11-20", day.GetProperty("key").GetProperty("day").GetString());
+        await foreach (var record in server.Ledger.ReadAsync(UsageQuery.All))
+        {
+            Assert.Equal("claude-team-1", record.Id); // nothing of this machine's history was written to the server
+        }
+    }
+
     /// <summary>A server holding 3 docs, 2 web, 1 Claude and 1 unpriced record (sent through its API, so priced and estimated there) and one total budget.</summary>
     internal static async Task<ServerHarness> SeededServerAsync()
     {
