@@ -34,7 +34,8 @@ internal sealed class AgentViewOptions
         }
 
         var query = context.Query(_filters.Read(parse));
-        if (!parse.GetValue(_noSync))
+        // A team server's ledger is read, not synced into: this machine's history reaches it through `push`.
+        if (!parse.GetValue(_noSync) && !context.IsRemoteLedger)
         {
             var results = await SyncCommand.RunAsync(context, AgentSyncSources(query.Source), cancellationToken).ConfigureAwait(false);
             SyncCommand.WarnSkipped(context, results);

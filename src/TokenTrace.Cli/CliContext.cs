@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using TokenTrace.Analytics.DuckDb;
+using TokenTrace.Client;
 using TokenTrace.Hosting;
 using TokenTrace.PostgreSql;
 using TokenTrace.Sqlite;
@@ -84,6 +85,9 @@ internal sealed class CliContext
     public TokenTraceOptions Settings => _settings ??= TokenTraceSettingsLoader.Load(Parse.GetValue(GlobalOptions.Config));
 
     public string LedgerSpec => Parse.GetValue(GlobalOptions.Ledger) ?? Settings.LedgerSpec;
+
+    /// <summary>Whether the ledger is a TokenTrace server (<c>http://</c>, <c>https://</c>): read through its API, never synced into.</summary>
+    public bool IsRemoteLedger => LedgerSpec.TrimStart().StartsWith("http://", StringComparison.OrdinalIgnoreCase) || LedgerSpec.TrimStart().StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     public PriceCatalog Catalog => _catalog ??= Settings.BuildCatalog(TokenTraceEnvironment.ImportedCatalogDirectory, _priceSheets);
 
@@ -171,7 +175,7 @@ internal sealed class CliContext
         };
         try
         {
-            return new UsageLedgerFactory().AddSqlite().AddPostgreSql().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
+            return new UsageLedgerFactory().AddSqlite().AddPostgreSql().AddRemoteLedger().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
         }
         catch (FormatException ex)
         {

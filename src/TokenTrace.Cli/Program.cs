@@ -32,7 +32,8 @@ internal static class Program
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or LedgerNotFoundException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is CliInputException or ConfigurationException or LedgerFormatException or LedgerNotFoundException or FormatException or ArgumentException
+                                       or TokenTrace.Client.RemoteLedgerException)
         {
             CliContext.Error.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return ExitCodes.BadInput;

@@ -67,6 +67,10 @@ public static class TokenTraceServer
         app.MapPost("/v1/budgets/settle", (RequestDelegate)endpoints.SettleAsync);
         app.MapGet("/healthz", (RequestDelegate)endpoints.HealthAsync);
         app.MapGet("/metrics", (RequestDelegate)endpoints.MetricsAsync);
+        var readThrough = new ReadThroughEndpoints(options);
+        app.MapGet("/v1/records", (RequestDelegate)readThrough.RecordsAsync);
+        app.MapGet("/v1/budgets/definitions", (RequestDelegate)readThrough.DefinitionsAsync);
+        app.MapGet("/v1/budgets/reservations", (RequestDelegate)readThrough.ReservationsAsync);
         return app;
     }
 

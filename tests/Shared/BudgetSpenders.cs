@@ -9,8 +9,11 @@ namespace TokenTrace.Tests;
 /// </summary>
 internal static class BudgetSpenders
 {
-    /// <summary>Starts the spenders, lets them all go once every one is ready (waiting on their output, not a clock), and returns the calls each made.</summary>
-    public static async Task<int[]> RunAsync(string spender, string spec, int count, string amount = "0.05")
+    /// <summary>
+    /// Starts the spenders, lets them all go once every one is ready (waiting on their output, not a clock), and returns the
+    /// calls each made. <paramref name="environment"/> gives spender i its own variables (a server's token, its device).
+    /// </summary>
+    public static async Task<int[]> RunAsync(string spender, string spec, int count, string amount = "0.05", Func<int, IReadOnlyDictionary<string, string>>? environment = null)
     {
         var processes = new List<Process>();
         try
@@ -22,6 +25,11 @@ internal static class BudgetSpenders
                 start.ArgumentList.Add(spec);
                 start.ArgumentList.Add("p" + i.ToString(CultureInfo.InvariantCulture));
                 start.ArgumentList.Add(amount);
+                foreach (var (name, value) in environment?.Invoke(i) ?? new Dictionary<string, string>())
+                {
+                    start.Environment[name] = value;
+                }
+
                 processes.Add(Process.Start(start)!);
             }
 

@@ -1,9 +1,11 @@
 using System.Globalization;
 using TokenTrace;
+using TokenTrace.Client;
 using TokenTrace.PostgreSql;
 using TokenTrace.Sqlite;
 
-// Usage: TokenTrace.BudgetSpender sqlite:FILE|jsonl:DIR|postgres://… PREFIX COST
+// Usage: TokenTrace.BudgetSpender sqlite:FILE|jsonl:DIR|postgres://…|http://server PREFIX COST
+// (a server spec reads its token from TOKENTRACE_TOKEN and its device name from TOKENTRACE_DEVICE)
 // Enforces the ledger's stored budgets. Prints "ready", waits for a line on stdin (so that every process starts spending
 // at once), then loops: reserve a call of COST, append a record costing exactly that, settle; until a hard budget
 // refuses. Prints "spent N" and exits 0.
@@ -14,6 +16,7 @@ await using IUsageLedger ledger = kind switch
 {
     "sqlite" => new SqliteUsageLedger(path),
     "postgres" => new PostgreSqlUsageLedger(args[0]),
+    "http" or "https" => new UsageLedgerFactory().AddRemoteLedger().Open(args[0]),
     _ => new JsonlUsageLedger(path),
 };
 var budgets = await ledger.GetRequiredService<IBudgetStore>().ListBudgetsAsync();
