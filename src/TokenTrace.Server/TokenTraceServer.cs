@@ -9,7 +9,7 @@ namespace TokenTrace.Server;
 
 /// <summary>
 /// Builds the TokenTrace server: Kestrel with minimal APIs over one ledger. <c>POST /v1/records</c>, <c>/v1/budgets/reserve</c> and <c>/v1/budgets/settle</c> (write tokens),
-/// <c>GET /v1/summary</c>, <c>/v1/budgets</c> and <c>/metrics</c> (read tokens), <c>GET /healthz</c> (open). It listens on
+/// <c>GET /v1/summary</c>, <c>/v1/budgets</c> and <c>/metrics</c> (read tokens), <c>GET /healthz</c> (open), <c>GET /v1/report</c> (read tokens) and the dashboard page at <c>/</c> (docs/end_user/dashboard.md). It listens on
 /// <c>http://127.0.0.1:5080</c> unless <c>--urls</c>/<c>ASPNETCORE_URLS</c> or Kestrel's configuration (TLS
 /// certificates included) say otherwise. See docs/end_user/server.md.
 /// </summary>
@@ -66,6 +66,7 @@ public static class TokenTraceServer
         app.MapPost("/v1/budgets/settle", (RequestDelegate)endpoints.SettleAsync);
         app.MapGet("/healthz", (RequestDelegate)endpoints.HealthAsync);
         app.MapGet("/metrics", (RequestDelegate)endpoints.MetricsAsync);
+        DashboardEndpoints.Map(app, options);
         return app;
     }
 
