@@ -23,11 +23,11 @@ namespace TokenTrace.Dashboard.Tests;
 /// </code>
 /// Budgets at <see cref="Now"/> (see <see cref="Budgets"/>):
 /// <code>
-/// all-monthly  month, $10: November's spend $4.00 = 40 %. Forecast (SpendForecaster): history before today = Wed 11-18
+/// all-monthly  monthly, $10: November's spend $4.00 = 40 %. Forecast (SpendForecaster): history before today = Wed 11-18
 ///   $1.75, Thu 11-19 $2.00 (2 days, so σ is the plain standard deviation: mean 1.875, σ = √(2 × 0.125²) = 0.1768); the
 ///   other weekdays' mean is the mean of all days, $1.875. Expected = 4.00 + ½ day × m[Fri] 1.875 (0.9375) + Nov 21…30
 ///   (Wed 25 → 1.75, Thu 26 → 2.00, eight other days × 1.875 = 15.00: 18.75) = $23.6875, over the limit.
-/// checkout-daily  day, $1, hard, project checkout: today's spend $0.25 = 25 %. History: Wed $1.25, Thu $0 → other
+/// checkout-daily  daily, $1, hard, project checkout: today's spend $0.25 = 25 %. History: Wed $1.25, Thu $0 → other
 ///   weekdays' mean $0.625; expected = 0.25 + ½ × 0.625 = $0.5625.
 /// </code>
 /// </remarks>
@@ -45,8 +45,8 @@ public static class DashboardRecords
 
     public static IReadOnlyList<Budget> Budgets { get; } =
     [
-        new Budget { Name = "all-monthly", Period = BudgetPeriod.Parse("month"), Limit = 10m },
-        new Budget { Name = "checkout-daily", Period = BudgetPeriod.Parse("day"), Limit = 1m, Mode = BudgetMode.Hard, Scope = new UsageQuery { Project = "checkout" } },
+        new Budget { Name = "all-monthly", Period = BudgetPeriod.Parse("monthly"), Limit = 10m },
+        new Budget { Name = "checkout-daily", Period = BudgetPeriod.Parse("daily"), Limit = 1m, Mode = BudgetMode.Hard, Scope = new UsageQuery { Project = "checkout" } },
     ];
 
     private static UsageRecord Make(
