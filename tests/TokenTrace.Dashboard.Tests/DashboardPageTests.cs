@@ -40,6 +40,8 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
         Assert.Equal(("$0.75", "0.75"), await CellAsync(page, "device", "ci", "costUsd"));
         Assert.Equal("5.00 Wh", (await CellAsync(page, "device", "laptop", "energyWh")).Text); // r1 2.0 + r3 3.0
         Assert.Equal("2.00 g", (await CellAsync(page, "device", "laptop", "co2eGrams")).Text); // r1 0.8 + r3 1.2
+        Assert.Equal("400 mg", (await CellAsync(page, "model", "claude-haiku-4-5", "co2eGrams")).Text); // r2 0.4 g
+        Assert.Equal("500 mWh", (await CellAsync(page, "session", "s-3", "energyWh")).Text); // r4 0.5 Wh
 
         // Top sessions, most expensive first: s-1 $3.25, s-2 $0.50, s-3 $0.25.
         var sessions = await page.Locator("#sessions tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.key)");
@@ -161,6 +163,20 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task The_dashboard_fits_a_390_pixel_phone()
+    {
+        await using var session = await OpenSignedInAsync(width: 390);
+        var page = session.Page;
+        Assert.Equal("$4.00", await page.Locator("[data-kpi=cost] b").InnerTextAsync());
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.clientWidth, document.documentElement.scrollWidth]");
+        var (viewport, scroll) = (widths[0], widths[1]);
+        Assert.Equal(390, viewport);
+        Assert.True(scroll <= viewport, $"the page is {scroll} px wide in a {viewport} px window");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(DashboardFixture.ScreenshotFolder, "dashboard-phone.png"), FullPage = true });
+        session.AssertClean(fixture.Address);
+    }
+
+    [Fact]
     public async Task The_report_api_answers_the_report_json_to_read_tokens_only()
     {
         using var anonymous = fixture.Client(null);
@@ -191,9 +207,9 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
         Assert.Equal(7, ci.RootElement.GetProperty("daily").GetArrayLength());
     }
 
-    private async Task<BrowserSession> OpenAsync()
+    private async Task<BrowserSession> OpenAsync(int width = 1280)
     {
-        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 }, Locale = "de-DE", TimezoneId = "UTC" });
+        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = 900 }, Locale = "de-DE", TimezoneId = "UTC" });
         var page = await context.NewPageAsync();
         var session = new BrowserSession(context, page);
         page.Request += (_, request) =>
@@ -215,9 +231,9 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
         return session;
     }
 
-    private async Task<BrowserSession> OpenSignedInAsync()
+    private async Task<BrowserSession> OpenSignedInAsync(int width = 1280)
     {
-        var session = await OpenAsync();
+        var session = await OpenAsync(width);
         var page = session.Page;
         await page.GotoAsync(fixture.Address.ToString());
         await SignInAsync(page, DashboardFixture.ReadSecret);

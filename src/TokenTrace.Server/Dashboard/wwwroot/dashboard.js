@@ -35,17 +35,19 @@
     return grouped(String(Math.round(value ?? 0)));
   }
 
-  function scaled(value, units) {
+  // A quantity in the unit that suits it (or suits `reference`, so an axis's ticks share one unit): 400 mg, 6.50 Wh.
+  function scaled(value, units, reference) {
     if (value === null || value === undefined) return "n/a";
-    let i = 1;
-    let v = value;
-    if (Math.abs(v) < 1 && v !== 0) { i = 0; v = value * 1000; }
-    while (Math.abs(v) >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-    return grouped(v.toFixed(2)) + " " + units[i];
+    const ref = Math.abs(reference ?? value);
+    let i = ref !== 0 && ref < 1 ? 0 : 1;
+    while (i < units.length - 1 && ref >= Math.pow(1000, i)) i++;
+    const v = value / Math.pow(1000, i - 1);
+    const text = v.toFixed(Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);
+    return grouped(reference === undefined ? text : String(Number(text))) + " " + units[i];
   }
 
-  const energy = (wh) => scaled(wh, ["mWh", "Wh", "kWh", "MWh"]);
-  const carbon = (g) => scaled(g, ["mg", "g", "kg", "t"]);
+  const energy = (wh, reference) => scaled(wh, ["mWh", "Wh", "kWh", "MWh"], reference);
+  const carbon = (g, reference) => scaled(g, ["mg", "g", "kg", "t"], reference);
   const METRICS = {
     costUsd: { label: "Cost", format: money },
     co2eGrams: { label: "CO2e", format: carbon },
@@ -299,8 +301,9 @@
     const cell = new Map(series.rows.map((row) => [row.key.day + "\u0000" + keyOf(row), row[state.metric] ?? 0]));
     const stackTop = days.map((day) => keys.reduce((sum, k) => sum + (cell.get(day + "\u0000" + k) ?? 0), 0));
 
-    const width = 960;
-    const height = 280;
+    // Drawn at the figure's own width, so its text stays legible from a phone to a wide screen.
+    const width = Math.max(320, Math.round(figure.clientWidth || 960));
+    const height = width < 600 ? 220 : 280;
     const left = 64;
     const right = 12;
     const topPad = 10;
@@ -317,13 +320,14 @@
       const step = niceStep(max, 4);
       const axisMax = Math.ceil(max / step) * step;
       const y = (v) => topPad + plotH - (v / axisMax) * plotH;
-      for (let v = 0; v <= axisMax + step / 2; v += step) {
+      for (let tick = 0; tick * step <= axisMax + step / 2; tick++) {
+        const v = tick * step;
         chart.append(svg("line", { class: "grid-line", x1: left, x2: width - right, y1: y(v), y2: y(v) }));
-        chart.append(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end" }, metric.format(v)));
+        chart.append(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end" }, metric.format(v, axisMax)));
       }
       const slot = plotW / days.length;
       const barW = Math.max(1, Math.min(40, slot * 0.75));
-      const labelEvery = Math.ceil(days.length / 12);
+      const labelEvery = Math.ceil(days.length / Math.max(2, Math.floor(plotW / 56)));
       days.forEach((day, i) => {
         const x = left + i * slot + (slot - barW) / 2;
         let base = 0;
@@ -418,6 +422,13 @@
       state.metric = metric;
       pressed("chart-metric", "data-metric", metric);
       if (state.data) renderChart();
+    });
+
+    let redraw = false;
+    window.addEventListener("resize", () => {
+      if (redraw || !state.data) return;
+      redraw = true;
+      requestAnimationFrame(() => { redraw = false; renderChart(); });
     });
 
     if (sessionStorage.getItem(TOKEN_KEY)) signedIn();
