@@ -37,10 +37,10 @@ internal static class DashboardEndpoints
         foreach (var (path, resource, contentType) in Assets)
         {
             var bytes = Load(resource);
-            app.MapGet(path, context => AssetAsync(context, bytes, contentType));
+            app.MapGet(path, (RequestDelegate)(context => AssetAsync(context, bytes, contentType)));
         }
 
-        app.MapGet("/v1/report", context => ReportAsync(context, options));
+        app.MapGet("/v1/report", (RequestDelegate)(context => ReportAsync(context, options)));
     }
 
     private static byte[] Load(string name)
