@@ -293,9 +293,10 @@
     const days = report.daily.map((p) => p.day);
     const keyOf = (row) => row.key[state.by] || "(none)";
 
-    // Series order: largest first over the range, as the server's rows carry it per day.
-    const totals = new Map();
-    for (const row of series.rows) totals.set(keyOf(row), (totals.get(keyOf(row)) ?? 0) + (row[state.metric] ?? 0));
+    // Each series' total over the range is the server's (the table of the same dimension), largest first.
+    const table = { model: report.byModel, project: report.byProject, user: state.data.byUser, device: state.data.byDevice }[state.by];
+    const totals = new Map(table.rows.map((row) => [keyOf(row), row[state.metric] ?? 0]));
+    for (const row of series.rows) if (!totals.has(keyOf(row))) totals.set(keyOf(row), 0);
     const keys = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a) || a.localeCompare(b));
     const color = new Map(keys.map((k, i) => [k, COLORS[i % COLORS.length]]));
     const cell = new Map(series.rows.map((row) => [row.key.day + "\u0000" + keyOf(row), row[state.metric] ?? 0]));
