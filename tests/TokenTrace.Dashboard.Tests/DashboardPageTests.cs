@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -56,14 +55,19 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
         Assert.Equal("40.0 %", await monthly.Locator("[data-field=percent]").InnerTextAsync());
         var expected = monthly.Locator("[data-field=expected]");
         Assert.Equal("23.6875", await expected.GetAttributeAsync("data-value"));
-        var low = Number(await expected.GetAttributeAsync("data-low"));
-        var high = Number(await expected.GetAttributeAsync("data-high"));
-        Assert.True(low is > 22.9 and < 23.6875 && high is > 23.6875 and < 24.5, $"80 % band {low}–{high} around 23.6875 (±1.2816 × 0.1768 × √10.5 ≈ ±0.734)");
+        // The 80 % band: ± z80 1.2815516 × σ 0.1767767 × √(½ + 10 days) 3.2403703 = ± 0.7341009 → 22.953399 … 24.421601.
+        Assert.Equal("22.953399", await expected.GetAttributeAsync("data-low"));
+        Assert.Equal("24.421601", await expected.GetAttributeAsync("data-high"));
+        Assert.Equal("$23.69 ($22.95 – $24.42)", await expected.InnerTextAsync());
         Assert.Equal("over", await monthly.GetAttributeAsync("class"));
         Assert.Equal(1, await monthly.Locator("svg rect.forecast-band").CountAsync());
         var daily = page.Locator("#budgets tr[data-budget=checkout-daily]");
         Assert.Equal("25.0 %", await daily.Locator("[data-field=percent]").InnerTextAsync());
         Assert.Equal("0.5625", await daily.Locator("[data-field=expected]").GetAttributeAsync("data-value"));
+        // σ = √(2 × 0.625²) = 0.8838835 (days $1.25 and $0); ± 1.2815516 × 0.8838835 × √½ = ± 0.8009697: the low end is
+        // never below the spend ($0.25), the high end 1.3634697 → 1.36347.
+        Assert.Equal("0.25", await daily.Locator("[data-field=expected]").GetAttributeAsync("data-low"));
+        Assert.Equal("1.36347", await daily.Locator("[data-field=expected]").GetAttributeAsync("data-high"));
         Assert.Contains("hard", await daily.Locator("td").Nth(1).InnerTextAsync(), StringComparison.Ordinal);
 
         // The chart: one stacked bar segment per (day, model) with usage: 11-18 gpt-4o and claude, 11-19 and 11-20 gpt-4o.
@@ -259,8 +263,6 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
         var cell = page.Locator($"table[data-dimension={dimension}] tbody tr[data-key='{key}'] td[data-field={field}]");
         return (await cell.InnerTextAsync(), await cell.GetAttributeAsync("data-value"));
     }
-
-    private static double Number(string? text) => double.Parse(text ?? "NaN", CultureInfo.InvariantCulture);
 
     private sealed class BrowserSession(IBrowserContext context, IPage page) : IAsyncDisposable
     {
