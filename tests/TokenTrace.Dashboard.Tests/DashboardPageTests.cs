@@ -59,7 +59,8 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
         Assert.Equal("22.953399", await expected.GetAttributeAsync("data-low"));
         Assert.Equal("24.421601", await expected.GetAttributeAsync("data-high"));
         Assert.Equal("$23.69 ($22.95 – $24.42)", await expected.InnerTextAsync());
-        Assert.Equal("over", await monthly.GetAttributeAsync("class"));
+        Assert.Equal("num over-limit", await expected.GetAttributeAsync("class")); // expected $23.69 > $10
+        Assert.Null(await monthly.GetAttributeAsync("class")); // not spent yet
         Assert.Equal(1, await monthly.Locator("svg rect.forecast-band").CountAsync());
         var daily = page.Locator("#budgets tr[data-budget=checkout-daily]");
         Assert.Equal("25.0 %", await daily.Locator("[data-field=percent]").InnerTextAsync());

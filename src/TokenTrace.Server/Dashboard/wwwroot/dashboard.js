@@ -245,13 +245,13 @@
     }
     for (const b of budgets) {
       const f = b.forecast;
-      const row = el("tr", { "data-budget": b.name, class: b.exhausted || f?.expectedOverLimit ? "over" : null },
+      const row = el("tr", { "data-budget": b.name, class: b.exhausted ? "over" : null },
         el("td", { class: "key" }, b.name),
         el("td", null, b.period + (b.mode === "hard" ? " · hard" : "")),
         numCell(b.spend, amount(b.unit, b.spend), "spend"),
         numCell(b.limit, amount(b.unit, b.limit), "limit"),
         el("td", { class: "num pct", "data-field": "percent", "data-value": b.percent }, b.percent.toFixed(1) + " %"),
-        f ? el("td", { class: "num", "data-field": "expected", "data-value": f.expected, "data-low": f.low, "data-high": f.high },
+        f ? el("td", { class: "num" + (f.expectedOverLimit ? " over-limit" : ""), "data-field": "expected", "data-value": f.expected, "data-low": f.low, "data-high": f.high },
           amount(b.unit, f.expected) + " (" + amount(b.unit, f.low) + " – " + amount(b.unit, f.high) + ")")
           : el("td", { class: "num none", "data-field": "expected" }, "no period end"),
         el("td", null, band(b)));
