@@ -510,7 +510,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
     }
 
     /// <summary>The request's token when it has <paramref name="scope"/>; otherwise answers 401 (no valid token) or 403 (another scope) and returns null.</summary>
-    private static async Task<ServerToken?> RequireAsync(HttpContext context, ServerTokenScope scope)
+    internal static async Task<ServerToken?> RequireAsync(HttpContext context, ServerTokenScope scope)
     {
         if (context.Items[TokenKey] is not ServerToken token)
         {
@@ -592,7 +592,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("TokenTrace.Server") ?? NullLogger.Instance;
 
-    private static Task ErrorAsync(HttpContext context, int status, string message) =>
+    internal static Task ErrorAsync(HttpContext context, int status, string message) =>
         JsonAsync(context, status, writer =>
         {
             writer.WriteStartObject();
@@ -600,7 +600,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             writer.WriteEndObject();
         });
 
-    private static async Task JsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    internal static async Task JsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";

@@ -9,7 +9,7 @@ namespace TokenTrace.Server;
 
 /// <summary>
 /// Builds the TokenTrace server: Kestrel with minimal APIs over one ledger. <c>POST /v1/records</c>, <c>/v1/budgets/reserve</c> and <c>/v1/budgets/settle</c> (write tokens),
-/// <c>GET /v1/summary</c>, <c>/v1/budgets</c> and <c>/metrics</c> (read tokens), <c>GET /healthz</c> (open). It listens on
+/// <c>GET /v1/summary</c>, <c>/v1/budgets</c> and <c>/metrics</c> (read tokens), <c>GET /healthz</c> (open), <c>GET /v1/report</c> (read tokens) and the dashboard page at <c>/</c> (docs/end_user/dashboard.md). It listens on
 /// <c>http://127.0.0.1:5080</c> unless <c>--urls</c>/<c>ASPNETCORE_URLS</c> or Kestrel's configuration (TLS
 /// certificates included) say otherwise. See docs/end_user/server.md.
 /// </summary>
@@ -71,6 +71,7 @@ public static class TokenTraceServer
         app.MapGet("/v1/records", (RequestDelegate)readThrough.RecordsAsync);
         app.MapGet("/v1/budgets/definitions", (RequestDelegate)readThrough.DefinitionsAsync);
         app.MapGet("/v1/budgets/reservations", (RequestDelegate)readThrough.ReservationsAsync);
+        DashboardEndpoints.Map(app, options);
         return app;
     }
 

@@ -18,9 +18,11 @@ internal static class ServeCommand
         var maxBody = new Option<int?>("--max-body-mb") { Description = "The largest request body accepted, in MiB (default 16); larger batches are refused with 413.", HelpName = "N" };
         var command = new Command("serve", """
             Run the team server over the ledger: machines send records to it (`tokentrace push`,
-            POST /v1/records), dashboards and scripts read summaries and budgets from it
-            (GET /v1/summary, /v1/budgets), monitoring reads /healthz and /metrics. Every request but
-            /healthz needs a bearer token from the tokens file; create them with `serve token add`.
+            POST /v1/records), dashboards and scripts read summaries, budgets and reports from it
+            (GET /v1/summary, /v1/budgets, /v1/report), monitoring reads /healthz and /metrics. Open
+            the dashboard at the server's address (/) in a browser and paste a read token. Every request
+            but /healthz and the dashboard's page needs a bearer token from the tokens file; create them
+            with `serve token add`.
             It stops on Ctrl+C or SIGTERM. See docs/end_user/server.md.
 
             Examples:
