@@ -22,14 +22,15 @@ internal sealed class OtlpEndpoints(TokenTraceServerOptions options, ServerEndpo
 
     private const int MaxErrorsInMessage = 5;
 
-    public Task TracesAsync(HttpContext context) => ExportAsync(context, "spans", body => OtlpSpanReader.Read(ExportTraceServiceRequest.Parser.ParseFrom(body)),
-        body => OtlpSpanReader.Read(OtlpJsonReader.ReadTraces(body)), TraceResponse);
+    public Task TracesAsync(HttpContext context) => ExportAsync(context, "spans",
+        (body, serviceAsProject) => OtlpSpanReader.Read(ExportTraceServiceRequest.Parser.ParseFrom(body), serviceAsProject),
+        (body, serviceAsProject) => OtlpSpanReader.Read(OtlpJsonReader.ReadTraces(body), serviceAsProject), TraceResponse);
 
     public Task MetricsAsync(HttpContext context) => ExportAsync(context, "data points",
-        body => OtlpMetricReader.Read(ExportMetricsServiceRequest.Parser.ParseFrom(body), options.OtlpMetricRecords),
-        body => OtlpMetricReader.Read(OtlpJsonReader.ReadMetrics(body), options.OtlpMetricRecords), MetricResponse);
+        (body, serviceAsProject) => OtlpMetricReader.Read(ExportMetricsServiceRequest.Parser.ParseFrom(body), options.OtlpMetricRecords, serviceAsProject),
+        (body, serviceAsProject) => OtlpMetricReader.Read(OtlpJsonReader.ReadMetrics(body), options.OtlpMetricRecords, serviceAsProject), MetricResponse);
 
-    private async Task ExportAsync(HttpContext context, string items, Func<byte[], OtlpBatch> fromProtobuf, Func<byte[], OtlpBatch> fromJson, Func<long, string?, IMessage> response)
+    private async Task ExportAsync(HttpContext context, string items, Func<byte[], bool, OtlpBatch> fromProtobuf, Func<byte[], bool, OtlpBatch> fromJson, Func<long, string?, IMessage> response)
     {
         if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Write).ConfigureAwait(false) is not { } token)
         {
@@ -67,7 +68,9 @@ internal sealed class OtlpEndpoints(TokenTraceServerOptions options, ServerEndpo
         try
         {
             var body = await endpoints.ReadBodyAsync(context, encoding == "gzip").ConfigureAwait(false);
-            batch = json ? fromJson(body) : fromProtobuf(body);
+            // A token bound to a project gives its project to records that name none; service.name is a default below that.
+            var serviceAsProject = token.Project is null;
+            batch = json ? fromJson(body, serviceAsProject) : fromProtobuf(body, serviceAsProject);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -17,7 +17,7 @@ internal static class OtlpMetricReader
 {
     private const int Delta = 1;
 
-    public static OtlpBatch Read(ExportMetricsServiceRequest request, bool storeRecords)
+    public static OtlpBatch Read(ExportMetricsServiceRequest request, bool storeRecords, bool serviceAsProject)
     {
         var entries = new List<(long, UsageRecord?, IngestError?)>();
         long number = 0;
@@ -54,7 +54,7 @@ internal static class OtlpMetricReader
                         continue;
                     }
 
-                    ReadWindows(metric, scopeMetrics.Scope, resource, entries, ref number, ref skipped);
+                    ReadWindows(metric, scopeMetrics.Scope, resource, serviceAsProject, entries, ref number, ref skipped);
                 }
             }
         }
@@ -65,7 +65,7 @@ internal static class OtlpMetricReader
         return new OtlpBatch(entries, skipped + ignored, warning);
     }
 
-    private static void ReadWindows(Metric metric, InstrumentationScope? scope, OtlpAttributes resource, List<(long, UsageRecord?, IngestError?)> entries, ref long number, ref long skipped)
+    private static void ReadWindows(Metric metric, InstrumentationScope? scope, OtlpAttributes resource, bool serviceAsProject, List<(long, UsageRecord?, IngestError?)> entries, ref long number, ref long skipped)
     {
         // The input and output points of one window and attribute set (all but gen_ai.token.type) make one record.
         var windows = new Dictionary<string, (HistogramDataPoint First, OtlpAttributes Attributes, long Input, long Output, string? Problem)>(StringComparer.Ordinal);
@@ -130,7 +130,7 @@ internal static class OtlpMetricReader
             try
             {
                 // The histogram's input counts cached tokens too (it has no cache type): all of it is priced as input.
-                var record = OtlpUsage.Record(id, OtlpUsage.Instant(first.TimeUnixNano), attributes, resource, new TokenCounts { Input = input, Output = output }, OtlpConventions.MetricSource);
+                var record = OtlpUsage.Record(id, OtlpUsage.Instant(first.TimeUnixNano), attributes, resource, new TokenCounts { Input = input, Output = output }, OtlpConventions.MetricSource, serviceAsProject);
                 entries.Add((number, record, null));
             }
             catch (FormatException ex)

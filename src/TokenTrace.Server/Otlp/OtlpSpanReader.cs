@@ -10,7 +10,7 @@ namespace TokenTrace.Server.Otlp;
 /// </summary>
 internal static class OtlpSpanReader
 {
-    public static OtlpBatch Read(ExportTraceServiceRequest request)
+    public static OtlpBatch Read(ExportTraceServiceRequest request, bool serviceAsProject)
     {
         var entries = new List<(long, UsageRecord?, IngestError?)>();
         long number = 0;
@@ -30,7 +30,7 @@ internal static class OtlpSpanReader
                     }
 
                     number++;
-                    entries.Add(Entry(number, span, attributes, resource));
+                    entries.Add(Entry(number, span, attributes, resource, serviceAsProject));
                 }
             }
         }
@@ -38,7 +38,7 @@ internal static class OtlpSpanReader
         return new OtlpBatch(entries, skipped);
     }
 
-    private static (long, UsageRecord?, IngestError?) Entry(long number, Span span, OtlpAttributes attributes, OtlpAttributes resource)
+    private static (long, UsageRecord?, IngestError?) Entry(long number, Span span, OtlpAttributes attributes, OtlpAttributes resource, bool serviceAsProject)
     {
         if (span.TraceId.Length != 16 || span.TraceId.Span.IndexOfAnyExcept((byte)0) < 0)
         {
@@ -66,7 +66,8 @@ internal static class OtlpSpanReader
                 attributes,
                 resource,
                 OtlpUsage.SpanTokens(attributes),
-                OtlpConventions.SpanSource) with
+                OtlpConventions.SpanSource,
+                serviceAsProject) with
             {
                 LatencyMs = span.EndTimeUnixNano >= span.StartTimeUnixNano && span.StartTimeUnixNano != 0 ? (span.EndTimeUnixNano - span.StartTimeUnixNano) / 1e6 : null,
                 Status = span.Status?.Code == 2 ? "error" : "ok",

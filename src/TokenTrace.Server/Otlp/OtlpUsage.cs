@@ -49,15 +49,19 @@ internal static class OtlpUsage
 
     public static DateTimeOffset Instant(ulong unixNanos) => DateTimeOffset.UnixEpoch.AddTicks((long)(unixNanos / 100));
 
-    /// <summary>A record of <paramref name="tokens"/> from the GenAI attributes of a span or data point and its resource.</summary>
+    /// <summary>
+    /// A record of <paramref name="tokens"/> from the GenAI attributes of a span or data point and its resource. The
+    /// resource's <c>service.name</c> is the project only when <paramref name="serviceAsProject"/> (not for a token bound
+    /// to a project, whose project is the default then).
+    /// </summary>
     /// <exception cref="FormatException">No model is named.</exception>
-    public static UsageRecord Record(string id, DateTimeOffset timestamp, OtlpAttributes attributes, OtlpAttributes resource, TokenCounts tokens, string source)
+    public static UsageRecord Record(string id, DateTimeOffset timestamp, OtlpAttributes attributes, OtlpAttributes resource, TokenCounts tokens, string source, bool serviceAsProject)
     {
         // The response model is the one that ran (a dated version of an alias), so it is the one priced.
         var model = attributes.Text(OtlpConventions.ResponseModel, OtlpConventions.RequestModel)
             ?? throw new FormatException($"token usage without a model ({OtlpConventions.RequestModel} or {OtlpConventions.ResponseModel})");
         string? Either(string key) => attributes.Text(key) ?? resource.Text(key);
-        var service = resource.Text(OtlpConventions.ServiceName);
+        var service = serviceAsProject ? resource.Text(OtlpConventions.ServiceName) : null;
         return new UsageRecord
         {
             Id = id,
