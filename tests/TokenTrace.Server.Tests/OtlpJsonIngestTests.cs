@@ -66,7 +66,7 @@ public sealed class OtlpJsonIngestTests
         await using var server = await ServerHarness.StartAsync();
         using var client = server.Client(ServerHarness.WriteSecret);
 
-        using var response = await client.SendAsync(Otlp("v1/traces", Encoding.UTF8.GetBytes(Traces), "application/json"));
+        using var response = await client.SendAsync(OtlpPost("v1/traces", Encoding.UTF8.GetBytes(Traces), "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -112,8 +112,8 @@ public sealed class OtlpJsonIngestTests
         using var client = server.Client(ServerHarness.WriteSecret);
         var body = Gzip(Traces);
 
-        using var first = await client.SendAsync(Otlp("v1/traces", body, "application/json", gzip: true));
-        using var second = await client.SendAsync(Otlp("v1/traces", body, "application/json", gzip: true));
+        using var first = await client.SendAsync(OtlpPost("v1/traces", body, "application/json", gzip: true));
+        using var second = await client.SendAsync(OtlpPost("v1/traces", body, "application/json", gzip: true));
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
@@ -130,10 +130,10 @@ public sealed class OtlpJsonIngestTests
         using var anonymous = server.Client(null);
         using var reader = server.Client(ServerHarness.ReadSecret);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(Otlp("v1/traces", body, "application/json"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await reader.SendAsync(Otlp("v1/traces", body, "application/json"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(Otlp("v1/metrics", body, "application/x-protobuf"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await reader.SendAsync(Otlp("v1/metrics", body, "application/x-protobuf"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(OtlpPost("v1/traces", body, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.SendAsync(OtlpPost("v1/traces", body, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(OtlpPost("v1/metrics", body, "application/x-protobuf"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.SendAsync(OtlpPost("v1/metrics", body, "application/x-protobuf"))).StatusCode);
         Assert.Empty(await ReadAllAsync(server.Ledger));
     }
 
@@ -143,7 +143,7 @@ public sealed class OtlpJsonIngestTests
         await using var server = await ServerHarness.StartAsync();
         using var client = server.Client(ServerHarness.ProjectSecret);
 
-        using var response = await client.SendAsync(Otlp("v1/traces", Encoding.UTF8.GetBytes(Traces), "application/json"));
+        using var response = await client.SendAsync(OtlpPost("v1/traces", Encoding.UTF8.GetBytes(Traces), "application/json"));
 
         // The OpenAI span names no project (service.name is only a default, and the token's project comes first): it is
         // the token's "checkout". The Anthropic span says tokentrace.project "docs": refused, as is the model-less one: 2.
@@ -164,7 +164,7 @@ public sealed class OtlpJsonIngestTests
         await using var server = await ServerHarness.StartAsync();
         using var client = server.Client(ServerHarness.WriteSecret);
 
-        using var response = await client.SendAsync(Otlp("v1/traces", Encoding.Latin1.GetBytes(body), contentType));
+        using var response = await client.SendAsync(OtlpPost("v1/traces", Encoding.Latin1.GetBytes(body), contentType));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(contentType, response.Content.Headers.ContentType?.MediaType);
@@ -179,13 +179,39 @@ public sealed class OtlpJsonIngestTests
     }
 
     [Fact]
+    public async Task Counts_that_are_fractions_negative_or_too_large_refuse_their_span_only()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var client = server.Client(ServerHarness.WriteSecret);
+        static string Span(string id, string input, string output) => $$$"""
+            {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"{{{id}}}","startTimeUnixNano":"1796119200000000000","attributes":[
+              {"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},
+              {"key":"gen_ai.usage.input_tokens","value":{{{input}}}},{"key":"gen_ai.usage.output_tokens","value":{{{output}}}}]}
+            """;
+        var body = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" + string.Join(',',
+            Span("0000000000000001", """{"doubleValue":10.5}""", """{"intValue":"1"}"""),
+            Span("0000000000000002", """{"intValue":"-3"}""", """{"intValue":"1"}"""),
+            Span("0000000000000003", """{"intValue":"9223372036854775807"}""", """{"intValue":"9223372036854775807"}"""),
+            Span("0000000000000004", """{"stringValue":"many"}""", """{"intValue":"1"}"""),
+            Span("0000000000000005", """{"intValue":"10"}""", """{"intValue":"1"}""")) + "]}]}]}";
+
+        using var response = await client.SendAsync(OtlpPost("v1/traces", Encoding.UTF8.GetBytes(body), "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("partialSuccess");
+        Assert.Equal("4", answer.GetProperty("rejectedSpans").GetString());
+        var stored = Assert.Single(await ReadAllAsync(server.Ledger));
+        Assert.Equal("otlp-5b8efff798038103d269b633813fc60c-0000000000000005", stored.Id);
+    }
+
+    [Fact]
     public async Task Other_content_types_and_encodings_are_415()
     {
         await using var server = await ServerHarness.StartAsync();
         using var client = server.Client(ServerHarness.WriteSecret);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await client.SendAsync(Otlp("v1/traces", [1], "text/plain"))).StatusCode);
-        using var brotli = Otlp("v1/traces", [1], "application/json");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await client.SendAsync(OtlpPost("v1/traces", [1], "text/plain"))).StatusCode);
+        using var brotli = OtlpPost("v1/traces", [1], "application/json");
         brotli.Content!.Headers.ContentEncoding.Add("br");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await client.SendAsync(brotli)).StatusCode);
     }
@@ -221,7 +247,7 @@ public sealed class OtlpJsonIngestTests
         await using var server = await ServerHarness.StartAsync();
         using var client = server.Client(ServerHarness.WriteSecret);
 
-        using var response = await client.SendAsync(Otlp("v1/metrics", Encoding.UTF8.GetBytes(Metrics), "application/json"));
+        using var response = await client.SendAsync(OtlpPost("v1/metrics", Encoding.UTF8.GetBytes(Metrics), "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("partialSuccess");
@@ -238,8 +264,8 @@ public sealed class OtlpJsonIngestTests
         using var client = server.Client(ServerHarness.WriteSecret);
         var body = Encoding.UTF8.GetBytes(Metrics);
 
-        using var first = await client.SendAsync(Otlp("v1/metrics", body, "application/json"));
-        using var again = await client.SendAsync(Otlp("v1/metrics", body, "application/json"));
+        using var first = await client.SendAsync(OtlpPost("v1/metrics", body, "application/json"));
+        using var again = await client.SendAsync(OtlpPost("v1/metrics", body, "application/json"));
 
         var answer = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("partialSuccess");
         Assert.Equal("1", answer.GetProperty("rejectedDataPoints").GetString());
@@ -255,7 +281,7 @@ public sealed class OtlpJsonIngestTests
         Assert.Contains(server.Logs.Collector.GetSnapshot(), l => l.Message.Contains("0 stored, 1 duplicates, 1 rejected", StringComparison.Ordinal));
     }
 
-    internal static HttpRequestMessage Otlp(string path, byte[] body, string contentType, bool gzip = false)
+    internal static HttpRequestMessage OtlpPost(string path, byte[] body, string contentType, bool gzip = false)
     {
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);

@@ -65,6 +65,13 @@ internal static class OtlpJsonReader
 
     private static JsonDocument Parse(ReadOnlyMemory<byte> body)
     {
+        // JsonDocument accepts invalid UTF-8 inside strings and only fails when one is read (an InvalidOperationException
+        // deep in the mapping); checked once here, it is a clear 400.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            throw new FormatException("$: the body is not valid UTF-8");
+        }
+
         var document = JsonDocument.Parse(body, DocumentOptions);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
