@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using TokenTrace.Examples.ModelServer;
@@ -89,6 +90,38 @@ public sealed class OtlpSdkExportTests
 
         Assert.Equal(2, (await ReadAllAsync(server.Ledger)).Count);
         Assert.Contains(server.Logs.Collector.GetSnapshot(), l => l.Message.Contains("0 stored, 2 duplicates, 0 rejected", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_metric_records_on_the_SDKs_delta_token_usage_histogram_becomes_one_record_per_window()
+    {
+        await using var server = await ServerHarness.StartAsync(otlpMetricRecords: true);
+        await using var model = await LoopbackModelServer.StartAsync();
+        using (var metrics = Sdk.CreateMeterProviderBuilder()
+            .ConfigureResource(r => r.AddService("checkout-api"))
+            .AddMeter(GenAISource)
+            .AddOtlpExporter((exporter, reader) =>
+            {
+                exporter.Endpoint = new Uri(server.Address, "v1/metrics");
+                exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
+                exporter.Headers = "Authorization=Bearer " + ServerHarness.WriteSecret;
+                reader.TemporalityPreference = MetricReaderTemporalityPreference.Delta;
+                // Only ForceFlush exports, so the window holds both calls.
+                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 3_600_000;
+            })
+            .Build())
+        {
+            using var client = model.ChatClient().AsBuilder().UseOpenTelemetry().Build();
+            await client.GetResponseAsync(Hello);
+            await client.GetResponseAsync(Hello);
+            Assert.True(metrics.ForceFlush(30_000));
+        }
+
+        var record = Assert.Single(await ReadAllAsync(server.Ledger));
+        // Two calls of prompt 1200 and completion 300: input 2400, output 600 in one window (the histogram has no cache
+        // type, so all input is priced uncached): 2400 × $0.15/M + 600 × $0.60/M = 0.00036 + 0.00036 = $0.00072.
+        Assert.Equal(new TokenCounts { Input = 2400, Output = 600 }, record.Tokens);
+        Assert.Equal((LoopbackModelServer.ServedModel, "checkout-api", "otlp-metrics", 0.00072m), (record.Model, record.Attribution.Project, record.Source, record.CostUsd));
     }
 
     /// <summary>Keeps each ended span, to export the very same spans a second time.</summary>
