@@ -138,6 +138,24 @@ public sealed class OtlpJsonIngestTests
     }
 
     [Fact]
+    public async Task A_device_bound_token_stamps_its_device_and_cannot_send_as_another()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var client = server.Client(ServerHarness.DeviceSecret);
+        var body = Encoding.UTF8.GetBytes(Traces);
+
+        using var other = OtlpPost("v1/traces", body, "application/json");
+        other.Headers.Add(ServerHeaders.Device, "dev-laptop;laptop");
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(other)).StatusCode);
+        Assert.Empty(await ReadAllAsync(server.Ledger));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(OtlpPost("v1/traces", body, "application/json"))).StatusCode);
+        var stored = await ReadAllAsync(server.Ledger);
+        Assert.Equal(2, stored.Count);
+        Assert.All(stored, r => Assert.Equal(("dev-ci", "ci-runner"), (r.Attribution.Tags["device"], r.Attribution.Tags["principal"])));
+    }
+
+    [Fact]
     public async Task A_project_bound_token_puts_spans_without_a_project_in_its_own_and_refuses_another()
     {
         await using var server = await ServerHarness.StartAsync();
