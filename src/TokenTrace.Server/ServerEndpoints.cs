@@ -52,16 +52,9 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return;
         }
 
-        var (deviceId, deviceName) = ParseDevice(context.Request.Headers[ServerHeaders.Device]);
-        if (token.Device is { } allowed)
+        if (await SenderAsync(context, token).ConfigureAwait(false) is not { } sender)
         {
-            if (deviceId is not null && deviceId != allowed)
-            {
-                await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only send as device '{allowed}'").ConfigureAwait(false);
-                return;
-            }
-
-            deviceId = allowed;
+            return;
         }
 
         var mediaType = context.Request.ContentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
@@ -113,7 +106,63 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return;
         }
 
-        var good = new List<UsageRecord>(entries.Count);
+        if (await StoreAsync(context, token, sender, entries).ConfigureAwait(false) is not var (result, errors))
+        {
+            return;
+        }
+
+        await JsonAsync(context, StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("stored", result.Added);
+            writer.WriteNumber("duplicates", result.Duplicates);
+            writer.WriteNumber("rejected", errors.Count);
+            writer.WriteStartArray("errors");
+            foreach (var error in errors.Take(MaxErrorsReported))
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("line", error.Line);
+                writer.WriteString("field", error.Field);
+                writer.WriteString("message", error.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The sending device of a write request (<see cref="ServerHeaders.Device"/>, or the one a device-bound token is
+    /// limited to); answers 403 and returns null when the token may not send as the device named.
+    /// </summary>
+    internal static async Task<(string? Id, string? Name)?> SenderAsync(HttpContext context, ServerToken token)
+    {
+        var (deviceId, deviceName) = ParseDevice(context.Request.Headers[ServerHeaders.Device]);
+        if (token.Device is { } allowed)
+        {
+            if (deviceId is not null && deviceId != allowed)
+            {
+                await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only send as device '{allowed}'").ConfigureAwait(false);
+                return null;
+            }
+
+            deviceId = allowed;
+        }
+
+        return (deviceId, deviceName);
+    }
+
+    /// <summary>
+    /// Stores parsed <paramref name="entries"/> the one way every ingest path does (<c>/v1/records</c> and OTLP): the
+    /// token's project scope, the request's device and principal stamped, the record pipeline, one ledger append
+    /// (idempotent by id). Returns what was stored and the entries refused; answers 503 and returns null when the ledger
+    /// fails.
+    /// </summary>
+    internal async Task<(AppendResult Result, List<IngestError> Errors)?> StoreAsync(
+        HttpContext context, ServerToken token, (string? Id, string? Name) sender, IEnumerable<(long Line, UsageRecord? Record, IngestError? Error)> entries)
+    {
+        var good = new List<UsageRecord>();
         var errors = new List<IngestError>();
         foreach (var (line, record, error) in entries)
         {
@@ -138,7 +187,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
 
             try
             {
-                good.Add(options.Pipeline.Prepare(Stamp(sent, token, deviceId, deviceName)));
+                good.Add(options.Pipeline.Prepare(Stamp(sent, token, sender.Id, sender.Name)));
             }
             catch (ArgumentException ex)
             {
@@ -155,35 +204,17 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
         {
             Logger(context).LogError(ex, "The ledger could not store a batch of {Count} records from {Principal}", good.Count, token.Name);
             await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the ledger could not store the batch; nothing is acknowledged, send it again").ConfigureAwait(false);
-            return;
+            return null;
         }
 
         metrics.Ingested(result.Added, result.Duplicates, errors.Count);
         var logger = Logger(context);
         if (logger.IsEnabled(LogLevel.Information))
         {
-            logger.LogInformation("Batch from {Principal} (device {Device}): {Stored} stored, {Duplicates} duplicates, {Rejected} rejected", token.Name, deviceId ?? "(none)", result.Added, result.Duplicates, errors.Count);
+            logger.LogInformation("Batch from {Principal} (device {Device}): {Stored} stored, {Duplicates} duplicates, {Rejected} rejected", token.Name, sender.Id ?? "(none)", result.Added, result.Duplicates, errors.Count);
         }
 
-        await JsonAsync(context, StatusCodes.Status200OK, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("stored", result.Added);
-            writer.WriteNumber("duplicates", result.Duplicates);
-            writer.WriteNumber("rejected", errors.Count);
-            writer.WriteStartArray("errors");
-            foreach (var error in errors.Take(MaxErrorsReported))
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("line", error.Line);
-                writer.WriteString("field", error.Field);
-                writer.WriteString("message", error.Message);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }).ConfigureAwait(false);
+        return (result, errors);
     }
 
     public async Task SummaryAsync(HttpContext context)
@@ -536,7 +567,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
 
     private static string Name(ServerTokenScope scope) => scope == ServerTokenScope.Write ? "write" : "read";
 
-    private async Task<byte[]> ReadBodyAsync(HttpContext context, bool gzip)
+    internal async Task<byte[]> ReadBodyAsync(HttpContext context, bool gzip)
     {
         var source = context.Request.Body;
         await using var decompressed = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : null;
@@ -589,7 +620,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
         return (id, name);
     }
 
-    private static ILogger Logger(HttpContext context) =>
+    internal static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("TokenTrace.Server") ?? NullLogger.Instance;
 
     internal static Task ErrorAsync(HttpContext context, int status, string message) =>

@@ -14,6 +14,7 @@ internal sealed class ServerMetrics
     private long _stored;
     private long _duplicates;
     private long _rejected;
+    private long _otlpSkipped;
 
     /// <summary>How long ingest requests take (<c>tokentrace_server_ingest_seconds</c>).</summary>
     public IngestLatencyHistogram IngestLatency { get; } = new();
@@ -25,6 +26,9 @@ internal sealed class ServerMetrics
         Interlocked.Add(ref _rejected, rejected);
     }
 
+    /// <summary>Spans and metric points received over OTLP that carried no token usage (not records, not errors).</summary>
+    public void OtlpSkipped(long count) => Interlocked.Add(ref _otlpSkipped, count);
+
     public void Answered(int status) => _requestsByStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
 
     public string Exposition()
@@ -33,6 +37,7 @@ internal sealed class ServerMetrics
         Counter(text, "tokentrace_server_records_stored_total", "Records received and stored.", Interlocked.Read(ref _stored));
         Counter(text, "tokentrace_server_records_duplicate_total", "Records received that the ledger already held (same id).", Interlocked.Read(ref _duplicates));
         Counter(text, "tokentrace_server_records_rejected_total", "Records received and refused (invalid, or outside the token's scope).", Interlocked.Read(ref _rejected));
+        Counter(text, "tokentrace_server_otlp_skipped_total", "OTLP spans and metric points received without token usage.", Interlocked.Read(ref _otlpSkipped));
         text.Append("# HELP tokentrace_server_requests_total HTTP requests answered, by status code.\n# TYPE tokentrace_server_requests_total counter\n");
         foreach (var (status, count) in _requestsByStatus.OrderBy(p => p.Key))
         {

@@ -9,6 +9,7 @@ namespace TokenTrace.Server;
 
 /// <summary>
 /// Builds the TokenTrace server: Kestrel with minimal APIs over one ledger. <c>POST /v1/records</c>, <c>/v1/budgets/reserve</c> and <c>/v1/budgets/settle</c> (write tokens),
+/// <c>POST /v1/traces</c> and <c>/v1/metrics</c> (OTLP/HTTP, write tokens),
 /// <c>GET /v1/summary</c>, <c>/v1/budgets</c> and <c>/metrics</c> (read tokens), <c>GET /healthz</c> (open), <c>GET /v1/report</c> (read tokens) and the dashboard page at <c>/</c> (docs/end_user/dashboard.md). It listens on
 /// <c>http://127.0.0.1:5080</c> unless <c>--urls</c>/<c>ASPNETCORE_URLS</c> or Kestrel's configuration (TLS
 /// certificates included) say otherwise. See docs/end_user/server.md.
@@ -61,6 +62,9 @@ public static class TokenTraceServer
         app.Use(endpoints.AuthenticateAndCountAsync);
         app.UseRateLimiter();
         app.MapPost("/v1/records", context => metrics.IngestLatency.TimeAsync(endpoints.IngestAsync, context));
+        var otlp = new Otlp.OtlpEndpoints(options, endpoints, metrics);
+        app.MapPost("/v1/traces", (RequestDelegate)otlp.TracesAsync);
+        app.MapPost("/v1/metrics", (RequestDelegate)otlp.MetricsAsync);
         app.MapGet("/v1/summary", (RequestDelegate)endpoints.SummaryAsync);
         app.MapGet("/v1/budgets", (RequestDelegate)endpoints.BudgetsAsync);
         app.MapPost("/v1/budgets/reserve", (RequestDelegate)endpoints.ReserveAsync);

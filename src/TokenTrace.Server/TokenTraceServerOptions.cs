@@ -27,6 +27,13 @@ public sealed class TokenTraceServerOptions
     /// <summary>Requests per second a token's allowance refills by.</summary>
     public int RateLimitPerSecond { get; init; } = 50;
 
+    /// <summary>
+    /// Whether <c>POST /v1/metrics</c> stores <c>gen_ai.client.token.usage</c> histograms (delta temporality only) as
+    /// records. Off by default: an app that exports its <c>gen_ai</c> spans too would be counted twice, so spans are the
+    /// source of usage unless an app sends metrics only. See docs/end_user/otlp.md.
+    /// </summary>
+    public bool OtlpMetricRecords { get; init; }
+
     /// <summary>The clock (budget windows).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

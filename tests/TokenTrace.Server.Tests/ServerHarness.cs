@@ -46,7 +46,7 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>Asked before each <c>POST /v1/records</c> with its number (from 1): what to do with it.</summary>
     public Func<int, IngestGate> Gate { get; set; } = _ => IngestGate.Pass;
 
-    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024, string[]? args = null)
+    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024, string[]? args = null, bool otlpMetricRecords = false)
     {
         var folder = new TempDirectory();
         var ledger = new UsageLedgerFactory().AddSqlite().Open("sqlite:" + folder.File("team.db"));
@@ -66,6 +66,7 @@ public sealed class ServerHarness : IAsyncDisposable
             MaxDecompressedBodyBytes = maxDecompressedBytes,
             RateLimitBurst = burst,
             RateLimitPerSecond = 1,
+            OtlpMetricRecords = otlpMetricRecords,
         };
         var logs = new FakeLoggerProvider();
         ServerHarness? harness = null;

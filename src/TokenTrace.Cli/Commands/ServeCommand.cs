@@ -16,13 +16,15 @@ internal static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {TokenTraceServer.DefaultUrl}: this machine only). Semicolon-separated; https:// needs a certificate (docs/end_user/server.md).", HelpName = "URL" };
         var tokens = TokensOption();
         var maxBody = new Option<int?>("--max-body-mb") { Description = "The largest request body accepted, in MiB (default 16); larger batches are refused with 413.", HelpName = "N" };
+        var otlpMetrics = new Option<bool>("--otlp-metrics") { Description = "Store gen_ai.client.token.usage metrics (delta temporality) sent to POST /v1/metrics as records. Off: usage comes from gen_ai spans (POST /v1/traces); an app sending both would count twice (docs/end_user/otlp.md)." };
         var command = new Command("serve", """
             Run the team server over the ledger: machines send records to it (`tokentrace push`,
-            POST /v1/records), dashboards and scripts read summaries, budgets and reports from it
-            (GET /v1/summary, /v1/budgets, /v1/report), monitoring reads /healthz and /metrics. Open
-            the dashboard at the server's address (/) in a browser and paste a read token. Every request
-            but /healthz and the dashboard's page needs a bearer token from the tokens file; create them
-            with `serve token add`.
+            POST /v1/records; any OpenTelemetry app through OTLP/HTTP, POST /v1/traces), dashboards
+            and scripts read summaries, budgets and reports from it (GET /v1/summary, /v1/budgets,
+            /v1/report, /v1/records), monitoring reads /healthz and /metrics. Open the dashboard at the
+            server's address (/) in a browser and paste a read token. Every request but /healthz and
+            the dashboard's page needs a bearer token from the tokens file; create them with
+            `serve token add`.
             It stops on Ctrl+C or SIGTERM. See docs/end_user/server.md.
 
             Examples:
@@ -33,6 +35,7 @@ internal static class ServeCommand
         command.Options.Add(urls);
         command.Options.Add(tokens);
         command.Options.Add(maxBody);
+        command.Options.Add(otlpMetrics);
         command.Subcommands.Add(TokenCommand());
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -59,6 +62,7 @@ internal static class ServeCommand
                     Tokens = set,
                     Budgets = context.Settings.BuildBudgets(),
                     MaxRequestBodyBytes = (parse.GetValue(maxBody) ?? 16) * 1024L * 1024,
+                    OtlpMetricRecords = parse.GetValue(otlpMetrics),
                 };
                 string[] args = parse.GetValue(urls) is { Length: > 0 } given ? ["--urls", given] : [];
                 // One line per request from ASP.NET Core drowns the batches' own lines: its warnings and errors only.
