@@ -12,7 +12,11 @@ internal static class DotnetProcess
     /// Runs <paramref name="dll"/> (a path, or a file name beside the tests) with <c>TOKENTRACE_HOME</c> set to
     /// <paramref name="home"/> and no <c>TOKENTRACE_LEDGER</c>, so nothing outside the test's folder is written.
     /// </summary>
-    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string dll, string home, params string[] args)
+    public static Task<(int ExitCode, string Out, string Error)> RunAsync(string dll, string home, params string[] args) =>
+        RunAsync(dll, home, new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="RunAsync(string, string, string[])"/>, with more environment variables (null removes one).</summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string dll, string home, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
         start.ArgumentList.Add(Path.IsPathRooted(dll) ? dll : Path.Combine(AppContext.BaseDirectory, dll));
@@ -23,6 +27,11 @@ internal static class DotnetProcess
 
         start.Environment["TOKENTRACE_HOME"] = home;
         start.Environment["TOKENTRACE_LEDGER"] = null;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -40,10 +49,14 @@ internal static class DotnetProcess
         return (process.ExitCode, await output, await error);
     }
 
-    /// <summary>As <see cref="RunAsync"/>, failing the test unless the process exits with 0; its standard output.</summary>
-    public static async Task<string> RunToSuccessAsync(string dll, string home, params string[] args)
+    /// <summary>As <see cref="RunAsync(string, string, string[])"/>, failing the test unless the process exits with 0; its standard output.</summary>
+    public static Task<string> RunToSuccessAsync(string dll, string home, params string[] args) =>
+        RunToSuccessAsync(dll, home, new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="RunToSuccessAsync(string, string, string[])"/>, with more environment variables.</summary>
+    public static async Task<string> RunToSuccessAsync(string dll, string home, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var (exitCode, output, error) = await RunAsync(dll, home, args);
+        var (exitCode, output, error) = await RunAsync(dll, home, environment, args);
         Assert.True(exitCode == 0, $"{dll} {string.Join(' ', args)} exited with {exitCode}:\n{output}\n{error}");
         return output;
     }
