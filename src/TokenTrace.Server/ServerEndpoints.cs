@@ -567,7 +567,9 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
 
     private static string Name(ServerTokenScope scope) => scope == ServerTokenScope.Write ? "write" : "read";
 
-    internal async Task<byte[]> ReadBodyAsync(HttpContext context, bool gzip)
+    internal Task<byte[]> ReadBodyAsync(HttpContext context, bool gzip) => ReadBodyAsync(context, gzip, options.MaxDecompressedBodyBytes);
+
+    internal static async Task<byte[]> ReadBodyAsync(HttpContext context, bool gzip, long limit)
     {
         var source = context.Request.Body;
         await using var decompressed = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : null;
@@ -577,7 +579,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
         int read;
         while ((read = await input.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
         {
-            if (output.Length + read > options.MaxDecompressedBodyBytes)
+            if (output.Length + read > limit)
             {
                 throw new BadHttpRequestException("the body expands past the server's limit", StatusCodes.Status413PayloadTooLarge);
             }

@@ -17,7 +17,10 @@ internal sealed class ServerMetrics
     private long _otlpSkipped;
 
     /// <summary>How long ingest requests take (<c>tokentrace_server_ingest_seconds</c>).</summary>
-    public IngestLatencyHistogram IngestLatency { get; } = new();
+    public IngestLatencyHistogram IngestLatency { get; } = new(IngestLatencyHistogram.RecordsName, "Time to answer POST /v1/records, from the handler's start to its answer.");
+
+    /// <summary>How long OTLP exports take (<c>tokentrace_server_otlp_ingest_seconds</c>).</summary>
+    public IngestLatencyHistogram OtlpLatency { get; } = new(IngestLatencyHistogram.OtlpName, "Time to answer POST /v1/traces and /v1/metrics (OTLP/HTTP), from the handler's start to its answer.");
 
     public void Ingested(int stored, int duplicates, int rejected)
     {
@@ -45,6 +48,7 @@ internal sealed class ServerMetrics
         }
 
         IngestLatency.WriteTo(text);
+        OtlpLatency.WriteTo(text);
         return text.ToString();
     }
 

@@ -63,8 +63,8 @@ public static class TokenTraceServer
         app.UseRateLimiter();
         app.MapPost("/v1/records", context => metrics.IngestLatency.TimeAsync(endpoints.IngestAsync, context));
         var otlp = new Otlp.OtlpEndpoints(options, endpoints, metrics);
-        app.MapPost("/v1/traces", (RequestDelegate)otlp.TracesAsync);
-        app.MapPost("/v1/metrics", (RequestDelegate)otlp.MetricsAsync);
+        app.MapPost("/v1/traces", context => metrics.OtlpLatency.TimeAsync(otlp.TracesAsync, context));
+        app.MapPost("/v1/metrics", context => metrics.OtlpLatency.TimeAsync(otlp.MetricsAsync, context));
         app.MapGet("/v1/summary", (RequestDelegate)endpoints.SummaryAsync);
         app.MapGet("/v1/budgets", (RequestDelegate)endpoints.BudgetsAsync);
         app.MapPost("/v1/budgets/reserve", (RequestDelegate)endpoints.ReserveAsync);

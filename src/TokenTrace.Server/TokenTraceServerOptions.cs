@@ -21,6 +21,13 @@ public sealed class TokenTraceServerOptions
     /// <summary>What a gzip body may expand to, in bytes; more is refused with 413. 256 MiB by default.</summary>
     public long MaxDecompressedBodyBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// What an OTLP export (<c>/v1/traces</c>, <c>/v1/metrics</c>) may expand to, in bytes; more is refused with 413.
+    /// 20 MiB by default, the OpenTelemetry Collector's own limit: a decoded OTLP message is an object per attribute,
+    /// several times its size in memory, so the limit is lower than for <c>/v1/records</c>.
+    /// </summary>
+    public long MaxOtlpBodyBytes { get; init; } = 20L * 1024 * 1024;
+
     /// <summary>Requests each token (or each anonymous client address) may make in a burst; 429 beyond it until refilled.</summary>
     public int RateLimitBurst { get; init; } = 200;
 

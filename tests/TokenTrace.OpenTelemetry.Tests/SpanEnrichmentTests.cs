@@ -47,8 +47,13 @@ public sealed class SpanEnrichmentTests : IAsyncLifetime
         await using var tracker = Tracker(new TestLedger());
         using (var span = ChatSpan())
         {
-            tracker.Record(Call(new TokenCounts { Input = 1000, Output = 500 }));  // 0.001 + 0.002
+            var first = Call(new TokenCounts { Input = 1000, Output = 500 });
+            tracker.Record(first);  // 0.001 + 0.002
+            // One call so far: the span names its record, so a server taking the span over OTLP stores it under that id.
+            Assert.Equal(first.Id, span.GetTagItem("tokentrace.record_id"));
             tracker.Record(Call(new TokenCounts { Input = 3000, Output = 100 }));  // 0.003 + 0.0004
+            // Two calls have no single id.
+            Assert.Null(span.GetTagItem("tokentrace.record_id"));
 
             Assert.Equal(0.0064, (double)span.GetTagItem("tokentrace.cost_usd")!, 12);
             Assert.Equal(0.5, (double)span.GetTagItem("tokentrace.energy_wh")!, 12);

@@ -223,6 +223,60 @@ public sealed class OtlpJsonIngestTests
     }
 
     [Fact]
+    public async Task An_agent_run_span_carrying_its_calls_usage_is_skipped_and_reasoning_outside_the_output_is_added_to_it()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var client = server.Client(ServerHarness.WriteSecret);
+        static string Span(string id, string operation, string model, int input, int output, int? reasoning = null)
+        {
+            var thinking = reasoning is { } r ? $$$""",{"key":"gen_ai.usage.reasoning.output_tokens","value":{"intValue":"{{{r}}}"}}""" : "";
+            return $$$"""
+                {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"{{{id}}}","startTimeUnixNano":"1796119200000000000","attributes":[
+                  {"key":"gen_ai.operation.name","value":{"stringValue":"{{{operation}}}"}},
+                  {"key":"gen_ai.request.model","value":{"stringValue":"{{{model}}}"}},
+                  {"key":"gen_ai.usage.input_tokens","value":{"intValue":"{{{input}}}"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":"{{{output}}}"}}{{{thinking}}}]}
+                """;
+        }
+
+        // An agent run of two chat calls (1,000 + 1,000 input, 100 + 200 output): its invoke_agent span sums them
+        // (2,000 / 300) and is not a call of its own. A Gemini call whose instrumentation kept 1,500 thinking tokens
+        // outside its 200 output tokens: output is 1,700, of which 1,500 reasoning.
+        var body = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" + string.Join(',',
+            Span("0000000000000001", "chat", "gpt-4o-mini", 1000, 100),
+            Span("0000000000000002", "chat", "gpt-4o-mini", 1000, 200),
+            Span("0000000000000003", "invoke_agent", "gpt-4o-mini", 2000, 300),
+            Span("0000000000000004", "execute_tool", "gpt-4o-mini", 2000, 300),
+            Span("0000000000000005", "generate_content", "gemini-2.5-flash", 40, 200, reasoning: 1500)) + "]}]}]}";
+
+        using var response = await client.SendAsync(OtlpPost("v1/traces", Encoding.UTF8.GetBytes(body), "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var stored = (await ReadAllAsync(server.Ledger)).ToDictionary(r => r.Id[^16..]);
+        Assert.Equal(["0000000000000001", "0000000000000002", "0000000000000005"], stored.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(2000, stored["0000000000000001"].Tokens.Input + stored["0000000000000002"].Tokens.Input);
+        Assert.Equal(new TokenCounts { Input = 40, Output = 1700, Reasoning = 1500 }, stored["0000000000000005"].Tokens);
+        using var reader = server.Client(ServerHarness.ReadSecret);
+        var metrics = await reader.GetStringAsync("metrics");
+        Assert.Contains("tokentrace_server_otlp_skipped_total 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("tokentrace_server_otlp_ingest_seconds_count 1\n", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_small_gzip_body_that_expands_past_the_OTLP_limit_is_413_and_stores_nothing()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var client = server.Client(ServerHarness.WriteSecret);
+        // 21 MiB of JSON whitespace before the message: about 21 KB gzipped, past the 20 MiB an OTLP export may expand to.
+        var body = Gzip(new string(' ', 21 * 1024 * 1024) + Traces);
+        Assert.True(body.Length < 100_000);
+
+        using var response = await client.SendAsync(OtlpPost("v1/traces", body, "application/json", gzip: true));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(await ReadAllAsync(server.Ledger));
+    }
+
+    [Fact]
     public async Task Other_content_types_and_encodings_are_415()
     {
         await using var server = await ServerHarness.StartAsync();

@@ -74,13 +74,16 @@ public sealed class OtlpSdkExportTests
         Assert.Equal(("checkout-api", null, null), (stored[0].Attribution.Project, stored[0].Attribution.Agent, stored[0].Attribution.Session));
         Assert.Equal(("docs", "writer", "s-7"), (stored[1].Attribution.Project, stored[1].Attribution.Agent, stored[1].Attribution.Session));
         Assert.All(stored, r => Assert.Equal("laptop", r.Attribution.Tags["principal"]));
-        Assert.Equal(
-            exported.Select(a => $"otlp-{a.TraceId.ToHexString()}-{a.SpanId.ToHexString()}").Order(StringComparer.Ordinal),
-            stored.Select(r => r.Id).Order(StringComparer.Ordinal));
-
-        // What the app kept itself, through its own path (not OTLP), says the same.
+        // What the app kept itself, through its own path (not OTLP), says the same, under the same ids: each span carried
+        // the id of the record the app made of its call (tokentrace.record_id).
         Assert.Equal(2, kept.Count);
         Assert.Equal(kept.Select(r => (r.Model, r.Tokens, r.CostUsd, r.Attribution.Agent, r.Attribution.Session)), stored.Select(r => (r.Model, r.Tokens, r.CostUsd, r.Attribution.Agent, r.Attribution.Session)));
+        Assert.Equal(kept.Select(r => r.Id).Order(StringComparer.Ordinal), stored.Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(stored, r => r.Id.StartsWith("otlp-", StringComparison.Ordinal));
+
+        // So the app's own ledger pushed to the same server as well adds nothing: one call, one record, by either path.
+        var pushed = await server.Ledger.AppendAsync(kept);
+        Assert.Equal((0, 2), (pushed.Added, pushed.Duplicates));
 
         // The same spans exported again (as an exporter's retry, or a collector sending twice): nothing new.
         using (var again = new OtlpTraceExporter(exporterOptions))

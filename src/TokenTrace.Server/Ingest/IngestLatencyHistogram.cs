@@ -10,12 +10,16 @@ namespace TokenTrace.Server;
 /// the ledger's append): the Prometheus histogram <c>tokentrace_server_ingest_seconds</c>. Server-side on purpose: it
 /// is what an operator can watch in production, and what the load test (bench/TokenTrace.LoadTest) reads its p50/p99
 /// from. The buckets are closer together than Prometheus's defaults (neighbours at most ×2 apart, mostly ×1.5) so a
-/// quantile interpolated inside one is close to the true value anywhere from 1 ms to 30 s.
+/// quantile interpolated inside one is close to the true value anywhere from 1 ms to 30 s. OTLP exports
+/// (<c>/v1/traces</c>, <c>/v1/metrics</c>) have their own, <c>tokentrace_server_otlp_ingest_seconds</c>.
 /// </summary>
-internal sealed class IngestLatencyHistogram
+internal sealed class IngestLatencyHistogram(string name, string help)
 {
-    /// <summary>The metric's name in the exposition.</summary>
-    public const string Name = "tokentrace_server_ingest_seconds";
+    /// <summary>The name of <c>POST /v1/records</c>'s histogram in the exposition.</summary>
+    public const string RecordsName = "tokentrace_server_ingest_seconds";
+
+    /// <summary>The name of the OTLP exports' histogram in the exposition.</summary>
+    public const string OtlpName = "tokentrace_server_otlp_ingest_seconds";
 
     /// <summary>Upper bounds, in seconds, of the buckets (the last, +Inf, is implied).</summary>
     internal static readonly double[] Bounds =
@@ -55,16 +59,16 @@ internal sealed class IngestLatencyHistogram
     /// <summary>Appends the histogram in the Prometheus text format (cumulative buckets, sum and count).</summary>
     public void WriteTo(StringBuilder text)
     {
-        text.Append(CultureInfo.InvariantCulture, $"# HELP {Name} Time to answer POST /v1/records, from the handler's start to its answer.\n# TYPE {Name} histogram\n");
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} histogram\n");
         long cumulative = 0;
         for (var i = 0; i <= Bounds.Length; i++)
         {
             cumulative += Interlocked.Read(ref _counts[i]);
             var bound = i < Bounds.Length ? Bounds[i].ToString("R", CultureInfo.InvariantCulture) : "+Inf";
-            text.Append(CultureInfo.InvariantCulture, $"{Name}_bucket{{le=\"{bound}\"}} {cumulative}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{name}_bucket{{le=\"{bound}\"}} {cumulative}\n");
         }
 
         var sum = TimeSpan.FromTicks(Interlocked.Read(ref _sumTicks)).TotalSeconds;
-        text.Append(CultureInfo.InvariantCulture, $"{Name}_sum {sum.ToString("R", CultureInfo.InvariantCulture)}\n{Name}_count {cumulative}\n");
+        text.Append(CultureInfo.InvariantCulture, $"{name}_sum {sum.ToString("R", CultureInfo.InvariantCulture)}\n{name}_count {cumulative}\n");
     }
 }

@@ -12,6 +12,15 @@ internal static class OtlpConventions
     public const string RequestModel = "gen_ai.request.model";
     public const string ResponseModel = "gen_ai.response.model";
     public const string Operation = "gen_ai.operation.name";
+
+    /// <summary>
+    /// Operations whose spans sum the model calls made inside them (an agent's run, a tool's execution), which are
+    /// spans of their own: their usage is never a record, or a run would count its calls twice.
+    /// </summary>
+    public static readonly IReadOnlySet<string> EnclosingOperations = new HashSet<string>(["invoke_agent", "create_agent", "execute_tool"], StringComparer.Ordinal);
+
+    /// <summary>The id of the record TokenTrace's own instrumentation made of this span's call (<see cref="UsageTelemetry.Enrich"/>).</summary>
+    public const string RecordId = "tokentrace.record_id";
     public const string AgentName = "gen_ai.agent.name";
     public const string ConversationId = "gen_ai.conversation.id";
     public const string InputTokens = "gen_ai.usage.input_tokens";

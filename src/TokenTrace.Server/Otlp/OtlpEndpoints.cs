@@ -67,7 +67,7 @@ internal sealed class OtlpEndpoints(TokenTraceServerOptions options, ServerEndpo
         OtlpBatch batch;
         try
         {
-            var body = await endpoints.ReadBodyAsync(context, encoding == "gzip").ConfigureAwait(false);
+            var body = await ServerEndpoints.ReadBodyAsync(context, encoding == "gzip", Math.Min(options.MaxOtlpBodyBytes, options.MaxDecompressedBodyBytes)).ConfigureAwait(false);
             // A token bound to a project gives its project to records that name none; service.name is a default below that.
             var serviceAsProject = token.Project is null;
             batch = json ? fromJson(body, serviceAsProject) : fromProtobuf(body, serviceAsProject);

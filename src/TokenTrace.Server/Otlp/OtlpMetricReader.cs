@@ -15,6 +15,9 @@ namespace TokenTrace.Server.Otlp;
 /// </summary>
 internal static class OtlpMetricReader
 {
+    /// <summary>The largest token count a point or a window may hold (9 × 10¹⁵: exact in a double, far below a long's limit).</summary>
+    private const long MaxTokens = 9_000_000_000_000_000;
+
     private const int Delta = 1;
 
     public static OtlpBatch Read(ExportMetricsServiceRequest request, bool storeRecords, bool serviceAsProject)
@@ -92,19 +95,24 @@ internal static class OtlpMetricReader
             {
                 window.Problem ??= "timeUnixNano: the window has no end time";
             }
-            else if (!double.IsFinite(sum) || sum < 0 || Math.Floor(sum) != sum || sum > 9e15)
+            else if (!double.IsFinite(sum) || sum < 0 || Math.Floor(sum) != sum || sum > MaxTokens)
             {
                 window.Problem ??= "sum: expected a whole, non-negative number of tokens";
             }
             else
             {
+                // Points of one window add up; a sender repeating a key many times must not wrap a sum to a negative count.
+                var total = (long)sum;
                 switch (attributes.Text(OtlpConventions.TokenType))
                 {
-                    case "input":
-                        window.Input += (long)sum;
+                    case "input" when total <= MaxTokens - window.Input:
+                        window.Input += total;
                         break;
-                    case "output":
-                        window.Output += (long)sum;
+                    case "output" when total <= MaxTokens - window.Output:
+                        window.Output += total;
+                        break;
+                    case "input" or "output":
+                        window.Problem ??= "sum: the window's points add up to more tokens than a record can hold";
                         break;
                     case var other:
                         window.Problem ??= $"{OtlpConventions.TokenType} '{other}' is neither input nor output";

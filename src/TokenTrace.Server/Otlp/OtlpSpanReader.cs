@@ -4,12 +4,18 @@ namespace TokenTrace.Server.Otlp;
 
 /// <summary>
 /// Turns the spans of an OTLP trace export into usage records: a span with token usage
-/// (<c>gen_ai.usage.input_tokens</c>/<c>output_tokens</c>) is one model call. Every other span (HTTP, database, an agent's
-/// outer span) is skipped and counted. The record id is <c>otlp-{trace id}-{span id}</c> in lowercase hex, so an exporter
-/// that retries an export, or a collector that sends it twice, stores nothing new.
+/// (<c>gen_ai.usage.input_tokens</c>/<c>output_tokens</c>) is one model call. Every other span (HTTP, database) is
+/// skipped and counted, and so is an enclosing span (<c>invoke_agent</c>, <c>execute_tool</c>) even when it carries the
+/// usage of the calls made inside it, which are spans of their own. The record id is <c>otlp-{trace id}-{span id}</c> in
+/// lowercase hex, so an exporter that retries an export, or a collector that sends it twice, stores nothing new; a span
+/// TokenTrace's own instrumentation recorded carries that record's id (<c>tokentrace.record_id</c>), used instead, so the
+/// same call sent by OTLP and by <c>tokentrace push</c> is stored once.
 /// </summary>
 internal static class OtlpSpanReader
 {
+    /// <summary>A longer <c>tokentrace.record_id</c> is not one TokenTrace made (its ids are GUIDs or short hashes); the span's own id is used.</summary>
+    private const int MaxRecordIdLength = 200;
+
     public static OtlpBatch Read(ExportTraceServiceRequest request, bool serviceAsProject)
     {
         var entries = new List<(long, UsageRecord?, IngestError?)>();
@@ -23,7 +29,7 @@ internal static class OtlpSpanReader
                 foreach (var span in scopeSpans.Spans)
                 {
                     var attributes = new OtlpAttributes(span.Attributes);
-                    if (!OtlpUsage.HasTokens(attributes))
+                    if (!OtlpUsage.HasTokens(attributes) || attributes.Text(OtlpConventions.Operation) is { } operation && OtlpConventions.EnclosingOperations.Contains(operation))
                     {
                         skipped++;
                         continue;
@@ -60,8 +66,9 @@ internal static class OtlpSpanReader
 
         try
         {
+            var recordId = attributes.Text(OtlpConventions.RecordId) is { Length: > 0 and <= MaxRecordIdLength } recorded ? recorded : $"otlp-{traceId}-{spanId}";
             var record = OtlpUsage.Record(
-                $"otlp-{traceId}-{spanId}",
+                recordId,
                 OtlpUsage.Instant(start),
                 attributes,
                 resource,

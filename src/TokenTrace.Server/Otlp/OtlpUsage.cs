@@ -10,6 +10,8 @@ internal static class OtlpUsage
     /// <summary>The name an OpenTelemetry SDK gives a service nobody named (<c>unknown_service:dotnet</c>): not a project.</summary>
     private const string UnknownServicePrefix = "unknown_service";
 
+    private const long MaxTokens = 9_000_000_000_000_000;
+
     public static bool HasTokens(OtlpAttributes attributes) =>
         attributes.Has(OtlpConventions.InputTokens) || attributes.Has(OtlpConventions.OutputTokens)
         || attributes.Has(OtlpConventions.PromptTokens) || attributes.Has(OtlpConventions.CompletionTokens);
@@ -31,9 +33,18 @@ internal static class OtlpUsage
             throw new FormatException("a token count is negative");
         }
 
+        // Bounded so that the sums below (and the record's total) cannot wrap.
+        if (Math.Max(Math.Max(input, output), Math.Max(Math.Max(cacheRead, cacheWrite), reasoning)) > MaxTokens)
+        {
+            throw new FormatException("a token count is larger than 9 × 10¹⁵");
+        }
+
+        // The conventions count reasoning inside the output, as OpenAI does. Gemini's own counts keep thoughts outside
+        // the candidates' tokens, and an instrumentation passing them through gives more reasoning than output: then
+        // output is the two together, as with the cache rule below (RecordGeminiAsync does the same for the SDK's shape).
         if (reasoning > output)
         {
-            throw new FormatException($"{OtlpConventions.ReasoningTokens} ({reasoning}) is more than {OtlpConventions.OutputTokens} ({output})");
+            output += reasoning;
         }
 
         var cached = cacheRead + cacheWrite;

@@ -52,7 +52,8 @@ public static class UsageTelemetry
     /// Adds <paramref name="record"/>'s cost, energy, emissions and attribution to <paramref name="activity"/>:
     /// <c>tokentrace.cost_usd</c>, <c>tokentrace.energy_wh</c>, <c>tokentrace.co2e_g</c> (central values; a second
     /// record on the same span adds to them, so a span's figures are the sum of the calls made inside it) and
-    /// <c>tokentrace.project</c>, <c>.job</c>, <c>.task</c>, <c>.agent</c>, <c>.session</c>, <c>.user</c> when set.
+    /// <c>tokentrace.project</c>, <c>.job</c>, <c>.task</c>, <c>.agent</c>, <c>.session</c>, <c>.user</c> when set, and
+    /// <c>tokentrace.record_id</c> while the span holds exactly one record.
     /// Does nothing when <paramref name="activity"/> is null or not recorded. Never throws on a valid record.
     /// </summary>
     /// <remarks>
@@ -81,6 +82,10 @@ public static class UsageTelemetry
 
         var records = activity.GetTagItem("tokentrace.records") is int n ? n + 1 : 1;
         activity.SetTag("tokentrace.records", records);
+        // The record's id, while the span holds one call: a server taking the span over OTLP stores it under this id, so
+        // the same call also pushed from this machine's ledger is a duplicate there, not a second record. A span holding
+        // two calls has no single id, and loses it.
+        activity.SetTag("tokentrace.record_id", records == 1 ? record.Id : null);
         SetIfPresent(activity, "tokentrace.project", record.Attribution.Project);
         SetIfPresent(activity, "tokentrace.job", record.Attribution.Job);
         SetIfPresent(activity, "tokentrace.task", record.Attribution.Task);
