@@ -27,8 +27,11 @@ internal static class PostgreSqlIngest
         // Creates the schema before the clock starts; the monthly partitions are made inside the timed run, as in use.
         _ = await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc);
 
+        var postmaster = await PostmasterAsync(url);
         foreach (var pass in new[] { "new records", "same records again (all duplicates)" })
         {
+            var client = Process.GetCurrentProcess().TotalProcessorTime;
+            var server = ServerCpuSeconds(postmaster);
             var clock = Stopwatch.StartNew();
             var result = default(AppendResult);
             foreach (var batch in records.Chunk(batchSize))
@@ -38,15 +41,82 @@ internal static class PostgreSqlIngest
 
             clock.Stop();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{pass}: {records.Count:N0} in batches of {batchSize:N0}: {clock.Elapsed.TotalSeconds:0.00} s, {records.Count / clock.Elapsed.TotalSeconds:N0} records/s (added {result.Added:N0}, duplicates {result.Duplicates:N0})"));
+                $"{pass}: {records.Count:N0} in batches of {batchSize:N0}: {clock.Elapsed.TotalSeconds:0.00} s, {records.Count / clock.Elapsed.TotalSeconds:N0} records/s (added {result.Added:N0}, duplicates {result.Duplicates:N0}); CPU client {(Process.GetCurrentProcess().TotalProcessorTime - client).TotalSeconds:0.00} s, server {ServerCpuSeconds(postmaster) - server:0.00} s"));
         }
 
-        foreach (var by in new[] { "model", "day,project" })
+        foreach (var by in new[] { "model", "project", "job", "day", "day,project" })
         {
             var clock = Stopwatch.StartNew();
             var summary = await ledger.SummarizeAsync(UsageQuery.All, [.. by.Split(',').Select(SummaryDimension.Parse)], TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"summary --by {by}: {clock.Elapsed.TotalMilliseconds:N0} ms, {summary.Rows.Count:N0} rows, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}"));
         }
+    }
+
+    /// <summary>The server's postmaster, when it runs on this machine: the parent of this connection's backend.</summary>
+    private static async Task<int?> PostmasterAsync(string url)
+    {
+        // A bench URL is plain (postgres://user@host:port/database, password from PGPASSWORD or ~/.pgpass).
+        var uri = new Uri(url);
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host, Port = uri.Port > 0 ? uri.Port : 5432, Username = uri.UserInfo.Split(':')[0], Database = uri.AbsolutePath.TrimStart('/'),
+        }.ConnectionString;
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var backend = (int)(await command.ExecuteScalarAsync())!;
+        var status = $"/proc/{backend}/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+
+        var line = File.ReadLines(status).First(l => l.StartsWith("PPid:", StringComparison.Ordinal));
+        return int.Parse(line["PPid:".Length..].Trim(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// CPU seconds of the whole server so far: the postmaster's own and its ended children's (cutime, cstime: the
+    /// backends of closed connections), plus its living children's (backends, WAL writer, checkpointer).
+    /// </summary>
+    private static double ServerCpuSeconds(int? postmaster)
+    {
+        if (postmaster is not { } pid)
+        {
+            return double.NaN;
+        }
+
+        const double TicksPerSecond = 100; // USER_HZ on Linux
+        long total = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var candidate))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Fields after the command name (which is in parentheses and may hold spaces): state is field 3.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (candidate == pid || parent == pid)
+                {
+                    total += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    if (candidate == pid)
+                    {
+                        total += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while being read: its time is in the postmaster's cutime now.
+            }
+        }
+
+        return total / TicksPerSecond;
     }
 }
