@@ -21,6 +21,14 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
 {
     private static readonly string SelectColumns = "seq, " + PostgreSqlSchema.ColumnList;
 
+    /// <summary>
+    /// What an append's transaction runs before its COPY: the feed's barrier, the staging table, and joins by hash only.
+    /// The planner knows nothing of the staged rows (a temporary table has no statistics) and, guessing, sorted both
+    /// sides of the merge's join on the id, the staged side at the full width of a record.
+    /// </summary>
+    private static readonly string AppendPrelude = string.Create(CultureInfo.InvariantCulture,
+        $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey}); SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off; {PostgreSqlSchema.CreateStaging}");
+
     /// <summary>Taken first by every transaction that stores or revises records: see <see cref="PostgreSqlSchema.FeedLockKey"/>.</summary>
     private static readonly string FeedShared = string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey})");
     private readonly NpgsqlDataSource _dataSource;
@@ -66,7 +74,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
                 return await RunAsync(async connection =>
                 {
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                    await ExecuteAsync(connection, transaction, FeedShared + "; " + PostgreSqlSchema.CreateStaging, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(connection, transaction, AppendPrelude, cancellationToken).ConfigureAwait(false);
                     await PostgreSqlRecordWriter.CopyAsync(connection, firsts, cancellationToken).ConfigureAwait(false);
                     await using var merge = new NpgsqlCommand(PostgreSqlSchema.MergeStaging, connection, transaction);
                     var added = Convert.ToInt32(await merge.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
