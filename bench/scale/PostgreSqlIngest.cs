@@ -44,13 +44,36 @@ internal static class PostgreSqlIngest
                 $"{pass}: {records.Count:N0} in batches of {batchSize:N0}: {clock.Elapsed.TotalSeconds:0.00} s, {records.Count / clock.Elapsed.TotalSeconds:N0} records/s (added {result.Added:N0}, duplicates {result.Duplicates:N0}); CPU client {(Process.GetCurrentProcess().TotalProcessorTime - client).TotalSeconds:0.00} s, server {ServerCpuSeconds(postmaster) - server:0.00} s"));
         }
 
+        await SummariesAsync(ledger);
+    }
+
+    /// <summary>
+    /// The summaries of the 10 M check, each from the rollups (in UTC, where the daily sums answer too) and from the rows
+    /// (the same query bounded one tick after 1970, off any hour edge, so no rollup answers it), and whether they agree.
+    /// </summary>
+    public static async Task SummariesAsync(PostgreSqlUsageLedger ledger)
+    {
+        var rowsOnly = new UsageQuery { Since = DateTimeOffset.UnixEpoch.AddTicks(1) };
         foreach (var by in new[] { "model", "project", "job", "day", "day,project" })
         {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
             var clock = Stopwatch.StartNew();
-            var summary = await ledger.SummarizeAsync(UsageQuery.All, [.. by.Split(',').Select(SummaryDimension.Parse)], TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"));
+            var summary = await ledger.SummarizeAsync(UsageQuery.All, dimensions, TimeZoneInfo.Utc);
+            var fromSums = clock.Elapsed;
+            clock.Restart();
+            var fromRows = await ledger.SummarizeAsync(rowsOnly, dimensions, TimeZoneInfo.Utc);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"summary --by {by}: {clock.Elapsed.TotalMilliseconds:N0} ms, {summary.Rows.Count:N0} rows, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}"));
+                $"summary --by {by} (UTC): {(ledger.CanSummarizeFromAggregates(UsageQuery.All, dimensions, TimeZoneInfo.Utc) ? "rollup" : "rows")} {fromSums.TotalMilliseconds:N0} ms, rows {clock.Elapsed.TotalMilliseconds:N0} ms; {summary.Rows.Count:N0} groups, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}; same groups, counts and costs: {Same(summary, fromRows)}"));
         }
+    }
+
+    private static bool Same(UsageSummary a, UsageSummary b)
+    {
+        static IEnumerable<string> Lines(UsageSummary s) => s.Rows
+            .Select(r => string.Join("|", r.Key.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value ?? "-")) + string.Create(CultureInfo.InvariantCulture,
+                $"|{r.Totals.Records}|{r.Totals.InputTokens}|{r.Totals.OutputTokens}|{r.Totals.CacheReadTokens}|{r.Totals.CacheWrite5mTokens}|{r.Totals.ReasoningTokens}|{r.Totals.CostUsd}|{r.Totals.UnpricedRecords}|{r.Totals.EstimatedRecords}"))
+            .Order(StringComparer.Ordinal);
+        return Lines(a).SequenceEqual(Lines(b));
     }
 
     /// <summary>The server's postmaster, when it runs on this machine: the parent of this connection's backend.</summary>
