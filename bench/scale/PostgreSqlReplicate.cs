@@ -9,7 +9,8 @@ namespace TokenTrace.Scale;
 /// Grows a PostgreSQL ledger made by <c>pg-ingest</c> to N times its records without the client: copy k of each stored
 /// record gets the id <c>ID~k</c> and, so that jobs per day grow as in a denser ledger, the job <c>JOB~(k mod 3)</c>;
 /// the rows are staged by the server and moved by the ledger's own merge statement (claims, rows, rollups), in slices
-/// of 100,000. Prints the merge's time and the server's CPU per record: the merge alone, without COPY or client.
+/// of 100,000 (read through the index on <c>usage_ids.seq</c>). Prints the time of each copy: the staging and the merge
+/// alone, without COPY or client.
 /// </summary>
 internal static class PostgreSqlReplicate
 {
@@ -33,17 +34,19 @@ internal static class PostgreSqlReplicate
             {
                 var columns = string.Join(", ", PostgreSqlSchema.Columns.Select(c => c.Name switch
                 {
-                    "id" => string.Create(CultureInfo.InvariantCulture, $"id || '~{k}'"),
-                    "job" => string.Create(CultureInfo.InvariantCulture, $"CASE WHEN job IS NULL THEN NULL ELSE job || '~{k % 3}' END"),
-                    _ => c.Name,
+                    "id" => string.Create(CultureInfo.InvariantCulture, $"u.id || '~{k}'"),
+                    "job" => string.Create(CultureInfo.InvariantCulture, $"CASE WHEN u.job IS NULL THEN NULL ELSE u.job || '~{k % 3}' END"),
+                    _ => "u." + c.Name,
                 }));
                 await using var transaction = await connection.BeginTransactionAsync();
                 await Execute(connection, string.Create(CultureInfo.InvariantCulture,
                     $"""
-                    SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey}); SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off;
+                    SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey});
                     {PostgreSqlSchema.CreateStaging};
                     INSERT INTO usage_incoming (ord, {PostgreSqlSchema.ColumnList})
-                    SELECT row_number() OVER (ORDER BY id COLLATE "C"), {columns} FROM usage WHERE seq > {from} AND seq <= {from + Slice} AND id NOT LIKE '%~%'
+                    SELECT row_number() OVER (ORDER BY u.id COLLATE "C"), {columns}
+                    FROM usage_ids i JOIN usage u ON u.ts = i.ts AND u.seq = i.seq WHERE i.seq > {from} AND i.seq <= {from + Slice} AND i.id NOT LIKE '%~%';
+                    SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off;
                     """));
                 added += Convert.ToInt64(await Scalar(connection, PostgreSqlSchema.MergeStaging), CultureInfo.InvariantCulture);
                 await transaction.CommitAsync();
