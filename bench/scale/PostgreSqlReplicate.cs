@@ -14,7 +14,7 @@ namespace TokenTrace.Scale;
 /// </summary>
 internal static class PostgreSqlReplicate
 {
-    public static async Task RunAsync(string url, int times)
+    public static async Task RunAsync(string url, int times, int first = 1)
     {
         var uri = new Uri(url);
         var connectionString = new NpgsqlConnectionStringBuilder
@@ -26,7 +26,7 @@ internal static class PostgreSqlReplicate
         await connection.OpenAsync();
         var baseCount = Convert.ToInt64(await Scalar(connection, "SELECT MAX(seq) FROM usage_ids WHERE id NOT LIKE '%~%'"), CultureInfo.InvariantCulture);
         const long Slice = 100_000;
-        for (var k = 1; k < times; k++)
+        for (var k = first; k < times; k++)
         {
             var clock = Stopwatch.StartNew();
             long added = 0;
