@@ -27,8 +27,11 @@ internal static class PostgreSqlIngest
         // Creates the schema before the clock starts; the monthly partitions are made inside the timed run, as in use.
         _ = await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc);
 
+        var postmaster = await PostmasterAsync(url);
         foreach (var pass in new[] { "new records", "same records again (all duplicates)" })
         {
+            var client = Process.GetCurrentProcess().TotalProcessorTime;
+            var server = ServerCpuSeconds(postmaster);
             var clock = Stopwatch.StartNew();
             var result = default(AppendResult);
             foreach (var batch in records.Chunk(batchSize))
@@ -38,15 +41,105 @@ internal static class PostgreSqlIngest
 
             clock.Stop();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{pass}: {records.Count:N0} in batches of {batchSize:N0}: {clock.Elapsed.TotalSeconds:0.00} s, {records.Count / clock.Elapsed.TotalSeconds:N0} records/s (added {result.Added:N0}, duplicates {result.Duplicates:N0})"));
+                $"{pass}: {records.Count:N0} in batches of {batchSize:N0}: {clock.Elapsed.TotalSeconds:0.00} s, {records.Count / clock.Elapsed.TotalSeconds:N0} records/s (added {result.Added:N0}, duplicates {result.Duplicates:N0}); CPU client {(Process.GetCurrentProcess().TotalProcessorTime - client).TotalSeconds:0.00} s, server {ServerCpuSeconds(postmaster) - server:0.00} s"));
         }
 
-        foreach (var by in new[] { "model", "day,project" })
+        await SummariesAsync(ledger);
+    }
+
+    /// <summary>
+    /// The summaries of the 10 M check, each from the rollups (in UTC, where the daily sums answer too) and from the rows
+    /// (the same query bounded one tick after 1970, off any hour edge, so no rollup answers it), and whether they agree.
+    /// </summary>
+    public static async Task SummariesAsync(PostgreSqlUsageLedger ledger)
+    {
+        var rowsOnly = new UsageQuery { Since = DateTimeOffset.UnixEpoch.AddTicks(1) };
+        foreach (var by in new[] { "model", "project", "job", "day", "day,project" })
         {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
             var clock = Stopwatch.StartNew();
-            var summary = await ledger.SummarizeAsync(UsageQuery.All, [.. by.Split(',').Select(SummaryDimension.Parse)], TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris"));
+            var summary = await ledger.SummarizeAsync(UsageQuery.All, dimensions, TimeZoneInfo.Utc);
+            var fromSums = clock.Elapsed;
+            clock.Restart();
+            var fromRows = await ledger.SummarizeAsync(rowsOnly, dimensions, TimeZoneInfo.Utc);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"summary --by {by}: {clock.Elapsed.TotalMilliseconds:N0} ms, {summary.Rows.Count:N0} rows, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}"));
+                $"summary --by {by} (UTC): {(ledger.CanSummarizeFromAggregates(UsageQuery.All, dimensions, TimeZoneInfo.Utc) ? "rollup" : "rows")} {fromSums.TotalMilliseconds:N0} ms, rows {clock.Elapsed.TotalMilliseconds:N0} ms; {summary.Rows.Count:N0} groups, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}; same groups, counts and costs: {Same(summary, fromRows)}"));
         }
+    }
+
+    private static bool Same(UsageSummary a, UsageSummary b)
+    {
+        static IEnumerable<string> Lines(UsageSummary s) => s.Rows
+            .Select(r => string.Join("|", r.Key.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value ?? "-")) + string.Create(CultureInfo.InvariantCulture,
+                $"|{r.Totals.Records}|{r.Totals.InputTokens}|{r.Totals.OutputTokens}|{r.Totals.CacheReadTokens}|{r.Totals.CacheWrite5mTokens}|{r.Totals.ReasoningTokens}|{r.Totals.CostUsd}|{r.Totals.UnpricedRecords}|{r.Totals.EstimatedRecords}"))
+            .Order(StringComparer.Ordinal);
+        return Lines(a).SequenceEqual(Lines(b));
+    }
+
+    /// <summary>The server's postmaster, when it runs on this machine: the parent of this connection's backend.</summary>
+    private static async Task<int?> PostmasterAsync(string url)
+    {
+        // A bench URL is plain (postgres://user@host:port/database, password from PGPASSWORD or ~/.pgpass).
+        var uri = new Uri(url);
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host, Port = uri.Port > 0 ? uri.Port : 5432, Username = uri.UserInfo.Split(':')[0], Database = uri.AbsolutePath.TrimStart('/'),
+        }.ConnectionString;
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var backend = (int)(await command.ExecuteScalarAsync())!;
+        var status = $"/proc/{backend}/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+
+        var line = File.ReadLines(status).First(l => l.StartsWith("PPid:", StringComparison.Ordinal));
+        return int.Parse(line["PPid:".Length..].Trim(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// CPU seconds of the whole server so far: the postmaster's own and its ended children's (cutime, cstime: the
+    /// backends of closed connections), plus its living children's (backends, WAL writer, checkpointer).
+    /// </summary>
+    private static double ServerCpuSeconds(int? postmaster)
+    {
+        if (postmaster is not { } pid)
+        {
+            return double.NaN;
+        }
+
+        const double TicksPerSecond = 100; // USER_HZ on Linux
+        long total = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var candidate))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Fields after the command name (which is in parentheses and may hold spaces): state is field 3.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (candidate == pid || parent == pid)
+                {
+                    total += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    if (candidate == pid)
+                    {
+                        total += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while being read: its time is in the postmaster's cutime now.
+            }
+        }
+
+        return total / TicksPerSecond;
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace TokenTrace.PostgreSql;
 
 /// <summary>
-/// Tags and extra counts as JSON objects for the <c>jsonb</c> columns, written and read with the UTF-8 writer and
+/// Tags and extra counts as JSON objects for their text columns, written and read with the UTF-8 writer and
 /// reader (no reflection, so the CLI's Native AOT build carries no serializer metadata for them).
 /// </summary>
 internal static class PostgreSqlJson

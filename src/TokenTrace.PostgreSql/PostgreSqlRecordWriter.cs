@@ -6,10 +6,10 @@ namespace TokenTrace.PostgreSql;
 /// <summary>Writes records into the staging table with one binary <c>COPY</c>, in <see cref="PostgreSqlSchema.Columns"/> order.</summary>
 internal static class PostgreSqlRecordWriter
 {
-    private static readonly string Copy = $"COPY usage_staging (ord, {PostgreSqlSchema.ColumnList}) FROM STDIN (FORMAT BINARY)";
+    private static readonly string Copy = $"COPY usage_incoming (ord, {PostgreSqlSchema.ColumnList}) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>
-    /// Refuses a record PostgreSQL cannot store as given: its <c>text</c> and <c>jsonb</c> hold no NUL character, and a
+    /// Refuses a record PostgreSQL cannot store as given: its <c>text</c> holds no NUL character, and a
     /// record whose text would be cut or refused mid-batch must fail before anything is written, naming the field.
     /// </summary>
     /// <exception cref="ArgumentException">A text field holds a NUL character.</exception>
@@ -46,7 +46,28 @@ internal static class PostgreSqlRecordWriter
         }
     }
 
-    /// <summary>Copies <paramref name="records"/> into <c>usage_staging</c>, numbered by their position in the batch.</summary>
+    /// <summary>
+    /// The records of a batch to copy: the first of each id's repeats (a later repeat is a duplicate, as a record already
+    /// stored), sorted by id in ordinal order, the order in which the merge claims them (see <see cref="PostgreSqlSchema.MergeStaging"/>).
+    /// </summary>
+    public static UsageRecord[] FirstOfEachIdSortedById(IReadOnlyList<UsageRecord> records)
+    {
+        var seen = new HashSet<string>(records.Count, StringComparer.Ordinal);
+        var firsts = new List<UsageRecord>(records.Count);
+        foreach (var record in records)
+        {
+            if (seen.Add(record.Id))
+            {
+                firsts.Add(record);
+            }
+        }
+
+        var sorted = firsts.ToArray();
+        Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return sorted;
+    }
+
+    /// <summary>Copies <paramref name="records"/> into <c>usage_incoming</c>, numbered by their position in the list.</summary>
     public static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
         var writer = await connection.BeginBinaryImportAsync(Copy, cancellationToken).ConfigureAwait(false);
@@ -144,7 +165,8 @@ internal static class PostgreSqlRecordWriter
         }
         else
         {
-            writer.Write(value, NpgsqlDbType.Jsonb);
+            // Text: the server stores it without parsing (schema 2); PostgreSqlJson wrote it, so it is a valid JSON object.
+            writer.Write(value, NpgsqlDbType.Text);
         }
     }
 

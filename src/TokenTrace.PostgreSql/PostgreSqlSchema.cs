@@ -22,6 +22,13 @@ internal static class PostgreSqlSchema
     /// <summary>The key of the advisory lock that serializes migrations and partition creation across processes.</summary>
     public const long SchemaLockKey = 0x546F6B656E547231; // "TokenTr1"
 
+    /// <summary>
+    /// The key of the change feed's barrier: every append and revision holds it shared until it commits, and reading the
+    /// feed's position takes it exclusively for an instant, so every sequence and change number at or below the position
+    /// it reads belongs to a committed transaction (docs/architecture/decisions.md, "The PostgreSQL change feed").
+    /// </summary>
+    public const long FeedLockKey = 0x546F6B656E547232; // "TokenTr2"
+
     /// <summary>The record's columns after <c>seq</c>, in the order of the staging table, the COPY and the reads.</summary>
     public static readonly (string Name, string SqlType, NpgsqlDbType Type)[] Columns =
     [
@@ -36,14 +43,14 @@ internal static class PostgreSqlSchema
         ("cache_write_1h", "bigint NOT NULL", NpgsqlDbType.Bigint),
         ("output", "bigint NOT NULL", NpgsqlDbType.Bigint),
         ("reasoning", "bigint NOT NULL", NpgsqlDbType.Bigint),
-        ("extra", "jsonb", NpgsqlDbType.Jsonb),
+        ("extra", "text", NpgsqlDbType.Text),
         ("project", "text", NpgsqlDbType.Text),
         ("job", "text", NpgsqlDbType.Text),
         ("task", "text", NpgsqlDbType.Text),
         ("agent", "text", NpgsqlDbType.Text),
         ("session", "text", NpgsqlDbType.Text),
         ("user_name", "text", NpgsqlDbType.Text),
-        ("tags", "jsonb", NpgsqlDbType.Jsonb),
+        ("tags", "text", NpgsqlDbType.Text),
         ("service_tier", "text", NpgsqlDbType.Text),
         ("cost_usd", "numeric", NpgsqlDbType.Numeric),
         ("cost_billed", "numeric", NpgsqlDbType.Numeric),
@@ -65,6 +72,10 @@ internal static class PostgreSqlSchema
     /// <summary>The column names, comma separated.</summary>
     public static readonly string ColumnList = string.Join(", ", Columns.Select(c => c.Name));
 
+    /// <summary>
+    /// The migrations, in order; a released one never changes (version 1 is the schema as first shipped, with
+    /// <c>jsonb</c> tags and extra counts, which version 2 turns into <c>text</c>).
+    /// </summary>
     public static readonly string[] Migrations =
     [
         $"""
@@ -75,7 +86,7 @@ internal static class PostgreSqlSchema
         );
         CREATE TABLE usage (
             seq bigint NOT NULL,
-            {string.Join(",\n    ", Columns.Select(c => c.Name + " " + c.SqlType))},
+            {string.Join(",\n    ", Columns.Select(c => c.Name + " " + (c.Name is "extra" or "tags" ? "jsonb" : c.SqlType)))},
             PRIMARY KEY (ts, seq)
         ) PARTITION BY RANGE (ts);
         CREATE INDEX ix_usage_project_ts ON usage (project, ts) WHERE project IS NOT NULL;
@@ -101,31 +112,51 @@ internal static class PostgreSqlSchema
         CREATE TABLE ledger_meta (key text PRIMARY KEY, value text NOT NULL);
         INSERT INTO ledger_meta (key, value) VALUES ('ledger_id', gen_random_uuid()::text);
         """,
+
+        // Schema 2 (issue 14's scale part): tags and extra counts as text, which the COPY stores without parsing (a tag
+        // filter casts to jsonb, on the rare summaries that ask for one); the rollups, filled from the rows already
+        // stored; the log of revisions for the change feed.
+        $"""
+        ALTER TABLE usage ALTER COLUMN extra TYPE text, ALTER COLUMN tags TYPE text;
+        {PostgreSqlRollups.CreateSql()}
+        {PostgreSqlRollups.BackfillSql()}
+        CREATE TABLE usage_changes (
+            change bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            seq bigint NOT NULL,
+            mark bigint NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The latest schema version.</summary>
     public static int Latest => Migrations.Length;
 
-    /// <summary>The staging table an append copies into: the record columns and the record's position in its batch.</summary>
+    /// <summary>
+    /// The staging table an append copies into: the record columns and the record's position in its batch. A temporary
+    /// table, so nothing of it is written to the WAL; named apart from schema 1's (jsonb columns), which a pooled
+    /// connection may still hold.
+    /// </summary>
     public static readonly string CreateStaging =
-        $"CREATE TEMP TABLE IF NOT EXISTS usage_staging (ord integer NOT NULL, {string.Join(", ", Columns.Select(c => c.Name + " " + c.SqlType))}) ON COMMIT DELETE ROWS";
+        $"CREATE TEMP TABLE IF NOT EXISTS usage_incoming (ord integer NOT NULL, {string.Join(", ", Columns.Select(c => c.Name + " " + c.SqlType))}) ON COMMIT DELETE ROWS";
 
     /// <summary>
-    /// Moves the staged records into the ledger: each id is claimed in <c>usage_ids</c> (the first of a batch's repeats,
-    /// nothing for ids already stored), and only the claimed ones are inserted. Ids are claimed in id order, so two
-    /// appends that share ids lock them in the same order and never deadlock. The row count is the records added.
+    /// Moves the staged records into the ledger in one statement: each id is claimed in <c>usage_ids</c> (nothing for ids
+    /// already stored), only the claimed records are inserted, and their sums are added to the rollups. The batch comes
+    /// without repeats and sorted by id (the client does both), so ids are claimed in id order and two appends that share
+    /// ids lock them in the same order and never deadlock. The single row it returns is the number of records added.
     /// </summary>
     public static readonly string MergeStaging =
         $"""
-        WITH firsts AS (
-            SELECT DISTINCT ON (id) * FROM usage_staging ORDER BY id, ord
-        ), claimed AS (
-            INSERT INTO usage_ids (id, ts) SELECT id, ts FROM firsts ORDER BY id
+        WITH claimed AS (
+            INSERT INTO usage_ids (id, ts) SELECT id, ts FROM usage_incoming ORDER BY ord
             ON CONFLICT (id) DO NOTHING
             RETURNING id, seq
-        )
-        INSERT INTO usage (seq, {ColumnList})
-        SELECT claimed.seq, {string.Join(", ", Columns.Select(c => "firsts." + c.Name))} FROM firsts JOIN claimed USING (id)
+        ), added AS (
+            INSERT INTO usage (seq, {ColumnList})
+            SELECT claimed.seq, {string.Join(", ", Columns.Select(c => "s." + c.Name))} FROM usage_incoming s JOIN claimed USING (id)
+            RETURNING {PostgreSqlRollups.RowColumns}
+        ){PostgreSqlRollups.UpsertCtes("added", signed: false)}
+        SELECT COUNT(*) FROM added
         """;
 
     /// <summary>The first tick of the UTC month holding <paramref name="ticks"/>.</summary>

@@ -7,7 +7,7 @@ namespace TokenTrace.PostgreSql;
 
 /// <summary>
 /// A <see cref="UsageQuery"/> as a SQL <c>WHERE</c> clause with parameters: the time range on <c>ts</c> (which also
-/// prunes the monthly partitions), equality on each field, tag containment on the <c>jsonb</c> tags.
+/// prunes the monthly partitions), equality on each field, tag containment on the tags (text holding a JSON object, read as <c>jsonb</c> here).
 /// </summary>
 internal static class PostgreSqlUsageFilter
 {
@@ -41,7 +41,7 @@ internal static class PostgreSqlUsageFilter
         Add("source", query.Source, NpgsqlDbType.Text);
         if (query.Tags.Count > 0)
         {
-            Add("tags", PostgreSqlJson.Write(query.Tags), NpgsqlDbType.Jsonb, "@>");
+            Add("tags::jsonb", PostgreSqlJson.Write(query.Tags), NpgsqlDbType.Jsonb, "@>");
         }
 
         return conditions.Count == 0 ? "" : new StringBuilder(" WHERE ").AppendJoin(" AND ", conditions).ToString();

@@ -51,7 +51,7 @@ public sealed partial class PostgreSqlUsageLedger
             }
 
             var totals = new UsageSummaryBuilder([], TimeZoneInfo.Utc);
-            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, cancellationToken).ConfigureAwait(false);
+            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, RollupFor(query, [], TimeZoneInfo.Utc), cancellationToken).ConfigureAwait(false);
             var spend = budget.SpendOf(totals.Build().Total);
 
             LedgerReservation? reservation = null;

@@ -23,10 +23,68 @@ public sealed partial class PostgreSqlUsageLedger
         {
             var serverZone = by.Any(d => d.IsTime) && await ServerKnowsZoneAsync(connection, timeZone, cancellationToken).ConfigureAwait(false) ? timeZone.Id : null;
             var builder = new UsageSummaryBuilder(by, timeZone);
-            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, cancellationToken).ConfigureAwait(false);
+            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, RollupFor(query, by, timeZone), cancellationToken).ConfigureAwait(false);
             return builder.Build();
         }, cancellationToken);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// True when a rollup answers (see <see cref="PostgreSqlRollups"/>): the hourly sums for dimensions among model,
+    /// provider, source, region and times in zones whose offsets are whole hours, filtered on model, provider or source
+    /// and a range on hour edges; a table of daily sums for one of project, job, agent or user, alone or with days,
+    /// weeks or months in UTC, filtered on that dimension alone and a range on day edges.
+    /// </remarks>
+    public bool CanSummarizeFromAggregates(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(timeZone);
+        return RollupFor(query, by, timeZone) is not null;
+    }
+
+    /// <summary>The rollup, as a relation shaped as <c>usage</c>, that answers the summary exactly; null when none does.</summary>
+    private static string? RollupFor(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
+    {
+        if (query.Tags.Count > 0 || query.Task is not null || query.Session is not null || by.Any(d => d.TagKey is not null))
+        {
+            return null;
+        }
+
+        var times = by.Where(d => d.IsTime).ToList();
+        var attribution = by.Where(d => !d.IsTime).Select(d => d.Name).ToList();
+        if (query is { Project: null, Job: null, Agent: null, User: null } && attribution.All(d => d is "model" or "provider" or "source" or "region")
+            && OnEdges(query, TimeSpan.TicksPerHour) && (times.Count == 0 || WholeHourOffsets(timeZone)))
+        {
+            return PostgreSqlRollups.AsUsage("usage_hourly", PostgreSqlRollups.HourlyKeys, TimeSpan.TicksPerHour);
+        }
+
+        // The daily sums of one dimension answer a summary by it and a filter on it (a budget's project), not both of two.
+        var columns = attribution.Where(d => d is not ("model" or "provider" or "source" or "region")).Select(ColumnOf)
+            .Concat(new[] { ("project", query.Project), ("job", query.Job), ("agent", query.Agent), ("user_name", query.User) }.Where(f => f.Item2 is not null).Select(f => f.Item1))
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (columns.Count == 1 && attribution.Count <= 1 && PostgreSqlRollups.DailyColumns.Contains(columns[0])
+            && (attribution.Count == 0 || ColumnOf(attribution[0]) == columns[0])
+            && query is { Model: null, Provider: null, Source: null } && OnEdges(query, TimeSpan.TicksPerDay)
+            && (times.Count == 0 || (times.All(t => t.Name is "day" or "week" or "month") && IsUtc(timeZone))))
+        {
+            return PostgreSqlRollups.AsUsage("usage_daily_" + columns[0], [columns[0]], TimeSpan.TicksPerDay);
+        }
+
+        return null;
+
+        static bool OnEdges(UsageQuery query, long ticks) => (query.Since?.UtcTicks ?? 0) % ticks == 0 && (query.Until?.UtcTicks ?? 0) % ticks == 0;
+    }
+
+    // Records start in 1970 (the validator's floor); older rules, such as 19th-century local mean time, do not matter.
+    private static bool WholeHourOffsets(TimeZoneInfo timeZone) =>
+        timeZone.BaseUtcOffset.Ticks % TimeSpan.TicksPerHour == 0
+        && timeZone.GetAdjustmentRules().Where(r => r.DateEnd.Year >= 1970)
+            .All(r => r.DaylightDelta.Ticks % TimeSpan.TicksPerHour == 0 && (timeZone.BaseUtcOffset + r.BaseUtcOffsetDelta).Ticks % TimeSpan.TicksPerHour == 0);
+
+    // Zones whose offset is zero at every instant: UTC under any of its names.
+    private static bool IsUtc(TimeZoneInfo timeZone) =>
+        timeZone.BaseUtcOffset == TimeSpan.Zero && !timeZone.SupportsDaylightSavingTime && timeZone.GetAdjustmentRules().Length == 0;
 
     /// <summary>Whether the server has a zone named as <paramref name="timeZone"/> (asked once per zone and ledger object).</summary>
     private async Task<bool> ServerKnowsZoneAsync(NpgsqlConnection connection, TimeZoneInfo timeZone, CancellationToken cancellationToken)
@@ -46,7 +104,7 @@ public sealed partial class PostgreSqlUsageLedger
     /// <summary>Adds the groups of <paramref name="query"/> by <paramref name="by"/> to <paramref name="builder"/>, on <paramref name="connection"/>.</summary>
     private static async Task SummarizeAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone,
-        string? serverZone, UsageSummaryBuilder builder, CancellationToken cancellationToken)
+        string? serverZone, UsageSummaryBuilder builder, string? rollup, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
         var keys = new List<string>();
@@ -72,7 +130,7 @@ public sealed partial class PostgreSqlUsageLedger
             {
                 var name = "@tag" + i.ToString(CultureInfo.InvariantCulture);
                 command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = tagKey });
-                keys.Add($"tags ->> {name}");
+                keys.Add($"tags::jsonb ->> {name}");
             }
             else
             {
@@ -81,7 +139,9 @@ public sealed partial class PostgreSqlUsageLedger
         }
 
         var where = PostgreSqlUsageFilter.Where(query, command);
-        string[] sums =
+        string[] sums = rollup is not null
+            ? [hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint", .. PostgreSqlRollups.SummarySums]
+            :
         [
             hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint",
             "COUNT(*)", "COALESCE(SUM(input), 0)::bigint", "COALESCE(SUM(output), 0)::bigint", "COALESCE(SUM(cache_read), 0)::bigint",
@@ -90,7 +150,7 @@ public sealed partial class PostgreSqlUsageLedger
             "COALESCE(SUM(energy_wh_low), 0)", "COALESCE(SUM(energy_wh), 0)", "COALESCE(SUM(energy_wh_high), 0)",
             "COALESCE(SUM(co2e_g_low), 0)", "COALESCE(SUM(co2e_g), 0)", "COALESCE(SUM(co2e_g_high), 0)",
         ];
-        var select = new StringBuilder("SELECT ").AppendJoin(", ", keys.Concat(sums)).Append(" FROM usage").Append(where);
+        var select = new StringBuilder("SELECT ").AppendJoin(", ", keys.Concat(sums)).Append(" FROM ").Append(rollup ?? "usage").Append(where);
         var groupBy = Enumerable.Range(1, keys.Count + 1).Where(i => i > keys.Count ? hasTime : !by[i - 1].IsTime || serverZone is not null).ToList();
         if (groupBy.Count > 0)
         {

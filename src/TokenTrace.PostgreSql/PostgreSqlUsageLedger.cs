@@ -17,9 +17,20 @@ namespace TokenTrace.PostgreSql;
 /// <c>synchronous_commit = on</c> an acknowledged record survives a crash of this process, of the server and of its
 /// machine. The schema is created on first use; the database itself must exist (see docs/runbook/postgresql.md).
 /// </remarks>
-public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
+public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregatedSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
 {
     private static readonly string SelectColumns = "seq, " + PostgreSqlSchema.ColumnList;
+
+    /// <summary>
+    /// What an append's transaction runs before its COPY: the feed's barrier, the staging table, and joins by hash only.
+    /// The planner knows nothing of the staged rows (a temporary table has no statistics) and, guessing, sorted both
+    /// sides of the merge's join on the id, the staged side at the full width of a record.
+    /// </summary>
+    private static readonly string AppendPrelude = string.Create(CultureInfo.InvariantCulture,
+        $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey}); SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off; {PostgreSqlSchema.CreateStaging}");
+
+    /// <summary>Taken first by every transaction that stores or revises records: see <see cref="PostgreSqlSchema.FeedLockKey"/>.</summary>
+    private static readonly string FeedShared = string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey})");
     private readonly NpgsqlDataSource _dataSource;
     private readonly ConcurrentDictionary<long, bool> _partitions = new();
     private readonly ConcurrentDictionary<string, bool> _knownZones = new(StringComparer.Ordinal);
@@ -54,6 +65,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
             PostgreSqlRecordWriter.ThrowIfUnstorable(record);
         }
 
+        var firsts = PostgreSqlRecordWriter.FirstOfEachIdSortedById(records);
         for (var attempt = 1; ; attempt++)
         {
             await EnsurePartitionsAsync(records, cancellationToken).ConfigureAwait(false);
@@ -62,9 +74,10 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
                 return await RunAsync(async connection =>
                 {
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                    await ExecuteAsync(connection, transaction, PostgreSqlSchema.CreateStaging, cancellationToken).ConfigureAwait(false);
-                    await PostgreSqlRecordWriter.CopyAsync(connection, records, cancellationToken).ConfigureAwait(false);
-                    var added = await ExecuteAsync(connection, transaction, PostgreSqlSchema.MergeStaging, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(connection, transaction, AppendPrelude, cancellationToken).ConfigureAwait(false);
+                    await PostgreSqlRecordWriter.CopyAsync(connection, firsts, cancellationToken).ConfigureAwait(false);
+                    await using var merge = new NpgsqlCommand(PostgreSqlSchema.MergeStaging, connection, transaction);
+                    var added = Convert.ToInt32(await merge.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return new AppendResult(added, records.Count - added);
                 }, cancellationToken).ConfigureAwait(false);
@@ -112,16 +125,30 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // The id's claim names its ts and seq, so the update reads one partition through the primary key. Only a row
-            // that differs is updated, so the count is of records that changed.
+            // that differs is updated, so the count is of records that changed. In the same statement the rollups lose
+            // the row as it was and gain it as it is (one upsert of both, as a provider change moves it to another
+            // hourly key), and the change is logged for the feed under a random mark.
+            await ExecuteAsync(connection, transaction, FeedShared, cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
-                """
-                UPDATE usage u SET cost_usd = @cost, cost_billed = @billed, price_entry = @entry, price_effective_from = @from,
-                    price_catalog = @catalog, provider = COALESCE(@provider, u.provider)
-                FROM usage_ids i
-                WHERE i.id = @id AND u.ts = i.ts AND u.seq = i.seq
-                  AND (u.cost_usd IS DISTINCT FROM @cost OR u.price_entry IS DISTINCT FROM @entry
-                       OR u.price_effective_from IS DISTINCT FROM @from OR u.price_catalog IS DISTINCT FROM @catalog
-                       OR (@provider IS NOT NULL AND u.provider IS DISTINCT FROM @provider))
+                $"""
+                WITH target AS (
+                    SELECT u.* FROM usage u JOIN usage_ids i ON u.ts = i.ts AND u.seq = i.seq
+                    WHERE i.id = @id
+                      AND (u.cost_usd IS DISTINCT FROM @cost OR u.price_entry IS DISTINCT FROM @entry
+                           OR u.price_effective_from IS DISTINCT FROM @from OR u.price_catalog IS DISTINCT FROM @catalog
+                           OR (@provider IS NOT NULL AND u.provider IS DISTINCT FROM @provider))
+                ), revised AS (
+                    UPDATE usage u SET cost_usd = @cost, cost_billed = @billed, price_entry = @entry, price_effective_from = @from,
+                        price_catalog = @catalog, provider = COALESCE(@provider, u.provider)
+                    FROM target t WHERE u.ts = t.ts AND u.seq = t.seq
+                    RETURNING u.seq, {PostgreSqlRollups.PrefixedRowColumns("u.")}
+                ), delta AS (
+                    SELECT -1 AS sign, {PostgreSqlRollups.RowColumns} FROM target
+                    UNION ALL SELECT 1, {PostgreSqlRollups.RowColumns} FROM revised
+                ), logged AS (
+                    INSERT INTO usage_changes (seq, mark) SELECT seq, floor(random() * 9007199254740991)::bigint FROM revised
+                ){PostgreSqlRollups.UpsertCtes("delta", signed: true)}
+                SELECT COUNT(*) FROM revised
                 """, connection, transaction);
             var id = command.Parameters.Add("id", NpgsqlDbType.Text);
             var cost = command.Parameters.Add("cost", NpgsqlDbType.Numeric);
@@ -140,7 +167,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
                 from.Value = revision.Price?.EffectiveFrom is { } date ? date : DBNull.Value;
                 catalog.Value = (object?)revision.Price?.Catalog ?? DBNull.Value;
                 provider.Value = (object?)revision.Provider ?? DBNull.Value;
-                changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                changed += Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -171,6 +198,18 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IUsageSummariz
             if (unclaimed > 0)
             {
                 problems.Add(new LedgerProblem(Spec, 0, null, string.Create(CultureInfo.InvariantCulture, $"{unclaimed} rows of usage have no claim in usage_ids: their ids could be stored again")));
+            }
+
+            // The rollups answer most summaries: each must count exactly the stored rows (a month dropped for retention
+            // without its sums, docs/runbook/postgresql.md, would leave them counting records that are gone).
+            foreach (var (table, _, _) in PostgreSqlRollups.Tables)
+            {
+                var summed = long.Parse(await ScalarTextAsync(connection, $"SELECT COALESCE(SUM(records), 0) FROM {table}", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                if (summed != records)
+                {
+                    problems.Add(new LedgerProblem(Spec, 0, null, string.Create(CultureInfo.InvariantCulture,
+                        $"{table} sums {summed} records but usage holds {records}: summaries answered from it are wrong; delete the sums of dropped months (docs/runbook/postgresql.md, Retention)")));
+                }
             }
 
             var ids = long.Parse(await ScalarTextAsync(connection, "SELECT COUNT(*) FROM usage_ids", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);

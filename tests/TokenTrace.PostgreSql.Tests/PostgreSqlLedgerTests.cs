@@ -215,11 +215,22 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
         var at = new DateTimeOffset(2025, 1, 15, 12, 0, 0, TimeSpan.Zero);
         await ledger.AppendAsync([Make("old", at)]);
 
-        // Retention as the runbook describes it: the month's table goes; here its ids stay, so "old" is never stored again.
+        // Retention as the runbook describes it: the month's table and its sums go; here its ids stay, so "old" is never
+        // stored again. 638739648000000000 is the first tick of February 2025.
         await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString))
         {
             await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand("DROP TABLE usage_2025_01", admin);
+            await using var drop = new NpgsqlCommand(
+                """
+                BEGIN;
+                DROP TABLE usage_2025_01;
+                DELETE FROM usage_hourly WHERE bucket < 638739648000000000 / 36000000000;
+                DELETE FROM usage_daily_project WHERE bucket < 638739648000000000 / 864000000000;
+                DELETE FROM usage_daily_job WHERE bucket < 638739648000000000 / 864000000000;
+                DELETE FROM usage_daily_agent WHERE bucket < 638739648000000000 / 864000000000;
+                DELETE FROM usage_daily_user_name WHERE bucket < 638739648000000000 / 864000000000;
+                COMMIT;
+                """, admin);
             await drop.ExecuteNonQueryAsync();
         }
 
@@ -228,10 +239,22 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
         Assert.Equal(["usage_2025_01"], await PartitionsAsync(database));
         Assert.Equal(1, await CountAsync(database, "SELECT COUNT(*) FROM usage"));
 
-        // doctor: healthy, and says how many ids retention left without a row (old's).
+        // doctor: healthy, and says how many ids retention left without a row (old's); the sums count "new" alone.
         var health = await ledger.CheckAsync();
         Assert.True(health.IsHealthy, string.Join("; ", health.Problems));
         Assert.Equal("1", health.Details["ids kept without a row (retention)"]);
+        Assert.Equal(1L, (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("model")], TimeZoneInfo.Utc)).Total.Records);
+
+        // Dropping a month without its sums is what doctor catches: the hourly sums still count the month's record.
+        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand("DROP TABLE usage_2025_01", admin);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        var broken = await ledger.CheckAsync();
+        Assert.Contains(broken.Problems, p => p.Message.Contains("usage_hourly sums 1 records but usage holds 0", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using TokenTrace.PostgreSql;
+
+namespace TokenTrace.Scale;
+
+/// <summary>
+/// Grows a PostgreSQL ledger made by <c>pg-ingest</c> to N times its records without the client: copy k of each stored
+/// record gets the id <c>ID~k</c> and, so that jobs per day grow as in a denser ledger, the job <c>JOB~(k mod 3)</c>;
+/// the rows are staged by the server and moved by the ledger's own merge statement (claims, rows, rollups), in slices
+/// of 100,000 (read through the index on <c>usage_ids.seq</c>). Prints the time of each copy: the staging and the merge
+/// alone, without COPY or client.
+/// </summary>
+internal static class PostgreSqlReplicate
+{
+    public static async Task RunAsync(string url, int times, int first = 1)
+    {
+        var uri = new Uri(url);
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host, Port = uri.Port > 0 ? uri.Port : 5432, Username = uri.UserInfo.Split(':')[0], Database = uri.AbsolutePath.TrimStart('/'),
+            CommandTimeout = 0,
+        }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var baseCount = Convert.ToInt64(await Scalar(connection, "SELECT MAX(seq) FROM usage_ids WHERE id NOT LIKE '%~%'"), CultureInfo.InvariantCulture);
+        const long Slice = 100_000;
+        for (var k = first; k < times; k++)
+        {
+            var clock = Stopwatch.StartNew();
+            long added = 0;
+            for (long from = 0; from < baseCount; from += Slice)
+            {
+                var columns = string.Join(", ", PostgreSqlSchema.Columns.Select(c => c.Name switch
+                {
+                    "id" => string.Create(CultureInfo.InvariantCulture, $"u.id || '~{k}'"),
+                    "job" => string.Create(CultureInfo.InvariantCulture, $"CASE WHEN u.job IS NULL THEN NULL ELSE u.job || '~{k % 3}' END"),
+                    _ => "u." + c.Name,
+                }));
+                await using var transaction = await connection.BeginTransactionAsync();
+                await Execute(connection, string.Create(CultureInfo.InvariantCulture,
+                    $"""
+                    SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey});
+                    {PostgreSqlSchema.CreateStaging};
+                    INSERT INTO usage_incoming (ord, {PostgreSqlSchema.ColumnList})
+                    SELECT row_number() OVER (ORDER BY u.id COLLATE "C"), {columns}
+                    FROM usage_ids i JOIN usage u ON u.ts = i.ts AND u.seq = i.seq WHERE i.seq > {from} AND i.seq <= {from + Slice} AND i.id NOT LIKE '%~%';
+                    SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off;
+                    """));
+                added += Convert.ToInt64(await Scalar(connection, PostgreSqlSchema.MergeStaging), CultureInfo.InvariantCulture);
+                await transaction.CommitAsync();
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"copy {k}: {added:N0} records by the server's merge in {clock.Elapsed.TotalSeconds:0.0} s ({added / clock.Elapsed.TotalSeconds:N0} records/s)"));
+        }
+    }
+
+    private static async Task<object?> Scalar(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

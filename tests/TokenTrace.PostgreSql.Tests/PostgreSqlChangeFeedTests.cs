@@ -1,0 +1,158 @@
+using System.Globalization;
+using Npgsql;
+
+namespace TokenTrace.PostgreSql.Tests;
+
+/// <summary>
+/// The PostgreSQL change feed: records in sequence order, revisions by change number with their marks, a position that
+/// never passes a transaction still in flight, and a schema 1 ledger migrated forward with its records.
+/// </summary>
+[Collection(PostgreSqlCollection.Name)]
+public sealed class PostgreSqlChangeFeedTests(PostgreSqlServer server)
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 23, 10, 7, 0, TimeSpan.Zero);
+
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    private static UsageRecord Make(string id, decimal? cost = 1m, int minutes = 0) => new()
+    {
+        Id = id, Timestamp = At.AddMinutes(minutes), Model = "m", CostUsd = cost, Tokens = new TokenCounts { Input = 10, Output = 5 },
+    };
+
+    private string Admin(string database) => new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString;
+
+    [Fact]
+    public async Task The_feed_gives_new_records_in_order_and_the_records_whose_cost_was_revised()
+    {
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(await server.CreateDatabaseAsync()));
+        IUsageChangeFeed feed = ledger;
+        var empty = await feed.GetPositionAsync();
+        Assert.Equal((0L, 0L), (empty.LastSequence, empty.LastChange));
+
+        await ledger.AppendAsync([Make("a"), Make("b", minutes: -5), Make("c", minutes: 60 * 24 * 40)]);
+        await ledger.AppendAsync([Make("a"), Make("d")]); // the duplicate is not stored again
+        var position = await feed.GetPositionAsync();
+        Assert.Equal(empty.LedgerId, position.LedgerId);
+        var all = new List<SequencedUsageRecord>();
+        await foreach (var batch in feed.ReadAfterAsync(0, position.LastSequence, batchSize: 3))
+        {
+            Assert.InRange(batch.Count, 1, 3);
+            all.AddRange(batch);
+        }
+
+        // One batch is claimed in id order, so a, b, c (in two months' partitions) then d.
+        Assert.Equal(["a", "b", "c", "d"], all.Select(r => r.Record.Id));
+        Assert.Equal(position.LastSequence, all[^1].Sequence);
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
+        var after = new List<string>();
+        await foreach (var batch in feed.ReadAfterAsync(all[1].Sequence, all[2].Sequence))
+        {
+            after.AddRange(batch.Select(r => r.Record.Id));
+        }
+
+        Assert.Equal(["c"], after);
+
+        // Three changes: b, d, then b again; d's revision to the cost it has is no change.
+        await ledger.ReviseCostsAsync([new CostRevision("b", 2m, null), new CostRevision("d", 3m, null)]);
+        await ledger.ReviseCostsAsync([new CostRevision("b", 4m, null), new CostRevision("d", 3m, null)]);
+        var revised = await feed.GetPositionAsync();
+        Assert.Equal(position.LastSequence, revised.LastSequence);
+        Assert.Equal(position.LastChange + 3, revised.LastChange);
+        Assert.Equal([all[1].Sequence, all[3].Sequence], await feed.ChangedAsync(position.LastChange, revised.LastChange));
+        Assert.Equal([all[1].Sequence], await feed.ChangedAsync(position.LastChange + 2, revised.LastChange));
+        Assert.NotNull(await feed.GetChangeMarkAsync(revised.LastChange));
+        Assert.Null(await feed.GetChangeMarkAsync(revised.LastChange + 1));
+
+        var reread = await feed.ReadSequencesAsync([all[3].Sequence, all[1].Sequence, 999_999]);
+        Assert.Equal([("b", 4m), ("d", 3m)], reread.Select(r => (r.Record.Id, r.Record.CostUsd!.Value)));
+    }
+
+    [Fact]
+    public async Task The_position_waits_for_an_append_in_flight_so_a_reader_never_skips_a_record_committed_late()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(database));
+        await ledger.AppendAsync([Make("first")]);
+
+        // A writer in flight, as an append between its merge and its commit: it holds the feed's barrier shared and has
+        // claimed sequence number 2 (the first record took 1), not yet visible to anyone.
+        await using var writer = new NpgsqlConnection(Admin(database));
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var claim = new NpgsqlCommand(
+            string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey}); INSERT INTO usage_ids (id, ts) VALUES ('late', {At.UtcTicks})"),
+            writer, transaction))
+        {
+            await claim.ExecuteNonQueryAsync();
+        }
+
+        // A record appended after it commits first with sequence number 3.
+        await ledger.AppendAsync([Make("later")]);
+        var position = ledger.GetPositionAsync();
+
+        // The position's reader waits for the barrier (seen in pg_locks) instead of answering 3 while 2 is unseen.
+        await using (var watcher = new NpgsqlConnection(Admin(database)))
+        {
+            await watcher.OpenAsync();
+            await using var waiting = new NpgsqlCommand(
+                string.Create(CultureInfo.InvariantCulture, $"SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND (classid::bigint << 32 | objid::bigint) = {PostgreSqlSchema.FeedLockKey}"),
+                watcher);
+            var deadline = DateTime.UtcNow + Generous;
+            while (Convert.ToInt64(await waiting.ExecuteScalarAsync(), CultureInfo.InvariantCulture) == 0)
+            {
+                Assert.False(position.IsCompleted, "the position was read while an append was in flight");
+                Assert.True(DateTime.UtcNow < deadline, "the position's reader never waited on the barrier");
+            }
+        }
+
+        Assert.False(position.IsCompleted);
+        await transaction.CommitAsync();
+        Assert.Equal(3, (await position.WaitAsync(Generous)).LastSequence);
+    }
+
+    [Fact]
+    public async Task A_schema_1_ledger_is_migrated_forward_with_its_records_its_tags_and_their_sums()
+    {
+        var database = await server.CreateDatabaseAsync();
+
+        // Schema 1 as it shipped: jsonb tags, no rollups, no change log; one record of November 2026 with a tag.
+        await using (var admin = new NpgsqlConnection(Admin(database)))
+        {
+            await admin.OpenAsync();
+            var at = new DateTimeOffset(2026, 11, 2, 9, 30, 0, TimeSpan.Zero).UtcTicks;
+            await using var create = new NpgsqlCommand(
+                "CREATE TABLE schema_version (version integer PRIMARY KEY, applied timestamptz NOT NULL); INSERT INTO schema_version VALUES (1, now());"
+                + PostgreSqlSchema.Migrations[0] + ";" + PostgreSqlSchema.CreatePartition(PostgreSqlSchema.MonthStart(at)) + ";"
+                + string.Create(CultureInfo.InvariantCulture, $"""
+                    INSERT INTO usage_ids (id, ts) VALUES ('old', {at});
+                    INSERT INTO usage (seq, id, ts, provider, model, operation, input, cache_read, cache_write, cache_write_1h, output, reasoning, extra, project, tags, cost_usd, cost_billed, source)
+                    VALUES (1, 'old', {at}, 'anthropic', 'm', 'chat', 100, 0, 0, 0, 10, 0, '{"{"}"audio": 7{"}"}', 'alpha', '{"{"}"team": "a"{"}"}', 0.25, 0.25, 'app');
+                    """),
+                admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(database));
+        var old = await ledger.ReadAsync(UsageQuery.All).SingleAsync();
+        Assert.Equal(("old", "a", 7L), (old.Id, old.Attribution.Tags["team"], old.Tokens.Extra["audio"]));
+
+        // The rollups were filled from the stored row: by project (daily sums) and by model (hourly sums), $0.25 each.
+        Assert.Equal([("alpha", 1L, 0.25m)], (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("project")], TimeZoneInfo.Utc)).Rows
+            .Select(r => (r.Key["project"]!, r.Totals.Records, r.Totals.CostUsd)));
+        Assert.Equal(0.25m, (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("model")], TimeZoneInfo.Utc)).Total.CostUsd);
+
+        // Tags still filter and group (text now, read as jsonb); a new record appends after it in the feed.
+        Assert.Equal(1L, (await ledger.SummarizeAsync(new UsageQuery { Tags = new Dictionary<string, string> { ["team"] = "a" } }, [SummaryDimension.Parse("tag:team")], TimeZoneInfo.Utc)).Total.Records);
+        Assert.Equal(new AppendResult(1, 1), await ledger.AppendAsync([Make("new"), old]));
+        var feed = new List<string>();
+        await foreach (var batch in ledger.ReadAfterAsync(0, (await ledger.GetPositionAsync()).LastSequence))
+        {
+            feed.AddRange(batch.Select(r => r.Record.Id));
+        }
+
+        Assert.Equal(["old", "new"], feed);
+        var health = await ledger.CheckAsync();
+        Assert.True(health.IsHealthy, string.Join("; ", health.Problems));
+        Assert.Equal("2", health.Details["schema version"]);
+    }
+}
