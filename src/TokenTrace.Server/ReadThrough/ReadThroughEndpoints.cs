@@ -26,7 +26,7 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
     /// </summary>
     public async Task RecordsAsync(HttpContext context)
     {
-        if (await RequireAsync(context, allowWrite: false).ConfigureAwait(false) is not { } token)
+        if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read).ConfigureAwait(false) is not { } token)
         {
             return;
         }
@@ -43,20 +43,16 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
         }
         catch (FormatException ex)
         {
-            await ErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
+            await ServerEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
             return;
         }
 
-        if (token.Project is { } project)
+        if (await ServerEndpoints.ScopedQueryAsync(context, token, query).ConfigureAwait(false) is not { } scoped)
         {
-            if (query.Project is { } asked && asked != project)
-            {
-                await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only read project '{project}'").ConfigureAwait(false);
-                return;
-            }
-
-            query = query with { Project = project };
+            return;
         }
+
+        query = scoped;
 
         if (after is { } from && (query.Since is null || query.Since < from))
         {
@@ -105,13 +101,13 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
     /// </summary>
     public async Task DefinitionsAsync(HttpContext context)
     {
-        if (await RequireAsync(context, allowWrite: true).ConfigureAwait(false) is not { } token)
+        if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read, orWrite: true).ConfigureAwait(false) is not { } token)
         {
             return;
         }
 
-        var budgets = await BudgetsAsync(token, context.RequestAborted).ConfigureAwait(false);
-        await JsonAsync(context, writer =>
+        var budgets = await ServerEndpoints.VisibleBudgetsAsync(options, token, context.RequestAborted).ConfigureAwait(false);
+        await ServerEndpoints.JsonAsync(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("budgets");
@@ -128,7 +124,7 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
     /// <summary><c>GET /v1/budgets/reservations</c> (read or write tokens): the reservations the ledger holds, of the budgets the token may see.</summary>
     public async Task ReservationsAsync(HttpContext context)
     {
-        if (await RequireAsync(context, allowWrite: true).ConfigureAwait(false) is not { } token)
+        if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read, orWrite: true).ConfigureAwait(false) is not { } token)
         {
             return;
         }
@@ -138,11 +134,11 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
             : [];
         if (token.Project is not null)
         {
-            var visible = (await BudgetsAsync(token, context.RequestAborted).ConfigureAwait(false)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+            var visible = (await ServerEndpoints.VisibleBudgetsAsync(options, token, context.RequestAborted).ConfigureAwait(false)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
             reservations = [.. reservations.Where(r => visible.Contains(r.Budget))];
         }
 
-        await JsonAsync(context, writer =>
+        await ServerEndpoints.JsonAsync(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("reservations");
@@ -161,15 +157,6 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
             writer.WriteEndArray();
             writer.WriteEndObject();
         }).ConfigureAwait(false);
-    }
-
-    /// <summary>The stored budgets, then the configured ones of other names (as <c>/v1/budgets</c>), limited to a project-bound token's project.</summary>
-    private async Task<List<Budget>> BudgetsAsync(ServerToken token, CancellationToken cancellationToken)
-    {
-        var stored = options.Ledger.GetService<IBudgetStore>() is { } store ? await store.ListBudgetsAsync(cancellationToken).ConfigureAwait(false) : [];
-        return [.. stored.Concat(options.Budgets.Where(c => stored.All(s => s.Name != c.Name)))
-            .Where(b => token.Project is null || b.Scope.Project == token.Project)
-            .OrderBy(b => b.Name, StringComparer.Ordinal)];
     }
 
     private static int Limit(string text)
@@ -199,47 +186,5 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
         return DateTimeOffset.TryParse(after, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
             ? (instant.ToUniversalTime(), afterId)
             : throw new FormatException($"after: '{after}' is not an ISO 8601 instant");
-    }
-
-    /// <summary>The request's token when it may read (a read token, or also a write token when <paramref name="allowWrite"/>); otherwise answers 401 or 403.</summary>
-    private static async Task<ServerToken?> RequireAsync(HttpContext context, bool allowWrite)
-    {
-        if (context.Items[ServerEndpoints.TokenKey] is not ServerToken token)
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await ErrorAsync(context, StatusCodes.Status401Unauthorized, "a valid bearer token is required (Authorization: Bearer …)").ConfigureAwait(false);
-            return null;
-        }
-
-        if (token.Scope != ServerTokenScope.Read && !allowWrite)
-        {
-            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' is a write token; this needs a read token").ConfigureAwait(false);
-            return null;
-        }
-
-        return token;
-    }
-
-    private static Task ErrorAsync(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        return JsonAsync(context, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("error", message);
-            writer.WriteEndObject();
-        });
-    }
-
-    private static async Task JsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, UsageSummaryJson.WriterOptions))
-        {
-            write(writer);
-        }
-
-        System.Buffers.BuffersExtensions.Write(context.Response.BodyWriter, "\n"u8);
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 }
