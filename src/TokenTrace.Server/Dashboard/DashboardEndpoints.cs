@@ -106,6 +106,12 @@ internal static class DashboardEndpoints
             Since = query.Since ?? DailySeries.LocalMidnight(today.AddDays(1 - days), timeZone),
             Until = query.Until ?? DailySeries.LocalMidnight(today.AddDays(1), timeZone),
         };
+        if (query.Until - query.Since > TimeSpan.FromDays(MaxDays))
+        {
+            // A report walks its range day by day (and the period before it): 10 years is plenty, the calendar is not.
+            await ServerEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"since..until: a report covers at most {MaxDays} days")).ConfigureAwait(false);
+            return;
+        }
 
         var budgets = await ServerEndpoints.VisibleBudgetsAsync(options, token, context.RequestAborted).ConfigureAwait(false);
         var report = await new ReportGenerator(options.Ledger, timeZone, options.TimeProvider).GenerateAsync(query, budgets, context.RequestAborted).ConfigureAwait(false);
