@@ -107,7 +107,10 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
         }
     }
 
-    /// <summary>The server's live reservations (those of budgets the token may see), from <c>GET /v1/budgets/reservations</c>.</summary>
+    /// <summary>
+    /// The server's live reservations (those of budgets the token may see), from <c>GET /v1/budgets/reservations</c>, for
+    /// what they hold. Their <see cref="LedgerReservation.Id"/> is empty: the server tells a reservation's id only to its taker.
+    /// </summary>
     public async Task<IReadOnlyList<LedgerReservation>> ListReservationsAsync(CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "v1/budgets/reservations"));
@@ -117,7 +120,7 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
             return
             [
                 .. answer.RootElement.GetProperty("reservations").EnumerateArray().Select(r => new LedgerReservation(
-                    r.GetProperty("id").GetString()!,
+                    "",
                     r.GetProperty("budget").GetString()!,
                     r.GetProperty("amount").GetDecimal(),
                     DateTimeOffset.Parse(r.GetProperty("createdAt").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),

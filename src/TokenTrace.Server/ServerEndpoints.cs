@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
@@ -23,7 +24,13 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
     private const int MaxErrorsReported = 100;
 
     /// <summary>The longest a remote reservation may hold room if never settled: a day.</summary>
-    private const int MaxTtlSeconds = 86_400;
+    internal const int MaxTtlSeconds = 86_400;
+
+    /// <summary>
+    /// Who took each reservation this server granted (its token's name) and until when: only that principal may settle it.
+    /// Kept in memory; after a restart the reservation id itself (random, answered only to its taker, never listed) is the proof.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string Principal, DateTimeOffset ExpiresAt)> _takers = new(StringComparer.Ordinal);
 
     public async Task AuthenticateAndCountAsync(HttpContext context, RequestDelegate next)
     {
@@ -366,6 +373,12 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return;
         }
 
+        if (result.Reservation is { } granted)
+        {
+            ForgetExpiredTakers(now);
+            _takers[granted.Id] = (token.Name, granted.ExpiresAt);
+        }
+
         await JsonAsync(context, result.Granted ? StatusCodes.Status200OK : StatusCodes.Status409Conflict, writer =>
         {
             writer.WriteStartObject();
@@ -390,10 +403,13 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>POST /v1/budgets/settle</c>: removes a reservation once its call's record is stored (or the call failed).</summary>
+    /// <summary>
+    /// <c>POST /v1/budgets/settle</c>: removes a reservation once its call's record is stored (or the call failed). Only
+    /// the token that took it may (403 otherwise), and a project-bound token only in its project's budgets, as reserving.
+    /// </summary>
     public async Task SettleAsync(HttpContext context)
     {
-        if (await RequireAsync(context, ServerTokenScope.Write).ConfigureAwait(false) is null)
+        if (await RequireAsync(context, ServerTokenScope.Write).ConfigureAwait(false) is not { } token)
         {
             return;
         }
@@ -421,7 +437,23 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return;
         }
 
+        if (_takers.TryGetValue(id, out var taker) && taker.Principal != token.Name)
+        {
+            // Settling frees room: another process's in-flight call would then no longer count and the hard limit could be crossed.
+            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only settle the reservations it took").ConfigureAwait(false);
+            return;
+        }
+
+        if (token.Project is { } project
+            && (await reservations.ListReservationsAsync(context.RequestAborted).ConfigureAwait(false)).FirstOrDefault(r => r.Id == id) is { } held
+            && (await FindBudgetAsync(held.Budget, context.RequestAborted).ConfigureAwait(false))?.Scope.Project != project)
+        {
+            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only settle reservations of budgets scoped to project '{project}'").ConfigureAwait(false);
+            return;
+        }
+
         var settled = await reservations.SettleAsync(id, context.RequestAborted).ConfigureAwait(false);
+        _takers.TryRemove(id, out _);
         await JsonAsync(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
@@ -429,6 +461,18 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             writer.WriteBoolean("settled", settled);
             writer.WriteEndObject();
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops the takers of reservations that expired (never settled), so the map stays as small as the live reservations.</summary>
+    private void ForgetExpiredTakers(DateTimeOffset now)
+    {
+        foreach (var (id, taker) in _takers)
+        {
+            if (taker.ExpiresAt <= now)
+            {
+                _takers.TryRemove(id, out _);
+            }
+        }
     }
 
     /// <summary>A budget by name among all of them (a project-bound token then gets 403 for another project's, not 404).</summary>

@@ -121,7 +121,11 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>GET /v1/budgets/reservations</c> (read or write tokens): the reservations the ledger holds, of the budgets the token may see.</summary>
+    /// <summary>
+    /// <c>GET /v1/budgets/reservations</c> (read or write tokens): the reservations the ledger holds, of the budgets the token
+    /// may see: budget, amount, when taken, when it expires and by which process, never its id (an id is what settles a
+    /// reservation, so only its taker ever learns it).
+    /// </summary>
     public async Task ReservationsAsync(HttpContext context)
     {
         if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read, orWrite: true).ConfigureAwait(false) is not { } token)
@@ -145,7 +149,6 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
             foreach (var reservation in reservations)
             {
                 writer.WriteStartObject();
-                writer.WriteString("id", reservation.Id);
                 writer.WriteString("budget", reservation.Budget);
                 writer.WriteNumber("amount", DecimalCanonical.Trim(reservation.Amount));
                 writer.WriteString("createdAt", reservation.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
