@@ -20,10 +20,16 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
 
     /// <summary>
     /// <c>GET /v1/records</c> (read tokens): the records matching the summary's filters (<c>since</c>, <c>until</c>,
-    /// <c>model</c>, …, <c>tag=K=V</c>), oldest first, as JSON lines (<c>application/x-ndjson</c>), at most <c>limit</c> of
-    /// them. The cursor is the last record of the page before: <c>after</c> (its instant, ISO 8601) and <c>afterId</c>
-    /// (its id); the page starts after it. A page with fewer than <c>limit</c> records is the last.
+    /// <c>model</c>, …, <c>tag=K=V</c>), ordered by instant and then id (ordinal), as JSON lines
+    /// (<c>application/x-ndjson</c>), at most <c>limit</c> of them. The cursor is the last record of the page before:
+    /// <c>after</c> (its instant, ISO 8601) and <c>afterId</c> (its id); the page is the <c>limit</c> records that come
+    /// after it in that order. A page with fewer than <c>limit</c> records is the last.
     /// </summary>
+    /// <remarks>
+    /// The order is the server's, not the ledger's: a JSONL or CSV ledger reads a day file in append order, so a record
+    /// appended after a later-stamped one would fall behind a cursor that assumed time order. Each page reads the records
+    /// from the cursor's instant on and keeps the first <c>limit</c> of them in a bounded heap.
+    /// </remarks>
     public async Task RecordsAsync(HttpContext context)
     {
         if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read).ConfigureAwait(false) is not { } token)
@@ -59,33 +65,37 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
             query = query with { Since = from };
         }
 
+        // A max-heap of the page so far: its root is the latest record kept, the one a better record replaces.
+        var page = new PriorityQueue<UsageRecord, UsageRecord>(Math.Min(limit, 1024), Comparer<UsageRecord>.Create((a, b) => Compare(b, a)));
+        await foreach (var record in options.Ledger.ReadAsync(query, context.RequestAborted).ConfigureAwait(false))
+        {
+            if (after is { } cursor && Compare(record, cursor, afterId!) <= 0)
+            {
+                continue;
+            }
+
+            if (page.Count < limit)
+            {
+                page.Enqueue(record, record);
+            }
+            else if (Compare(record, page.Peek()) < 0)
+            {
+                page.EnqueueDequeue(record, record);
+            }
+        }
+
+        var ordered = new UsageRecord[page.Count];
+        for (var i = ordered.Length - 1; i >= 0; i--)
+        {
+            ordered[i] = page.Dequeue();
+        }
+
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/x-ndjson; charset=utf-8";
         var output = context.Response.BodyWriter;
-        var written = 0;
-        var skipping = after is not null;
-        await foreach (var record in options.Ledger.ReadAsync(query, context.RequestAborted).ConfigureAwait(false))
+        foreach (var record in ordered)
         {
-            if (skipping)
-            {
-                // Records of the cursor's instant up to and including the cursor's id were on the page before (stores read
-                // records of one instant in a stable order: the order they were stored in).
-                if (record.Timestamp == after)
-                {
-                    skipping = record.Id != afterId;
-                    continue;
-                }
-
-                skipping = false;
-            }
-
-            if (written == limit)
-            {
-                break;
-            }
-
             UsageRecordJson.WriteLine(output, record);
-            written++;
             if (output.UnflushedBytes > 64 * 1024)
             {
                 await output.FlushAsync(context.RequestAborted).ConfigureAwait(false);
@@ -160,6 +170,15 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
             writer.WriteEndArray();
             writer.WriteEndObject();
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>The paging order: instant, then id (ordinal), a total order since ids are unique.</summary>
+    private static int Compare(UsageRecord a, UsageRecord b) => Compare(a, b.Timestamp, b.Id);
+
+    private static int Compare(UsageRecord a, DateTimeOffset timestamp, string id)
+    {
+        var byTime = a.Timestamp.CompareTo(timestamp);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.Id, id);
     }
 
     private static int Limit(string text)
