@@ -126,6 +126,10 @@ public sealed class ServerHarness : IAsyncDisposable
                     case IngestGate.Unavailable:
                         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                         return;
+                    case IngestGate.Hang:
+                        // Waits for the client to give up (its request aborted), never for time to pass.
+                        await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                        return;
                     case IngestGate.StoreThenDropAnswer:
                         // The batch is stored, but the answer never leaves: the sender sees a broken connection.
                         context.Response.Body = new MemoryStream();
