@@ -34,6 +34,7 @@ public static class RemoteLedgerFactoryExtensions
                 Token = token ?? (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null),
                 DeviceId = device,
                 DeviceName = device,
+                LoggerFactory = context.LoggerFactory,
             };
             return new RemoteUsageLedger(configure is null ? options : configure(options));
         }

@@ -30,6 +30,28 @@ public sealed class RemoteLedgerOptions
     /// <summary>The first retry's delay (it doubles, with jitter). Half a second by default.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// The longest one attempt of a read or an append may take before it counts as failed (and is tried again). 10 seconds
+    /// by default: appends come from the tracker's background writer, which retries and then spills, never from the caller.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The whole time a budget reservation or settlement may take (one attempt, never retried: it sits in front of, or
+    /// right after, the app's model call). 2 seconds by default; when it passes the call goes ahead unreserved (logged)
+    /// or the reservation is left to expire.
+    /// </summary>
+    public TimeSpan BudgetTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long requests fail at once after the server failed several in a row (a circuit breaker), so an outage costs
+    /// the app no waiting at all. 15 seconds by default.
+    /// </summary>
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Where permanent refusals of a budget reservation (a budget the server does not know, a refused token) are logged as errors; none when null.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Records asked for per <c>GET /v1/records</c> page while reading. 10,000 by default.</summary>
     public int ReadPageSize { get; init; } = 10_000;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace TokenTrace.Client;
 
@@ -11,11 +12,18 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
     /// <summary>Alerts marked by this process: the server keeps no alert marks for its clients, so each process fires an alert once per period.</summary>
     private readonly ConcurrentDictionary<(string Budget, long Period, string Alert), bool> _alerts = new();
 
+    /// <summary>The longest time to live the server grants (its <c>MaxTtlSeconds</c>): a day. A longer one is sent as this.</summary>
+    internal static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(1);
+
+    /// <summary>Budgets (and answers) whose permanent refusal was already logged as an error: once each, not once a call.</summary>
+    private readonly ConcurrentDictionary<(string Budget, int Status), bool> _refusalsLogged = new();
+
     /// <summary>The server's budgets (those it stores and those in its configuration), from <c>GET /v1/budgets/definitions</c>.</summary>
     public async Task<IReadOnlyList<Budget>> ListBudgetsAsync(CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "v1/budgets/definitions"));
-        using var answer = await SendJsonAsync(request, "read the budgets", cancellationToken).ConfigureAwait(false);
+        // The app's enforcer reads them when it is made (a DI factory, on the app's thread): one short attempt.
+        using var answer = await SendJsonAsync(request, "read the budgets", cancellationToken, _budgetHttp).ConfigureAwait(false);
         try
         {
             return [.. answer.RootElement.GetProperty("budgets").EnumerateArray().Select(BudgetJson.Read)];
@@ -60,10 +68,28 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
             {
                 writer.WriteString("budget", budget.Name);
                 writer.WriteNumber("amount", DecimalCanonical.Trim(amount));
-                writer.WriteNumber("ttlSeconds", Math.Ceiling(ttl.TotalSeconds));
+                // The server refuses more than a day (400): a longer ttl is held a day, not turned into no reservation at all.
+                writer.WriteNumber("ttlSeconds", Math.Ceiling(Math.Min(ttl.TotalSeconds, MaxTimeToLive.TotalSeconds)));
             }),
         };
-        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, $"reserve in budget '{budget.Name}'", cancellationToken, 409).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, $"reserve in budget '{budget.Name}'", cancellationToken, _budgetHttp, 409).ConfigureAwait(false);
+        }
+        catch (RemoteLedgerException ex) when (ex.StatusCode is >= 400 and < 500 and not (408 or 429))
+        {
+            // A permanent refusal (a budget the server does not know, a token without the right, a bad request): every call
+            // in this budget would go ahead unreserved, so the hard budget no longer holds. Said loudly, once per budget.
+            if (_refusalsLogged.TryAdd((budget.Name, ex.StatusCode.Value), true))
+            {
+                LogReservationRefused(_logger, ex, budget.Name, ex.StatusCode.Value);
+            }
+
+            throw;
+        }
+
+        using var owned = response;
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -97,7 +123,7 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
         };
         try
         {
-            using var answer = await SendJsonAsync(request, "settle a reservation", cancellationToken).ConfigureAwait(false);
+            using var answer = await SendJsonAsync(request, "settle a reservation", cancellationToken, _budgetHttp).ConfigureAwait(false);
             return answer.RootElement.TryGetProperty("settled", out var settled) && settled.ValueKind == JsonValueKind.True;
         }
         catch (LedgerNotFoundException ex)
@@ -107,7 +133,10 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
         }
     }
 
-    /// <summary>The server's live reservations (those of budgets the token may see), from <c>GET /v1/budgets/reservations</c>.</summary>
+    /// <summary>
+    /// The server's live reservations (those of budgets the token may see), from <c>GET /v1/budgets/reservations</c>, for
+    /// what they hold. Their <see cref="LedgerReservation.Id"/> is empty: the server tells a reservation's id only to its taker.
+    /// </summary>
     public async Task<IReadOnlyList<LedgerReservation>> ListReservationsAsync(CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, "v1/budgets/reservations"));
@@ -117,7 +146,7 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
             return
             [
                 .. answer.RootElement.GetProperty("reservations").EnumerateArray().Select(r => new LedgerReservation(
-                    r.GetProperty("id").GetString()!,
+                    "",
                     r.GetProperty("budget").GetString()!,
                     r.GetProperty("amount").GetDecimal(),
                     DateTimeOffset.Parse(r.GetProperty("createdAt").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
@@ -130,6 +159,9 @@ public sealed partial class RemoteUsageLedger : IBudgetStore, IBudgetReservation
             throw NotAServer(ex);
         }
     }
+
+    [LoggerMessage(1, LogLevel.Error, "The TokenTrace server refuses every reservation in hard budget {Budget} ({Status}): calls in it go ahead unreserved and the budget does not hold until this is fixed")]
+    private static partial void LogReservationRefused(ILogger logger, Exception exception, string budget, int status);
 
     private static ByteArrayContent JsonBody(Action<Utf8JsonWriter> write)
     {

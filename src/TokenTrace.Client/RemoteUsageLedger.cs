@@ -6,6 +6,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 
 namespace TokenTrace.Client;
@@ -37,6 +39,11 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
     private readonly Uri _base;
     private readonly HttpClient _http;
 
+    /// <summary>The client of reservations and settlements: one attempt under <see cref="RemoteLedgerOptions.BudgetTimeout"/>.</summary>
+    private readonly HttpClient _budgetHttp;
+
+    private readonly ILogger _logger;
+
     /// <summary>A ledger on the server <paramref name="options"/> names.</summary>
     /// <exception cref="ArgumentException">
     /// The URL carries a user name, password, query or fragment (a token belongs in <see cref="RemoteLedgerOptions.Token"/>),
@@ -50,11 +57,28 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
         _base = CheckServer(options.Server);
         _options = options;
         Spec = _base.GetLeftPart(UriPartial.Path);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.AttemptTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BudgetTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BreakDuration, TimeSpan.FromMilliseconds(500));
+        _logger = options.LoggerFactory?.CreateLogger("TokenTrace.Client.RemoteUsageLedger") ?? NullLogger.Instance;
+        var inner = options.Handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+
+        // One circuit breaker for both clients: a server that failed reads or appends is not asked for a reservation, and
+        // the other way round. Three failures in a row (or half of the requests of 30 s) open it for BreakDuration.
+        var breaker = new HttpCircuitBreakerStrategyOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = 3,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = options.BreakDuration,
+        };
+        var shared = new ResiliencePipelineBuilder<HttpResponseMessage>().AddCircuitBreaker(breaker).Build();
+
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
         if (options.MaxAttempts > 1)
         {
             // The default outcome rule retries network failures, timeouts, 408, 429 and 5xx. A repeated append is harmless
-            // (ids); a repeated reservation whose first answer was lost only holds room until it expires.
+            // (ids). The retries are outside the breaker: once it opens, the remaining attempts fail at once.
             builder.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxAttempts - 1,
@@ -65,12 +89,13 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
             });
         }
 
-        builder.AddTimeout(TimeSpan.FromSeconds(100));
-        var handler = new ResilienceHandler(builder.Build())
-        {
-            InnerHandler = options.Handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) },
-        };
-        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        builder.AddPipeline(shared).AddTimeout(options.AttemptTimeout);
+        _http = new HttpClient(new ResilienceHandler(builder.Build()) { InnerHandler = inner }) { Timeout = Timeout.InfiniteTimeSpan };
+
+        // Reservations and settlements sit in the app's call path: one short attempt, never retried (a reservation whose
+        // answer was lost would hold room twice), failing at once while the breaker is open.
+        var budgets = new ResiliencePipelineBuilder<HttpResponseMessage>().AddPipeline(shared).AddTimeout(options.BudgetTimeout).Build();
+        _budgetHttp = new HttpClient(new ResilienceHandler(budgets) { InnerHandler = inner }, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>The server's address (scheme, host, port and path; never a token).</summary>
@@ -219,6 +244,7 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
+        _budgetHttp.Dispose();
         _http.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -295,9 +321,9 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
         return new Uri(_base, text.ToString());
     }
 
-    private async Task<JsonDocument> SendJsonAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    private async Task<JsonDocument> SendJsonAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken, HttpClient? client = null)
     {
-        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, what, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, what, cancellationToken, client).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -317,7 +343,7 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
     }
 
     /// <summary>Sends with the token; a successful response, or the failure said plainly (the token never in it).</summary>
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, string what, CancellationToken cancellationToken, params int[] accepted)
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, string what, CancellationToken cancellationToken, HttpClient? client = null, params int[] accepted)
     {
         if (_options.Token is { Length: > 0 } token)
         {
@@ -327,7 +353,11 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+            response = await (client ?? _http).SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Polly.CircuitBreaker.BrokenCircuitException ex)
+        {
+            throw new LedgerNotFoundException($"{Where}: the server failed its last requests, so none is sent for a while ({ex.Message}); start it (tokentrace serve) or fix the address", ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException
                                        || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))

@@ -19,6 +19,9 @@ internal static partial class CallRecorder
     /// <summary>The caller cancelled the call, or stopped reading its stream before the end.</summary>
     public const string Cancelled = "cancelled";
 
+    /// <summary>The longest a finished call waits for its budget reservation to be settled in the ledger (see <see cref="FinishAsync"/>).</summary>
+    public static readonly TimeSpan SettleWait = TimeSpan.FromSeconds(2);
+
     /// <summary>The status of a call that threw <paramref name="exception"/>.</summary>
     public static string StatusOf(Exception exception) => exception is OperationCanceledException ? Cancelled : Error;
 
@@ -91,7 +94,29 @@ internal static partial class CallRecorder
             }
 
             var accepted = await call.Tracker.RecordAsync(finished.ToRecord()).ConfigureAwait(false);
-            await reservation.SettleAsync(accepted).ConfigureAwait(false);
+
+            // Settling in a ledger waits for the tracker's flush (the record must count before the reservation stops
+            // counting); a slow or dead ledger must not hold the caller's finished call. Past SettleWait the settlement
+            // goes on in the background, and until it completes the reservation holds room (never lets spend through).
+            var settling = reservation.SettleAsync(accepted);
+            try
+            {
+                await settling.WaitAsync(SettleWait).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogSettleDeferred(logger, reportedModel ?? call.RequestedModel, SettleWait.TotalSeconds);
+                _ = settling.ContinueWith(
+                    static (task, state) =>
+                    {
+                        var (log, model) = ((ILogger, string))state!;
+                        LogRecordFailed(log, task.Exception!.GetBaseException(), model);
+                    },
+                    (logger, reportedModel ?? call.RequestedModel),
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
         }
         catch (Exception ex)
         {
@@ -174,6 +199,9 @@ internal static partial class CallRecorder
 
     [LoggerMessage(2, LogLevel.Warning, "A call of {Model} reported usage TokenTrace cannot read; it is recorded as tagged tokentrace.usage=invalid with zero counts")]
     private static partial void LogInvalidUsage(ILogger logger, Exception exception, string model);
+
+    [LoggerMessage(5, LogLevel.Warning, "TokenTrace is still settling the budget reservation of a call of {Model} after {Seconds} s (the ledger is slow or down); the call returns and the settlement goes on in the background")]
+    private static partial void LogSettleDeferred(ILogger logger, string model, double seconds);
 
     [LoggerMessage(3, LogLevel.Warning, "TokenTrace could not reserve budget room for a call of {Model}; the call goes ahead unreserved")]
     private static partial void LogReserveFailed(ILogger logger, Exception exception, string model);

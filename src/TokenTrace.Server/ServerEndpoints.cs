@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
@@ -23,7 +24,13 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
     private const int MaxErrorsReported = 100;
 
     /// <summary>The longest a remote reservation may hold room if never settled: a day.</summary>
-    private const int MaxTtlSeconds = 86_400;
+    internal const int MaxTtlSeconds = 86_400;
+
+    /// <summary>
+    /// Who took each reservation this server granted (its token's name) and until when: only that principal may settle it.
+    /// Kept in memory; after a restart the reservation id itself (random, answered only to its taker, never listed) is the proof.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string Principal, DateTimeOffset ExpiresAt)> _takers = new(StringComparer.Ordinal);
 
     public async Task AuthenticateAndCountAsync(HttpContext context, RequestDelegate next)
     {
@@ -237,30 +244,24 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return;
         }
 
-        if (token.Project is { } project)
+        if (await ScopedQueryAsync(context, token, query).ConfigureAwait(false) is not { } scoped)
         {
-            if (query.Project is { } asked && asked != project)
-            {
-                await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only read project '{project}'").ConfigureAwait(false);
-                return;
-            }
-
-            query = query with { Project = project };
+            return;
         }
 
-        var summary = await options.Ledger.SummarizeAsync(query, dimensions, timeZone, context.RequestAborted).ConfigureAwait(false);
+        var summary = await options.Ledger.SummarizeAsync(scoped, dimensions, timeZone, context.RequestAborted).ConfigureAwait(false);
         await JsonAsync(context, StatusCodes.Status200OK, writer => UsageSummaryJson.Write(writer, summary)).ConfigureAwait(false);
     }
 
     public async Task BudgetsAsync(HttpContext context)
     {
-        if (await RequireAsync(context, ServerTokenScope.Read).ConfigureAwait(false) is null)
+        if (await RequireAsync(context, ServerTokenScope.Read).ConfigureAwait(false) is not { } token)
         {
             return;
         }
 
-        var stored = options.Ledger.GetService<IBudgetStore>() is { } store ? await store.ListBudgetsAsync(context.RequestAborted).ConfigureAwait(false) : [];
-        var budgets = stored.Concat(options.Budgets.Where(c => stored.All(s => s.Name != c.Name))).OrderBy(b => b.Name, StringComparer.Ordinal);
+        // A project-bound read token sees its project's budgets only, as /v1/budgets/definitions and /v1/report do.
+        var budgets = await VisibleBudgetsAsync(options, token, context.RequestAborted).ConfigureAwait(false);
         var now = options.TimeProvider.GetUtcNow();
         var statuses = new List<BudgetStatus>();
         foreach (var budget in budgets)
@@ -372,6 +373,12 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return;
         }
 
+        if (result.Reservation is { } granted)
+        {
+            ForgetExpiredTakers(now);
+            _takers[granted.Id] = (token.Name, granted.ExpiresAt);
+        }
+
         await JsonAsync(context, result.Granted ? StatusCodes.Status200OK : StatusCodes.Status409Conflict, writer =>
         {
             writer.WriteStartObject();
@@ -396,10 +403,13 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>POST /v1/budgets/settle</c>: removes a reservation once its call's record is stored (or the call failed).</summary>
+    /// <summary>
+    /// <c>POST /v1/budgets/settle</c>: removes a reservation once its call's record is stored (or the call failed). Only
+    /// the token that took it may (403 otherwise), and a project-bound token only in its project's budgets, as reserving.
+    /// </summary>
     public async Task SettleAsync(HttpContext context)
     {
-        if (await RequireAsync(context, ServerTokenScope.Write).ConfigureAwait(false) is null)
+        if (await RequireAsync(context, ServerTokenScope.Write).ConfigureAwait(false) is not { } token)
         {
             return;
         }
@@ -427,7 +437,23 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return;
         }
 
+        if (_takers.TryGetValue(id, out var taker) && taker.Principal != token.Name)
+        {
+            // Settling frees room: another process's in-flight call would then no longer count and the hard limit could be crossed.
+            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only settle the reservations it took").ConfigureAwait(false);
+            return;
+        }
+
+        if (token.Project is { } project
+            && (await reservations.ListReservationsAsync(context.RequestAborted).ConfigureAwait(false)).FirstOrDefault(r => r.Id == id) is { } held
+            && (await FindBudgetAsync(held.Budget, context.RequestAborted).ConfigureAwait(false))?.Scope.Project != project)
+        {
+            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only settle reservations of budgets scoped to project '{project}'").ConfigureAwait(false);
+            return;
+        }
+
         var settled = await reservations.SettleAsync(id, context.RequestAborted).ConfigureAwait(false);
+        _takers.TryRemove(id, out _);
         await JsonAsync(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
@@ -437,11 +463,53 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
         }).ConfigureAwait(false);
     }
 
-    /// <summary>A budget by name: the ledger's stored budgets first, then the configured ones (as <c>/v1/budgets</c> lists them).</summary>
-    private async Task<Budget?> FindBudgetAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Drops the takers of reservations that expired (never settled), so the map stays as small as the live reservations.</summary>
+    private void ForgetExpiredTakers(DateTimeOffset now)
+    {
+        foreach (var (id, taker) in _takers)
+        {
+            if (taker.ExpiresAt <= now)
+            {
+                _takers.TryRemove(id, out _);
+            }
+        }
+    }
+
+    /// <summary>A budget by name among all of them (a project-bound token then gets 403 for another project's, not 404).</summary>
+    private async Task<Budget?> FindBudgetAsync(string name, CancellationToken cancellationToken) =>
+        (await AllBudgetsAsync(options, cancellationToken).ConfigureAwait(false)).FirstOrDefault(b => b.Name == name);
+
+    /// <summary>
+    /// The budgets <paramref name="token"/> may see, by name: the ledger's stored budgets first, then the configured ones of
+    /// other names, only those scoped to a project-bound token's project. Every API that lists or uses budgets reads them here.
+    /// </summary>
+    internal static async Task<List<Budget>> VisibleBudgetsAsync(TokenTraceServerOptions options, ServerToken token, CancellationToken cancellationToken) =>
+        [.. (await AllBudgetsAsync(options, cancellationToken).ConfigureAwait(false)).Where(b => token.Project is null || b.Scope.Project == token.Project)];
+
+    private static async Task<List<Budget>> AllBudgetsAsync(TokenTraceServerOptions options, CancellationToken cancellationToken)
     {
         var stored = options.Ledger.GetService<IBudgetStore>() is { } store ? await store.ListBudgetsAsync(cancellationToken).ConfigureAwait(false) : [];
-        return stored.FirstOrDefault(b => b.Name == name) ?? options.Budgets.FirstOrDefault(b => b.Name == name);
+        return [.. stored.Concat(options.Budgets.Where(c => stored.All(s => s.Name != c.Name))).OrderBy(b => b.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// <paramref name="query"/> limited to a project-bound token's project (a query without a project gets it); answers 403
+    /// and returns null when the query names another project. Every read of records or totals goes through it.
+    /// </summary>
+    internal static async Task<UsageQuery?> ScopedQueryAsync(HttpContext context, ServerToken token, UsageQuery query)
+    {
+        if (token.Project is not { } project)
+        {
+            return query;
+        }
+
+        if (query.Project is { } asked && asked != project)
+        {
+            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only read project '{project}'").ConfigureAwait(false);
+            return null;
+        }
+
+        return query with { Project = project };
     }
 
     /// <summary>A JSON number, or a string holding one in the invariant culture ("0.05", never "0,05"); null otherwise.</summary>
@@ -540,8 +608,11 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
         await context.Response.WriteAsync(metrics.Exposition(), context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>The request's token when it has <paramref name="scope"/>; otherwise answers 401 (no valid token) or 403 (another scope) and returns null.</summary>
-    internal static async Task<ServerToken?> RequireAsync(HttpContext context, ServerTokenScope scope)
+    /// <summary>
+    /// The request's token when it has <paramref name="scope"/> (or any scope when <paramref name="orWrite"/> and a write
+    /// token is also allowed); otherwise answers 401 (no valid token, logged as a warning) or 403 (another scope) and returns null.
+    /// </summary>
+    internal static async Task<ServerToken?> RequireAsync(HttpContext context, ServerTokenScope scope, bool orWrite = false)
     {
         if (context.Items[TokenKey] is not ServerToken token)
         {
@@ -556,7 +627,7 @@ internal sealed class ServerEndpoints(TokenTraceServerOptions options, ServerMet
             return null;
         }
 
-        if (token.Scope != scope)
+        if (token.Scope != scope && !(orWrite && token.Scope == ServerTokenScope.Write))
         {
             await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' is a {Name(token.Scope)} token; this needs a {Name(scope)} token").ConfigureAwait(false);
             return null;

@@ -88,8 +88,16 @@ internal static class ServerQuery
 
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
-            var local = (endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-            return new DateTimeOffset(local, timeZone.GetUtcOffset(local)).ToUniversalTime();
+            try
+            {
+                var local = (endOfDay ? day.AddDays(1) : day).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+                return new DateTimeOffset(local, timeZone.GetUtcOffset(local)).ToUniversalTime();
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // The day after 9999-12-31, or 0001-01-01 in a zone ahead of UTC, is before or after any instant .NET holds.
+                throw new FormatException($"{name}: '{text}' in {timeZone.Id} is outside the range of dates the server handles (0001-01-02 to 9999-12-30)");
+            }
         }
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)

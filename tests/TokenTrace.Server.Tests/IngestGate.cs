@@ -7,4 +7,7 @@ public enum IngestGate
     Refuse,
     Unavailable,
     StoreThenDropAnswer,
+
+    /// <summary>Never answers (until the client gives up): a hung server.</summary>
+    Hang,
 }

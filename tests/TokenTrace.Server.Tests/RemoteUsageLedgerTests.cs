@@ -8,7 +8,7 @@ namespace TokenTrace.Server.Tests;
 public sealed class RemoteUsageLedgerTests
 {
     [Fact]
-    public async Task Reading_in_small_pages_returns_every_record_once_in_the_ledgers_order_even_when_instants_repeat()
+    public async Task Reading_in_small_pages_returns_every_record_once_by_instant_then_id_even_when_instants_repeat()
     {
         await using var server = await ServerHarness.StartAsync();
         // 11 records on 4 instants (3 + 3 + 3 + 2), so page edges (every 2 records) fall inside runs of one instant.
@@ -17,7 +17,8 @@ public sealed class RemoteUsageLedgerTests
         await using var remote = Open(server, ServerHarness.ReadSecret, pageSize: 2);
 
         var read = await ToListAsync(remote.ReadAsync(UsageQuery.All));
-        var direct = await ToListAsync(server.Ledger.ReadAsync(UsageQuery.All));
+        // The server pages by instant and then id, whatever order the ledger reads in: r-08, r-09, r-10, r-05, … r-00.
+        var direct = (await ToListAsync(server.Ledger.ReadAsync(UsageQuery.All))).OrderBy(r => r.Timestamp).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
 
         Assert.Equal(11, read.Count);
         Assert.Equal(direct.Select(r => r.Id), read.Select(r => r.Id));

@@ -46,10 +46,10 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>Asked before each <c>POST /v1/records</c> with its number (from 1): what to do with it.</summary>
     public Func<int, IngestGate> Gate { get; set; } = _ => IngestGate.Pass;
 
-    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024, string[]? args = null, bool otlpMetricRecords = false)
+    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024, string[]? args = null, bool otlpMetricRecords = false, Func<TempDirectory, string>? ledgerSpec = null)
     {
         var folder = new TempDirectory();
-        var ledger = new UsageLedgerFactory().AddSqlite().Open("sqlite:" + folder.File("team.db"));
+        var ledger = new UsageLedgerFactory().AddSqlite().Open(ledgerSpec?.Invoke(folder) ?? "sqlite:" + folder.File("team.db"));
         var tokens = new ServerTokenSet([
             new ServerToken("laptop", ServerTokenScope.Write, ServerTokenSet.Hash(WriteSecret)),
             new ServerToken("dashboard", ServerTokenScope.Read, ServerTokenSet.Hash(ReadSecret)),
@@ -125,6 +125,10 @@ public sealed class ServerHarness : IAsyncDisposable
                         return;
                     case IngestGate.Unavailable:
                         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                        return;
+                    case IngestGate.Hang:
+                        // Waits for the client to give up (its request aborted), never for time to pass.
+                        await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
                         return;
                     case IngestGate.StoreThenDropAnswer:
                         // The batch is stored, but the answer never leaves: the sender sees a broken connection.

@@ -91,16 +91,12 @@ internal static class DashboardEndpoints
             return;
         }
 
-        if (token.Project is { } project)
+        if (await ServerEndpoints.ScopedQueryAsync(context, token, query).ConfigureAwait(false) is not { } scoped)
         {
-            if (query.Project is { } asked && asked != project)
-            {
-                await ServerEndpoints.ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only read project '{project}'").ConfigureAwait(false);
-                return;
-            }
-
-            query = query with { Project = project };
+            return;
         }
+
+        query = scoped;
 
         // The command's defaults: the last N days up to the end of today, in the report's time zone.
         var now = options.TimeProvider.GetUtcNow();
@@ -110,12 +106,14 @@ internal static class DashboardEndpoints
             Since = query.Since ?? DailySeries.LocalMidnight(today.AddDays(1 - days), timeZone),
             Until = query.Until ?? DailySeries.LocalMidnight(today.AddDays(1), timeZone),
         };
+        if (query.Until - query.Since > TimeSpan.FromDays(MaxDays))
+        {
+            // A report walks its range day by day (and the period before it): 10 years is plenty, the calendar is not.
+            await ServerEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"since..until: a report covers at most {MaxDays} days")).ConfigureAwait(false);
+            return;
+        }
 
-        var stored = options.Ledger.GetService<IBudgetStore>() is { } store ? await store.ListBudgetsAsync(context.RequestAborted).ConfigureAwait(false) : [];
-        var budgets = stored.Concat(options.Budgets.Where(c => stored.All(s => s.Name != c.Name)))
-            .Where(b => token.Project is null || b.Scope.Project == token.Project)
-            .OrderBy(b => b.Name, StringComparer.Ordinal)
-            .ToList();
+        var budgets = await ServerEndpoints.VisibleBudgetsAsync(options, token, context.RequestAborted).ConfigureAwait(false);
         var report = await new ReportGenerator(options.Ledger, timeZone, options.TimeProvider).GenerateAsync(query, budgets, context.RequestAborted).ConfigureAwait(false);
         await ServerEndpoints.JsonAsync(context, StatusCodes.Status200OK, writer => UsageReportJson.Write(writer, report)).ConfigureAwait(false);
     }

@@ -20,13 +20,19 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
 
     /// <summary>
     /// <c>GET /v1/records</c> (read tokens): the records matching the summary's filters (<c>since</c>, <c>until</c>,
-    /// <c>model</c>, …, <c>tag=K=V</c>), oldest first, as JSON lines (<c>application/x-ndjson</c>), at most <c>limit</c> of
-    /// them. The cursor is the last record of the page before: <c>after</c> (its instant, ISO 8601) and <c>afterId</c>
-    /// (its id); the page starts after it. A page with fewer than <c>limit</c> records is the last.
+    /// <c>model</c>, …, <c>tag=K=V</c>), ordered by instant and then id (ordinal), as JSON lines
+    /// (<c>application/x-ndjson</c>), at most <c>limit</c> of them. The cursor is the last record of the page before:
+    /// <c>after</c> (its instant, ISO 8601) and <c>afterId</c> (its id); the page is the <c>limit</c> records that come
+    /// after it in that order. A page with fewer than <c>limit</c> records is the last.
     /// </summary>
+    /// <remarks>
+    /// The order is the server's, not the ledger's: a JSONL or CSV ledger reads a day file in append order, so a record
+    /// appended after a later-stamped one would fall behind a cursor that assumed time order. Each page reads the records
+    /// from the cursor's instant on and keeps the first <c>limit</c> of them in a bounded heap.
+    /// </remarks>
     public async Task RecordsAsync(HttpContext context)
     {
-        if (await RequireAsync(context, allowWrite: false).ConfigureAwait(false) is not { } token)
+        if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read).ConfigureAwait(false) is not { } token)
         {
             return;
         }
@@ -43,53 +49,53 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
         }
         catch (FormatException ex)
         {
-            await ErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
+            await ServerEndpoints.ErrorAsync(context, StatusCodes.Status400BadRequest, ex.Message).ConfigureAwait(false);
             return;
         }
 
-        if (token.Project is { } project)
+        if (await ServerEndpoints.ScopedQueryAsync(context, token, query).ConfigureAwait(false) is not { } scoped)
         {
-            if (query.Project is { } asked && asked != project)
-            {
-                await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' may only read project '{project}'").ConfigureAwait(false);
-                return;
-            }
-
-            query = query with { Project = project };
+            return;
         }
+
+        query = scoped;
 
         if (after is { } from && (query.Since is null || query.Since < from))
         {
             query = query with { Since = from };
         }
 
+        // A max-heap of the page so far: its root is the latest record kept, the one a better record replaces.
+        var page = new PriorityQueue<UsageRecord, UsageRecord>(Math.Min(limit, 1024), Comparer<UsageRecord>.Create((a, b) => Compare(b, a)));
+        await foreach (var record in options.Ledger.ReadAsync(query, context.RequestAborted).ConfigureAwait(false))
+        {
+            if (after is { } cursor && Compare(record, cursor, afterId!) <= 0)
+            {
+                continue;
+            }
+
+            if (page.Count < limit)
+            {
+                page.Enqueue(record, record);
+            }
+            else if (Compare(record, page.Peek()) < 0)
+            {
+                page.EnqueueDequeue(record, record);
+            }
+        }
+
+        var ordered = new UsageRecord[page.Count];
+        for (var i = ordered.Length - 1; i >= 0; i--)
+        {
+            ordered[i] = page.Dequeue();
+        }
+
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/x-ndjson; charset=utf-8";
         var output = context.Response.BodyWriter;
-        var written = 0;
-        var skipping = after is not null;
-        await foreach (var record in options.Ledger.ReadAsync(query, context.RequestAborted).ConfigureAwait(false))
+        foreach (var record in ordered)
         {
-            if (skipping)
-            {
-                // Records of the cursor's instant up to and including the cursor's id were on the page before (stores read
-                // records of one instant in a stable order: the order they were stored in).
-                if (record.Timestamp == after)
-                {
-                    skipping = record.Id != afterId;
-                    continue;
-                }
-
-                skipping = false;
-            }
-
-            if (written == limit)
-            {
-                break;
-            }
-
             UsageRecordJson.WriteLine(output, record);
-            written++;
             if (output.UnflushedBytes > 64 * 1024)
             {
                 await output.FlushAsync(context.RequestAborted).ConfigureAwait(false);
@@ -105,13 +111,13 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
     /// </summary>
     public async Task DefinitionsAsync(HttpContext context)
     {
-        if (await RequireAsync(context, allowWrite: true).ConfigureAwait(false) is not { } token)
+        if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read, orWrite: true).ConfigureAwait(false) is not { } token)
         {
             return;
         }
 
-        var budgets = await BudgetsAsync(token, context.RequestAborted).ConfigureAwait(false);
-        await JsonAsync(context, writer =>
+        var budgets = await ServerEndpoints.VisibleBudgetsAsync(options, token, context.RequestAborted).ConfigureAwait(false);
+        await ServerEndpoints.JsonAsync(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("budgets");
@@ -125,10 +131,14 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
         }).ConfigureAwait(false);
     }
 
-    /// <summary><c>GET /v1/budgets/reservations</c> (read or write tokens): the reservations the ledger holds, of the budgets the token may see.</summary>
+    /// <summary>
+    /// <c>GET /v1/budgets/reservations</c> (read or write tokens): the reservations the ledger holds, of the budgets the token
+    /// may see: budget, amount, when taken, when it expires and by which process, never its id (an id is what settles a
+    /// reservation, so only its taker ever learns it).
+    /// </summary>
     public async Task ReservationsAsync(HttpContext context)
     {
-        if (await RequireAsync(context, allowWrite: true).ConfigureAwait(false) is not { } token)
+        if (await ServerEndpoints.RequireAsync(context, ServerTokenScope.Read, orWrite: true).ConfigureAwait(false) is not { } token)
         {
             return;
         }
@@ -138,18 +148,17 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
             : [];
         if (token.Project is not null)
         {
-            var visible = (await BudgetsAsync(token, context.RequestAborted).ConfigureAwait(false)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+            var visible = (await ServerEndpoints.VisibleBudgetsAsync(options, token, context.RequestAborted).ConfigureAwait(false)).Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
             reservations = [.. reservations.Where(r => visible.Contains(r.Budget))];
         }
 
-        await JsonAsync(context, writer =>
+        await ServerEndpoints.JsonAsync(context, StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("reservations");
             foreach (var reservation in reservations)
             {
                 writer.WriteStartObject();
-                writer.WriteString("id", reservation.Id);
                 writer.WriteString("budget", reservation.Budget);
                 writer.WriteNumber("amount", DecimalCanonical.Trim(reservation.Amount));
                 writer.WriteString("createdAt", reservation.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
@@ -163,13 +172,13 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
         }).ConfigureAwait(false);
     }
 
-    /// <summary>The stored budgets, then the configured ones of other names (as <c>/v1/budgets</c>), limited to a project-bound token's project.</summary>
-    private async Task<List<Budget>> BudgetsAsync(ServerToken token, CancellationToken cancellationToken)
+    /// <summary>The paging order: instant, then id (ordinal), a total order since ids are unique.</summary>
+    private static int Compare(UsageRecord a, UsageRecord b) => Compare(a, b.Timestamp, b.Id);
+
+    private static int Compare(UsageRecord a, DateTimeOffset timestamp, string id)
     {
-        var stored = options.Ledger.GetService<IBudgetStore>() is { } store ? await store.ListBudgetsAsync(cancellationToken).ConfigureAwait(false) : [];
-        return [.. stored.Concat(options.Budgets.Where(c => stored.All(s => s.Name != c.Name)))
-            .Where(b => token.Project is null || b.Scope.Project == token.Project)
-            .OrderBy(b => b.Name, StringComparer.Ordinal)];
+        var byTime = a.Timestamp.CompareTo(timestamp);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.Id, id);
     }
 
     private static int Limit(string text)
@@ -199,47 +208,5 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
         return DateTimeOffset.TryParse(after, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
             ? (instant.ToUniversalTime(), afterId)
             : throw new FormatException($"after: '{after}' is not an ISO 8601 instant");
-    }
-
-    /// <summary>The request's token when it may read (a read token, or also a write token when <paramref name="allowWrite"/>); otherwise answers 401 or 403.</summary>
-    private static async Task<ServerToken?> RequireAsync(HttpContext context, bool allowWrite)
-    {
-        if (context.Items[ServerEndpoints.TokenKey] is not ServerToken token)
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await ErrorAsync(context, StatusCodes.Status401Unauthorized, "a valid bearer token is required (Authorization: Bearer …)").ConfigureAwait(false);
-            return null;
-        }
-
-        if (token.Scope != ServerTokenScope.Read && !allowWrite)
-        {
-            await ErrorAsync(context, StatusCodes.Status403Forbidden, $"token '{token.Name}' is a write token; this needs a read token").ConfigureAwait(false);
-            return null;
-        }
-
-        return token;
-    }
-
-    private static Task ErrorAsync(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        return JsonAsync(context, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("error", message);
-            writer.WriteEndObject();
-        });
-    }
-
-    private static async Task JsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, UsageSummaryJson.WriterOptions))
-        {
-            write(writer);
-        }
-
-        System.Buffers.BuffersExtensions.Write(context.Response.BodyWriter, "\n"u8);
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 }
