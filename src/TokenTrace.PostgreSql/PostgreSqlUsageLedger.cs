@@ -22,12 +22,15 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
     private static readonly string SelectColumns = "seq, " + PostgreSqlSchema.ColumnList;
 
     /// <summary>
-    /// What an append's transaction runs before its COPY: the feed's barrier, the staging table, and joins by hash only.
-    /// The planner knows nothing of the staged rows (a temporary table has no statistics) and, guessing, sorted both
-    /// sides of the merge's join on the id, the staged side at the full width of a record.
+    /// What an append's transaction runs before its COPY: the feed's barrier, the staging table, joins by hash only, and
+    /// no JIT compilation. The planner knows nothing of the staged rows (a temporary table has no statistics) and, guessing,
+    /// sorted both sides of the merge's join on the id, the staged side at the full width of a record. The same guess
+    /// (415,000 joined rows) puts the merge's cost far above <c>jit_above_cost</c>, and compiling its 64 expressions with
+    /// LLVM took 2.0 s of a 20,000-record merge's 2.0 s (all duplicates) to 4.1 s (all new): more than the work itself
+    /// (docs/architecture/performance.md, "Where ingest time goes").
     /// </summary>
-    private static readonly string AppendPrelude = string.Create(CultureInfo.InvariantCulture,
-        $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey}); SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off; {PostgreSqlSchema.CreateStaging}");
+    internal static readonly string AppendPrelude = string.Create(CultureInfo.InvariantCulture,
+        $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey}); SET LOCAL enable_mergejoin = off; SET LOCAL enable_nestloop = off; SET LOCAL jit = off; {PostgreSqlSchema.CreateStaging}");
 
     /// <summary>Taken first by every transaction that stores or revises records: see <see cref="PostgreSqlSchema.FeedLockKey"/>.</summary>
     private static readonly string FeedShared = string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey})");
