@@ -97,7 +97,9 @@ internal static partial class CallRecorder
 
             // Settling in a ledger waits for the tracker's flush (the record must count before the reservation stops
             // counting); a slow or dead ledger must not hold the caller's finished call. Past SettleWait the settlement
-            // goes on in the background, and until it completes the reservation holds room (never lets spend through).
+            // goes on in the background. Until it completes the reservation keeps holding its estimated room; what the
+            // call cost beyond that estimate is not seen by other calls' checks until the record is flushed — a window
+            // only a slow or failing ledger opens, taken over stalling the caller (decisions.md).
             var settling = reservation.SettleAsync(accepted);
             try
             {
