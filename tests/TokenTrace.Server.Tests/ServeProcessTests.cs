@@ -23,6 +23,19 @@ public sealed partial class ServeProcessTests
     }
 
     [Fact]
+    public async Task Tokentrace_serve_refuses_another_server_as_its_ledger()
+    {
+        using var home = new TempDirectory();
+        var none = new Dictionary<string, string?>();
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, none, TimeSpan.FromMinutes(2), "serve", "token", "add", "--name", "box", "--scope", "write")).ExitCode);
+
+        var run = await CliRunner.RunAsync(home.Path, none, TimeSpan.FromMinutes(2), "serve", "--urls", "http://127.0.0.1:0", "--ledger", "https://usage.example.com");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--ledger https://usage.example.com: serve hosts a ledger it owns", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tokentrace_serve_stores_and_summarizes_with_tokens_from_serve_token_add()
     {
         using var home = new TempDirectory();

@@ -52,6 +52,13 @@ internal static class ServeCommand
                 throw new CliInputException("--max-body-mb: at least 1");
             }
 
+            // A server over another server would hold no budgets or records of its own, and forward every write with
+            // its own token: one hop with two sets of tokens to keep right, never what anyone means.
+            if (context.IsRemoteLedger)
+            {
+                throw new CliInputException($"--ledger {context.LedgerSpec}: serve hosts a ledger it owns (sqlite:…, postgres://…), not another TokenTrace server; point clients at that server instead");
+            }
+
             var ledger = context.OpenLedgerForWriting();
             await using (ledger.ConfigureAwait(false))
             {
