@@ -7,7 +7,7 @@ internal static class GlobalOptions
 {
     public static readonly Option<string?> Ledger = new("--ledger")
     {
-        Description = "The ledger: sqlite:PATH (or PATH.db), jsonl:DIR, csv:FILE, postgres://USER@HOST:PORT/DATABASE. Default: sqlite:~/.tokentrace/usage.db, or TOKENTRACE_LEDGER. Only record, import, budget set, hook claude-code, hook kiro, sync and statusline (with the views that sync first: daily, weekly, monthly, session, blocks) create a ledger; for other commands a missing named ledger is exit 2.",
+        Description = "The ledger: sqlite:PATH (or PATH.db), jsonl:DIR, csv:FILE, postgres://USER@HOST:PORT/DATABASE, or https://SERVER (a team server, read through its API with the token in TOKENTRACE_TOKEN). Default: sqlite:~/.tokentrace/usage.db, or TOKENTRACE_LEDGER. Only record, import, budget set, hook claude-code, hook kiro, sync and statusline (with the views that sync first: daily, weekly, monthly, session, blocks) create a ledger; for other commands a missing named ledger is exit 2.",
         Recursive = true,
         HelpName = "SPEC",
     };
