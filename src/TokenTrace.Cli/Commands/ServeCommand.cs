@@ -31,6 +31,8 @@ internal static class ServeCommand
               tokentrace serve token add --name laptop --scope write
               tokentrace serve --ledger sqlite:/srv/tokentrace/team.db
               tokentrace serve --urls http://0.0.0.0:5080      (every interface: put TLS in front, or use https)
+              OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:5080 OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer tt_…" \
+                dotnet run --project examples/OpenTelemetry    (an OpenTelemetry app reporting over OTLP/HTTP)
             """);
         command.Options.Add(urls);
         command.Options.Add(tokens);

@@ -25,6 +25,8 @@ internal static class SummaryCommand
               tokentrace summary --by model
               tokentrace summary --by day --by project --since 2026-11-01 --format json
               TOKENTRACE_ANALYTICS=off tokentrace summary --by job    (the ledger's own SQL, to compare)
+              TOKENTRACE_TOKEN=tt_… tokentrace summary --ledger https://usage.example.com --by device
+                                                          (a team server's ledger, read through its API)
             """);
         command.Options.Add(by);
         filters.AddTo(command);
