@@ -23,4 +23,50 @@ public sealed class RecordPagingTests
         // All 10, by minute: a cursor that trusted the file's order would stop after late-12 and skip the five early ones.
         Assert.Equal(["early-0", "early-1", "early-2", "early-3", "early-4", "late-10", "late-11", "late-12", "late-13", "late-14"], read);
     }
+
+    [Fact]
+    public async Task Paging_through_a_large_ledger_reads_each_record_a_few_times_not_once_per_page()
+    {
+        var reads = new ReadCounter();
+        await using var server = await ServerHarness.StartAsync(serveThrough: ledger => new CountingLedger(ledger, reads));
+        // 5,000 records, one a minute for about three and a half days, read through pages of 250: 20 pages.
+        const int Count = 5_000;
+        var records = TestRecords.Many("rec", Count);
+        await server.Ledger.AppendAsync(records);
+        await using var remote = new RemoteUsageLedger(new RemoteLedgerOptions { Server = server.Address, Token = ServerHarness.ReadSecret, ReadPageSize = 250 });
+
+        var read = new List<string>();
+        await foreach (var record in remote.ReadAsync(UsageQuery.All))
+        {
+            read.Add(record.Id);
+        }
+
+        Assert.Equal(records.Select(r => r.Id), read);
+        // The first page has no cursor and reads the whole range once (5,000). Every later page reads from its cursor in
+        // slices sized to the page: about 250 records and a fifth more, so the 19 later pages read roughly 19 × 300 =
+        // 5,700 (11,300 read in all when this was written). Reading from each cursor to the end, as before, read
+        // 5,000 + 4,750 + 4,500 + … + 250 = 52,500 (52,520 measured: the cursor's own record again on every page).
+        Assert.InRange(reads.Records, Count, 3 * Count);
+    }
+
+    private sealed class ReadCounter
+    {
+        private long _records;
+
+        public long Records => Interlocked.Read(ref _records);
+
+        public void Add() => Interlocked.Increment(ref _records);
+    }
+
+    private sealed class CountingLedger(IUsageLedger inner, ReadCounter reads) : DelegatingUsageLedger(inner)
+    {
+        public override async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var record in base.ReadAsync(query, cancellationToken).ConfigureAwait(false))
+            {
+                reads.Add();
+                yield return record;
+            }
+        }
+    }
 }

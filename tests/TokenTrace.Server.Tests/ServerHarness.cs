@@ -46,7 +46,7 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>Asked before each <c>POST /v1/records</c> with its number (from 1): what to do with it.</summary>
     public Func<int, IngestGate> Gate { get; set; } = _ => IngestGate.Pass;
 
-    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024, string[]? args = null, bool otlpMetricRecords = false, Func<TempDirectory, string>? ledgerSpec = null)
+    public static async Task<ServerHarness> StartAsync(long maxBodyBytes = 16L * 1024 * 1024, int burst = 1000, long maxDecompressedBytes = 256L * 1024 * 1024, string[]? args = null, bool otlpMetricRecords = false, Func<TempDirectory, string>? ledgerSpec = null, Func<IUsageLedger, IUsageLedger>? serveThrough = null)
     {
         var folder = new TempDirectory();
         var ledger = new UsageLedgerFactory().AddSqlite().Open(ledgerSpec?.Invoke(folder) ?? "sqlite:" + folder.File("team.db"));
@@ -59,7 +59,7 @@ public sealed class ServerHarness : IAsyncDisposable
         ]);
         var options = new TokenTraceServerOptions
         {
-            Ledger = ledger,
+            Ledger = serveThrough?.Invoke(ledger) ?? ledger,
             Pipeline = new UsageRecordPipeline(),
             Tokens = tokens,
             MaxRequestBodyBytes = maxBodyBytes,

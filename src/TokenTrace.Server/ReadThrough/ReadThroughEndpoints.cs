@@ -27,8 +27,11 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
     /// </summary>
     /// <remarks>
     /// The order is the server's, not the ledger's: a JSONL or CSV ledger reads a day file in append order, so a record
-    /// appended after a later-stamped one would fall behind a cursor that assumed time order. Each page reads the records
-    /// from the cursor's instant on and keeps the first <c>limit</c> of them in a bounded heap.
+    /// appended after a later-stamped one would fall behind a cursor that assumed time order. A page keeps the first
+    /// <c>limit</c> records after the cursor in a bounded heap, reading the ledger in time slices from the cursor's instant
+    /// on (<see cref="PageSlices"/>) until the page is full: every record of a later slice is later than every record of
+    /// the slices read, whatever the ledger's order inside a slice. Reading from the cursor to the end for every page
+    /// made a paged export quadratic in the records after the first page.
     /// </remarks>
     public async Task RecordsAsync(HttpContext context)
     {
@@ -67,21 +70,29 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
 
         // A max-heap of the page so far: its root is the latest record kept, the one a better record replaces.
         var page = new PriorityQueue<UsageRecord, UsageRecord>(Math.Min(limit, 1024), Comparer<UsageRecord>.Create((a, b) => Compare(b, a)));
-        await foreach (var record in options.Ledger.ReadAsync(query, context.RequestAborted).ConfigureAwait(false))
+        var slices = new PageSlices(query, limit);
+        while (page.Count < limit && slices.Next() is { } slice)
         {
-            if (after is { } cursor && Compare(record, cursor, afterId!) <= 0)
+            var found = 0;
+            await foreach (var record in options.Ledger.ReadAsync(slice, context.RequestAborted).ConfigureAwait(false))
             {
-                continue;
+                if (after is { } cursor && Compare(record, cursor, afterId!) <= 0)
+                {
+                    continue;
+                }
+
+                found++;
+                if (page.Count < limit)
+                {
+                    page.Enqueue(record, record);
+                }
+                else if (Compare(record, page.Peek()) < 0)
+                {
+                    page.EnqueueDequeue(record, record);
+                }
             }
 
-            if (page.Count < limit)
-            {
-                page.Enqueue(record, record);
-            }
-            else if (Compare(record, page.Peek()) < 0)
-            {
-                page.EnqueueDequeue(record, record);
-            }
+            slices.Found(found);
         }
 
         var ordered = new UsageRecord[page.Count];
