@@ -30,10 +30,12 @@ public sealed partial class PostgreSqlUsageLedger
 
     /// <inheritdoc/>
     /// <remarks>
-    /// True when a rollup answers (see <see cref="PostgreSqlRollups"/>): the hourly sums for dimensions among model,
-    /// provider, source, region and times in zones whose offsets are whole hours, filtered on model, provider or source
-    /// and a range on hour edges; a table of daily sums for one of project, job, agent or user, alone or with days,
-    /// weeks or months in UTC, filtered on that dimension alone and a range on day edges.
+    /// True when the rollups answer (see <see cref="PostgreSqlRollups"/>): the hourly sums for dimensions among model,
+    /// provider, source, region and times in zones whose offsets are whole hours, filtered on model, provider or source;
+    /// the sums of one of project, job, agent or user, alone or with days, weeks or months in UTC, filtered on that
+    /// dimension alone (monthly sums for job and user, unless days or weeks are asked for). The range must hold at least
+    /// one whole hour (hourly sums) or UTC day (the others); the parts of an hour or a day at its ends are read from the
+    /// records, a few hours' worth at most.
     /// </remarks>
     public bool CanSummarizeFromAggregates(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
     {
@@ -43,7 +45,20 @@ public sealed partial class PostgreSqlUsageLedger
         return RollupFor(query, by, timeZone) is not null;
     }
 
-    /// <summary>The rollup, as a relation shaped as <c>usage</c>, that answers the summary exactly; null when none does.</summary>
+    /// <summary>
+    /// The summary over the records alone, never the rollups: what the rollups must equal (the tests and the scale bench
+    /// compare them).
+    /// </summary>
+    internal Task<UsageSummary> SummarizeRowsAsync(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken = default) =>
+        RunAsync(async connection =>
+        {
+            var serverZone = by.Any(d => d.IsTime) && await ServerKnowsZoneAsync(connection, timeZone, cancellationToken).ConfigureAwait(false) ? timeZone.Id : null;
+            var builder = new UsageSummaryBuilder(by, timeZone);
+            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, null, cancellationToken).ConfigureAwait(false);
+            return builder.Build();
+        }, cancellationToken);
+
+    /// <summary>The rollups, as a relation shaped as <c>usage</c>, that answer the summary exactly; null when none do.</summary>
     private static string? RollupFor(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
     {
         if (query.Tags.Count > 0 || query.Task is not null || query.Session is not null || by.Any(d => d.TagKey is not null))
@@ -53,27 +68,28 @@ public sealed partial class PostgreSqlUsageLedger
 
         var times = by.Where(d => d.IsTime).ToList();
         var attribution = by.Where(d => !d.IsTime).Select(d => d.Name).ToList();
+        var (since, until) = (query.Since?.UtcTicks, query.Until?.UtcTicks);
         if (query is { Project: null, Job: null, Agent: null, User: null } && attribution.All(d => d is "model" or "provider" or "source" or "region")
-            && OnEdges(query, TimeSpan.TicksPerHour) && (times.Count == 0 || WholeHourOffsets(timeZone)))
+            && (times.Count == 0 || WholeHourOffsets(timeZone)))
         {
-            return PostgreSqlRollups.AsUsage("usage_hourly", PostgreSqlRollups.HourlyKeys, TimeSpan.TicksPerHour);
+            return PostgreSqlRollups.Covering([PostgreSqlRollups.Hourly], since, until);
         }
 
-        // The daily sums of one dimension answer a summary by it and a filter on it (a budget's project), not both of two.
+        // The sums of one dimension answer a summary by it and a filter on it (a budget's project), not both of two.
         var columns = attribution.Where(d => d is not ("model" or "provider" or "source" or "region")).Select(ColumnOf)
             .Concat(new[] { ("project", query.Project), ("job", query.Job), ("agent", query.Agent), ("user_name", query.User) }.Where(f => f.Item2 is not null).Select(f => f.Item1))
             .Distinct(StringComparer.Ordinal).ToList();
         if (columns.Count == 1 && attribution.Count <= 1 && PostgreSqlRollups.DailyColumns.Contains(columns[0])
             && (attribution.Count == 0 || ColumnOf(attribution[0]) == columns[0])
-            && query is { Model: null, Provider: null, Source: null } && OnEdges(query, TimeSpan.TicksPerDay)
+            && query is { Model: null, Provider: null, Source: null }
             && (times.Count == 0 || (times.All(t => t.Name is "day" or "week" or "month") && IsUtc(timeZone))))
         {
-            return PostgreSqlRollups.AsUsage("usage_daily_" + columns[0], [columns[0]], TimeSpan.TicksPerDay);
+            // Monthly sums hold no day or week: a summary by either reads the daily sums alone.
+            var levels = PostgreSqlRollups.LevelsOf(columns[0]).Where(t => !t.Monthly || times.All(d => d.Name == "month")).ToList();
+            return PostgreSqlRollups.Covering(levels, since, until);
         }
 
         return null;
-
-        static bool OnEdges(UsageQuery query, long ticks) => (query.Since?.UtcTicks ?? 0) % ticks == 0 && (query.Until?.UtcTicks ?? 0) % ticks == 0;
     }
 
     // Records start in 1970 (the validator's floor); older rules, such as 19th-century local mean time, do not matter.
