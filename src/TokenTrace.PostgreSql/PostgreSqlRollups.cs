@@ -165,8 +165,10 @@ internal static class PostgreSqlRollups
         var rows = Ranges("ts", [(since, from), (to, until)], t => t);
         if (rows is not null)
         {
-            var columns = string.Join(", ", Sums.Select(x => $"({x.FromRow})::{x.SqlType} AS {x.Name}"));
-            pieces.Add($"SELECT ts, {string.Join(", ", finest.Keys)}, {columns} FROM usage WHERE {rows}");
+            // Summed per bucket of the finest level (which the summary's time dimensions allow), as the rollups are.
+            var keys = string.Join(", ", finest.Keys);
+            var columns = string.Join(", ", Sums.Select(x => $"SUM(({x.FromRow})::{x.SqlType})::{x.SqlType} AS {x.Name}"));
+            pieces.Add($"SELECT {finest.StartOf(finest.BucketOf("ts"))} AS ts, {keys}, {columns} FROM usage WHERE {rows} GROUP BY 1, {keys}");
         }
 
         // From the finest level up: each coarser level takes the whole buckets it holds, the finer one keeps the edges.
@@ -236,6 +238,9 @@ internal static class PostgreSqlRollups
 
         return conditions.Count == 0 ? null : "(" + string.Join(" OR ", conditions) + ")";
     }
+
+    /// <summary>The summed columns of every rollup table, in the order of <see cref="SummarySums"/>.</summary>
+    public static readonly string[] SumColumns = [.. Sums.Select(s => s.Name)];
 
     /// <summary>The summary's sums over a rollup, in the order of the row path's (records, tokens, cost, unpriced, estimated, estimates).</summary>
     public static readonly string[] SummarySums =

@@ -58,8 +58,12 @@ public sealed partial class PostgreSqlUsageLedger
             return builder.Build();
         }, cancellationToken);
 
-    /// <summary>The rollups, as a relation shaped as <c>usage</c>, that answer the summary exactly; null when none do.</summary>
-    private static string? RollupFor(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
+    /// <summary>
+    /// The rollups, as a relation shaped as <c>usage</c>, that answer the summary exactly, and whether each of its rows is
+    /// already one group of the summary (by hour and every hourly key, by day and the daily sums' key), so that grouping
+    /// them again is wasted work; null when no rollup answers.
+    /// </summary>
+    private static (string Sql, bool OneRowPerGroup)? RollupFor(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
     {
         if (query.Tags.Count > 0 || query.Task is not null || query.Session is not null || by.Any(d => d.TagKey is not null))
         {
@@ -72,7 +76,9 @@ public sealed partial class PostgreSqlUsageLedger
         if (query is { Project: null, Job: null, Agent: null, User: null } && attribution.All(d => d is "model" or "provider" or "source" or "region")
             && (times.Count == 0 || WholeHourOffsets(timeZone)))
         {
-            return PostgreSqlRollups.Covering([PostgreSqlRollups.Hourly], since, until);
+            return PostgreSqlRollups.Covering([PostgreSqlRollups.Hourly], since, until) is { } hourly
+                ? (hourly, times.Any(t => t.Name == "hour") && PostgreSqlRollups.HourlyKeys.All(k => attribution.Contains(k, StringComparer.Ordinal)))
+                : null;
         }
 
         // The sums of one dimension answer a summary by it and a filter on it (a budget's project), not both of two.
@@ -86,7 +92,7 @@ public sealed partial class PostgreSqlUsageLedger
         {
             // Monthly sums hold no day or week: a summary by either reads the daily sums alone.
             var levels = PostgreSqlRollups.LevelsOf(columns[0]).Where(t => !t.Monthly || times.All(d => d.Name == "month")).ToList();
-            return PostgreSqlRollups.Covering(levels, since, until);
+            return PostgreSqlRollups.Covering(levels, since, until) is { } sums ? (sums, times.Any(t => t.Name == "day") && attribution.Count == 1) : null;
         }
 
         return null;
@@ -120,7 +126,7 @@ public sealed partial class PostgreSqlUsageLedger
     /// <summary>Adds the groups of <paramref name="query"/> by <paramref name="by"/> to <paramref name="builder"/>, on <paramref name="connection"/>.</summary>
     private static async Task SummarizeAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone,
-        string? serverZone, UsageSummaryBuilder builder, string? rollup, CancellationToken cancellationToken)
+        string? serverZone, UsageSummaryBuilder builder, (string Sql, bool OneRowPerGroup)? rollup, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
         var keys = new List<string>();
@@ -154,21 +160,30 @@ public sealed partial class PostgreSqlUsageLedger
             }
         }
 
-        var where = PostgreSqlUsageFilter.Where(query, command);
-        string[] sums = rollup is not null
-            ? [hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint", .. PostgreSqlRollups.SummarySums]
-            :
-        [
-            hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint",
-            "COUNT(*)", "COALESCE(SUM(input), 0)::bigint", "COALESCE(SUM(output), 0)::bigint", "COALESCE(SUM(cache_read), 0)::bigint",
-            "COALESCE(SUM(cache_write), 0)::bigint", "COALESCE(SUM(cache_write_1h), 0)::bigint", "COALESCE(SUM(reasoning), 0)::bigint",
-            "COALESCE(SUM(cost_billed), 0)", "COUNT(*) - COUNT(cost_usd)", "COUNT(energy_wh)",
-            "COALESCE(SUM(energy_wh_low), 0)", "COALESCE(SUM(energy_wh), 0)", "COALESCE(SUM(energy_wh_high), 0)",
-            "COALESCE(SUM(co2e_g_low), 0)", "COALESCE(SUM(co2e_g), 0)", "COALESCE(SUM(co2e_g_high), 0)",
-        ];
-        var select = new StringBuilder("SELECT ").AppendJoin(", ", keys.Concat(sums)).Append(" FROM ").Append(rollup ?? "usage").Append(where);
+        // A rollup relation holds only its range (its pieces are bounded each): the time bounds are not repeated, as the
+        // records at its ends are summed per bucket of the finest level, whose start may lie before the range's.
+        var where = PostgreSqlUsageFilter.Where(rollup is null ? query : query with { Since = null, Until = null }, command);
+        var bucket = hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint";
+        string[] sums = rollup switch
+        {
+            { OneRowPerGroup: true } => [bucket, .. PostgreSqlRollups.SumColumns],
+            not null => [bucket, .. PostgreSqlRollups.SummarySums],
+            null =>
+            [
+                bucket,
+                "COUNT(*)", "COALESCE(SUM(input), 0)::bigint", "COALESCE(SUM(output), 0)::bigint", "COALESCE(SUM(cache_read), 0)::bigint",
+                "COALESCE(SUM(cache_write), 0)::bigint", "COALESCE(SUM(cache_write_1h), 0)::bigint", "COALESCE(SUM(reasoning), 0)::bigint",
+                "COALESCE(SUM(cost_billed), 0)", "COUNT(*) - COUNT(cost_usd)", "COUNT(energy_wh)",
+                "COALESCE(SUM(energy_wh_low), 0)", "COALESCE(SUM(energy_wh), 0)", "COALESCE(SUM(energy_wh_high), 0)",
+                "COALESCE(SUM(co2e_g_low), 0)", "COALESCE(SUM(co2e_g), 0)", "COALESCE(SUM(co2e_g_high), 0)",
+            ],
+        };
+        var select = new StringBuilder("SELECT ").AppendJoin(", ", keys.Concat(sums)).Append(" FROM ").Append(rollup?.Sql ?? "usage").Append(where);
         var groupBy = Enumerable.Range(1, keys.Count + 1).Where(i => i > keys.Count ? hasTime : !by[i - 1].IsTime || serverZone is not null).ToList();
-        if (groupBy.Count > 0)
+
+        // Rows that are each one group already (the daily sums by day and project: 95,360 rows at 1 M records) are
+        // read as they are and the builder adds up any that share a key: a GROUP BY of them sorted them on disk.
+        if (groupBy.Count > 0 && rollup is not { OneRowPerGroup: true })
         {
             select.Append(" GROUP BY ").AppendJoin(", ", groupBy);
         }
