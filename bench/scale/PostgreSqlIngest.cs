@@ -52,7 +52,7 @@ internal static class PostgreSqlIngest
     /// rollup answers), and whether they agree: every shape the rollups serve, over the whole ledger in UTC, and ranges
     /// off day and month edges (a trend of 90 days up to 10:30, a half-year in Paris) that mix months, days and rows.
     /// </summary>
-    public static async Task SummariesAsync(PostgreSqlUsageLedger ledger)
+    public static async Task SummariesAsync(PostgreSqlUsageLedger ledger, string? only = null, bool rows = true)
     {
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         var end = new DateTimeOffset(LedgerGenerator.Start.AddYears(1).AddDays(-10).AddHours(10.5), TimeSpan.Zero);
@@ -75,14 +75,14 @@ internal static class PostgreSqlIngest
             ("model", trend, TimeZoneInfo.Utc, "90 days to 10:30, UTC"),
             ("job", halfYear, paris, "Jan-Jun of Paris"),
         };
-        foreach (var (by, query, zone, label) in shapes)
+        foreach (var (by, query, zone, label) in shapes.Where(s => only is null || only.Split(';').Contains(s.By, StringComparer.Ordinal)))
         {
             var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
             var clock = Stopwatch.StartNew();
             var summary = await ledger.SummarizeAsync(query, dimensions, zone);
             var fromSums = clock.Elapsed;
             clock.Restart();
-            var fromRows = await ledger.SummarizeRowsAsync(query, dimensions, zone);
+            var fromRows = rows ? await ledger.SummarizeRowsAsync(query, dimensions, zone) : summary;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"summary --by {by} ({label}): {(ledger.CanSummarizeFromAggregates(query, dimensions, zone) ? "rollup" : "rows")} {fromSums.TotalMilliseconds:N0} ms, rows {clock.Elapsed.TotalMilliseconds:N0} ms; {summary.Rows.Count:N0} groups, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}; same groups, counts and costs: {Same(summary, fromRows)}"));
         }

@@ -60,7 +60,8 @@ public sealed partial class PostgreSqlUsageLedger
 
     /// <summary>
     /// The rollups, as a relation shaped as <c>usage</c>, that answer the summary exactly, and whether each of its rows is
-    /// already one group of the summary (by hour and every hourly key, by day and the daily sums' key), so that grouping
+    /// already one group of the summary (by hour and every hourly key, by day and the daily sums' key, by month and the
+    /// monthly sums' key), so that grouping
     /// them again is wasted work; null when no rollup answers.
     /// </summary>
     private static (string Sql, bool OneRowPerGroup)? RollupFor(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
@@ -92,7 +93,8 @@ public sealed partial class PostgreSqlUsageLedger
         {
             // Monthly sums hold no day or week: a summary by either reads the daily sums alone.
             var levels = PostgreSqlRollups.LevelsOf(columns[0]).Where(t => !t.Monthly || times.All(d => d.Name == "month")).ToList();
-            return PostgreSqlRollups.Covering(levels, since, until) is { } sums ? (sums, times.Any(t => t.Name == "day") && attribution.Count == 1) : null;
+            var oneRowPerGroup = attribution.Count == 1 && (times.Any(t => t.Name == "day") || (levels[0].Monthly && times.Any(t => t.Name == "month")));
+            return PostgreSqlRollups.Covering(levels, since, until) is { } sums ? (sums, oneRowPerGroup) : null;
         }
 
         return null;
