@@ -96,13 +96,16 @@ public sealed class PostgreSqlRollupTests(PostgreSqlServer server)
             byJob.Rows.Select(r => (r.Key["job"] ?? "(none)", r.Totals.Records, r.Totals.InputTokens, r.Totals.CostUsd)).OrderBy(r => r.Item1, StringComparer.Ordinal));
 
         // Every summary the rollups answer equals the record-by-record sum of the same records, in UTC and in Paris
-        // (whole-hour offsets: the hourly sums answer), over everything and over ranges on hour and day edges.
+        // (whole-hour offsets: the hourly sums answer), over everything, over ranges on hour and day edges, and over ranges
+        // off them (09:15 to 09:40 the next day: records, hours or days, records).
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         var queries = new[]
         {
             UsageQuery.All,
             new UsageQuery { Since = T.AddHours(1), Until = T.AddDays(2) },
             new UsageQuery { Since = T.AddHours(-9), Until = T.AddHours(15) },
+            new UsageQuery { Since = T.AddMinutes(15), Until = T.AddHours(24).AddMinutes(40) },
+            new UsageQuery { Since = T.AddMinutes(-30) },
             new UsageQuery { Model = "m1" },
             new UsageQuery { Project = "alpha" },
         };
