@@ -48,22 +48,43 @@ internal static class PostgreSqlIngest
     }
 
     /// <summary>
-    /// The summaries of the 10 M check, each from the rollups (in UTC, where the daily sums answer too) and from the rows
-    /// (the same query bounded one tick after 1970, off any hour edge, so no rollup answers it), and whether they agree.
+    /// The summaries of the 10 M check, each from the rollups and from the rows alone (the ledger's row path, which no
+    /// rollup answers), and whether they agree: every shape the rollups serve, over the whole ledger in UTC, and ranges
+    /// off day and month edges (a trend of 90 days up to 10:30, a half-year in Paris) that mix months, days and rows.
     /// </summary>
-    public static async Task SummariesAsync(PostgreSqlUsageLedger ledger)
+    public static async Task SummariesAsync(PostgreSqlUsageLedger ledger, string? only = null, bool rows = true)
     {
-        var rowsOnly = new UsageQuery { Since = DateTimeOffset.UnixEpoch.AddTicks(1) };
-        foreach (var by in new[] { "model", "project", "job", "day", "day,project" })
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var end = new DateTimeOffset(LedgerGenerator.Start.AddYears(1).AddDays(-10).AddHours(10.5), TimeSpan.Zero);
+        var trend = new UsageQuery { Since = end.AddDays(-90), Until = end };
+        var halfYear = new UsageQuery { Since = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.FromHours(1)), Until = new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.FromHours(2)) };
+        var shapes = new (string By, UsageQuery Query, TimeZoneInfo Zone, string Label)[]
+        {
+            ("model", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("provider", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("day,model", UsageQuery.All, paris, "all, Paris"),
+            ("project", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("agent", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("job", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("user", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("job,month", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("day", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("day,project", UsageQuery.All, TimeZoneInfo.Utc, "all, UTC"),
+            ("job", trend, TimeZoneInfo.Utc, "90 days to 10:30, UTC"),
+            ("user", trend, TimeZoneInfo.Utc, "90 days to 10:30, UTC"),
+            ("model", trend, TimeZoneInfo.Utc, "90 days to 10:30, UTC"),
+            ("job", halfYear, paris, "Jan-Jun of Paris"),
+        };
+        foreach (var (by, query, zone, label) in shapes.Where(s => only is null || only.Split(';').Contains(s.By, StringComparer.Ordinal)))
         {
             var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
             var clock = Stopwatch.StartNew();
-            var summary = await ledger.SummarizeAsync(UsageQuery.All, dimensions, TimeZoneInfo.Utc);
+            var summary = await ledger.SummarizeAsync(query, dimensions, zone);
             var fromSums = clock.Elapsed;
             clock.Restart();
-            var fromRows = await ledger.SummarizeAsync(rowsOnly, dimensions, TimeZoneInfo.Utc);
+            var fromRows = rows ? await ledger.SummarizeRowsAsync(query, dimensions, zone) : summary;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"summary --by {by} (UTC): {(ledger.CanSummarizeFromAggregates(UsageQuery.All, dimensions, TimeZoneInfo.Utc) ? "rollup" : "rows")} {fromSums.TotalMilliseconds:N0} ms, rows {clock.Elapsed.TotalMilliseconds:N0} ms; {summary.Rows.Count:N0} groups, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}; same groups, counts and costs: {Same(summary, fromRows)}"));
+                $"summary --by {by} ({label}): {(ledger.CanSummarizeFromAggregates(query, dimensions, zone) ? "rollup" : "rows")} {fromSums.TotalMilliseconds:N0} ms, rows {clock.Elapsed.TotalMilliseconds:N0} ms; {summary.Rows.Count:N0} groups, {summary.Total.Records:N0} records, ${summary.Total.CostUsd:N2}; same groups, counts and costs: {Same(summary, fromRows)}"));
         }
     }
 

@@ -14,7 +14,7 @@ namespace TokenTrace.Scale;
 /// </summary>
 internal static class PostgreSqlReplicate
 {
-    public static async Task RunAsync(string url, int times, int first = 1)
+    public static async Task RunAsync(string url, int times, int first = 1, bool bulk = false)
     {
         var uri = new Uri(url);
         var connectionString = new NpgsqlConnectionStringBuilder
@@ -25,6 +25,12 @@ internal static class PostgreSqlReplicate
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var baseCount = Convert.ToInt64(await Scalar(connection, "SELECT MAX(seq) FROM usage_ids WHERE id NOT LIKE '%~%'"), CultureInfo.InvariantCulture);
+        if (bulk)
+        {
+            await BulkAsync(connection, times, first);
+            return;
+        }
+
         const long Slice = 100_000;
         for (var k = first; k < times; k++)
         {
@@ -55,6 +61,52 @@ internal static class PostgreSqlReplicate
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"copy {k}: {added:N0} records by the server's merge in {clock.Elapsed.TotalSeconds:0.0} s ({added / clock.Elapsed.TotalSeconds:N0} records/s)"));
         }
+    }
+
+    /// <summary>
+    /// The same copies without the merge, for growing a ledger to measure its summaries: each copy is two plain
+    /// <c>INSERT … SELECT</c> (its ids in <c>usage_ids</c> with <c>seq + k × 10^8</c>, its rows in <c>usage</c>), and at
+    /// the end the rollups are emptied and filled again from every row by the migrations' own backfill statements (so
+    /// they equal the rows, which <c>pg-summaries</c> checks). It does not measure ingest; a tenth of the replicating
+    /// merge's server time.
+    /// </summary>
+    private static async Task BulkAsync(NpgsqlConnection connection, int times, int first)
+    {
+        const long Offset = 100_000_000;
+        var columns = PostgreSqlSchema.Columns.Select(c => c.Name).ToList();
+        for (var k = first; k < times; k++)
+        {
+            var clock = Stopwatch.StartNew();
+            var values = string.Join(", ", columns.Select(c => c switch
+            {
+                "id" => string.Create(CultureInfo.InvariantCulture, $"id || '~{k}'"),
+                "job" => string.Create(CultureInfo.InvariantCulture, $"CASE WHEN job IS NULL THEN NULL ELSE job || '~{k % 3}' END"),
+                _ => c,
+            }));
+            await using var transaction = await connection.BeginTransactionAsync();
+            await Execute(connection, string.Create(CultureInfo.InvariantCulture,
+                $"""
+                INSERT INTO usage_ids (id, seq, ts) OVERRIDING SYSTEM VALUE SELECT id || '~{k}', seq + {k * Offset}, ts FROM usage_ids WHERE seq < {Offset} AND id NOT LIKE '%~%';
+                INSERT INTO usage (seq, {PostgreSqlSchema.ColumnList}) SELECT seq + {k * Offset}, {values} FROM usage WHERE seq < {Offset} AND id NOT LIKE '%~%';
+                """));
+            await transaction.CommitAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"copy {k}: rows and ids in {clock.Elapsed.TotalSeconds:0.0} s"));
+        }
+
+        var rebuild = Stopwatch.StartNew();
+        var version = Convert.ToInt32(await Scalar(connection, "SELECT MAX(version) FROM schema_version"), CultureInfo.InvariantCulture);
+        var tables = version >= 3 ? PostgreSqlRollups.Tables : PostgreSqlRollups.Schema2Tables;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await Execute(connection, "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off");
+            await Execute(connection, $"TRUNCATE {string.Join(", ", tables.Select(t => t.Name))}; {PostgreSqlRollups.BackfillSql()} {(version >= 3 ? PostgreSqlRollups.BackfillMonthlySql() : "")}");
+            var next = Convert.ToInt64(await Scalar(connection, "SELECT MAX(seq) + 1 FROM usage_ids"), CultureInfo.InvariantCulture);
+            await Execute(connection, string.Create(CultureInfo.InvariantCulture, $"ALTER TABLE usage_ids ALTER COLUMN seq RESTART WITH {next}"));
+            await transaction.CommitAsync();
+        }
+
+        await Execute(connection, "ANALYZE");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rollups rebuilt from every row and ANALYZE in {rebuild.Elapsed.TotalSeconds:0.0} s"));
     }
 
     private static async Task<object?> Scalar(NpgsqlConnection connection, string sql)

@@ -3,7 +3,7 @@ using TokenTrace;
 using TokenTrace.Scale;
 
 // dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
-// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] | pg-summaries postgres://… | pg-replicate postgres://… [--times N] [--first K]
+// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] | pg-summaries postgres://… [--only 'job;day,project'] [--no-rows] | pg-replicate postgres://… [--times N] [--first K] [--bulk]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
 var repository = FindRepository();
@@ -44,12 +44,16 @@ switch (verb)
         return 0;
     case "pg-replicate":
         await PostgreSqlReplicate.RunAsync(rest[0], int.Parse(Option(rest, "--times") ?? "10", CultureInfo.InvariantCulture),
-            int.Parse(Option(rest, "--first") ?? "1", CultureInfo.InvariantCulture));
+            int.Parse(Option(rest, "--first") ?? "1", CultureInfo.InvariantCulture), rest.Contains("--bulk"));
         return 0;
     case "pg-summaries":
         await using (var ledger = new TokenTrace.PostgreSql.PostgreSqlUsageLedger(rest[0]))
         {
-            await PostgreSqlIngest.SummariesAsync(ledger);
+            // The first use brings the schema up to date: its time is that of any migration plus one summary from the sums.
+            var opened = System.Diagnostics.Stopwatch.StartNew();
+            var total = await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first use (migrations included) and the total, {total.Total.Records:N0} records: {opened.Elapsed.TotalMilliseconds:N0} ms"));
+            await PostgreSqlIngest.SummariesAsync(ledger, Option(rest, "--only"), !rest.Contains("--no-rows"));
         }
 
         return 0;

@@ -4,10 +4,12 @@ using System.Text;
 namespace TokenTrace.PostgreSql;
 
 /// <summary>
-/// The sums kept beside the records (schema 2), updated in the transaction that stores or revises the records so that
-/// they always equal a sum over the rows: hourly sums by model, provider, source and region (<c>usage_hourly</c>), and
-/// daily (UTC) sums by one attribution dimension each (<c>usage_daily_project</c>, <c>_job</c>, <c>_agent</c>,
-/// <c>_user_name</c>). A summary those keys answer reads these few rows instead of every record.
+/// The sums kept beside the records, updated in the transaction that stores or revises the records so that they always
+/// equal a sum over the rows: hourly sums by model, provider, source and region (<c>usage_hourly</c>), daily (UTC) sums by
+/// one attribution dimension each (<c>usage_daily_project</c>, <c>_job</c>, <c>_agent</c>, <c>_user_name</c>; schema 2),
+/// and monthly (UTC) sums by job and by user (<c>usage_monthly_job</c>, <c>_user_name</c>; schema 3). A summary those
+/// keys answer reads these few rows instead of every record: the coarsest level for the whole buckets of its range, the
+/// finer ones for the edges, the records for the parts of a bucket at its ends (<see cref="Covering"/>).
 /// </summary>
 /// <remarks>
 /// A batch adds one <c>GROUP BY</c> of its new rows per table, upserted in key order (so that two appends that touch the
@@ -52,22 +54,41 @@ internal static class PostgreSqlRollups
     /// <summary><see cref="RowColumns"/>, each after <paramref name="prefix"/> (a table alias and its dot).</summary>
     public static string PrefixedRowColumns(string prefix) => string.Join(", ", RowColumns.Split(", ").Select(c => prefix + c));
 
-    /// <summary>The tables: name, key columns (after the time bucket) and the bucket's width in ticks.</summary>
-    public static IEnumerable<(string Table, string[] Keys, long Ticks)> Tables =>
-        new[] { ("usage_hourly", HourlyKeys, TimeSpan.TicksPerHour) }
-            .Concat(DailyColumns.Select(c => ("usage_daily_" + c, new[] { c }, TimeSpan.TicksPerDay)));
+    /// <summary>The hourly sums by model, provider, source and region (schema 2).</summary>
+    public static readonly PostgreSqlRollupTable Hourly = new("usage_hourly", HourlyKeys, TimeSpan.TicksPerHour);
 
-    /// <summary>Creates the tables (schema 2).</summary>
-    public static string CreateSql()
+    /// <summary>The attribution columns also kept as monthly sums (schema 3): those whose daily sums grow with the records.</summary>
+    public static readonly string[] MonthlyColumns = ["job", "user_name"];
+
+    /// <summary>The tables of schema 2: the hourly sums and the daily sums of each of <see cref="DailyColumns"/>.</summary>
+    public static readonly PostgreSqlRollupTable[] Schema2Tables =
+        [Hourly, .. DailyColumns.Select(c => new PostgreSqlRollupTable("usage_daily_" + c, [c], TimeSpan.TicksPerDay))];
+
+    /// <summary>The tables schema 3 adds: the monthly sums of each of <see cref="MonthlyColumns"/>.</summary>
+    public static readonly PostgreSqlRollupTable[] Schema3Tables =
+        [.. MonthlyColumns.Select(c => new PostgreSqlRollupTable("usage_monthly_" + c, [c], 0))];
+
+    /// <summary>Every table of sums the latest schema keeps, all updated by every append and revision.</summary>
+    public static readonly PostgreSqlRollupTable[] Tables = [.. Schema2Tables, .. Schema3Tables];
+
+    /// <summary>
+    /// The tables that sum by <paramref name="column"/> (one of <see cref="DailyColumns"/>), coarsest first: the monthly
+    /// sums where they exist, then the daily ones.
+    /// </summary>
+    public static IReadOnlyList<PostgreSqlRollupTable> LevelsOf(string column) =>
+        [.. Tables.Where(t => t.Keys is [var key] && key == column).OrderBy(t => t.Monthly ? 0 : 1)];
+
+    /// <summary>Creates <paramref name="tables"/>.</summary>
+    public static string CreateSql(IEnumerable<PostgreSqlRollupTable> tables)
     {
         var sql = new StringBuilder();
         var sums = string.Join(", ", Sums.Select(s => $"{s.Name} {s.SqlType} NOT NULL"));
-        foreach (var (table, keys, _) in Tables)
+        foreach (var table in tables)
         {
             // NULLS NOT DISTINCT (PostgreSQL 15): records without a project are one group, as in a summary. Pages half
             // full: a batch updates a sum in place (a HOT update, no new index entry) when its page has room.
             sql.Append(CultureInfo.InvariantCulture,
-                $"CREATE TABLE {table} (bucket bigint NOT NULL, {string.Join(", ", keys.Select(k => k + " text"))}, {sums}, UNIQUE NULLS NOT DISTINCT (bucket, {string.Join(", ", keys)})) WITH (fillfactor = 50);\n");
+                $"CREATE TABLE {table.Name} (bucket bigint NOT NULL, {string.Join(", ", table.Keys.Select(k => k + " text"))}, {sums}, UNIQUE NULLS NOT DISTINCT (bucket, {string.Join(", ", table.Keys)})) WITH (fillfactor = 50);\n");
         }
 
         return sql.ToString();
@@ -75,22 +96,23 @@ internal static class PostgreSqlRollups
 
     /// <summary>
     /// Data-modifying <c>WITH</c> items (each starting with a comma) that add the rows of <paramref name="source"/> (a
-    /// relation with <see cref="RowColumns"/>) to every table; when <paramref name="signed"/>, each row also has a
-    /// <c>sign</c> column (1 adds the row, -1 takes it away).
+    /// relation with <see cref="RowColumns"/>) to every table of <paramref name="tables"/> (by default every table of the
+    /// latest schema); when <paramref name="signed"/>, each row also has a <c>sign</c> column (1 adds the row, -1 takes it away).
     /// </summary>
-    public static string UpsertCtes(string source, bool signed)
+    public static string UpsertCtes(string source, bool signed, IEnumerable<PostgreSqlRollupTable>? tables = null)
     {
         var sql = new StringBuilder();
         var i = 0;
-        foreach (var (table, keys, ticks) in Tables)
+        foreach (var table in tables ?? Tables)
         {
+            var keys = table.Keys;
             var sums = string.Join(", ", Sums.Select(s => signed ? $"SUM(sign * {s.FromRow})" : s.FromRow == "1" ? "COUNT(*)" : $"SUM({s.FromRow})"));
             var groups = string.Join(", ", Enumerable.Range(1, keys.Length + 1));
             var updates = string.Join(", ", Sums.Select(s => $"{s.Name} = r.{s.Name} + EXCLUDED.{s.Name}"));
             sql.Append(CultureInfo.InvariantCulture, $"""
                 , rollup{i++} AS (
-                    INSERT INTO {table} AS r (bucket, {string.Join(", ", keys)}, {string.Join(", ", Sums.Select(s => s.Name))})
-                    SELECT ts / {ticks}, {string.Join(", ", keys)}, {sums} FROM {source} GROUP BY {groups} ORDER BY {groups}
+                    INSERT INTO {table.Name} AS r (bucket, {string.Join(", ", keys)}, {string.Join(", ", Sums.Select(s => s.Name))})
+                    SELECT {table.BucketOf("ts")}, {string.Join(", ", keys)}, {sums} FROM {source} GROUP BY {groups} ORDER BY {groups}
                     ON CONFLICT (bucket, {string.Join(", ", keys)}) DO UPDATE SET {updates}
                 )
 
@@ -100,15 +122,125 @@ internal static class PostgreSqlRollups
         return sql.ToString();
     }
 
-    /// <summary>Fills the tables from the rows already stored (the migration to schema 2).</summary>
-    public static string BackfillSql() => $"WITH src AS (SELECT {RowColumns} FROM usage){UpsertCtes("src", signed: false)} SELECT 1;\n";
+    /// <summary>Fills the tables of schema 2 from the rows already stored (the migration to schema 2).</summary>
+    public static string BackfillSql() => $"WITH src AS (SELECT {RowColumns} FROM usage){UpsertCtes("src", signed: false, Schema2Tables)} SELECT 1;\n";
 
     /// <summary>
-    /// A relation shaped as <c>usage</c> for the summary query (<c>ts</c> at the bucket's start, the key columns under
-    /// their own names) over <paramref name="table"/>.
+    /// Fills the monthly tables of schema 3 from the daily sums of the same column (the migration to schema 3): a month
+    /// is the sum of its days, so the records are not read again.
     /// </summary>
-    public static string AsUsage(string table, string[] keys, long ticks) =>
-        string.Create(CultureInfo.InvariantCulture, $"(SELECT bucket * {ticks} AS ts, {string.Join(", ", keys)}, {string.Join(", ", Sums.Select(s => s.Name))} FROM {table}) AS usage");
+    public static string BackfillMonthlySql()
+    {
+        var sql = new StringBuilder();
+        foreach (var monthly in Schema3Tables)
+        {
+            var daily = Schema2Tables.Single(t => !t.Monthly && t.Keys.SequenceEqual(monthly.Keys));
+            var keys = string.Join(", ", monthly.Keys);
+            sql.Append(CultureInfo.InvariantCulture,
+                $"INSERT INTO {monthly.Name} (bucket, {keys}, {string.Join(", ", Sums.Select(s => s.Name))}) SELECT {monthly.BucketOf(daily.StartOf("bucket"))}, {keys}, {string.Join(", ", Sums.Select(s => $"SUM({s.Name})"))} FROM {daily.Name} GROUP BY 1, 2;\n");
+        }
+
+        return sql.ToString();
+    }
+
+    /// <summary>
+    /// A relation shaped as <c>usage</c> for the summary query (<c>ts</c> at the start of each bucket, the key columns
+    /// under their own names, the sums under the rollups' names) that covers the range from <paramref name="since"/> to
+    /// <paramref name="until"/> (UTC ticks, null for unbounded) with the coarsest of <paramref name="levels"/> (sums by the
+    /// same keys, coarsest first, each bucket a whole number of the next one's) that fits, the finer levels for the edges
+    /// it leaves, and the records themselves for the parts of a bucket of the finest level at the ends: a range from
+    /// 10:30 on the 3rd to now is rows to midnight, days to the 1st of the next month, months, days of this month, rows of
+    /// today. Null when the range holds no whole bucket of the finest level (the rows answer it as cheaply).
+    /// </summary>
+    public static string? Covering(IReadOnlyList<PostgreSqlRollupTable> levels, long? since, long? until)
+    {
+        var finest = levels[^1];
+        long? from = since is { } s ? finest.Ceiling(s) : null, to = until is { } u ? finest.Floor(u) : null;
+        if (from >= to)
+        {
+            return null;
+        }
+
+        var pieces = new List<string>();
+        var rows = Ranges("ts", [(since, from), (to, until)], t => t);
+        if (rows is not null)
+        {
+            // Summed per bucket of the finest level (which the summary's time dimensions allow), as the rollups are.
+            var keys = string.Join(", ", finest.Keys);
+            var columns = string.Join(", ", Sums.Select(x => $"SUM(({x.FromRow})::{x.SqlType})::{x.SqlType} AS {x.Name}"));
+            pieces.Add($"SELECT {finest.StartOf(finest.BucketOf("ts"))} AS ts, {keys}, {columns} FROM usage WHERE {rows} GROUP BY 1, {keys}");
+        }
+
+        // From the finest level up: each coarser level takes the whole buckets it holds, the finer one keeps the edges.
+        for (var i = levels.Count - 1; i >= 0; i--)
+        {
+            var level = levels[i];
+            List<(long?, long?)> ranges = [(from, to)];
+            if (i > 0)
+            {
+                var coarser = levels[i - 1];
+                long? innerFrom = from is { } f ? coarser.Ceiling(f) : null, innerTo = to is { } t ? coarser.Floor(t) : null;
+                if (!(innerFrom >= innerTo))
+                {
+                    ranges = [(from, innerFrom), (innerTo, to)];
+                    (from, to) = (innerFrom, innerTo);
+                }
+                else
+                {
+                    i = 0; // no whole bucket of the coarser levels: this level covers the rest
+                }
+            }
+
+            if (ranges.Count == 1 && ranges[0] is (null, null))
+            {
+                pieces.Add(Select(level, null));
+            }
+            else if (Ranges("bucket", ranges, level.BucketValue) is { } where)
+            {
+                pieces.Add(Select(level, where));
+            }
+        }
+
+        return $"({string.Join(" UNION ALL ", pieces)}) AS usage";
+
+        static string Select(PostgreSqlRollupTable level, string? where) =>
+            $"SELECT {level.StartOf("bucket")} AS ts, {string.Join(", ", level.Keys)}, {string.Join(", ", Sums.Select(x => x.Name))} FROM {level.Name}"
+            + (where is null ? "" : " WHERE " + where);
+    }
+
+    /// <summary>
+    /// The condition that <paramref name="column"/> lies in one of <paramref name="ranges"/> (bounds in ticks, mapped by
+    /// <paramref name="value"/>; null for unbounded), leaving out empty ones; null when all are empty.
+    /// </summary>
+    private static string? Ranges(string column, IEnumerable<(long? From, long? To)> ranges, Func<long, long> value)
+    {
+        var conditions = new List<string>();
+        foreach (var (from, to) in ranges)
+        {
+            if (from == to)
+            {
+                continue;
+            }
+
+            var bounds = new List<string>(2);
+            if (from is { } f)
+            {
+                bounds.Add(string.Create(CultureInfo.InvariantCulture, $"{column} >= {value(f)}"));
+            }
+
+            if (to is { } t)
+            {
+                bounds.Add(string.Create(CultureInfo.InvariantCulture, $"{column} < {value(t)}"));
+            }
+
+            conditions.Add(bounds.Count == 0 ? "true" : "(" + string.Join(" AND ", bounds) + ")");
+        }
+
+        return conditions.Count == 0 ? null : "(" + string.Join(" OR ", conditions) + ")";
+    }
+
+    /// <summary>The summed columns of every rollup table, in the order of <see cref="SummarySums"/>.</summary>
+    public static readonly string[] SumColumns = [.. Sums.Select(s => s.Name)];
 
     /// <summary>The summary's sums over a rollup, in the order of the row path's (records, tokens, cost, unpriced, estimated, estimates).</summary>
     public static readonly string[] SummarySums =

@@ -30,10 +30,12 @@ public sealed partial class PostgreSqlUsageLedger
 
     /// <inheritdoc/>
     /// <remarks>
-    /// True when a rollup answers (see <see cref="PostgreSqlRollups"/>): the hourly sums for dimensions among model,
-    /// provider, source, region and times in zones whose offsets are whole hours, filtered on model, provider or source
-    /// and a range on hour edges; a table of daily sums for one of project, job, agent or user, alone or with days,
-    /// weeks or months in UTC, filtered on that dimension alone and a range on day edges.
+    /// True when the rollups answer (see <see cref="PostgreSqlRollups"/>): the hourly sums for dimensions among model,
+    /// provider, source, region and times in zones whose offsets are whole hours, filtered on model, provider or source;
+    /// the sums of one of project, job, agent or user, alone or with days, weeks or months in UTC, filtered on that
+    /// dimension alone (monthly sums for job and user, unless days or weeks are asked for). The range must hold at least
+    /// one whole hour (hourly sums) or UTC day (the others); the parts of an hour or a day at its ends are read from the
+    /// records, a few hours' worth at most.
     /// </remarks>
     public bool CanSummarizeFromAggregates(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
     {
@@ -43,8 +45,25 @@ public sealed partial class PostgreSqlUsageLedger
         return RollupFor(query, by, timeZone) is not null;
     }
 
-    /// <summary>The rollup, as a relation shaped as <c>usage</c>, that answers the summary exactly; null when none does.</summary>
-    private static string? RollupFor(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
+    /// <summary>
+    /// The summary over the records alone, never the rollups: what the rollups must equal (the tests and the scale bench
+    /// compare them).
+    /// </summary>
+    internal Task<UsageSummary> SummarizeRowsAsync(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken = default) =>
+        RunAsync(async connection =>
+        {
+            var serverZone = by.Any(d => d.IsTime) && await ServerKnowsZoneAsync(connection, timeZone, cancellationToken).ConfigureAwait(false) ? timeZone.Id : null;
+            var builder = new UsageSummaryBuilder(by, timeZone);
+            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, null, cancellationToken).ConfigureAwait(false);
+            return builder.Build();
+        }, cancellationToken);
+
+    /// <summary>
+    /// The rollups, as a relation shaped as <c>usage</c>, that answer the summary exactly, and whether each of its rows is
+    /// already one group of the summary (by hour and every hourly key, by day and the daily sums' key, by month and the
+    /// monthly sums' key), so that grouping them again is wasted work; null when no rollup answers.
+    /// </summary>
+    private static (string Sql, bool OneRowPerGroup)? RollupFor(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
     {
         if (query.Tags.Count > 0 || query.Task is not null || query.Session is not null || by.Any(d => d.TagKey is not null))
         {
@@ -53,27 +72,31 @@ public sealed partial class PostgreSqlUsageLedger
 
         var times = by.Where(d => d.IsTime).ToList();
         var attribution = by.Where(d => !d.IsTime).Select(d => d.Name).ToList();
+        var (since, until) = (query.Since?.UtcTicks, query.Until?.UtcTicks);
         if (query is { Project: null, Job: null, Agent: null, User: null } && attribution.All(d => d is "model" or "provider" or "source" or "region")
-            && OnEdges(query, TimeSpan.TicksPerHour) && (times.Count == 0 || WholeHourOffsets(timeZone)))
+            && (times.Count == 0 || WholeHourOffsets(timeZone)))
         {
-            return PostgreSqlRollups.AsUsage("usage_hourly", PostgreSqlRollups.HourlyKeys, TimeSpan.TicksPerHour);
+            return PostgreSqlRollups.Covering([PostgreSqlRollups.Hourly], since, until) is { } hourly
+                ? (hourly, times.Any(t => t.Name == "hour") && PostgreSqlRollups.HourlyKeys.All(k => attribution.Contains(k, StringComparer.Ordinal)))
+                : null;
         }
 
-        // The daily sums of one dimension answer a summary by it and a filter on it (a budget's project), not both of two.
+        // The sums of one dimension answer a summary by it and a filter on it (a budget's project), not both of two.
         var columns = attribution.Where(d => d is not ("model" or "provider" or "source" or "region")).Select(ColumnOf)
             .Concat(new[] { ("project", query.Project), ("job", query.Job), ("agent", query.Agent), ("user_name", query.User) }.Where(f => f.Item2 is not null).Select(f => f.Item1))
             .Distinct(StringComparer.Ordinal).ToList();
         if (columns.Count == 1 && attribution.Count <= 1 && PostgreSqlRollups.DailyColumns.Contains(columns[0])
             && (attribution.Count == 0 || ColumnOf(attribution[0]) == columns[0])
-            && query is { Model: null, Provider: null, Source: null } && OnEdges(query, TimeSpan.TicksPerDay)
+            && query is { Model: null, Provider: null, Source: null }
             && (times.Count == 0 || (times.All(t => t.Name is "day" or "week" or "month") && IsUtc(timeZone))))
         {
-            return PostgreSqlRollups.AsUsage("usage_daily_" + columns[0], [columns[0]], TimeSpan.TicksPerDay);
+            // Monthly sums hold no day or week: a summary by either reads the daily sums alone.
+            var levels = PostgreSqlRollups.LevelsOf(columns[0]).Where(t => !t.Monthly || times.All(d => d.Name == "month")).ToList();
+            var oneRowPerGroup = attribution.Count == 1 && (times.Any(t => t.Name == "day") || (levels[0].Monthly && times.Any(t => t.Name == "month")));
+            return PostgreSqlRollups.Covering(levels, since, until) is { } sums ? (sums, oneRowPerGroup) : null;
         }
 
         return null;
-
-        static bool OnEdges(UsageQuery query, long ticks) => (query.Since?.UtcTicks ?? 0) % ticks == 0 && (query.Until?.UtcTicks ?? 0) % ticks == 0;
     }
 
     // Records start in 1970 (the validator's floor); older rules, such as 19th-century local mean time, do not matter.
@@ -104,7 +127,7 @@ public sealed partial class PostgreSqlUsageLedger
     /// <summary>Adds the groups of <paramref name="query"/> by <paramref name="by"/> to <paramref name="builder"/>, on <paramref name="connection"/>.</summary>
     private static async Task SummarizeAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone,
-        string? serverZone, UsageSummaryBuilder builder, string? rollup, CancellationToken cancellationToken)
+        string? serverZone, UsageSummaryBuilder builder, (string Sql, bool OneRowPerGroup)? rollup, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
         var keys = new List<string>();
@@ -138,21 +161,31 @@ public sealed partial class PostgreSqlUsageLedger
             }
         }
 
-        var where = PostgreSqlUsageFilter.Where(query, command);
-        string[] sums = rollup is not null
-            ? [hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint", .. PostgreSqlRollups.SummarySums]
-            :
-        [
-            hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint",
-            "COUNT(*)", "COALESCE(SUM(input), 0)::bigint", "COALESCE(SUM(output), 0)::bigint", "COALESCE(SUM(cache_read), 0)::bigint",
-            "COALESCE(SUM(cache_write), 0)::bigint", "COALESCE(SUM(cache_write_1h), 0)::bigint", "COALESCE(SUM(reasoning), 0)::bigint",
-            "COALESCE(SUM(cost_billed), 0)", "COUNT(*) - COUNT(cost_usd)", "COUNT(energy_wh)",
-            "COALESCE(SUM(energy_wh_low), 0)", "COALESCE(SUM(energy_wh), 0)", "COALESCE(SUM(energy_wh_high), 0)",
-            "COALESCE(SUM(co2e_g_low), 0)", "COALESCE(SUM(co2e_g), 0)", "COALESCE(SUM(co2e_g_high), 0)",
-        ];
-        var select = new StringBuilder("SELECT ").AppendJoin(", ", keys.Concat(sums)).Append(" FROM ").Append(rollup ?? "usage").Append(where);
+        // A rollup relation holds only its range (its pieces are bounded each): the time bounds are not repeated, as the
+        // records at its ends are summed per bucket of the finest level, whose start may lie before the range's.
+        var where = PostgreSqlUsageFilter.Where(rollup is null ? query : query with { Since = null, Until = null }, command);
+        var bucket = hasTime ? string.Create(CultureInfo.InvariantCulture, $"ts / {PostgreSqlSchema.TicksPerBucket}") : "0::bigint";
+        string[] sums = rollup switch
+        {
+            { OneRowPerGroup: true } => [bucket, .. PostgreSqlRollups.SumColumns],
+            not null => [bucket, .. PostgreSqlRollups.SummarySums],
+            null =>
+            [
+                bucket,
+                "COUNT(*)", "COALESCE(SUM(input), 0)::bigint", "COALESCE(SUM(output), 0)::bigint", "COALESCE(SUM(cache_read), 0)::bigint",
+                "COALESCE(SUM(cache_write), 0)::bigint", "COALESCE(SUM(cache_write_1h), 0)::bigint", "COALESCE(SUM(reasoning), 0)::bigint",
+                "COALESCE(SUM(cost_billed), 0)", "COUNT(*) - COUNT(cost_usd)", "COUNT(energy_wh)",
+                "COALESCE(SUM(energy_wh_low), 0)", "COALESCE(SUM(energy_wh), 0)", "COALESCE(SUM(energy_wh_high), 0)",
+                "COALESCE(SUM(co2e_g_low), 0)", "COALESCE(SUM(co2e_g), 0)", "COALESCE(SUM(co2e_g_high), 0)",
+            ],
+        };
+        var select = new StringBuilder("SELECT ").AppendJoin(", ", keys.Concat(sums)).Append(" FROM ").Append(rollup?.Sql ?? "usage").Append(where);
         var groupBy = Enumerable.Range(1, keys.Count + 1).Where(i => i > keys.Count ? hasTime : !by[i - 1].IsTime || serverZone is not null).ToList();
-        if (groupBy.Count > 0)
+
+        // Rows that are each one group already (the daily sums by day and project: 95,360 rows) are read as they are, and
+        // the builder adds up any that share a key: a GROUP BY of them was sorted on disk in a parallel plan (the
+        // planner guessed a tenth of the groups) and took nearly all of the summary's time.
+        if (groupBy.Count > 0 && rollup is not { OneRowPerGroup: true })
         {
             select.Append(" GROUP BY ").AppendJoin(", ", groupBy);
         }

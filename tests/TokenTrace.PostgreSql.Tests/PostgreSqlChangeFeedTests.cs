@@ -153,6 +153,6 @@ public sealed class PostgreSqlChangeFeedTests(PostgreSqlServer server)
         Assert.Equal(["old", "new"], feed);
         var health = await ledger.CheckAsync();
         Assert.True(health.IsHealthy, string.Join("; ", health.Problems));
-        Assert.Equal("2", health.Details["schema version"]);
+        Assert.Equal("3", health.Details["schema version"]);
     }
 }

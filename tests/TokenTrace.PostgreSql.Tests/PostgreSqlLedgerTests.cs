@@ -229,6 +229,8 @@ public sealed class PostgreSqlLedgerTests(PostgreSqlServer server)
                 DELETE FROM usage_daily_job WHERE bucket < 638739648000000000 / 864000000000;
                 DELETE FROM usage_daily_agent WHERE bucket < 638739648000000000 / 864000000000;
                 DELETE FROM usage_daily_user_name WHERE bucket < 638739648000000000 / 864000000000;
+                DELETE FROM usage_monthly_job WHERE bucket < 638739648000000000;
+                DELETE FROM usage_monthly_user_name WHERE bucket < 638739648000000000;
                 COMMIT;
                 """, admin);
             await drop.ExecuteNonQueryAsync();
