@@ -68,12 +68,14 @@ internal static class AgentSyncProfile
         await using var ledger = new SqliteUsageLedger(path);
         var watch = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         foreach (var batch in unique.Chunk(AgentSync.BatchSize))
         {
             await ledger.AppendAsync(batch);
         }
 
         Report("SqliteUsageLedger.AppendAsync", unique.Count, watch.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"",-55} allocated {(GC.GetTotalAllocatedBytes() - allocatedBefore) / (double)unique.Count,8:0} bytes each (all threads)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{files.Count} files, {bytes / 1048576.0:0.0} MB, {records.Count} records read, {unique.Count} unique"));
     }
 
@@ -81,8 +83,10 @@ internal static class AgentSyncProfile
     {
         var watch = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         work();
         Report(what, count, watch.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"",-55} allocated {(GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)count,8:0} bytes each"));
     }
 
     private static void Report(string what, int count, TimeSpan wall, TimeSpan cpu) =>

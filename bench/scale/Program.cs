@@ -39,6 +39,9 @@ switch (verb)
     case "profile-catch-up":
         await CatchUpProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", rest.Contains("--feed-only"));
         return 0;
+    case "agent-sync":
+        await AgentSyncRun.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile");
+        return 0;
     case "profile-agent-sync":
         await AgentSyncProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile");
         return 0;

@@ -67,11 +67,12 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         var folderProject = ProjectFolder(read.Path);
         var strings = new RepeatedStrings(ClaudeLine.RepeatedFields);
         var ids = new ResponseIds();
+        var lines = new LineRecords();
         AgentPendingTail? last = null;
         var lastStopped = false;
         JsonLineScanner.Scan(read, (line, number, offset) =>
         {
-            if (ReadLine(read, line, number, folderProject, strings, ids) is { } parsed)
+            if (ReadLine(read, line, number, folderProject, strings, ids, lines) is { } parsed)
             {
                 if (last?.RecordId != parsed.Id)
                 {
@@ -86,7 +87,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         read.PendingTail = lastStopped ? null : last;
     }
 
-    private static (string Id, bool Stopped)? ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject, RepeatedStrings strings, ResponseIds ids)
+    private static (string Id, bool Stopped)? ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject, RepeatedStrings strings, ResponseIds ids, LineRecords lines)
     {
         // Most lines (user turns, tool results: the bulk of the bytes) have no usage; finding that out without parsing
         // them is what makes a large history quick to read. Inside a JSON string a quote is escaped, so "usage" followed
@@ -134,22 +135,50 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         var id = parsed.MessageId is null
             ? $"claude:{parsed.SessionId ?? Path.GetFileNameWithoutExtension(read.Path)}:line:{number}"
             : ids.Of(parsed.MessageId, parsed.RequestId);
-        read.Add(new UsageRecord
+        var agent = parsed.Sidechain ? Subagent : MainAgent;
+        if (lines.Last is { } previous && ReferenceEquals(previous.Id, id) && !LargestUsage.Prefer(parsed.Usage, agent, previous.Tokens, previous.Attribution.Agent))
+        {
+            // Another line of the response just added, with no more usage: the file's read would keep the record it has,
+            // so no record is made (most responses are written as several lines).
+            return (id, parsed.Stopped);
+        }
+
+        var record = new UsageRecord
         {
             Id = id,
             Timestamp = timestamp,
             Provider = parsed.Model.StartsWith("claude", StringComparison.Ordinal) ? "anthropic" : null,
             Model = parsed.Model,
             Tokens = parsed.Usage,
-            Attribution = new Attribution
-            {
-                Project = parsed.Cwd ?? folderProject,
-                Session = parsed.SessionId,
-                Agent = parsed.Sidechain ? Subagent : MainAgent,
-            },
+            Attribution = lines.Attribution(parsed.Cwd ?? folderProject, parsed.SessionId, agent),
             Source = UsageSources.ClaudeCode,
-        });
+        };
+        read.Add(record);
+        lines.Last = record;
         return (id, parsed.Stopped);
+    }
+
+    /// <summary>
+    /// What the lines of one file share: the record made for the last line with usage (a response's further lines are
+    /// compared with it before a record is made for them) and the attribution, the same instance while the project,
+    /// session and agent strings are (they repeat from line to line, <see cref="RepeatedStrings"/>).
+    /// </summary>
+    private sealed class LineRecords
+    {
+        private Attribution? _attribution;
+
+        public UsageRecord? Last { get; set; }
+
+        public Attribution Attribution(string? project, string? session, string agent)
+        {
+            if (_attribution is not { } last || !ReferenceEquals(last.Project, project) || !ReferenceEquals(last.Session, session)
+                || !ReferenceEquals(last.Agent, agent))
+            {
+                _attribution = new Attribution { Project = project, Session = session, Agent = agent };
+            }
+
+            return _attribution;
+        }
     }
 
     /// <summary>

@@ -12,7 +12,12 @@ public static class LargestUsage
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(kept);
-        var (a, b) = (candidate.Tokens, kept.Tokens);
+        return Prefer(candidate.Tokens, candidate.Attribution.Agent, kept.Tokens, kept.Attribution.Agent);
+    }
+
+    /// <summary>The same rule over the parts it reads, before a record is made for the candidate.</summary>
+    internal static bool Prefer(TokenCounts a, string? agentA, TokenCounts b, string? agentB)
+    {
         if (a.Total != b.Total)
         {
             return a.Total > b.Total;
@@ -23,8 +28,6 @@ public static class LargestUsage
             return a.Output > b.Output;
         }
 
-        return IsMain(candidate) && !IsMain(kept);
+        return agentA == ClaudeCodeReader.MainAgent && agentB != ClaudeCodeReader.MainAgent;
     }
-
-    private static bool IsMain(UsageRecord record) => record.Attribution.Agent == ClaudeCodeReader.MainAgent;
 }

@@ -58,6 +58,42 @@ public sealed class ClaudeCodeReaderTests
     }
 
     [Fact]
+    public void The_largest_line_of_a_response_is_kept_with_its_own_time_whichever_comes_first_and_a_main_line_wins_a_tie_with_a_replay()
+    {
+        using var folder = new TempDirectory();
+        var path = folder.File("s.jsonl");
+        File.WriteAllLines(path,
+        [
+            // m1: partial (11 tokens), complete (10 + 240 = 250), then a smaller copy and an equal copy written later.
+            Line("m1", "r1", """{"input_tokens":10,"output_tokens":1}""", timestamp: "2026-03-01T10:00:00.000Z"),
+            Line("m1", "r1", """{"input_tokens":10,"output_tokens":240}""", timestamp: "2026-03-01T10:00:05.000Z"),
+            Line("m1", "r1", """{"input_tokens":10,"output_tokens":3}""", timestamp: "2026-03-01T10:00:06.000Z"),
+            Line("m1", "r1", """{"input_tokens":10,"output_tokens":240}""", timestamp: "2026-03-01T10:00:07.000Z"),
+            // m2: the same usage from a subagent's replay first, then the main conversation's line (kept on the tie).
+            Line("m2", "r2", """{"input_tokens":4,"output_tokens":6}""", sidechain: true, timestamp: "2026-03-01T10:01:00.000Z"),
+            Line("m2", "r2", """{"input_tokens":4,"output_tokens":6}""", timestamp: "2026-03-01T10:01:01.000Z"),
+            // m3: more input but the same total as the line before it (7 + 3 = 10 = 9 + 1): more output wins the tie.
+            Line("m3", "r3", """{"input_tokens":9,"output_tokens":1}""", timestamp: "2026-03-01T10:02:00.000Z"),
+            Line("m3", "r3", """{"input_tokens":7,"output_tokens":3}""", timestamp: "2026-03-01T10:02:01.000Z"),
+            Line("m3", "r3", """{"input_tokens":8,"output_tokens":2}""", timestamp: "2026-03-01T10:02:02.000Z"),
+        ]);
+
+        var read = new AgentFileRead(path);
+        Reader.Read(read);
+
+        Assert.Equal(
+            [
+                ("claude:m1:r1", 250L, "10:00:05", ClaudeCodeReader.MainAgent),
+                ("claude:m2:r2", 10L, "10:01:01", ClaudeCodeReader.MainAgent),
+                ("claude:m3:r3", 10L, "10:02:01", ClaudeCodeReader.MainAgent),
+            ],
+            read.Records.Select(r => (r.Id, r.Tokens.Total, r.Timestamp.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), r.Attribution.Agent)));
+        Assert.Equal(3, read.Records[2].Tokens.Output);
+        Assert.Equal(9, read.Lines);
+        Assert.Equal(0, read.Skipped);
+    }
+
+    [Fact]
     public void A_subagents_replay_of_a_parent_message_does_not_replace_the_main_copy_and_its_own_messages_are_marked()
     {
         using var folder = new TempDirectory();

@@ -128,8 +128,10 @@ public sealed partial class UsageRecordPipeline
                 : record with { Attribution = attribution, Timestamp = timestamp };
         }
 
-        var attributed = record with { Attribution = attribution, Timestamp = timestamp };
-        var cost = _pricer.Compute(attributed, out var reference, out problem, out var seller);
+        // Pricing reads the model, provider, time, tokens and tier, not the attribution: a record already in UTC is priced
+        // as it is, and copied once with everything the pipeline adds (a copy per step was most of what it allocated).
+        var utc = timestamp.Offset == record.Timestamp.Offset ? record : record with { Timestamp = timestamp };
+        var cost = _pricer.Compute(utc, out var reference, out problem, out var seller);
         if (cost is null)
         {
             // Once per model at warning level: a loop over an unknown model must not flood the log.
@@ -138,7 +140,7 @@ public sealed partial class UsageRecordPipeline
                 LogUnpriced(_logger, record.Model, problem ?? "unknown");
             }
 
-            return attributed;
+            return utc with { Attribution = attribution, Timestamp = timestamp };
         }
 
         if (cost > UsageLimits.MaxCostUsd)
@@ -147,7 +149,7 @@ public sealed partial class UsageRecordPipeline
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Invalid usage record '{record.Id}': costUsd: {cost} priced from {reference?.Entry} is above the limit of {UsageLimits.MaxCostUsd} per record (docs/methodology/limits.md)"), nameof(record));
         }
 
-        return attributed with { CostUsd = cost, Price = reference, Provider = attributed.Provider ?? seller };
+        return utc with { Attribution = attribution, Timestamp = timestamp, CostUsd = cost, Price = reference, Provider = record.Provider ?? seller };
     }
 
     /// <summary>
