@@ -3,7 +3,7 @@ using TokenTrace.Tests;
 
 namespace TokenTrace.Cli.Tests;
 
-public sealed class CliTests
+public sealed class CliTests(HostileInputTests.OneKeptRecord seeded) : IClassFixture<HostileInputTests.OneKeptRecord>
 {
     private static JsonElement Total(string json) => JsonDocument.Parse(json).RootElement.GetProperty("total");
 
@@ -46,8 +46,7 @@ public sealed class CliTests
     [InlineData("record", "--input", "1")]
     public async Task Bad_input_exits_2_with_a_message_and_loses_nothing(params string[] args)
     {
-        using var home = new TempDirectory();
-        await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "100", "--id", "keep-me");
+        using var home = seeded.Copy(); // one gpt-4o record, id keep-me
         var result = await CliRunner.RunAsync(home.Path, args);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("error", result.Error, StringComparison.Ordinal);
@@ -461,27 +460,35 @@ public sealed class BudgetCommandTests
     }
 }
 
-public sealed class ReportCommandTests
+public sealed class ReportCommandTests(ReportCommandTests.History history) : IClassFixture<ReportCommandTests.History>
 {
-    private static async Task<TempDirectory> HomeWithHistoryAsync()
+    /// <summary>
+    /// Eleven days of history, every other day from 20 days ago to today (gpt-4o for docs or web by the planner agent, and
+    /// claude-haiku-4-5 in three sessions), and a monthly $3 budget: recorded by the CLI once for the class.
+    /// </summary>
+    public sealed class History : SeededHome
     {
-        var home = new TempDirectory();
-        var today = DateTime.UtcNow.Date;
-        for (var d = 20; d >= 0; d -= 2)
+        protected override IEnumerable<string[]> Seed
         {
-            var at = today.AddDays(-d).AddHours(9).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-            await CliRunner.RunAsync(home.Path, "record", "--model", "gpt-4o", "--input", "100000", "--output", "1000", "--project", d % 4 == 0 ? "docs" : "web", "--agent", "planner", "--job", $"job{d}", "--at", at, "--quiet");
-            await CliRunner.RunAsync(home.Path, "record", "--model", "claude-haiku-4-5", "--input", "10000", "--project", "docs", "--session", $"s{d % 3}", "--at", at, "--quiet");
-        }
+            get
+            {
+                var today = DateTime.UtcNow.Date;
+                for (var d = 20; d >= 0; d -= 2)
+                {
+                    var at = today.AddDays(-d).AddHours(9).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+                    yield return ["record", "--model", "gpt-4o", "--input", "100000", "--output", "1000", "--project", d % 4 == 0 ? "docs" : "web", "--agent", "planner", "--job", $"job{d}", "--at", at, "--quiet"];
+                    yield return ["record", "--model", "claude-haiku-4-5", "--input", "10000", "--project", "docs", "--session", $"s{d % 3}", "--at", at, "--quiet"];
+                }
 
-        await CliRunner.RunAsync(home.Path, "budget", "set", "month", "--limit", "3", "--period", "monthly", "--tz", "UTC");
-        return home;
+                yield return ["budget", "set", "month", "--limit", "3", "--period", "monthly", "--tz", "UTC"];
+            }
+        }
     }
 
     [Fact]
     public async Task The_html_report_renders_every_chart_in_headless_chromium()
     {
-        using var home = await HomeWithHistoryAsync();
+        using var home = history.Copy();
         var file = home.File("report.html");
         var result = await CliRunner.RunAsync(home.Path, "report", "--format", "html", "-o", file, "--tz", "UTC");
         Assert.Equal(0, result.ExitCode);
@@ -506,7 +513,7 @@ public sealed class ReportCommandTests
     [Fact]
     public async Task The_html_report_fits_a_390_pixel_phone_with_scaled_units_the_model_table_and_the_previous_period()
     {
-        using var home = await HomeWithHistoryAsync();
+        using var home = history.Copy();
         var file = home.File("report.html");
         Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "report", "--format", "html", "-o", file, "--tz", "UTC")).ExitCode);
 
@@ -545,7 +552,7 @@ public sealed class ReportCommandTests
     [Fact]
     public async Task Report_trend_and_forecast_json_is_valid_and_stable()
     {
-        using var home = await HomeWithHistoryAsync();
+        using var home = history.Copy();
         var asOf = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var first = await CliRunner.RunAsync(home.Path, "report", "--format", "json", "--tz", "UTC", "--at", asOf);
         var second = await CliRunner.RunAsync(home.Path, "report", "--format", "json", "--tz", "UTC", "--at", asOf);

@@ -9,8 +9,22 @@ namespace TokenTrace.Cli.Tests;
 /// way: the same command gives the same bytes under de-DE (decimal comma), th-TH (Buddhist calendar) and ar-SA
 /// (Hijri calendar, Arabic separators) as under the invariant culture.
 /// </summary>
-public sealed class CultureTests
+public sealed class CultureTests(CultureTests.InvariantOutputs invariant) : IClassFixture<CultureTests.InvariantOutputs>
 {
+    /// <summary>
+    /// The invariant culture's summaries and report of the sample, made once for the class and compared with each locale's
+    /// (they depend on nothing but the fixed sample, range and --at: each theory asserts exactly that, locale by locale).
+    /// </summary>
+    public sealed class InvariantOutputs
+    {
+        private readonly Lazy<Task<(string Json, string Csv)>> _summaries = new(() => SummariesAsync(Invariant));
+        private readonly Lazy<Task<string>> _report = new(() => HtmlReportAsync(Invariant));
+
+        public Task<(string Json, string Csv)> Summaries => _summaries.Value;
+
+        public Task<string> Report => _report.Value;
+    }
+
     private const string At = "2026-03-10T00:00:00Z";
 
     public static TheoryData<string> Locales => new() { "de_DE.UTF-8", "th_TH.UTF-8", "ar_SA.UTF-8" };
@@ -78,7 +92,7 @@ public sealed class CultureTests
     [MemberData(nameof(Locales))]
     public async Task Summary_json_and_csv_are_the_same_bytes_as_under_the_invariant_culture(string locale)
     {
-        var expected = await SummariesAsync(Invariant);
+        var expected = await invariant.Summaries;
         var actual = await SummariesAsync(Culture(locale));
 
         Assert.Contains("\"costUsd\":", expected.Json, StringComparison.Ordinal);
@@ -91,7 +105,7 @@ public sealed class CultureTests
     [MemberData(nameof(Locales))]
     public async Task The_html_report_has_the_same_gregorian_dates_as_under_the_invariant_culture(string locale)
     {
-        var expected = await HtmlReportAsync(Invariant);
+        var expected = await invariant.Report;
         var actual = await HtmlReportAsync(Culture(locale));
 
         Assert.Contains("2026-02-09 to 2026-03-10", expected, StringComparison.Ordinal); // 30 days, the last one included

@@ -3,8 +3,18 @@ using TokenTrace.Tests;
 namespace TokenTrace.Cli.Tests;
 
 /// <summary>A job, budget or filter value that matches nothing says so (exit 2) instead of printing zeros (issue 11, finding 8).</summary>
-public sealed class UnknownValueCliTests
+public sealed class UnknownValueCliTests(UnknownValueCliTests.LedgerWithOneJob ledger) : IClassFixture<UnknownValueCliTests.LedgerWithOneJob>
 {
+    /// <summary>One record of job nightly-eval (project docs, tag team=search) and a monthly budget named cap, seeded once for the class.</summary>
+    public sealed class LedgerWithOneJob : SeededHome
+    {
+        protected override IEnumerable<string[]> Seed =>
+        [
+            ["record", "--model", "gpt-4o", "--input", "100", "--job", "nightly-eval", "--project", "docs", "--tag", "team=search"],
+            ["budget", "set", "cap", "--limit", "5", "--period", "monthly"],
+        ];
+    }
+
     [Theory]
     [InlineData("by-job unknown", "no records for job 'unknown'", "nightly-eval")]
     [InlineData("by-job nightly", "no records for job 'nightly'", "closest: nightly-eval")]
@@ -24,7 +34,7 @@ public sealed class UnknownValueCliTests
     [InlineData("report --days 0", "--days: 0", "")]
     public async Task An_unknown_value_exits_2_naming_it_and_what_is_known(string command, string message, string hint)
     {
-        using var home = await LedgerWithOneJob();
+        using var home = ledger.Copy();
 
         var result = await CliRunner.RunAsync(home.Path, command.Split(' '));
 
@@ -40,27 +50,11 @@ public sealed class UnknownValueCliTests
     [InlineData("budget", "status", "cap")]
     public async Task A_known_value_with_no_records_in_the_period_is_an_empty_answer_not_an_error(params string[] command)
     {
-        using var home = await LedgerWithOneJob();
+        using var home = ledger.Copy();
 
         var result = await CliRunner.RunAsync(home.Path, [.. command, "--since", "2000-01-01", "--until", "2000-01-02", "--format", "csv"]);
 
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.DoesNotContain("error", result.Error, StringComparison.Ordinal);
-    }
-
-    private static async Task<TempDirectory> LedgerWithOneJob()
-    {
-        var home = new TempDirectory();
-        foreach (var args in new[]
-        {
-            new[] { "record", "--model", "gpt-4o", "--input", "100", "--job", "nightly-eval", "--project", "docs", "--tag", "team=search" },
-            new[] { "budget", "set", "cap", "--limit", "5", "--period", "monthly" },
-        })
-        {
-            var result = await CliRunner.RunAsync(home.Path, args);
-            Assert.True(result.ExitCode == 0, result.Error);
-        }
-
-        return home;
     }
 }

@@ -7,8 +7,14 @@ namespace TokenTrace.Cli.Tests;
 /// Issue 9, items 3, 7 and 8: hostile files and arguments get exit 2 with a message naming the file (and line and
 /// field where there is one), never exit 1 or a signal, and never change a stored record.
 /// </summary>
-public sealed class HostileInputTests
+public sealed class HostileInputTests(HostileInputTests.OneKeptRecord seeded) : IClassFixture<HostileInputTests.OneKeptRecord>
 {
+    /// <summary>The home most tests start from: one gpt-4o record with id keep-me, recorded by the CLI once for the class.</summary>
+    public sealed class OneKeptRecord : SeededHome
+    {
+        protected override IEnumerable<string[]> Seed => [["record", "--model", "gpt-4o", "--input", "100", "--id", "keep-me"]];
+    }
+
     private static readonly string Corpus = Path.Combine(AppContext.BaseDirectory, "Fuzz", "Corpus");
 
     public static TheoryData<string> ImportFiles() => [.. Directory.GetFiles(Path.Combine(Corpus, "import")).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal)];
@@ -26,13 +32,6 @@ public sealed class HostileInputTests
         return JsonDocument.Parse(summary.Out).RootElement.GetProperty("total").GetProperty("records").GetInt64();
     }
 
-    private static async Task<string> SeededHomeAsync(TempDirectory home)
-    {
-        var seed = await Run(home.Path, "record", "--model", "gpt-4o", "--input", "100", "--id", "keep-me");
-        Assert.Equal(0, seed.ExitCode);
-        return home.Path;
-    }
-
     /// <summary>Corpus files that hold valid records beside the damage (read by eye): --skip-invalid stores exactly these.</summary>
     private static readonly Dictionary<string, int> GoodLinesBesideTheDamage = new(StringComparer.Ordinal)
     {
@@ -44,8 +43,7 @@ public sealed class HostileInputTests
     [MemberData(nameof(ImportFiles))]
     public async Task Every_corpus_import_file_exits_0_or_2_naming_the_file_and_a_refused_one_stores_nothing(string name)
     {
-        using var home = new TempDirectory();
-        await SeededHomeAsync(home);
+        using var home = seeded.Copy();
         var file = Path.Combine(Corpus, "import", name);
         var result = await Run(home.Path, "import", file);
         Assert.True(result.ExitCode is 0 or 2, $"{name}: exit {result.ExitCode}: {result.Error}");
@@ -84,8 +82,7 @@ public sealed class HostileInputTests
     [InlineData("cost-too-high.jsonl", "costUsd: 10000000000000000000000000000 is outside 0..5000")]
     public async Task An_import_file_is_refused_with_the_line_and_field(string name, string message)
     {
-        using var home = new TempDirectory();
-        await SeededHomeAsync(home);
+        using var home = seeded.Copy();
         var result = await Run(home.Path, "import", Path.Combine(Corpus, "import", name));
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Error.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
@@ -167,8 +164,7 @@ public sealed class HostileInputTests
     [InlineData("--name: 'aaaaaaaa", "prices", "import", "prices.json", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task A_hostile_argument_exits_2_with_a_message_and_changes_nothing(string message, params string[] args)
     {
-        using var home = new TempDirectory();
-        await SeededHomeAsync(home);
+        using var home = seeded.Copy();
         await File.WriteAllTextAsync(home.File("prices.json"), """{"m1":{"input_cost_per_token":1e-6,"output_cost_per_token":2e-6}}""");
 
         // "{home}" stands for the temp home: a folder that surely does not exist (a fixed one such as /nonexistent may,
@@ -197,8 +193,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task A_zero_length_usage_db_is_an_error_naming_it_never_an_empty_ledger()
     {
-        using var home = new TempDirectory();
-        await SeededHomeAsync(home);
+        using var home = seeded.Copy();
         Assert.Equal(0, (await Run(home.Path, "budget", "set", "cap", "--limit", "0.000001", "--period", "total", "--hard")).ExitCode);
         Assert.Equal(3, (await Run(home.Path, "budget", "check")).ExitCode);
 
