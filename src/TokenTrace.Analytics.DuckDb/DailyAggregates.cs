@@ -20,7 +20,7 @@ namespace TokenTrace.Analytics.DuckDb;
 /// record's: totals stay exact (integers; estimates as whole nanounits plus a rest, see <see cref="FactFiles"/>).
 /// Groups whose records net to zero are dropped by the query, as groups with no records are everywhere else. Counts and
 /// cost parts are 64-bit: one row sums at most one chunk's records of one day, each bounded (docs/methodology/limits.md);
-/// whole nanounits of estimates (up to 10¹⁸ each) are 128-bit.
+/// whole nanounits of estimates (up to 10¹⁸ each) are kept as whole units plus nanounits, both 64-bit (see <see cref="PeriodSums"/>).
 /// </para>
 /// </remarks>
 internal static class DailyAggregates
@@ -31,12 +31,12 @@ internal static class DailyAggregates
     /// <summary>The summed columns of every sums table (daily and monthly), as a <c>CREATE TABLE</c> lists them.</summary>
     internal static readonly string SumColumns = "records BIGINT, input BIGINT, output BIGINT, cache_read BIGINT, cache_write BIGINT, cache_write_1h BIGINT, "
         + "reasoning BIGINT, cost_hi BIGINT, cost_lo BIGINT, unpriced BIGINT, estimated BIGINT, "
-        + string.Join(", ", Estimates.Select(e => $"{e}_q HUGEINT, {e}_r DOUBLE"));
+        + string.Join(", ", Estimates.Select(e => $"{e}_hi BIGINT, {e}_lo BIGINT, {e}_r DOUBLE"));
 
     /// <summary>The same columns as <c>read_csv</c>'s <c>columns</c> argument lists them (after the key columns).</summary>
     internal static readonly string SumCsvColumns = "records: 'BIGINT', input: 'BIGINT', output: 'BIGINT', cache_read: 'BIGINT', "
         + "cache_write: 'BIGINT', cache_write_1h: 'BIGINT', reasoning: 'BIGINT', cost_hi: 'BIGINT', cost_lo: 'BIGINT', unpriced: 'BIGINT', estimated: 'BIGINT', "
-        + string.Join(", ", Estimates.Select(e => $"{e}_q: 'HUGEINT', {e}_r: 'DOUBLE'"));
+        + string.Join(", ", Estimates.Select(e => $"{e}_hi: 'BIGINT', {e}_lo: 'BIGINT', {e}_r: 'DOUBLE'"));
 
     /// <summary>
     /// The dimensions kept: summary dimension name, column of <c>facts</c>, and how to read it from a record. Not
@@ -95,7 +95,7 @@ internal static class DailyAggregates
             """);
         foreach (var estimate in Estimates)
         {
-            sums.Append(CultureInfo.InvariantCulture, $", -SUM({estimate}_q), -SUM({estimate}_r)");
+            sums.Append(CultureInfo.InvariantCulture, $", -SUM({estimate}_q // {Nano}), -SUM({estimate}_q % {Nano}), -SUM({estimate}_r)");
         }
 
         return sums.ToString();
@@ -163,5 +163,16 @@ internal static class DailyAggregates
     public static string SummedColumns() =>
         "SUM(records)::BIGINT, SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT, "
         + "SUM(reasoning)::BIGINT, SUM(cost_hi)::BIGINT, SUM(cost_lo)::BIGINT, SUM(unpriced)::BIGINT, SUM(estimated)::BIGINT, "
-        + string.Join(", ", Estimates.Select(DuckDbSummaryQuery.Exact));
+        + string.Join(", ", Estimates.Select(ExactSum));
+
+    /// <summary>Whole nanounits per unit: a sums table keeps an estimate's whole nanounits as whole units and the nanounits below.</summary>
+    internal const long Nano = 1_000_000_000;
+
+    /// <summary>
+    /// The exact sum of an estimate over sums-table rows: whole units and nanounits are summed in 64 bits (each row's are
+    /// below 10⁹ per record, see <see cref="PeriodSums"/>), joined in 128 bits once per group, then the rest is added —
+    /// the same double as <see cref="DuckDbSummaryQuery.Exact"/> over the rows.
+    /// </summary>
+    private static string ExactSum(string column) => string.Create(CultureInfo.InvariantCulture,
+        $"((IFNULL(SUM({column}_hi), 0)::HUGEINT * {Nano} + IFNULL(SUM({column}_lo), 0))::DOUBLE / {FactFiles.FixedPointScale.ToString("R", CultureInfo.InvariantCulture)} + IFNULL(SUM({column}_r), 0))");
 }

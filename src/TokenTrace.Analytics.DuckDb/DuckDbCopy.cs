@@ -21,7 +21,7 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 5;
+    private const int Format = 6;
 
     /// <summary>
     /// DuckDB's buffer pool: without a limit it takes up to 80 % of the machine's memory while loading, and an import

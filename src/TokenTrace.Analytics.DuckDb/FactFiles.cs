@@ -174,7 +174,8 @@ internal sealed class FactFiles : IDisposable
                 for (var i = 0; i < sums.Whole.Length; i++)
                 {
                     // An estimate nobody in the group has is NULL, as DuckDB's SUM over no values.
-                    csv.Huge(sums.Estimated == 0 ? null : sums.Whole[i]);
+                    csv.Number(sums.Estimated == 0 ? null : (long)(sums.Whole[i] / DailyAggregates.Nano));
+                    csv.Number(sums.Estimated == 0 ? null : (long)(sums.Whole[i] % DailyAggregates.Nano));
                     csv.Real(sums.Estimated == 0 ? null : sums.Rest[i], last: i == sums.Whole.Length - 1);
                 }
             }
@@ -239,18 +240,6 @@ internal sealed class FactFiles : IDisposable
             {
                 Reserve(32);
                 v.TryFormat(_buffer.AsSpan(_used), out var written, "R", CultureInfo.InvariantCulture);
-                _used += written;
-            }
-
-            End(last);
-        }
-
-        public void Huge(Int128? value, bool last = false)
-        {
-            if (value is { } v)
-            {
-                Reserve(48);
-                v.TryFormat(_buffer.AsSpan(_used), out var written, default, CultureInfo.InvariantCulture);
                 _used += written;
             }
 

@@ -22,7 +22,7 @@ namespace TokenTrace.Analytics.DuckDb;
 /// no tag, and its range is unbounded or on UTC month edges; otherwise <see cref="DailyAggregates"/> or the rows answer.
 /// Merged rows are exact as the daily ones are: counts and cost parts in 64 bits (a month's records at the bounds of
 /// docs/methodology/limits.md stay below 2⁶³ up to 1.8 billion records, and a cast that would overflow fails the
-/// catch-up, which the ledger then answers), whole nanounits of estimates in 128 bits.
+/// catch-up, which the ledger then answers), and so are the estimates' whole units and nanounits (see <see cref="PeriodSums"/>).
 /// </para>
 /// </remarks>
 internal static class MonthlyAggregates
@@ -88,7 +88,7 @@ internal static class MonthlyAggregates
         var where = fromMonth is { } from ? string.Create(CultureInfo.InvariantCulture, $" WHERE month >= {from}") : "";
         var sums = "SUM(records)::BIGINT, SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT, "
             + "SUM(reasoning)::BIGINT, SUM(cost_hi)::BIGINT, SUM(cost_lo)::BIGINT, SUM(unpriced)::BIGINT, SUM(estimated)::BIGINT, "
-            + string.Join(", ", DailyAggregates.Estimates.Select(e => $"SUM({e}_q)::HUGEINT, SUM({e}_r)"));
+            + string.Join(", ", DailyAggregates.Estimates.Select(e => $"SUM({e}_hi)::BIGINT, SUM({e}_lo)::BIGINT, SUM({e}_r)"));
         foreach (var (table, keys) in Tables)
         {
             var columns = KeyColumns(keys);

@@ -69,7 +69,12 @@ internal sealed class PeriodSums
         _sums.OrderBy(p => p.Key.Period).ThenBy(p => p.Key.First, StringComparer.Ordinal).ThenBy(p => p.Key.Second, StringComparer.Ordinal)
             .Select(p => (p.Key.Period, p.Key.First, p.Key.Second, p.Value));
 
-    /// <summary>One key's running sums; whole nanounits as <see cref="Int128"/> (each up to 10¹⁸).</summary>
+    /// <summary>
+    /// One key's running sums; whole nanounits as <see cref="Int128"/> (each record's up to 10¹⁸), written as whole units
+    /// and the nanounits below them: each at most 10⁹ per record, so both sum in 64 bits up to 9.2 × 10⁹ records and
+    /// DuckDB can prove it from the columns' statistics (its <c>sum_no_overflow</c>), where one 128-bit column made every
+    /// sum over these tables a 128-bit one (30–40 % of a summary's CPU over 1.6 M job-days).
+    /// </summary>
     internal sealed class Sums
     {
         public long Records;
