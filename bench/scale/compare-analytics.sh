@@ -8,7 +8,7 @@ export TOKENTRACE_HOME=${1:?TOKENTRACE_HOME with a ledger}
 OUT=$(mktemp -d)
 rm -f $TOKENTRACE_HOME/usage.duckdb*
 TOKENTRACE_ANALYTICS=always /usr/bin/time -f "catch-up (first summary --by job)|%e|%U|%S|%M" $CLI summary --by job --format json --tz UTC >/dev/null
-for args in "--by model" "--by day" "--by project" "--by job" "--by task" "--by agent" "--by session" "--by user" "--by tag:env" "--by week" "--by month" "--by hour" "--by day,project" "--by job,model" "--by agent,user" "--by user --agent agent-00" "--by job --project project-000" "--by project --model gpt-4.1"; do
+for args in "--by model" "--by day" "--by project" "--by job" "--by task" "--by agent" "--by session" "--by user" "--by tag:env" "--by week" "--by month" "--by hour" "--by day,project" "--by job,model" "--by agent,user" "--by user --agent agent-00" "--by job --project project-000" "--by project --model gpt-4.1" "--by agent --model gpt-4.1" "--by month,task"; do
   for mode in off always; do
     TOKENTRACE_ANALYTICS=$mode /usr/bin/time -f "$args|$mode|%e|%U|%S|%M" $CLI summary $args --tz UTC --format json > $OUT/out-$mode.json
   done

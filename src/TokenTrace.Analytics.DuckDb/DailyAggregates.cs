@@ -20,13 +20,23 @@ namespace TokenTrace.Analytics.DuckDb;
 /// record's: totals stay exact (integers; estimates as whole nanounits plus a rest, see <see cref="FactFiles"/>).
 /// Groups whose records net to zero are dropped by the query, as groups with no records are everywhere else. Counts and
 /// cost parts are 64-bit: one row sums at most one chunk's records of one day, each bounded (docs/methodology/limits.md);
-/// whole nanounits of estimates (up to 10¹⁸ each) are 128-bit.
+/// whole nanounits of estimates (up to 10¹⁸ each) are kept as whole units plus nanounits, both 64-bit (see <see cref="PeriodSums"/>).
 /// </para>
 /// </remarks>
 internal static class DailyAggregates
 {
     // Declared first: static initializers run in order, and CsvColumns uses it.
-    private static readonly string[] Estimates = ["energy_low", "energy", "energy_high", "co2e_low", "co2e", "co2e_high"];
+    internal static readonly string[] Estimates = ["energy_low", "energy", "energy_high", "co2e_low", "co2e", "co2e_high"];
+
+    /// <summary>The summed columns of every sums table (daily and monthly), as a <c>CREATE TABLE</c> lists them.</summary>
+    internal static readonly string SumColumns = "records BIGINT, input BIGINT, output BIGINT, cache_read BIGINT, cache_write BIGINT, cache_write_1h BIGINT, "
+        + "reasoning BIGINT, cost_hi BIGINT, cost_lo BIGINT, unpriced BIGINT, estimated BIGINT, "
+        + string.Join(", ", Estimates.Select(e => $"{e}_hi BIGINT, {e}_lo BIGINT, {e}_r DOUBLE"));
+
+    /// <summary>The same columns as <c>read_csv</c>'s <c>columns</c> argument lists them (after the key columns).</summary>
+    internal static readonly string SumCsvColumns = "records: 'BIGINT', input: 'BIGINT', output: 'BIGINT', cache_read: 'BIGINT', "
+        + "cache_write: 'BIGINT', cache_write_1h: 'BIGINT', reasoning: 'BIGINT', cost_hi: 'BIGINT', cost_lo: 'BIGINT', unpriced: 'BIGINT', estimated: 'BIGINT', "
+        + string.Join(", ", Estimates.Select(e => $"{e}_hi: 'BIGINT', {e}_lo: 'BIGINT', {e}_r: 'DOUBLE'"));
 
     /// <summary>
     /// The dimensions kept: summary dimension name, column of <c>facts</c>, and how to read it from a record. Not
@@ -43,9 +53,11 @@ internal static class DailyAggregates
     public static readonly IReadOnlyDictionary<string, string> Columns = Dimensions.ToDictionary(d => d.Name, d => d.Column, StringComparer.Ordinal);
 
     /// <summary>The <c>columns</c> argument of <c>read_csv</c> for a table's daily sums (<see cref="FactFiles.Complete"/> writes them).</summary>
-    public static readonly string CsvColumns = "{day: 'BIGINT', value: 'VARCHAR', records: 'BIGINT', input: 'BIGINT', output: 'BIGINT', cache_read: 'BIGINT', "
-        + "cache_write: 'BIGINT', cache_write_1h: 'BIGINT', reasoning: 'BIGINT', cost_hi: 'BIGINT', cost_lo: 'BIGINT', unpriced: 'BIGINT', estimated: 'BIGINT', "
-        + string.Join(", ", Estimates.Select(e => $"{e}_q: 'HUGEINT', {e}_r: 'DOUBLE'")) + "}";
+    public static readonly string CsvColumns = "{day: 'BIGINT', value: 'VARCHAR', " + SumCsvColumns + "}";
+
+    /// <summary>Empty daily sums for one chunk, one per kept dimension.</summary>
+    public static IEnumerable<PeriodSums> NewSums() =>
+        Dimensions.Select(d => new PeriodSums { Table = "agg_" + d.Column, PeriodOf = static ticks => ticks / TimeSpan.TicksPerDay, ValuesOf = [d.ValueOf], CsvColumns = CsvColumns });
 
     /// <summary>Creates the tables when missing.</summary>
     public static string CreateSql()
@@ -53,10 +65,7 @@ internal static class DailyAggregates
         var sql = new StringBuilder();
         foreach (var column in Columns.Values)
         {
-            sql.Append(CultureInfo.InvariantCulture, $"""
-                CREATE TABLE IF NOT EXISTS agg_{column} (day BIGINT, value VARCHAR, records BIGINT, input BIGINT, output BIGINT, cache_read BIGINT,
-                    cache_write BIGINT, cache_write_1h BIGINT, reasoning BIGINT, cost_hi BIGINT, cost_lo BIGINT, unpriced BIGINT, estimated BIGINT,
-                """).Append(string.Join(", ", Estimates.Select(e => $"{e}_q HUGEINT, {e}_r DOUBLE"))).Append(");\n");
+            sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE IF NOT EXISTS agg_{column} (day BIGINT, value VARCHAR, {SumColumns});\n");
         }
 
         return sql.ToString();
@@ -68,22 +77,28 @@ internal static class DailyAggregates
     /// <summary>Subtracts the sums of <paramref name="source"/>'s rows (a subquery of <c>facts</c> rows about to be replaced).</summary>
     public static string SubtractSql(string source)
     {
+        var sql = new StringBuilder();
+        foreach (var column in Columns.Values)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO agg_{column} SELECT ts // {TimeSpan.TicksPerDay}, {column}, {NegatedSums()} FROM {source} GROUP BY ALL;");
+        }
+
+        return sql.ToString();
+    }
+
+    /// <summary>The sums of a set of <c>facts</c> rows, negated, in the order of <see cref="SumColumns"/>.</summary>
+    internal static string NegatedSums()
+    {
         var sums = new StringBuilder("""
             -COUNT(*), -SUM(input), -SUM(output), -SUM(cache_read), -SUM(cache_write), -SUM(cache_write_1h), -SUM(reasoning),
             -SUM(cost_pico // 1000000), -SUM(cost_pico % 1000000), -(COUNT(*) - COUNT(cost_pico)), -COUNT(energy_q)
             """);
         foreach (var estimate in Estimates)
         {
-            sums.Append(CultureInfo.InvariantCulture, $", -SUM({estimate}_q), -SUM({estimate}_r)");
+            sums.Append(CultureInfo.InvariantCulture, $", -SUM({estimate}_q // {Nano}), -SUM({estimate}_q % {Nano}), -SUM({estimate}_r)");
         }
 
-        var sql = new StringBuilder();
-        foreach (var column in Columns.Values)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO agg_{column} SELECT ts // {TimeSpan.TicksPerDay}, {column}, {sums} FROM {source} GROUP BY ALL;");
-        }
-
-        return sql.ToString();
+        return sums.ToString();
     }
 
     /// <summary>
@@ -141,12 +156,23 @@ internal static class DailyAggregates
     };
 
     // Zones whose offset is zero at every instant: UTC under any of its names.
-    private static bool IsUtc(TimeZoneInfo timeZone) =>
+    internal static bool IsUtc(TimeZoneInfo timeZone) =>
         timeZone.BaseUtcOffset == TimeSpan.Zero && !timeZone.SupportsDaylightSavingTime && timeZone.GetAdjustmentRules().Length == 0;
 
     /// <summary>The columns a summary reads, in <see cref="DuckDbSummaryQuery"/>'s order, summed over the table's rows.</summary>
     public static string SummedColumns() =>
         "SUM(records)::BIGINT, SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT, "
         + "SUM(reasoning)::BIGINT, SUM(cost_hi)::BIGINT, SUM(cost_lo)::BIGINT, SUM(unpriced)::BIGINT, SUM(estimated)::BIGINT, "
-        + string.Join(", ", Estimates.Select(DuckDbSummaryQuery.Exact));
+        + string.Join(", ", Estimates.Select(ExactSum));
+
+    /// <summary>Whole nanounits per unit: a sums table keeps an estimate's whole nanounits as whole units and the nanounits below.</summary>
+    internal const long Nano = 1_000_000_000;
+
+    /// <summary>
+    /// The exact sum of an estimate over sums-table rows: whole units and nanounits are summed in 64 bits (each row's are
+    /// below 10⁹ per record, see <see cref="PeriodSums"/>), joined in 128 bits once per group, then the rest is added —
+    /// the same double as <see cref="DuckDbSummaryQuery.Exact"/> over the rows.
+    /// </summary>
+    private static string ExactSum(string column) => string.Create(CultureInfo.InvariantCulture,
+        $"((IFNULL(SUM({column}_hi), 0)::HUGEINT * {Nano} + IFNULL(SUM({column}_lo), 0))::DOUBLE / {FactFiles.FixedPointScale.ToString("R", CultureInfo.InvariantCulture)} + IFNULL(SUM({column}_r), 0))");
 }

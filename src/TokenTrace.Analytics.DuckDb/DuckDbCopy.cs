@@ -21,7 +21,7 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 4;
+    private const int Format = 6;
 
     /// <summary>
     /// DuckDB's buffer pool: without a limit it takes up to 80 % of the machine's memory while loading, and an import
@@ -225,7 +225,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 energy_low_q BIGINT, energy_low_r DOUBLE, energy_q BIGINT, energy_r DOUBLE, energy_high_q BIGINT, energy_high_r DOUBLE,
                 co2e_low_q BIGINT, co2e_low_r DOUBLE, co2e_q BIGINT, co2e_r DOUBLE, co2e_high_q BIGINT, co2e_high_r DOUBLE);
             CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
-            """ + DailyAggregates.CreateSql());
+            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql());
         var state = ReadState(connection);
         var rebuild = state is null || state.Format != Format || state.LedgerId != position.LedgerId
             || state.LastSequence > position.LastSequence || state.LastChange > position.LastChange;
@@ -241,6 +241,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             rebuild = await feed.GetChangeMarkAsync(state.LastChange, cancellationToken).ConfigureAwait(false) != state.LastChangeMark;
         }
 
+        var replaced = false;
         if (!rebuild && position.LastChange > state!.LastChange)
         {
             var changed = (await feed.ChangedAsync(state.LastChange, position.LastChange, cancellationToken).ConfigureAwait(false))
@@ -257,6 +258,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 using var replacements = FactFiles.Create(options.TemporaryDirectory);
                 replacements.Add(current);
                 Load(connection, replacements, state, changed);
+                replaced = true;
             }
         }
 
@@ -265,13 +267,20 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             // Changes up to the position are in every record read from here on; later ones are replayed next time.
             state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null,
                 position.LastChange > 0 ? await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) : null);
-            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
+            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
         if (position.LastSequence <= state!.LastSequence)
         {
+            if (replaced)
+            {
+                CompactMonthly(connection, fromSequence: null);
+            }
+
             return;
         }
+
+        var firstNew = state.LastSequence;
 
         // Records stream into the temporary files a batch at a time, so memory does not grow with the catch-up. A full
         // chunk is loaded by DuckDB on another thread while the next one is read from the ledger: the two halves take
@@ -311,6 +320,9 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             }
         }
 
+        // Replaced records left negated rows in any month; new records only in the months from their first on.
+        CompactMonthly(connection, replaced ? null : firstNew);
+
         static Task WaitAsync(Task? task) => task ?? Task.CompletedTask;
 
         static Task LoadAndDisposeAsync(DuckDBConnection connection, FactFiles files, CopyState state) => Task.Run(() =>
@@ -320,6 +332,39 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 Load(connection, files, state, replacing: null);
             }
         }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Merges the monthly sums of the months that records after <paramref name="fromSequence"/> fall in (every month when
+    /// null), so that the tables keep one row per (month, key) however many chunks were loaded (see <see cref="MonthlyAggregates"/>).
+    /// </summary>
+    private static void CompactMonthly(DuckDBConnection connection, long? fromSequence)
+    {
+        long? fromMonth = null;
+        if (fromSequence is { } after)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"SELECT MIN(ts) FROM facts WHERE seq > {after}");
+            if (command.ExecuteScalar() is not long first)
+            {
+                return;
+            }
+
+            fromMonth = MonthlyAggregates.MonthOf(first);
+        }
+
+        foreach (var sql in MonthlyAggregates.CompactSql(fromMonth))
+        {
+            try
+            {
+                Execute(connection, sql);
+            }
+            catch
+            {
+                Execute(connection, "ROLLBACK");
+                throw;
+            }
+        }
     }
 
     /// <summary>
@@ -335,6 +380,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             // The replaced records leave the daily sums as negated rows before they leave the facts.
             var list = string.Join(',', part.Select(s => s.ToString(CultureInfo.InvariantCulture)));
             sql.Append(DailyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
+            sql.Append(MonthlyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 
@@ -344,12 +390,12 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 .Append(", ").Append(FactFiles.ReadOptions).Append(");");
         }
 
-        foreach (var daily in files.Daily)
+        foreach (var sums in files.Sums)
         {
-            if (files.DailyPath(daily) is { } dailyPath)
+            if (files.SumsPath(sums) is { } sumsPath)
             {
-                sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO agg_{daily.Column} SELECT * FROM read_csv(").Append(Quote(dailyPath))
-                    .Append(", columns = ").Append(DailyAggregates.CsvColumns).Append(", ").Append(FactFiles.ReadOptions).Append(");");
+                sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO {sums.Table} SELECT * FROM read_csv(").Append(Quote(sumsPath))
+                    .Append(", columns = ").Append(sums.CsvColumns).Append(", ").Append(FactFiles.ReadOptions).Append(");");
             }
         }
 

@@ -28,9 +28,26 @@ internal static class DuckDbSummaryQuery
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
+        if (MonthlyAggregates.For(query, by, timeZone) is { } monthly)
+        {
+            var terms = monthly.Range.Concat(monthly.Filters.Select(f => $"{f.Column} = {Parameter(command, f.Value)}")).ToList();
+            return RunOnSums(command, monthly.Table, terms, monthly.Keys, by, timeZone, cancellationToken);
+        }
+
         if (DailyAggregates.For(query, by, timeZone) is { } daily)
         {
-            return RunOnDailySums(command, daily.Table, daily.FromDay, daily.ToDay, by, timeZone, cancellationToken);
+            var terms = new List<string>(2);
+            if (daily.FromDay is { } from)
+            {
+                terms.Add(Invariant($"day >= {from}"));
+            }
+
+            if (daily.ToDay is { } to)
+            {
+                terms.Add(Invariant($"day < {to}"));
+            }
+
+            return RunOnSums(command, daily.Table, terms, [.. by.Select(DailyAggregates.Key)], by, timeZone, cancellationToken);
         }
 
         var where = Where(command, query);
@@ -89,23 +106,16 @@ internal static class DuckDbSummaryQuery
         return Read(command, by, timeZone, cancellationToken);
     }
 
-    /// <summary>A summary by one attribution dimension from its daily sums (see <see cref="DailyAggregates"/>).</summary>
-    private static UsageSummary RunOnDailySums(
-        DuckDBCommand command, string table, long? fromDay, long? toDay, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    /// <summary>
+    /// A summary from a table of daily or monthly sums (see <see cref="DailyAggregates"/>, <see cref="MonthlyAggregates"/>):
+    /// its rows matching <paramref name="terms"/>, grouped by <paramref name="keyColumns"/> (one expression per dimension).
+    /// </summary>
+    private static UsageSummary RunOnSums(
+        DuckDBCommand command, string table, IReadOnlyList<string> terms, IReadOnlyList<string> keyColumns, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone,
+        CancellationToken cancellationToken)
     {
-        var terms = new List<string>(2);
-        if (fromDay is { } from)
-        {
-            terms.Add(Invariant($"day >= {from}"));
-        }
-
-        if (toDay is { } to)
-        {
-            terms.Add(Invariant($"day < {to}"));
-        }
-
         var where = terms.Count == 0 ? "" : " WHERE " + string.Join(" AND ", terms);
-        var keys = Enumerable.Range(0, by.Count).Select(i => DailyAggregates.Key(by[i]) + " AS k" + i.ToString(CultureInfo.InvariantCulture));
+        var keys = Enumerable.Range(0, by.Count).Select(i => keyColumns[i] + " AS k" + i.ToString(CultureInfo.InvariantCulture));
         var groups = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
         var order = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture) + " NULLS FIRST"));
         command.CommandText = $"SELECT {string.Join(", ", keys)}, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY {groups} ORDER BY {order}";

@@ -35,14 +35,14 @@ internal sealed class FactFiles : IDisposable
     private readonly CsvOut _facts;
     private readonly CsvOut _tags;
     private readonly string _stem;
-    private readonly List<string> _dailyPaths = [];
+    private readonly List<string> _sumsPaths = [];
 
     private FactFiles(string stem, string factsPath, string tagsPath)
     {
         _stem = stem;
         FactsPath = factsPath;
         TagsPath = tagsPath;
-        Daily = [.. DailyAggregates.Dimensions.Select(d => new DailySums { Column = d.Column, ValueOf = d.ValueOf })];
+        Sums = [.. DailyAggregates.NewSums(), .. MonthlyAggregates.NewSums()];
         _facts = new CsvOut(factsPath);
         try
         {
@@ -60,11 +60,11 @@ internal sealed class FactFiles : IDisposable
 
     public string TagsPath { get; }
 
-    /// <summary>The daily sums of this file's records, one per dimension of <see cref="DailyAggregates"/>.</summary>
-    public IReadOnlyList<DailySums> Daily { get; }
+    /// <summary>The daily and monthly sums of this file's records, one per table of <see cref="DailyAggregates"/> and <see cref="MonthlyAggregates"/>.</summary>
+    public IReadOnlyList<PeriodSums> Sums { get; }
 
-    /// <summary>After <see cref="Complete"/>: the CSV file of each dimension's daily sums (null when it has none).</summary>
-    public string? DailyPath(DailySums sums) => sums.Count == 0 ? null : _stem + ".agg_" + sums.Column + ".csv";
+    /// <summary>After <see cref="Complete"/>: the CSV file of a table's sums (null when it has none).</summary>
+    public string? SumsPath(PeriodSums sums) => sums.Count == 0 ? null : _stem + "." + sums.Table + ".csv";
 
     public bool HasTags { get; private set; }
 
@@ -122,9 +122,9 @@ internal sealed class FactFiles : IDisposable
                 f.Real(estimates[i].Remainder, last: i == estimates.Length - 1);
             }
 
-            foreach (var daily in Daily)
+            foreach (var sums in Sums)
             {
-                daily.Add(r, costPico, estimates);
+                sums.Add(r, costPico, estimates);
             }
 
             foreach (var (key, value) in a.Tags)
@@ -145,19 +145,24 @@ internal sealed class FactFiles : IDisposable
     {
         _facts.Flush();
         _tags.Flush();
-        foreach (var daily in Daily)
+        foreach (var table in Sums)
         {
-            if (DailyPath(daily) is not { } path)
+            if (SumsPath(table) is not { } path)
             {
                 continue;
             }
 
-            _dailyPaths.Add(path);
+            _sumsPaths.Add(path);
             using var csv = new CsvOut(path);
-            foreach (var (day, value, sums) in daily.Rows())
+            foreach (var (period, first, second, sums) in table.Rows())
             {
-                csv.Number(day);
-                csv.Text(value);
+                csv.Number(period);
+                csv.Text(first);
+                if (table.ValuesOf.Count > 1)
+                {
+                    csv.Text(second);
+                }
+
                 csv.Number(sums.Records);
                 foreach (var total in (ReadOnlySpan<long>)[sums.Input, sums.Output, sums.CacheRead, sums.CacheWrite, sums.CacheWrite1h, sums.Reasoning, sums.CostHi, sums.CostLo])
                 {
@@ -169,7 +174,8 @@ internal sealed class FactFiles : IDisposable
                 for (var i = 0; i < sums.Whole.Length; i++)
                 {
                     // An estimate nobody in the group has is NULL, as DuckDB's SUM over no values.
-                    csv.Huge(sums.Estimated == 0 ? null : sums.Whole[i]);
+                    csv.Number(sums.Estimated == 0 ? null : (long)(sums.Whole[i] / DailyAggregates.Nano));
+                    csv.Number(sums.Estimated == 0 ? null : (long)(sums.Whole[i] % DailyAggregates.Nano));
                     csv.Real(sums.Estimated == 0 ? null : sums.Rest[i], last: i == sums.Whole.Length - 1);
                 }
             }
@@ -184,7 +190,7 @@ internal sealed class FactFiles : IDisposable
         _tags.Dispose();
         File.Delete(FactsPath);
         File.Delete(TagsPath);
-        foreach (var path in _dailyPaths)
+        foreach (var path in _sumsPaths)
         {
             File.Delete(path);
         }
@@ -234,18 +240,6 @@ internal sealed class FactFiles : IDisposable
             {
                 Reserve(32);
                 v.TryFormat(_buffer.AsSpan(_used), out var written, "R", CultureInfo.InvariantCulture);
-                _used += written;
-            }
-
-            End(last);
-        }
-
-        public void Huge(Int128? value, bool last = false)
-        {
-            if (value is { } v)
-            {
-                Reserve(48);
-                v.TryFormat(_buffer.AsSpan(_used), out var written, default, CultureInfo.InvariantCulture);
                 _used += written;
             }
 

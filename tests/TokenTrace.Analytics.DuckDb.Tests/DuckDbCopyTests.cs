@@ -207,6 +207,115 @@ public sealed class DuckDbCopyTests
     }
 
     [Fact]
+    public async Task Summaries_by_task_and_by_a_dimension_with_model_come_from_monthly_sums_merged_to_one_row_per_key()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        var records = Records(12_000, seed: 9);
+        await ledger.AppendAsync(records.GetRange(0, 9_000));
+        Assert.True(await ledger.CatchUpAsync());
+
+        // Revisions of records of several months and chunks (priced, unpriced), then more records in two catch-ups.
+        var revisions = Enumerable.Range(0, 300).Select(i => i * 29).Select(i => new CostRevision(records[i].Id, i % 4 == 0 ? null : (i % 900) / 11m, null)).ToList();
+        await ledger.ReviseCostsAsync(revisions);
+        foreach (var revision in revisions)
+        {
+            var index = records.FindIndex(r => r.Id == revision.Id);
+            records[index] = records[index] with { CostUsd = revision.CostUsd };
+        }
+
+        await ledger.AppendAsync(records.GetRange(9_000, 1_000));
+        Assert.True(await ledger.CatchUpAsync());
+        await ledger.AppendAsync(records.GetRange(10_000, 2_000));
+
+        // Records run from 2025-10-20 for 150 days: months from November to February are whole.
+        var months = new UsageQuery { Since = new DateTimeOffset(2025, 11, 1, 0, 0, 0, TimeSpan.Zero), Until = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero) };
+        var cases = new (string By, UsageQuery Query)[]
+        {
+            ("task", UsageQuery.All), ("task", months), ("month,task", UsageQuery.All), ("job,model", UsageQuery.All), ("model,job", months),
+            ("project", UsageQuery.All), ("agent", new UsageQuery { Model = "o3" }), ("model", new UsageQuery { Project = "project-0" }),
+            ("user,month", new UsageQuery { Model = "gpt-4o", User = "user-1" }), ("job", new UsageQuery { Job = "nobody" }),
+        };
+        var copied = ledger.SummariesFromCopy;
+        foreach (var (by, query) in cases)
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            Assert.NotNull(MonthlyAggregates.For(query, dimensions, TimeZoneInfo.Utc));
+            UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+        }
+
+        Assert.Equal(copied + cases.Length, ledger.SummariesFromCopy);
+
+        // Shapes the monthly sums cannot answer go to the daily sums or the rows, and still add up.
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var notMonths = new UsageQuery { Since = new DateTimeOffset(2025, 11, 2, 0, 0, 0, TimeSpan.Zero) };
+        var byTask = new[] { SummaryDimension.Parse("task") };
+        Assert.Null(MonthlyAggregates.For(notMonths, byTask, TimeZoneInfo.Utc));
+        Assert.Null(MonthlyAggregates.For(new UsageQuery { Provider = "p1" }, byTask, TimeZoneInfo.Utc));
+        Assert.Null(MonthlyAggregates.For(new UsageQuery { Project = "project-0" }, byTask, TimeZoneInfo.Utc));
+        Assert.Null(MonthlyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("month"), SummaryDimension.Parse("task")], paris));
+        Assert.Null(MonthlyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("day"), SummaryDimension.Parse("task")], TimeZoneInfo.Utc));
+        Assert.Null(MonthlyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("session")], TimeZoneInfo.Utc));
+        Assert.Null(MonthlyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("tag:env"), SummaryDimension.Parse("model")], TimeZoneInfo.Utc));
+        Assert.Null(MonthlyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("month")], TimeZoneInfo.Utc));
+        UsageLedgerContract.AssertSame(Expected(records, notMonths, byTask, TimeZoneInfo.Utc), await ledger.SummarizeAsync(notMonths, byTask, TimeZoneInfo.Utc));
+        var monthTask = new[] { SummaryDimension.Parse("month"), SummaryDimension.Parse("task") };
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, monthTask, paris), await ledger.SummarizeAsync(UsageQuery.All, monthTask, paris));
+
+        // Five chunks and three catch-ups appended rows and negated rows; the merge left one row per (UTC month, task).
+        var keys = records.Select(r => (r.Timestamp.UtcDateTime.Year, r.Timestamp.UtcDateTime.Month, r.Attribution.Task)).Distinct().Count();
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), COUNT(DISTINCT (month, task)), MIN(records) FROM aggm_task";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.Equal(keys, reader.GetInt64(0));
+            Assert.Equal(keys, reader.GetInt64(1));
+            Assert.True(reader.GetInt64(2) > 0);
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Monthly_sums_give_the_sums_worked_out_by_hand_after_a_revision()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2 });
+        UsageRecord Call(string id, int day, string model, long input, long output, decimal? cost) => new()
+        {
+            Id = id, Timestamp = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero).AddDays(day), Model = model, Provider = "p",
+            Tokens = new TokenCounts { Input = input, Output = output }, CostUsd = cost,
+            Attribution = new Attribution { Task = "t1", Job = "j1" },
+        };
+
+        // January: a1, a2 (gpt-4o) and a3 (o3); February (day 40): a4 (gpt-4o). Chunks of two records: a1+a2, a3+a4.
+        await ledger.AppendAsync([Call("a1", 0, "gpt-4o", 100, 10, 0.5m), Call("a2", 3, "gpt-4o", 200, 20, 0.25m), Call("a3", 5, "o3", 300, 30, null), Call("a4", 40, "gpt-4o", 400, 40, 1m)]);
+        Assert.True(await ledger.CatchUpAsync());
+        await ledger.ReviseCostsAsync([new CostRevision("a2", 2m, null)]);
+
+        var byTask = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("task")], TimeZoneInfo.Utc);
+        var row = Assert.Single(byTask.Rows);
+        Assert.Equal("t1", row.Key["task"]);
+        Assert.Equal(4, row.Totals.Records);
+        Assert.Equal(100 + 200 + 300 + 400, row.Totals.InputTokens);
+        Assert.Equal(10 + 20 + 30 + 40, row.Totals.OutputTokens);
+        Assert.Equal(0.5m + 2m + 1m, row.Totals.CostUsd);
+        Assert.Equal(1, row.Totals.UnpricedRecords);
+
+        // January only, by job and model: gpt-4o has a1 + a2 (revised), o3 has a3.
+        var january = new UsageQuery { Since = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), Until = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero) };
+        var byJobModel = await ledger.SummarizeAsync(january, [SummaryDimension.Parse("job"), SummaryDimension.Parse("model")], TimeZoneInfo.Utc);
+        Assert.Equal(["gpt-4o", "o3"], byJobModel.Rows.Select(r => r.Key["model"]));
+        Assert.Equal((2, 300, 2.5m), (byJobModel.Rows[0].Totals.Records, byJobModel.Rows[0].Totals.InputTokens, byJobModel.Rows[0].Totals.CostUsd));
+        Assert.Equal((1, 300, 0m, 1), (byJobModel.Rows[1].Totals.Records, byJobModel.Rows[1].Totals.InputTokens, byJobModel.Rows[1].Totals.CostUsd, byJobModel.Rows[1].Totals.UnpricedRecords));
+        Assert.Equal(2, ledger.SummariesFromCopy);
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
     public async Task The_copy_follows_appends_cost_revisions_and_its_own_deletion()
     {
         using var temp = new TempDirectory();
