@@ -44,11 +44,17 @@ internal sealed record PostgreSqlRollupTable(string Name, string[] Keys, long Ti
             return floor + Ticks;
         }
 
-        // No month starts after December 9999: the range's end (at most DateTime.MaxValue) bounds it instead.
+        // No month starts after December 9999: its end is the end of time, an edge of every level.
         var start = new DateTime(floor, DateTimeKind.Utc);
-        return start.Year == 9999 && start.Month == 12 ? DateTime.MaxValue.Ticks : start.AddMonths(1).Ticks;
+        return start.Year == 9999 && start.Month == 12 ? EndOfTime : start.AddMonths(1).Ticks;
     }
 
     /// <summary>The last bucket edge at or before <paramref name="ticks"/>.</summary>
-    public long Floor(long ticks) => Monthly ? PostgreSqlSchema.MonthStart(ticks) : ticks - (ticks % Ticks);
+    public long Floor(long ticks) => !Monthly ? ticks - (ticks % Ticks) : ticks >= EndOfTime ? EndOfTime : PostgreSqlSchema.MonthStart(ticks);
+
+    /// <summary>
+    /// The instant after <see cref="DateTime.MaxValue"/> (10000-01-01): the exclusive end of every range, and a bucket
+    /// edge of every level (a whole number of hours and days), where a level's ceiling of a tick in its last bucket lands.
+    /// </summary>
+    private static readonly long EndOfTime = DateTime.MaxValue.Ticks + 1;
 }

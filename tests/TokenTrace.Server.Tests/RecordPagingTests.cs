@@ -49,19 +49,53 @@ public sealed class RecordPagingTests
         Assert.InRange(reads.Records, Count, 3 * Count);
     }
 
+    [Theory]
+    [InlineData("csv", 22)]
+    [InlineData("jsonl", 44)]
+    public async Task A_file_ledger_is_read_about_once_per_page_not_once_per_slice(string scheme, int mostReads)
+    {
+        var reads = new ReadCounter();
+        await using var server = await ServerHarness.StartAsync(
+            ledgerSpec: folder => scheme + ":" + folder.File(scheme == "csv" ? "team.csv" : "team-jsonl"),
+            serveThrough: ledger => new CountingLedger(ledger, reads));
+        const int Count = 5_000;
+        var records = TestRecords.Many("rec", Count);
+        await server.Ledger.AppendAsync(records);
+        await using var remote = new RemoteUsageLedger(new RemoteLedgerOptions { Server = server.Address, Token = ServerHarness.ReadSecret, ReadPageSize = 250 });
+
+        var read = new List<string>();
+        await foreach (var record in remote.ReadAsync(UsageQuery.All))
+        {
+            read.Add(record.Id);
+        }
+
+        Assert.Equal(records.Select(r => r.Id), read);
+        // 21 pages (the last one empty). A CSV ledger is one file whatever the range: one read per page, 21 (minute
+        // slices read it 64 times). A JSONL ledger's slices are whole UTC days (the records span 20 November 10:00 to
+        // 24 November 01:19), so a page reads its day file and at most the next: at most 2 × 21 reads plus the first.
+        Assert.InRange(reads.Calls, 1, mostReads);
+    }
+
     private sealed class ReadCounter
     {
         private long _records;
 
+        private long _calls;
+
         public long Records => Interlocked.Read(ref _records);
 
+        public long Calls => Interlocked.Read(ref _calls);
+
         public void Add() => Interlocked.Increment(ref _records);
+
+        public void Call() => Interlocked.Increment(ref _calls);
     }
 
     private sealed class CountingLedger(IUsageLedger inner, ReadCounter reads) : DelegatingUsageLedger(inner)
     {
         public override async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
+            reads.Call();
             await foreach (var record in base.ReadAsync(query, cancellationToken).ConfigureAwait(false))
             {
                 reads.Add();

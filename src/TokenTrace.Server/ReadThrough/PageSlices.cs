@@ -7,11 +7,15 @@ namespace TokenTrace.Server;
 /// a few reads of about its own records whatever the ledger's density, and sparse years are crossed in a few steps.
 /// </summary>
 /// <remarks>
-/// A query without a start (the first page of an export with no <c>since</c>) is one slice: the whole range, read once.
-/// Past <see cref="OpenEndAfter"/> from now the last slice is open to the query's end, so records stamped in the far
-/// future (a wrong clock) are still read.
+/// <para>That suits a store that reads a range by an index on time (SQLite, PostgreSQL, another server, and a third
+/// party's store is taken to be one). A file ledger reads whole files: a JSONL ledger's slices are whole UTC days, so
+/// each day file is parsed about once per page; a CSV ledger is one file whatever the range, so a page is one read of
+/// it from the cursor on, as small slices would parse the whole file once per slice.</para>
+/// <para>A query without a start (the first page of an export with no <c>since</c>) is one slice: the whole range, read
+/// once. Past <see cref="OpenEndAfter"/> from now the last slice is open to the query's end, so records stamped in the
+/// far future (a wrong clock) are still read.</para>
 /// </remarks>
-internal sealed class PageSlices(UsageQuery query, int limit)
+internal sealed class PageSlices
 {
     private static readonly TimeSpan FirstSlice = TimeSpan.FromMinutes(1);
 
@@ -21,11 +25,27 @@ internal sealed class PageSlices(UsageQuery query, int limit)
     /// <summary>The widest slice (a thousand years): widths are grown in ticks and capped here, far below <see cref="TimeSpan.MaxValue"/>.</summary>
     private static readonly double WidestTicks = TimeSpan.FromDays(365_250).Ticks;
 
-    private DateTimeOffset? _from = query.Since;
-    private TimeSpan _width = FirstSlice;
+    private readonly UsageQuery _query;
+    private readonly int _limit;
+    private readonly bool _wholeDays;
+    private DateTimeOffset? _from;
+    private TimeSpan _width;
     private TimeSpan _covered;
     private long _found;
     private bool _done;
+
+    private PageSlices(UsageQuery query, int limit, bool oneRead, bool wholeDays)
+    {
+        _query = query;
+        _limit = limit;
+        _wholeDays = wholeDays;
+        _from = oneRead ? null : query.Since;
+        _width = wholeDays ? TimeSpan.FromDays(1) : FirstSlice;
+    }
+
+    /// <summary>The slices for reading <paramref name="ledger"/>, chosen by how it reads a range (see the remarks).</summary>
+    public static PageSlices For(IUsageLedger ledger, UsageQuery query, int limit) =>
+        new(query, limit, oneRead: ledger.GetService<CsvUsageLedger>() is not null, wholeDays: ledger.GetService<JsonlUsageLedger>() is not null);
 
     /// <summary>The next slice to read, or null when the query's range is read to its end.</summary>
     public UsageQuery? Next()
@@ -38,27 +58,34 @@ internal sealed class PageSlices(UsageQuery query, int limit)
         if (_from is not { } from)
         {
             _done = true;
-            return query;
+            return _query;
         }
 
         var openEnd = DateTimeOffset.UtcNow + OpenEndAfter;
-        var to = from > openEnd || openEnd - from <= _width ? (DateTimeOffset?)null : from + _width;
-        if (to is null || (query.Until is { } until && to >= until))
+        DateTimeOffset? to = from > openEnd || openEnd - from <= _width ? null : from + _width;
+        if (to is { } end && _wholeDays)
         {
-            _done = true;
-            return query with { Since = from };
+            // Day files are read whole: end the slice at a UTC midnight so that no day file is parsed for a sliver of it.
+            var midnight = new DateTimeOffset(end.UtcDateTime.Date, TimeSpan.Zero);
+            to = midnight <= from ? midnight.AddDays(1) : midnight;
         }
 
+        if (to is null || (_query.Until is { } until && to >= until))
+        {
+            _done = true;
+            return _query with { Since = from };
+        }
+
+        _covered += to.Value - from;
         _from = to;
-        _covered += _width;
-        return query with { Since = from, Until = to };
+        return _query with { Since = from, Until = to };
     }
 
     /// <summary>Sizes the next slice from the <paramref name="records"/> the last one held for the page.</summary>
     public void Found(int records)
     {
         _found += records;
-        var needed = limit - _found;
+        var needed = _limit - _found;
         if (needed <= 0 || _covered <= TimeSpan.Zero)
         {
             return;

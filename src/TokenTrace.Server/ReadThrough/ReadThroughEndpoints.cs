@@ -70,7 +70,7 @@ internal sealed class ReadThroughEndpoints(TokenTraceServerOptions options)
 
         // A max-heap of the page so far: its root is the latest record kept, the one a better record replaces.
         var page = new PriorityQueue<UsageRecord, UsageRecord>(Math.Min(limit, 1024), Comparer<UsageRecord>.Create((a, b) => Compare(b, a)));
-        var slices = new PageSlices(query, limit);
+        var slices = PageSlices.For(options.Ledger, query, limit);
         while (page.Count < limit && slices.Next() is { } slice)
         {
             var found = 0;

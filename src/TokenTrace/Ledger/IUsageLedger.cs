@@ -27,9 +27,9 @@ public interface IUsageLedger : IAsyncDisposable
 
     /// <summary>
     /// Streams the records matching <paramref name="query"/>, oldest first as far as the store keeps time order: exactly
-    /// for stores indexed by instant (SQLite, PostgreSQL, a TokenTrace server); by day for the daily JSONL and CSV
-    /// ledgers, whose day files are read in append order; in file order for a one-file ledger. A caller that needs exact
-    /// time order sorts what it reads (decisions.md, "<c>GET /v1/records</c> reads in time slices").
+    /// for stores indexed by instant (SQLite, PostgreSQL, a TokenTrace server); by day for the JSONL ledger, whose day
+    /// files are read in append order; in file order for the CSV ledger, one file. A caller that needs exact time order
+    /// sorts what it reads (decisions.md, "<c>GET /v1/records</c> reads in time slices").
     /// </summary>
     IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken = default);
 

@@ -831,7 +831,8 @@ internal sealed class FileLedgerEngine
         }
 
         var since = query.Since is { } s ? DateOnly.FromDateTime(s.UtcDateTime) : (DateOnly?)null;
-        var until = query.Until is { } u ? DateOnly.FromDateTime(u.UtcDateTime) : (DateOnly?)null;
+        // Until is exclusive: a range ending at midnight needs nothing of the day that starts then.
+        var until = query.Until is { } u ? DateOnly.FromDateTime(u.UtcDateTime > DateTime.MinValue ? u.UtcDateTime.AddTicks(-1) : u.UtcDateTime) : (DateOnly?)null;
         return files
             .Where(f => !_daily || f.Day is null || ((since is null || f.Day >= since) && (until is null || f.Day <= until)))
             .OrderBy(f => f.Day ?? DateOnly.MinValue).ThenBy(f => f.Path, StringComparer.Ordinal);
