@@ -108,13 +108,18 @@ internal static class DailyAggregates
     /// </summary>
     /// <remarks>
     /// <paramref name="by"/> is one kept dimension, alone or with <c>day</c>, <c>week</c> or <c>month</c> when the zone is
-    /// UTC: UTC days are the sums' own keys, and weeks (from Monday 0001-01-01) and months are whole UTC days.
+    /// UTC, or one of those alone: UTC days are the sums' own keys, and weeks (from Monday 0001-01-01) and months are
+    /// whole UTC days.
     /// </remarks>
     public static (string Table, long? FromDay, long? ToDay)? For(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone)
     {
         var attribution = by.Where(d => !d.IsTime).ToList();
         var times = by.Where(d => d.IsTime).ToList();
-        if (attribution.Count != 1 || times.Count > 1 || attribution[0].TagKey is not null || !Columns.TryGetValue(attribution[0].Name, out var column)
+
+        // Days, weeks or months alone: every table holds every record (its value may be null), so the smallest one
+        // (agent: a few dozen values a day) gives the day's totals.
+        var column = "agent";
+        if ((attribution.Count == 0 ? times.Count != 1 : attribution.Count != 1 || times.Count > 1 || attribution[0].TagKey is not null || !Columns.TryGetValue(attribution[0].Name, out column!))
             || (times.Count == 1 && (times[0].Name is not ("day" or "week" or "month") || !IsUtc(timeZone)))
             || query is not { Model: null, Provider: null, Project: null, Job: null, Task: null, Agent: null, Session: null, User: null, Source: null }
             || query.Tags.Count > 0)

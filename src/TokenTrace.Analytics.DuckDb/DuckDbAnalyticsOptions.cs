@@ -11,8 +11,8 @@ public sealed class DuckDbAnalyticsOptions
 
     /// <summary>
     /// Whether summaries that the ledger answers from aggregates it keeps (<see cref="IPreaggregatedSummarizer"/>: the
-    /// SQLite ledger's hourly rollup) go to the ledger (default true): they cost it milliseconds, less than opening
-    /// the copy.
+    /// SQLite ledger's hourly rollup) go to the ledger (default true), unless the copy's own monthly or daily sums answer
+    /// them too: those are smaller than an hourly rollup (at 10 M records, 0.1 s against 0.4 s for <c>--by model</c>).
     /// </summary>
     public bool PreferLedgerAggregates { get; set; } = true;
 

@@ -25,6 +25,10 @@ internal static class DuckDbSummaryQuery
     /// </summary>
     private const long MaxZoneSpanTicks = TimeSpan.TicksPerDay * 366 * 200;
 
+    /// <summary>Whether a table of monthly or daily sums answers the summary (so it reads sums, not the copy's rows).</summary>
+    public static bool AnswersFromSums(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
+        MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null;
+
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
