@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using TokenTrace.Tests;
 
 namespace TokenTrace.PostgreSql.Tests;
 
@@ -8,64 +9,13 @@ namespace TokenTrace.PostgreSql.Tests;
 /// never passes a transaction still in flight, and a schema 1 ledger migrated forward with its records.
 /// </summary>
 [Collection(PostgreSqlCollection.Name)]
-public sealed class PostgreSqlChangeFeedTests(PostgreSqlServer server)
+public sealed class PostgreSqlChangeFeedTests(PostgreSqlServer server) : UsageChangeFeedContract
 {
-    private static readonly DateTimeOffset At = new(2026, 11, 23, 10, 7, 0, TimeSpan.Zero);
-
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
 
-    private static UsageRecord Make(string id, decimal? cost = 1m, int minutes = 0) => new()
-    {
-        Id = id, Timestamp = At.AddMinutes(minutes), Model = "m", CostUsd = cost, Tokens = new TokenCounts { Input = 10, Output = 5 },
-    };
+    protected override async Task<IUsageLedger> OpenAsync(string directory) => new PostgreSqlUsageLedger(server.Spec(await server.CreateDatabaseAsync()));
 
     private string Admin(string database) => new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString;
-
-    [Fact]
-    public async Task The_feed_gives_new_records_in_order_and_the_records_whose_cost_was_revised()
-    {
-        await using var ledger = new PostgreSqlUsageLedger(server.Spec(await server.CreateDatabaseAsync()));
-        IUsageChangeFeed feed = ledger;
-        var empty = await feed.GetPositionAsync();
-        Assert.Equal((0L, 0L), (empty.LastSequence, empty.LastChange));
-
-        await ledger.AppendAsync([Make("a"), Make("b", minutes: -5), Make("c", minutes: 60 * 24 * 40)]);
-        await ledger.AppendAsync([Make("a"), Make("d")]); // the duplicate is not stored again
-        var position = await feed.GetPositionAsync();
-        Assert.Equal(empty.LedgerId, position.LedgerId);
-        var all = new List<SequencedUsageRecord>();
-        await foreach (var batch in feed.ReadAfterAsync(0, position.LastSequence, batchSize: 3))
-        {
-            Assert.InRange(batch.Count, 1, 3);
-            all.AddRange(batch);
-        }
-
-        // One batch is claimed in id order, so a, b, c (in two months' partitions) then d.
-        Assert.Equal(["a", "b", "c", "d"], all.Select(r => r.Record.Id));
-        Assert.Equal(position.LastSequence, all[^1].Sequence);
-        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
-        var after = new List<string>();
-        await foreach (var batch in feed.ReadAfterAsync(all[1].Sequence, all[2].Sequence))
-        {
-            after.AddRange(batch.Select(r => r.Record.Id));
-        }
-
-        Assert.Equal(["c"], after);
-
-        // Three changes: b, d, then b again; d's revision to the cost it has is no change.
-        await ledger.ReviseCostsAsync([new CostRevision("b", 2m, null), new CostRevision("d", 3m, null)]);
-        await ledger.ReviseCostsAsync([new CostRevision("b", 4m, null), new CostRevision("d", 3m, null)]);
-        var revised = await feed.GetPositionAsync();
-        Assert.Equal(position.LastSequence, revised.LastSequence);
-        Assert.Equal(position.LastChange + 3, revised.LastChange);
-        Assert.Equal([all[1].Sequence, all[3].Sequence], await feed.ChangedAsync(position.LastChange, revised.LastChange));
-        Assert.Equal([all[1].Sequence], await feed.ChangedAsync(position.LastChange + 2, revised.LastChange));
-        Assert.NotNull(await feed.GetChangeMarkAsync(revised.LastChange));
-        Assert.Null(await feed.GetChangeMarkAsync(revised.LastChange + 1));
-
-        var reread = await feed.ReadSequencesAsync([all[3].Sequence, all[1].Sequence, 999_999]);
-        Assert.Equal([("b", 4m), ("d", 3m)], reread.Select(r => (r.Record.Id, r.Record.CostUsd!.Value)));
-    }
 
     [Fact]
     public async Task The_position_waits_for_an_append_in_flight_so_a_reader_never_skips_a_record_committed_late()

@@ -4,14 +4,10 @@ using TokenTrace.Tests;
 
 namespace TokenTrace.Sqlite.Tests;
 
-public sealed class SqliteChangeFeedTests
+/// <summary>The SQLite change feed: the contract, and what only a file that can be edited by hand has to answer for.</summary>
+public sealed class SqliteChangeFeedTests : UsageChangeFeedContract
 {
-    private static readonly DateTimeOffset At = new(2026, 11, 23, 10, 7, 0, TimeSpan.Zero);
-
-    private static UsageRecord Make(string id, decimal? cost = 1m, int minutes = 0) => new()
-    {
-        Id = id, Timestamp = At.AddMinutes(minutes), Model = "m", CostUsd = cost, Tokens = new TokenCounts { Input = 10, Output = 5 },
-    };
+    protected override Task<IUsageLedger> OpenAsync(string directory) => Task.FromResult<IUsageLedger>(new SqliteUsageLedger(System.IO.Path.Combine(directory, "usage.db")));
 
     private static void Execute(string path, string sql)
     {
@@ -20,49 +16,6 @@ public sealed class SqliteChangeFeedTests
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    [Fact]
-    public async Task The_feed_gives_new_records_in_order_and_the_records_whose_cost_was_revised()
-    {
-        using var temp = new TempDirectory();
-        IUsageChangeFeed feed = new SqliteUsageLedger(temp.File("usage.db"));
-        var ledger = (SqliteUsageLedger)feed;
-        var empty = await feed.GetPositionAsync();
-        Assert.Equal((0L, 0L), (empty.LastSequence, empty.LastChange));
-
-        await ledger.AppendAsync([Make("a"), Make("b", minutes: -5), Make("c")]);
-        await ledger.AppendAsync([Make("a"), Make("d")]); // the duplicate takes no sequence number
-        var position = await feed.GetPositionAsync();
-        Assert.Equal(empty.LedgerId, position.LedgerId);
-        var all = new List<SequencedUsageRecord>();
-        await foreach (var batch in feed.ReadAfterAsync(0, position.LastSequence, batchSize: 3))
-        {
-            Assert.InRange(batch.Count, 1, 3);
-            all.AddRange(batch);
-        }
-
-        Assert.Equal(["a", "b", "c", "d"], all.Select(r => r.Record.Id));
-        Assert.Equal(position.LastSequence, all[^1].Sequence);
-        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
-        var after = new List<string>();
-        await foreach (var batch in feed.ReadAfterAsync(all[1].Sequence, all[2].Sequence))
-        {
-            after.AddRange(batch.Select(r => r.Record.Id));
-        }
-
-        Assert.Equal(["c"], after);
-
-        await ledger.ReviseCostsAsync([new CostRevision("b", 2m, null), new CostRevision("d", 3m, null)]);
-        await ledger.ReviseCostsAsync([new CostRevision("b", 4m, null)]);
-        var revised = await feed.GetPositionAsync();
-        Assert.Equal(position.LastSequence, revised.LastSequence);
-        Assert.Equal(position.LastChange + 3, revised.LastChange);
-        var changed = await feed.ChangedAsync(position.LastChange, revised.LastChange);
-        Assert.Equal([all[1].Sequence, all[3].Sequence], changed);
-        Assert.Equal([all[1].Sequence], await feed.ChangedAsync(position.LastChange + 2, revised.LastChange));
-        var reread = await feed.ReadSequencesAsync([.. changed, 999_999]);
-        Assert.Equal([4m, 3m], reread.Select(r => r.Record.CostUsd));
     }
 
     [Fact]
