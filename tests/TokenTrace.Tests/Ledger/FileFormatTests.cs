@@ -97,6 +97,28 @@ public sealed class FileFormatTests
     }
 
     [Fact]
+    public async Task A_range_that_ends_at_midnight_does_not_open_the_day_file_that_starts_then()
+    {
+        using var temp = new TempDirectory();
+        var problems = new List<LedgerProblem>();
+        var ledger = new JsonlUsageLedger(temp.File("u"), new FileLedgerOptions { OnProblem = problems.Add });
+        var day = new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
+        await ledger.AppendAsync([new UsageRecord { Id = "a", Timestamp = day.AddHours(9), Model = "m" }, new UsageRecord { Id = "b", Timestamp = day.AddDays(1).AddHours(9), Model = "m" }]);
+
+        // A damaged line in the next day's file: a read of the 23rd alone (Until is exclusive) has no reason to see it,
+        // and a paged read through the server ends its slices at midnight for this reason.
+        await File.AppendAllTextAsync(temp.File("u/2026-11-24.jsonl"), "not a record\n");
+        var read = new List<string>();
+        await foreach (var r in ledger.ReadAsync(new UsageQuery { Since = day, Until = day.AddDays(1) }))
+        {
+            read.Add(r.Id);
+        }
+
+        Assert.Equal(["a"], read);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public async Task Old_day_files_are_gzip_archived_then_pruned_and_stay_readable_until_then()
     {
         using var temp = new TempDirectory();
