@@ -182,6 +182,39 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Days_are_the_browsers_own_until_another_time_zone_is_chosen()
+    {
+        // A browser in Tokyo (UTC+9, no daylight saving). 2026-11-19 in Tokyo is 11-18 15:00 … 11-19 15:00 UTC: r2 (11-18
+        // 15:00 UTC, Tokyo midnight) $0.50 + r3 (11-19 10:30 UTC) $2.00 = $2.50, 2 calls. 2026-11-19 in UTC holds r3 alone:
+        // $2.00, 1 call.
+        await using var session = await OpenAsync(timeZoneId: "Asia/Tokyo");
+        var page = session.Page;
+        await page.GotoAsync(fixture.Address.ToString());
+        await SignInAsync(page, DashboardFixture.ReadSecret);
+        await page.WaitForFunctionAsync("() => document.getElementById('range-label').textContent.length > 0", null, new() { Timeout = TimeoutMs });
+        Assert.Equal(["Asia/Tokyo", "UTC"], await page.Locator("#f-tz option").EvaluateAllAsync<string[]>("o => o.map(x => x.value)"));
+        Assert.Equal("Asia/Tokyo", await page.Locator("#f-tz").InputValueAsync());
+
+        await page.Locator("#f-since").FillAsync("2026-11-19");
+        await page.Locator("#f-until").FillAsync("2026-11-19");
+        await page.Locator("#filters button[type=submit]").ClickAsync();
+        await WaitForCostAsync(page, "2.5");
+        Assert.Equal("From 2026-11-19 to 2026-11-19 (Asia/Tokyo)", await page.Locator("#range-label").InnerTextAsync());
+        Assert.Equal("2", await page.Locator("[data-kpi=records] b").InnerTextAsync());
+        Assert.Equal(("$0.50", "0.5"), await CellAsync(page, "model", "claude-haiku-4-5", "costUsd"));
+        Assert.Equal("2", await page.Locator("#chart").GetAttributeAsync("data-marks")); // one day, two models
+        Assert.Contains(session.Requests, url => url.Contains("/v1/report?", StringComparison.Ordinal) && url.Contains("tz=Asia%2FTokyo", StringComparison.Ordinal));
+
+        await page.Locator("#f-tz").SelectOptionAsync("UTC");
+        await WaitForCostAsync(page, "2");
+        Assert.Equal("From 2026-11-19 to 2026-11-19 (UTC)", await page.Locator("#range-label").InnerTextAsync());
+        Assert.Equal("1", await page.Locator("[data-kpi=records] b").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("table[data-dimension=model] tr[data-key=claude-haiku-4-5]").CountAsync());
+
+        session.AssertClean(fixture.Address);
+    }
+
+    [Fact]
     public async Task The_report_api_answers_the_report_json_to_read_tokens_only()
     {
         using var anonymous = fixture.Client(null);
@@ -212,9 +245,9 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
         Assert.Equal(7, ci.RootElement.GetProperty("daily").GetArrayLength());
     }
 
-    private async Task<BrowserSession> OpenAsync(int width = 1280)
+    private async Task<BrowserSession> OpenAsync(int width = 1280, string timeZoneId = "UTC")
     {
-        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = 900 }, Locale = "de-DE", TimezoneId = "UTC" });
+        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = 900 }, Locale = "de-DE", TimezoneId = timeZoneId });
         var page = await context.NewPageAsync();
         var session = new BrowserSession(context, page);
         page.Request += (_, request) =>

@@ -84,11 +84,26 @@
 
   // ---- dates ---------------------------------------------------------------------------------------------------------
 
-  const isoDay = (date) => date.toISOString().slice(0, 10);
+  // Days are calendar days in the chosen time zone: the server cuts them there (its `tz` parameter), and "today" is
+  // today there, so a user east or west of Greenwich sees their own days, not UTC's.
+  const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const timeZone = () => $("f-tz").value || "UTC";
+
+  function isoDay(date) {
+    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: timeZone(), year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(date);
+    const part = (type) => parts.find((p) => p.type === type).value;
+    return part("year") + "-" + part("month") + "-" + part("day");
+  }
 
   function defaultRange() {
     const today = new Date();
     return { since: isoDay(new Date(today.getTime() - 29 * DAY_MS)), until: isoDay(today) };
+  }
+
+  function fillTimeZones() {
+    const zones = [...new Set([browserZone(), "UTC"])];
+    $("f-tz").replaceChildren(...zones.map((z) => el("option", { value: z }, z)));
+    $("f-tz").value = zones[0];
   }
 
   // ---- API -----------------------------------------------------------------------------------------------------------
@@ -114,14 +129,14 @@
   }
 
   function filterParams() {
-    const params = [["since", $("f-since").value], ["until", $("f-until").value]];
+    const params = rangeParams();
     for (const name of ["project", "model", "user"]) params.push([name, $("f-" + name).value]);
     if ($("f-device").value) params.push(["tag", "device.name=" + $("f-device").value]);
     return params;
   }
 
   function rangeParams() {
-    return [["since", $("f-since").value], ["until", $("f-until").value]];
+    return [["since", $("f-since").value], ["until", $("f-until").value], ["tz", timeZone()]];
   }
 
   // ---- loading -------------------------------------------------------------------------------------------------------
@@ -145,7 +160,7 @@
       fillOptions(options);
       render();
       status.textContent = "";
-      $("range-label").textContent = "From " + $("f-since").value + " to " + $("f-until").value + " (UTC)";
+      $("range-label").textContent = "From " + $("f-since").value + " to " + $("f-until").value + " (" + timeZone() + ")";
     } catch (error) {
       if (generation !== state.generation) return;
       if (error instanceof ApiError && error.status === 401) {
@@ -384,6 +399,7 @@
   }
 
   function start() {
+    fillTimeZones();
     const range = defaultRange();
     $("f-since").value = range.since;
     $("f-until").value = range.until;
@@ -410,6 +426,7 @@
       load();
     });
     for (const d of DIMENSIONS) $("f-" + d).addEventListener("change", () => load());
+    $("f-tz").addEventListener("change", () => load());
     $("chart-by").addEventListener("click", (event) => {
       const by = event.target.closest("button")?.getAttribute("data-by");
       if (!by || by === state.by) return;
