@@ -29,8 +29,6 @@ namespace TokenTrace.Client;
 /// </remarks>
 public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
 {
-    /// <summary>The header the server reads the sending device from (<c>ID;NAME</c>); the server's <c>ServerHeaders.Device</c>.</summary>
-    private const string DeviceHeader = "X-TokenTrace-Device";
 
     /// <summary>The longest line a record may be; a longer one is not a record the server wrote.</summary>
     private const int MaxLineBytes = 16 * 1024 * 1024;
@@ -74,21 +72,8 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
         };
         var shared = new ResiliencePipelineBuilder<HttpResponseMessage>().AddCircuitBreaker(breaker).Build();
 
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-        if (options.MaxAttempts > 1)
-        {
-            // The default outcome rule retries network failures, timeouts, 408, 429 and 5xx. A repeated append is harmless
-            // (ids). The retries are outside the breaker: once it opens, the remaining attempts fail at once.
-            builder.AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxAttempts - 1,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldRetryAfterHeader = true,
-            });
-        }
-
+        // The retries are outside the breaker: once it opens, the remaining attempts fail at once.
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>().AddServerRetry(options.MaxAttempts, options.RetryDelay);
         builder.AddPipeline(shared).AddTimeout(options.AttemptTimeout);
         _http = new HttpClient(new ResilienceHandler(builder.Build()) { InnerHandler = inner }) { Timeout = Timeout.InfiniteTimeSpan };
 
@@ -129,7 +114,7 @@ public sealed partial class RemoteUsageLedger : IUsageLedger, IUsageSummarizer
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_base, "v1/records"));
         if (_options.DeviceId is { } device)
         {
-            request.Headers.TryAddWithoutValidation(DeviceHeader, device + ";" + Uri.EscapeDataString(_options.DeviceName ?? device));
+            request.Headers.TryAddWithoutValidation(ServerRequests.DeviceHeader, ServerRequests.DeviceValue(device, _options.DeviceName ?? device));
         }
 
         var content = new ByteArrayContent(compressed.ToArray());

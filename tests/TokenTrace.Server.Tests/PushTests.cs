@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TokenTrace.Cli.Tests;
+using TokenTrace.Client;
 using TokenTrace.Sqlite;
 
 namespace TokenTrace.Server.Tests;

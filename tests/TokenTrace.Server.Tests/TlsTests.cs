@@ -1,6 +1,7 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
+using TokenTrace.Client;
 using TokenTrace.Sqlite;
 
 namespace TokenTrace.Server.Tests;

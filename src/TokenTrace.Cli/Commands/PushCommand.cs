@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using TokenTrace.Client;
 using TokenTrace.Hosting;
 using TokenTrace.Server;
 

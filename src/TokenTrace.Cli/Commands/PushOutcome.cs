@@ -1,3 +1,4 @@
+using TokenTrace.Client;
 using TokenTrace.Server;
 
 namespace TokenTrace.Cli;

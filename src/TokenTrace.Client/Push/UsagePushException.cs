@@ -1,4 +1,4 @@
-namespace TokenTrace.Server;
+namespace TokenTrace.Client;
 
 /// <summary>
 /// A push stopped: the server refused a batch, or could not be reached after every retry. The batches acknowledged before

@@ -8,7 +8,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 
-namespace TokenTrace.Server;
+namespace TokenTrace.Client;
 
 /// <summary>
 /// Sends a ledger's records that the server has not acknowledged yet (<c>tokentrace push</c>). It reads them through the
@@ -35,20 +35,7 @@ public sealed class UsagePusher : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1);
         _options = options;
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = options.TimeProvider };
-        if (options.MaxAttempts > 1)
-        {
-            // The default outcome rule retries network failures, timeouts, 408, 429 and 5xx; any other answer is final.
-            builder.AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxAttempts - 1,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldRetryAfterHeader = true,
-            });
-        }
-
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = options.TimeProvider }.AddServerRetry(options.MaxAttempts, options.RetryDelay);
         builder.AddTimeout(TimeSpan.FromSeconds(100));
         var handler = new ResilienceHandler(builder.Build())
         {
@@ -108,7 +95,7 @@ public sealed class UsagePusher : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.Server, "v1/records"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
-        request.Headers.TryAddWithoutValidation(ServerHeaders.Device, _options.DeviceId + ";" + Uri.EscapeDataString(_options.DeviceName));
+        request.Headers.TryAddWithoutValidation(ServerRequests.DeviceHeader, ServerRequests.DeviceValue(_options.DeviceId, _options.DeviceName));
         var content = new ByteArrayContent(Compress(batch));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
         content.Headers.ContentEncoding.Add("gzip");

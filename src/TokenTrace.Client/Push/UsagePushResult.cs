@@ -1,4 +1,4 @@
-namespace TokenTrace.Server;
+namespace TokenTrace.Client;
 
 /// <summary>What one push did.</summary>
 /// <param name="Sent">Records sent and acknowledged.</param>

@@ -1,4 +1,4 @@
-namespace TokenTrace.Server;
+namespace TokenTrace.Client;
 
 /// <summary>Where and how <see cref="UsagePusher"/> sends a ledger's new records.</summary>
 public sealed class UsagePushOptions

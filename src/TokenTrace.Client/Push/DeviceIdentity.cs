@@ -1,4 +1,4 @@
-namespace TokenTrace.Server;
+namespace TokenTrace.Client;
 
 /// <summary>
 /// This machine's stable device id: a random id made on the first push and kept in <c>device-id</c> in the state folder,
