@@ -175,7 +175,7 @@ internal sealed class CliContext
         };
         try
         {
-            return new UsageLedgerFactory().AddSqlite().AddPostgreSql().AddRemoteLedger().AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
+            return new UsageLedgerFactory().AddSqlite().AddPostgreSql().AddRemoteLedger(deviceIdDirectory: TokenTraceEnvironment.Home).AddDuckDbAnalytics(options: AnalyticsOptions()).Open(spec ?? LedgerSpec, context);
         }
         catch (FormatException ex)
         {

@@ -6,7 +6,7 @@ public static class RemoteLedgerFactoryExtensions
     /// <summary>The environment variable the token is read from when none is given.</summary>
     public const string TokenVariable = "TOKENTRACE_TOKEN";
 
-    /// <summary>The environment variable naming this device to the server (the <c>device</c> and <c>device.name</c> tags); the machine's name when unset.</summary>
+    /// <summary>The environment variable naming this device to the server (the <c>device.name</c> tag, and the <c>device</c> id unless a device-id folder is given); the machine's name when unset.</summary>
     public const string DeviceVariable = "TOKENTRACE_DEVICE";
 
     /// <summary>
@@ -17,7 +17,12 @@ public static class RemoteLedgerFactoryExtensions
     /// <param name="factory">The registry.</param>
     /// <param name="token">The bearer token, or null to read <c>TOKENTRACE_TOKEN</c>.</param>
     /// <param name="configure">Changes the options of each ledger opened (device, retries, a handler), given those made from the spec.</param>
-    public static UsageLedgerFactory AddRemoteLedger(this UsageLedgerFactory factory, string? token = null, Func<RemoteLedgerOptions, RemoteLedgerOptions>? configure = null)
+    /// <param name="deviceIdDirectory">
+    /// The folder keeping this machine's device id (<see cref="DeviceIdentity"/>, as <c>tokentrace push</c> keeps it), so
+    /// appends and pushes from one machine carry one id and a token bound to that device accepts both; null sends the
+    /// device's name as its id.
+    /// </param>
+    public static UsageLedgerFactory AddRemoteLedger(this UsageLedgerFactory factory, string? token = null, Func<RemoteLedgerOptions, RemoteLedgerOptions>? configure = null, string? deviceIdDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
         IUsageLedger Open(LedgerSpec spec, LedgerOpenContext context)
@@ -32,7 +37,7 @@ public static class RemoteLedgerFactoryExtensions
             {
                 Server = server,
                 Token = token ?? (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null),
-                DeviceId = device,
+                DeviceId = deviceIdDirectory is null ? device : DeviceIdOrName(deviceIdDirectory, device),
                 DeviceName = device,
                 LoggerFactory = context.LoggerFactory,
             };
@@ -40,5 +45,18 @@ public static class RemoteLedgerFactoryExtensions
         }
 
         return factory.Register("https", Open).Register("http", Open);
+    }
+
+    /// <summary>The id kept in <paramref name="directory"/>, or the device's name where that folder cannot be written (a read-only home still reads).</summary>
+    private static string DeviceIdOrName(string directory, string name)
+    {
+        try
+        {
+            return DeviceIdentity.LoadOrCreate(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return name;
+        }
     }
 }

@@ -168,6 +168,30 @@ public sealed class RemoteLedgerCliTests
         }
     }
 
+    [Fact]
+    public async Task Recording_through_the_server_sends_this_machines_push_device_id_so_a_device_bound_token_accepts_it()
+    {
+        // The "ci-runner" token may only send as device "dev-ci": the id `push` made and keeps in $TOKENTRACE_HOME/device-id.
+        await using var server = await ServerHarness.StartAsync();
+        using var home = new TempDirectory();
+        await File.WriteAllTextAsync(Path.Combine(home.Path, "device-id"), "dev-ci\n");
+        var environment = new Dictionary<string, string?> { ["TOKENTRACE_TOKEN"] = ServerHarness.DeviceSecret, ["TOKENTRACE_DEVICE"] = "build box" };
+
+        var run = await CliRunner.RunAsync(home.Path, environment, Limit,
+            "record", "--model", "gpt-4o", "--input", "100", "--output", "50", "--project", "ci", "--ledger", server.Address.ToString());
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var stored = new List<UsageRecord>();
+        await foreach (var record in server.Ledger.ReadAsync(UsageQuery.All))
+        {
+            stored.Add(record);
+        }
+
+        var only = Assert.Single(stored);
+        Assert.Equal("dev-ci", only.Attribution.Tags[ServerHeaders.DeviceTag]);
+        Assert.Equal("build box", only.Attribution.Tags[ServerHeaders.DeviceNameTag]);
+    }
+
     /// <summary>A server holding 3 docs, 2 web, 1 Claude and 1 unpriced record (sent through its API, so priced and estimated there) and one total budget.</summary>
     internal static async Task<ServerHarness> SeededServerAsync()
     {
