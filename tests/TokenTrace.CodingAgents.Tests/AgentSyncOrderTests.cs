@@ -39,6 +39,22 @@ public sealed class AgentSyncOrderTests
     }
 
     [Fact]
+    public async Task A_subagent_replay_appended_in_a_later_batch_than_its_parent_is_stored_once_as_the_parents()
+    {
+        using var home = new TempDirectory();
+        WriteHistory(home);
+
+        var sequential = await SyncIntoJsonlAsync(home, "one-by-one", filesAhead: 1);
+        var batchPerFile = await SyncIntoJsonlAsync(home, "batch-per-file", filesAhead: 64, batchRecords: 1);
+
+        // Every file is its own append: the replay of m1 reaches the ledger 101 appends after the parent's copy and is
+        // the one duplicate; what is stored, and in what order, is what one large batch stores.
+        Assert.Equal(sequential.Records, batchPerFile.Records);
+        Assert.Equal((3_103L, 1L), (batchPerFile.Result.Added, batchPerFile.Result.Duplicates));
+        Assert.Equal("main", Assert.Single(batchPerFile.Records, r => r.Id == "claude:m1:r-m1").Agent);
+    }
+
+    [Fact]
     public async Task A_second_parallel_sync_over_unchanged_files_reads_nothing()
     {
         using var home = new TempDirectory();
@@ -74,9 +90,10 @@ public sealed class AgentSyncOrderTests
     }
 
     private static async Task<(List<(string Id, string? Agent, long Tokens, decimal? Cost)> Records, AgentSourceSync Result)> SyncIntoJsonlAsync(
-        TempDirectory home, string name, int filesAhead)
+        TempDirectory home, string name, int filesAhead, int batchRecords = AgentSync.BatchSize)
     {
         var sync = NewSync(home, filesAhead, cursors: name + ".cursors");
+        sync.BatchRecords = batchRecords;
         await using var ledger = new JsonlUsageLedger(home.File(name));
         var result = Assert.Single(await sync.SyncAsync(ledger));
 
