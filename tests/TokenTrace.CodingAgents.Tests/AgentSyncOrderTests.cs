@@ -39,6 +39,30 @@ public sealed class AgentSyncOrderTests
     }
 
     [Fact]
+    public async Task A_file_whose_read_finishes_last_is_still_stored_first()
+    {
+        using var home = new TempDirectory();
+        var project = Directory.CreateDirectory(Path.Combine(home.Path, "claude", "projects", "p")).FullName;
+        for (var i = 0; i < 8; i++)
+        {
+            File.WriteAllLines(Path.Combine(project, $"s{i}.jsonl"), [Line($"s{i}", $"m{i}", 100 + i, 1, sidechain: false)]);
+        }
+
+        // The first file's read waits until the 7 others have been read: they can only be read meanwhile on other threads.
+        var reader = new FirstFileReadLast(Path.Combine(project, "s0.jsonl"), others: 7);
+        var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
+        var sync = new AgentSync([reader], environment, new UsageRecordPipeline(), home.File("cursors.json")) { FilesAhead = 8 };
+        await using var ledger = new JsonlUsageLedger(home.File("ledger"));
+
+        var result = Assert.Single(await sync.SyncAsync(ledger));
+
+        Assert.True(reader.OthersWereReadFirst);
+        Assert.Equal(8L, result.Added);
+        var stored = await ledger.ReadAsync(UsageQuery.All).Select(r => r.Id).ToListAsync();
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"claude:m{i}:r-m{i}"), stored);
+    }
+
+    [Fact]
     public async Task A_subagent_replay_appended_in_a_later_batch_than_its_parent_is_stored_once_as_the_parents()
     {
         using var home = new TempDirectory();
@@ -106,6 +130,39 @@ public sealed class AgentSyncOrderTests
     {
         var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
         return new AgentSync([new ClaudeCodeReader()], environment, new UsageRecordPipeline(), home.File(cursors)) { FilesAhead = filesAhead };
+    }
+
+    /// <summary>Claude Code's reader, holding the read of one file until a number of other files have been read.</summary>
+    private sealed class FirstFileReadLast(string first, int others) : IAgentHistoryReader
+    {
+        private readonly ClaudeCodeReader _inner = new();
+        private readonly TaskCompletionSource _othersRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _read;
+
+        public bool OthersWereReadFirst { get; private set; }
+
+        public string Source => _inner.Source;
+
+        public bool AppendOnly => _inner.AppendOnly;
+
+        public IReadOnlyList<string> FindRoots(AgentEnvironment environment) => _inner.FindRoots(environment);
+
+        public IEnumerable<string> FindFiles(string root) => _inner.FindFiles(root);
+
+        public void Read(AgentFileRead read)
+        {
+            if (read.Path == first)
+            {
+                // A generous timeout: should the files be read one at a time, this fails the test instead of hanging it.
+                OthersWereReadFirst = _othersRead.Task.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            _inner.Read(read);
+            if (read.Path != first && Interlocked.Increment(ref _read) == others)
+            {
+                _othersRead.TrySetResult();
+            }
+        }
     }
 
     private static string Line(string session, string message, long input, long output, bool sidechain, int padding = 0) =>
