@@ -33,6 +33,56 @@ internal static class AgentSyncProfile
             }
         });
 
+        // The reader's sub-steps, each on its own, so the difference between two lines is what the later step adds.
+        Measure("JsonLineScanner.Scan (lines found, nothing done)", files.Count, () =>
+        {
+            foreach (var file in files)
+            {
+                JsonLineScanner.Scan(new AgentFileRead(file), static (_, _, _) => { });
+            }
+        });
+
+        long withUsage = 0, usageBytes = 0;
+        Measure("  + reject lines without \"usage\" (IndexOf)", files.Count, () =>
+        {
+            foreach (var file in files)
+            {
+                JsonLineScanner.Scan(new AgentFileRead(file), (line, _, _) =>
+                {
+                    if (line.IndexOf("\"usage\""u8) >= 0)
+                    {
+                        withUsage++;
+                        usageBytes += line.Length;
+                    }
+                });
+            }
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"",-55} {withUsage} lines with usage, {usageBytes / 1048576.0:0.0} MB"));
+
+        Measure("  + ClaudeLine.Parse of those lines (no records)", files.Count, () =>
+        {
+            foreach (var file in files)
+            {
+                var strings = new RepeatedStrings(ClaudeLine.RepeatedFields);
+                JsonLineScanner.Scan(new AgentFileRead(file), (line, _, _) =>
+                {
+                    if (line.IndexOf("\"usage\""u8) >= 0)
+                    {
+                        try
+                        {
+                            _ = ClaudeLine.Parse(line, strings);
+                        }
+                        catch (System.Text.Json.JsonException)
+                        {
+                        }
+                        catch (UsageFormatException)
+                        {
+                        }
+                    }
+                });
+            }
+        });
+
         var records = new List<UsageRecord>();
         Measure("ClaudeCodeReader.Read (scan + parse lines with usage)", files.Count, () =>
         {

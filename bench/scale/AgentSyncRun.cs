@@ -12,7 +12,7 @@ namespace TokenTrace.Scale;
 /// </summary>
 internal static class AgentSyncRun
 {
-    public static async Task RunAsync(string claudeFolder, string scratch)
+    public static async Task RunAsync(string claudeFolder, string scratch, int? filesAhead = null, int? batch = null)
     {
         Directory.CreateDirectory(scratch);
         foreach (var stale in Directory.EnumerateFiles(scratch, "agent-sync*"))
@@ -22,12 +22,35 @@ internal static class AgentSyncRun
 
         var environment = new AgentEnvironment(scratch, name => name == "CLAUDE_CONFIG_DIR" ? claudeFolder : null);
         var sync = new AgentSync([new ClaudeCodeReader()], environment, new UsageRecordPipeline(), Path.Combine(scratch, "agent-sync.cursors"));
+        sync.FilesAhead = filesAhead ?? sync.FilesAhead;
+        sync.BatchRecords = batch ?? sync.BatchRecords;
+
+        // The managed heap's and the process's largest sizes while the sync runs (sampled), to tell the GC's share of the
+        // peak from SQLite's page cache and the runtime's own.
+        long heapPeak = 0, setPeak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            using var process = Process.GetCurrentProcess();
+            while (!sampling.IsCancellationRequested)
+            {
+                heapPeak = Math.Max(heapPeak, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes);
+                heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(false));
+                process.Refresh();
+                setPeak = Math.Max(setPeak, process.WorkingSet64);
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }, CancellationToken.None);
         await using var ledger = new SqliteUsageLedger(Path.Combine(scratch, "agent-sync.db"));
         var (cpu, pause, allocated) = (Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
         var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var watch = Stopwatch.StartNew();
         var results = await sync.SyncAsync(ledger);
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        await sampling.CancelAsync();
+        await sampler;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"files ahead {sync.FilesAhead}, batch {sync.BatchRecords}: managed heap peak {heapPeak / 1048576} MB, working set peak (sampled) {setPeak / 1048576} MB"));
         var info = GC.GetGCMemoryInfo(GCKind.Any);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sync: {results[0].Added} added, {watch.Elapsed.TotalSeconds:0.00} s wall, {used.TotalSeconds:0.00} CPU-s, GC pauses {(GC.GetTotalPauseDuration() - pause).TotalSeconds:0.00} s, "

@@ -3,7 +3,7 @@ using TokenTrace;
 using TokenTrace.Scale;
 
 // dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
-// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-summary HOME BY [--project P] [--agent A] [--repeat N] | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] | pg-summaries postgres://… [--only 'job;day,project'] [--no-rows] | pg-replicate postgres://… [--times N] [--first K] [--bulk]
+// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-summary HOME BY [--project P] [--agent A] [--repeat N] | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | agent-sync CLAUDE_DIR [--ahead FILES] [--batch RECORDS] | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] | pg-summaries postgres://… [--only 'job;day,project'] [--no-rows] | pg-replicate postgres://… [--times N] [--first K] [--bulk]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
 var repository = FindRepository();
@@ -40,7 +40,9 @@ switch (verb)
         await CatchUpProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", rest.Contains("--feed-only"));
         return 0;
     case "agent-sync":
-        await AgentSyncRun.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile");
+        await AgentSyncRun.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile",
+            Option(rest, "--ahead") is { } ahead ? int.Parse(ahead, CultureInfo.InvariantCulture) : null,
+            Option(rest, "--batch") is { } size ? int.Parse(size, CultureInfo.InvariantCulture) : null);
         return 0;
     case "profile-agent-sync":
         await AgentSyncProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile");

@@ -68,15 +68,17 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         var strings = new RepeatedStrings(ClaudeLine.RepeatedFields);
         var ids = new ResponseIds();
         var lines = new LineRecords();
-        AgentPendingTail? last = null;
+        // Where the last response started, kept as plain values (only the file's very last one becomes a pending tail).
+        string? lastId = null;
+        long lastOffset = 0, lastLine = 0;
         var lastStopped = false;
         JsonLineScanner.Scan(read, (line, number, offset) =>
         {
             if (ReadLine(read, line, number, folderProject, strings, ids, lines) is { } parsed)
             {
-                if (last?.RecordId != parsed.Id)
+                if (lastId != parsed.Id)
                 {
-                    (last, lastStopped) = (new AgentPendingTail(parsed.Id, offset, number), false);
+                    (lastId, lastOffset, lastLine, lastStopped) = (parsed.Id, offset, number, false);
                 }
 
                 lastStopped |= parsed.Stopped;
@@ -84,7 +86,7 @@ public sealed class ClaudeCodeReader : IAgentHistoryReader
         });
 
         // The file's last response has no stop_reason yet: Claude Code may still be writing it, its usage still partial.
-        read.PendingTail = lastStopped ? null : last;
+        read.PendingTail = lastStopped || lastId is null ? null : new AgentPendingTail(lastId, lastOffset, lastLine);
     }
 
     private static (string Id, bool Stopped)? ReadLine(AgentFileRead read, ReadOnlySpan<byte> line, long number, string? folderProject, RepeatedStrings strings, ResponseIds ids, LineRecords lines)

@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace TokenTrace.CodingAgents;
 
-/// <summary>The fields of one Claude Code transcript line that make a record, read in one pass over its bytes.</summary>
-internal sealed class ClaudeLine
+/// <summary>
+/// The fields of one Claude Code transcript line that make a record, read in one pass over its bytes. A value, not an
+/// object: a history has about 2.5 lines with usage per response, and most of them make no record.
+/// </summary>
+internal struct ClaudeLine
 {
     public DateTimeOffset? Timestamp { get; private set; }
 
