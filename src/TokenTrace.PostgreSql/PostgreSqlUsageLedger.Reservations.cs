@@ -17,8 +17,15 @@ public sealed partial class PostgreSqlUsageLedger
 
         // The same filter and summary as every other read of this budget's spend (BudgetEvaluator.QueryFor), not a copy.
         var query = BudgetEvaluator.QueryFor(budget, window);
+        var rollup = RollupFor(query, [], TimeZoneInfo.Utc);
         return RunAsync(async connection =>
         {
+            // Keeps the tail the spend check reads as rows short; the check is exact either way (see PostgreSqlRollups.Covering).
+            if (rollup is not null)
+            {
+                await CatchUpBeforeReadingAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // The lock is taken by its own statement: under READ COMMITTED every later statement reads a snapshot taken after
@@ -51,7 +58,7 @@ public sealed partial class PostgreSqlUsageLedger
             }
 
             var totals = new UsageSummaryBuilder([], TimeZoneInfo.Utc);
-            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, RollupFor(query, [], TimeZoneInfo.Utc), cancellationToken).ConfigureAwait(false);
+            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, rollup, cancellationToken).ConfigureAwait(false);
             var spend = budget.SpendOf(totals.Build().Total);
 
             LedgerReservation? reservation = null;

@@ -23,7 +23,13 @@ public sealed partial class PostgreSqlUsageLedger
         {
             var serverZone = by.Any(d => d.IsTime) && await ServerKnowsZoneAsync(connection, timeZone, cancellationToken).ConfigureAwait(false) ? timeZone.Id : null;
             var builder = new UsageSummaryBuilder(by, timeZone);
-            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, RollupFor(query, by, timeZone), cancellationToken).ConfigureAwait(false);
+            var rollup = RollupFor(query, by, timeZone);
+            if (rollup is not null)
+            {
+                await CatchUpBeforeReadingAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
+            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, rollup, cancellationToken).ConfigureAwait(false);
             return builder.Build();
         }, cancellationToken);
     }
