@@ -169,7 +169,7 @@ internal static class PostgreSqlRollups
         // The records past the watermark (schema 4) that fall where the sums answer: not yet in any sum, so read as rows,
         // through their claims (indexed by seq), in the same statement (one snapshot) as the sums and the watermark, so a
         // catch-up that commits meanwhile is seen whole or not at all. Summed per bucket of the finest level, as the sums are.
-        var tail = Ranges("i.ts", [(from, to)], t => t);
+        var tail = from is null && to is null ? "true" : Ranges("i.ts", [(from, to)], t => t);
         pieces.Add($"SELECT {finest.StartOf(finest.BucketOf("u.ts"))} AS ts, {keys}, {columns} FROM usage_ids i JOIN usage u ON u.ts = i.ts AND u.seq = i.seq "
             + $"WHERE i.seq > (SELECT seq FROM rollup_watermark) AND {tail} GROUP BY 1, {keys}");
         var rows = Ranges("ts", [(since, from), (to, until)], t => t);
