@@ -166,12 +166,14 @@ internal static class PostgreSqlRollups
         var keys = string.Join(", ", finest.Keys);
         var columns = string.Join(", ", Sums.Select(x => $"SUM(({x.FromRow})::{x.SqlType})::{x.SqlType} AS {x.Name}"));
 
-        // The records past the watermark (schema 4) that fall where the sums answer: not yet in any sum, so read as rows,
-        // through their claims (indexed by seq), in the same statement (one snapshot) as the sums and the watermark, so a
-        // catch-up that commits meanwhile is seen whole or not at all. Summed per bucket of the finest level, as the sums are.
+        // The records past the watermark (schema 4, parameter @watermark, which the caller read in the snapshot or under
+        // the lock this statement runs in) that fall where the sums answer: not yet in any sum, so read as rows, through
+        // their claims (indexed by seq). A value, not a subquery: the planner then knows the tail is short and reads it
+        // through the index, where a subquery's unknown value made it guess a third of the ledger. Summed per bucket of
+        // the finest level, as the sums are.
         var tail = from is null && to is null ? "true" : Ranges("i.ts", [(from, to)], t => t);
         pieces.Add($"SELECT {finest.StartOf(finest.BucketOf("u.ts"))} AS ts, {keys}, {columns} FROM usage_ids i JOIN usage u ON u.ts = i.ts AND u.seq = i.seq "
-            + $"WHERE i.seq > (SELECT seq FROM rollup_watermark) AND {tail} GROUP BY 1, {keys}");
+            + $"WHERE i.seq > @watermark AND {tail} GROUP BY 1, {keys}");
         var rows = Ranges("ts", [(since, from), (to, until)], t => t);
         if (rows is not null)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -36,6 +37,13 @@ public sealed partial class PostgreSqlUsageLedger
             {
                 lockBudget.Parameters.AddWithValue("b", budget.Name);
                 await lockBudget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Shared with other readers, exclusive of a catch-up: no fold commits between reading the watermark and the
+            // spend (see PostgreSqlRollups.Covering), and a fold under way finishes first.
+            await using (var folds = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.CatchUpLockKey})"), connection, transaction))
+            {
+                await folds.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await using (var expired = new NpgsqlCommand("DELETE FROM budget_reservations WHERE expires <= @now", connection, transaction))
