@@ -22,6 +22,10 @@ public sealed partial class PostgreSqlUsageLedger
     /// The number of records past the watermark at which an append, after it committed, folds them into the rollups:
     /// large, so that one pass aggregates many batches, and small enough that a summary reads the tail as rows quickly.
     /// </summary>
+    /// <remarks>
+    /// Counted as sequence numbers past the watermark (one query-free subtraction in the merge's answer), which also
+    /// counts the numbers duplicate claims drew and left unused: a fold may come early, never late.
+    /// </remarks>
     internal long CatchUpAfter { get; init; } = 100_000;
 
     /// <summary>

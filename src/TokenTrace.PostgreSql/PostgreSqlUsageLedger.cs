@@ -222,7 +222,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
             // dropped for retention without its sums, docs/runbook/postgresql.md, would leave them counting records that
             // are gone). One statement, so that a catch-up committing meanwhile cannot make the two counts disagree.
             details["records past the rollups' watermark"] = await ScalarTextAsync(connection,
-                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage_ids) - (SELECT seq FROM rollup_watermark)", cancellationToken).ConfigureAwait(false);
+                "SELECT COUNT(*) FROM usage_ids WHERE seq > (SELECT seq FROM rollup_watermark)", cancellationToken).ConfigureAwait(false);
             foreach (var (table, _, _) in PostgreSqlRollups.Tables)
             {
                 var counts = await ScalarTextAsync(connection,
