@@ -98,8 +98,14 @@ internal static class PostgreSqlReplicate
         var tables = version >= 3 ? PostgreSqlRollups.Tables : PostgreSqlRollups.Schema2Tables;
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            await Execute(connection, "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off");
+            await Execute(connection, $"SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL {PostgreSqlSchema.FoldSetting} = 'on'");
             await Execute(connection, $"TRUNCATE {string.Join(", ", tables.Select(t => t.Name))}; {PostgreSqlRollups.BackfillSql()} {(version >= 3 ? PostgreSqlRollups.BackfillMonthlySql() : "")}");
+            if (version >= 4)
+            {
+                // Every row is in the sums now: the watermark is the last sequence number (schema 4).
+                await Execute(connection, "UPDATE rollup_watermark SET seq = (SELECT COALESCE(MAX(seq), 0) FROM usage_ids)");
+            }
+
             var next = Convert.ToInt64(await Scalar(connection, "SELECT MAX(seq) + 1 FROM usage_ids"), CultureInfo.InvariantCulture);
             await Execute(connection, string.Create(CultureInfo.InvariantCulture, $"ALTER TABLE usage_ids ALTER COLUMN seq RESTART WITH {next}"));
             await transaction.CommitAsync();

@@ -4,16 +4,17 @@ using System.Text;
 namespace TokenTrace.PostgreSql;
 
 /// <summary>
-/// The sums kept beside the records, updated in the transaction that stores or revises the records so that they always
-/// equal a sum over the rows: hourly sums by model, provider, source and region (<c>usage_hourly</c>), daily (UTC) sums by
-/// one attribution dimension each (<c>usage_daily_project</c>, <c>_job</c>, <c>_agent</c>, <c>_user_name</c>; schema 2),
+/// The sums kept beside the records, which hold every record up to the watermark (schema 4: <c>rollup_watermark</c>, a
+/// sequence number of <c>usage_ids</c>; the records past it are folded in by a catch-up, and a summary reads them as rows
+/// meanwhile), so that with those rows they always equal a sum over the rows: hourly sums by model, provider, source and
+/// region (<c>usage_hourly</c>), daily (UTC) sums by one attribution dimension each (<c>usage_daily_project</c>, <c>_job</c>, <c>_agent</c>, <c>_user_name</c>; schema 2),
 /// and monthly (UTC) sums by job and by user (<c>usage_monthly_job</c>, <c>_user_name</c>; schema 3). A summary those
 /// keys answer reads these few rows instead of every record: the coarsest level for the whole buckets of its range, the
 /// finer ones for the edges, the records for the parts of a bucket at its ends (<see cref="Covering"/>).
 /// </summary>
 /// <remarks>
-/// A batch adds one <c>GROUP BY</c> of its new rows per table, upserted in key order (so that two appends that touch the
-/// same sums lock them in the same order and never deadlock); a revision subtracts the record's old row and adds its new
+/// A catch-up adds one <c>GROUP BY</c> of all the rows past the watermark per table, upserted in key order (schemas 2 and 3
+/// did so for each batch, inside its append: a batch from a sparse history touched nearly one group per record); a revision subtracts the record's old row and adds its new
 /// one in one statement. Not <c>task</c> or <c>session</c>: nearly unique per day, their sums would be about as many rows
 /// as the records (the DuckDB copy's measurement, docs/architecture/performance.md).
 /// </remarks>
@@ -162,12 +163,21 @@ internal static class PostgreSqlRollups
         }
 
         var pieces = new List<string>();
+        var keys = string.Join(", ", finest.Keys);
+        var columns = string.Join(", ", Sums.Select(x => $"SUM(({x.FromRow})::{x.SqlType})::{x.SqlType} AS {x.Name}"));
+
+        // The records past the watermark (schema 4, parameter @watermark, which the caller read in the snapshot or under
+        // the lock this statement runs in) that fall where the sums answer: not yet in any sum, so read as rows, through
+        // their claims (indexed by seq). A value, not a subquery: the planner then knows the tail is short and reads it
+        // through the index, where a subquery's unknown value made it guess a third of the ledger. Summed per bucket of
+        // the finest level, as the sums are.
+        var tail = from is null && to is null ? "true" : Ranges("i.ts", [(from, to)], t => t);
+        pieces.Add($"SELECT {finest.StartOf(finest.BucketOf("u.ts"))} AS ts, {keys}, {columns} FROM usage_ids i JOIN usage u ON u.ts = i.ts AND u.seq = i.seq "
+            + $"WHERE i.seq > @watermark AND {tail} GROUP BY 1, {keys}");
         var rows = Ranges("ts", [(since, from), (to, until)], t => t);
         if (rows is not null)
         {
             // Summed per bucket of the finest level (which the summary's time dimensions allow), as the rollups are.
-            var keys = string.Join(", ", finest.Keys);
-            var columns = string.Join(", ", Sums.Select(x => $"SUM(({x.FromRow})::{x.SqlType})::{x.SqlType} AS {x.Name}"));
             pieces.Add($"SELECT {finest.StartOf(finest.BucketOf("ts"))} AS ts, {keys}, {columns} FROM usage WHERE {rows} GROUP BY 1, {keys}");
         }
 

@@ -29,6 +29,20 @@ internal static class PostgreSqlSchema
     /// </summary>
     public const long FeedLockKey = 0x546F6B656E547232; // "TokenTr2"
 
+    /// <summary>
+    /// The key of the lock that serializes every write to the rollups (schema 4): a catch-up holds it while it folds the
+    /// rows past the watermark into the sums and moves the watermark, a revision while it corrects the sums of the rows
+    /// at or below it, so each sees the watermark the other left (docs/architecture/decisions.md, "Rollups out of the append").
+    /// </summary>
+    public const long CatchUpLockKey = 0x546F6B656E547233; // "TokenTr3"
+
+    /// <summary>
+    /// The setting a transaction turns on (<c>SET LOCAL</c>) before it writes the rollups; without it the guard trigger of
+    /// schema 4 refuses the write, so a process of an older TokenTrace, whose append adds to the sums itself, fails
+    /// instead of counting its records twice (once by its append, once by the next catch-up).
+    /// </summary>
+    public const string FoldSetting = "tokentrace.rollup_fold";
+
     /// <summary>The record's columns after <c>seq</c>, in the order of the staging table, the COPY and the reads.</summary>
     public static readonly (string Name, string SqlType, NpgsqlDbType Type)[] Columns =
     [
@@ -133,6 +147,26 @@ internal static class PostgreSqlSchema
         {PostgreSqlRollups.CreateSql(PostgreSqlRollups.Schema3Tables)}
         {PostgreSqlRollups.BackfillMonthlySql()}
         """,
+
+        // Schema 4: the rollups leave the append. An append stores rows and ids only; the sums hold every record up to the
+        // watermark (a sequence number of usage_ids) and a catch-up folds the rows past it in one aggregated pass. The
+        // guard trigger (one call per statement, not per row) refuses a write to the sums that does not declare itself a
+        // catch-up or a revision: an older TokenTrace's append. Created before the watermark is read, so every older
+        // append that already wrote the sums holds their lock until it commits and is counted below the watermark, and
+        // every later one fails. Deleting sums stays allowed (retention, docs/runbook/postgresql.md).
+        $"""
+        CREATE FUNCTION tokentrace_rollup_guard() RETURNS trigger LANGUAGE plpgsql AS $guard$
+        BEGIN
+            IF current_setting('{FoldSetting}', true) IS DISTINCT FROM 'on' THEN
+                RAISE EXCEPTION 'this ledger is at schema 4, where appends no longer write the rollups: upgrade TokenTrace';
+            END IF;
+            RETURN NULL;
+        END
+        $guard$;
+        {string.Concat(PostgreSqlRollups.Schema2Tables.Concat(PostgreSqlRollups.Schema3Tables).Select(t => $"CREATE TRIGGER {t.Name}_guard BEFORE INSERT OR UPDATE ON {t.Name} FOR EACH STATEMENT EXECUTE FUNCTION tokentrace_rollup_guard();\n"))}
+        CREATE TABLE rollup_watermark (seq bigint NOT NULL);
+        INSERT INTO rollup_watermark (seq) SELECT COALESCE(MAX(seq), 0) FROM usage_ids;
+        """,
     ];
 
     /// <summary>The latest schema version.</summary>
@@ -148,9 +182,10 @@ internal static class PostgreSqlSchema
 
     /// <summary>
     /// Moves the staged records into the ledger in one statement: each id is claimed in <c>usage_ids</c> (nothing for ids
-    /// already stored), only the claimed records are inserted, and their sums are added to the rollups. The batch comes
-    /// without repeats and sorted by id (the client does both), so ids are claimed in id order and two appends that share
-    /// ids lock them in the same order and never deadlock. The single row it returns is the number of records added.
+    /// already stored) and only the claimed records are inserted; the rollups are left to the catch-up (schema 4,
+    /// <see cref="CatchUp"/>). The batch comes without repeats and sorted by id (the client does both), so ids are claimed
+    /// in id order and two appends that share ids lock them in the same order and never deadlock. The single row it
+    /// returns: the number of records added, the largest sequence number claimed (null when none) and the watermark.
     /// </summary>
     public static readonly string MergeStaging =
         $"""
@@ -161,9 +196,41 @@ internal static class PostgreSqlSchema
         ), added AS (
             INSERT INTO usage (seq, {ColumnList})
             SELECT claimed.seq, {string.Join(", ", Columns.Select(c => "s." + c.Name))} FROM usage_incoming s JOIN claimed USING (id)
-            RETURNING {PostgreSqlRollups.RowColumns}
-        ){PostgreSqlRollups.UpsertCtes("added", signed: false)}
-        SELECT COUNT(*) FROM added
+            RETURNING seq
+        )
+        SELECT COUNT(*), MAX(seq), (SELECT seq FROM rollup_watermark) FROM added
+        """;
+
+    /// <summary>
+    /// What a catch-up's transaction runs first: the writes to the rollups are declared (the guard trigger lets them
+    /// through), no JIT (as for the append), sort and hash memory for grouping a large tail in memory rather than on disk
+    /// (one catch-up at a time, so this is spent once), and the lock that serializes writers of the sums.
+    /// </summary>
+    public static readonly string CatchUpPrelude = string.Create(CultureInfo.InvariantCulture,
+        $"SET LOCAL {FoldSetting} = 'on'; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SELECT pg_advisory_xact_lock({CatchUpLockKey})");
+
+    /// <summary>
+    /// <see cref="CatchUpPrelude"/> for a catch-up that gives way: it takes the lock only if no other catch-up or revision
+    /// holds it, and returns whether it did (an append that finds a catch-up under way leaves the tail to it).
+    /// </summary>
+    public static readonly string TryCatchUpPrelude = string.Create(CultureInfo.InvariantCulture,
+        $"SET LOCAL {FoldSetting} = 'on'; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SELECT pg_try_advisory_xact_lock({CatchUpLockKey})");
+
+    /// <summary>
+    /// Folds the records with a sequence number above <c>@from</c> and at most <c>@to</c> into every rollup (one
+    /// <c>GROUP BY</c> per table over all of them) and moves the watermark to <c>@to</c>, in one statement; returns the
+    /// number of records folded. Reads each row through its claim (<c>usage_ids</c>, indexed by <c>seq</c>), which names
+    /// its partition.
+    /// </summary>
+    public static readonly string CatchUp =
+        $"""
+        WITH tail AS (
+            SELECT {PostgreSqlRollups.PrefixedRowColumns("u.")} FROM usage_ids i JOIN usage u ON u.ts = i.ts AND u.seq = i.seq
+            WHERE i.seq > @from AND i.seq <= @to
+        ){PostgreSqlRollups.UpsertCtes("tail", signed: false)}, moved AS (
+            UPDATE rollup_watermark SET seq = @to
+        )
+        SELECT COUNT(*) FROM tail
         """;
 
     /// <summary>The first tick of the UTC month holding <paramref name="ticks"/>.</summary>

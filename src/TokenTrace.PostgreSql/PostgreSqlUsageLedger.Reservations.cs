@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -17,8 +18,15 @@ public sealed partial class PostgreSqlUsageLedger
 
         // The same filter and summary as every other read of this budget's spend (BudgetEvaluator.QueryFor), not a copy.
         var query = BudgetEvaluator.QueryFor(budget, window);
+        var rollup = RollupFor(query, [], TimeZoneInfo.Utc);
         return RunAsync(async connection =>
         {
+            // Keeps the tail the spend check reads as rows short; the check is exact either way (see PostgreSqlRollups.Covering).
+            if (rollup is not null)
+            {
+                await CatchUpBeforeReadingAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // The lock is taken by its own statement: under READ COMMITTED every later statement reads a snapshot taken after
@@ -29,6 +37,13 @@ public sealed partial class PostgreSqlUsageLedger
             {
                 lockBudget.Parameters.AddWithValue("b", budget.Name);
                 await lockBudget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Shared with other readers, exclusive of a catch-up: no fold commits between reading the watermark and the
+            // spend (see PostgreSqlRollups.Covering), and a fold under way finishes first.
+            await using (var folds = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.CatchUpLockKey})"), connection, transaction))
+            {
+                await folds.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await using (var expired = new NpgsqlCommand("DELETE FROM budget_reservations WHERE expires <= @now", connection, transaction))
@@ -51,7 +66,7 @@ public sealed partial class PostgreSqlUsageLedger
             }
 
             var totals = new UsageSummaryBuilder([], TimeZoneInfo.Utc);
-            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, RollupFor(query, [], TimeZoneInfo.Utc), cancellationToken).ConfigureAwait(false);
+            await SummarizeAsync(connection, transaction, query, [], TimeZoneInfo.Utc, null, totals, rollup, cancellationToken).ConfigureAwait(false);
             var spend = budget.SpendOf(totals.Build().Total);
 
             LedgerReservation? reservation = null;

@@ -23,7 +23,17 @@ public sealed partial class PostgreSqlUsageLedger
         {
             var serverZone = by.Any(d => d.IsTime) && await ServerKnowsZoneAsync(connection, timeZone, cancellationToken).ConfigureAwait(false) ? timeZone.Id : null;
             var builder = new UsageSummaryBuilder(by, timeZone);
-            await SummarizeAsync(connection, null, query, by, timeZone, serverZone, builder, RollupFor(query, by, timeZone), cancellationToken).ConfigureAwait(false);
+            var rollup = RollupFor(query, by, timeZone);
+            if (rollup is not null)
+            {
+                await CatchUpBeforeReadingAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
+            // One snapshot for the watermark and the summary (a catch-up that commits between them would otherwise have
+            // its records counted in the sums and again as rows past the old watermark); read only, so it never conflicts.
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await SummarizeAsync(connection, transaction, query, by, timeZone, serverZone, builder, rollup, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return builder.Build();
         }, cancellationToken);
     }
@@ -130,6 +140,13 @@ public sealed partial class PostgreSqlUsageLedger
         string? serverZone, UsageSummaryBuilder builder, (string Sql, bool OneRowPerGroup)? rollup, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        if (rollup is not null)
+        {
+            // The caller's transaction makes this the watermark of the sums the summary reads (see PostgreSqlRollups.Covering).
+            await using var watermark = new NpgsqlCommand("SELECT seq FROM rollup_watermark", connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter("watermark", NpgsqlDbType.Bigint) { Value = await watermark.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) });
+        }
+
         var keys = new List<string>();
         var hasTime = false;
         for (var i = 0; i < by.Count; i++)

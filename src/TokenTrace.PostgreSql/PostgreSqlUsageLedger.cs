@@ -79,9 +79,22 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await ExecuteAsync(connection, transaction, AppendPrelude, cancellationToken).ConfigureAwait(false);
                     await PostgreSqlRecordWriter.CopyAsync(connection, firsts, cancellationToken).ConfigureAwait(false);
-                    await using var merge = new NpgsqlCommand(PostgreSqlSchema.MergeStaging, connection, transaction);
-                    var added = Convert.ToInt32(await merge.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                    int added;
+                    long behind;
+                    await using (var merge = new NpgsqlCommand(PostgreSqlSchema.MergeStaging, connection, transaction))
+                    await using (var reader = await merge.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        added = checked((int)reader.GetInt64(0));
+                        behind = reader.IsDBNull(1) ? 0 : reader.GetInt64(1) - reader.GetInt64(2);
+                    }
+
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    if (behind >= CatchUpAfter)
+                    {
+                        await CatchUpAfterAppendAsync(connection, cancellationToken).ConfigureAwait(false);
+                    }
+
                     return new AppendResult(added, records.Count - added);
                 }, cancellationToken).ConfigureAwait(false);
             }
@@ -130,8 +143,10 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
             // The id's claim names its ts and seq, so the update reads one partition through the primary key. Only a row
             // that differs is updated, so the count is of records that changed. In the same statement the rollups lose
             // the row as it was and gain it as it is (one upsert of both, as a provider change moves it to another
-            // hourly key), and the change is logged for the feed under a random mark.
-            await ExecuteAsync(connection, transaction, FeedShared, cancellationToken).ConfigureAwait(false);
+            // hourly key), and the change is logged for the feed under a random mark. The sums hold only the records at or
+            // below the watermark (schema 4): a record above it is folded later as it is then, so only the others move
+            // the sums, under the catch-up's lock, so that no catch-up moves the watermark between the two.
+            await ExecuteAsync(connection, transaction, FeedShared + "; " + PostgreSqlSchema.CatchUpPrelude, cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(
                 $"""
                 WITH target AS (
@@ -146,8 +161,8 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
                     FROM target t WHERE u.ts = t.ts AND u.seq = t.seq
                     RETURNING u.seq, {PostgreSqlRollups.PrefixedRowColumns("u.")}
                 ), delta AS (
-                    SELECT -1 AS sign, {PostgreSqlRollups.RowColumns} FROM target
-                    UNION ALL SELECT 1, {PostgreSqlRollups.RowColumns} FROM revised
+                    SELECT -1 AS sign, {PostgreSqlRollups.RowColumns} FROM target WHERE seq <= (SELECT seq FROM rollup_watermark)
+                    UNION ALL SELECT 1, {PostgreSqlRollups.RowColumns} FROM revised WHERE seq <= (SELECT seq FROM rollup_watermark)
                 ), logged AS (
                     INSERT INTO usage_changes (seq, mark) SELECT seq, floor(random() * 9007199254740991)::bigint FROM revised
                 ){PostgreSqlRollups.UpsertCtes("delta", signed: true)}
@@ -203,15 +218,20 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
                 problems.Add(new LedgerProblem(Spec, 0, null, string.Create(CultureInfo.InvariantCulture, $"{unclaimed} rows of usage have no claim in usage_ids: their ids could be stored again")));
             }
 
-            // The rollups answer most summaries: each must count exactly the stored rows (a month dropped for retention
-            // without its sums, docs/runbook/postgresql.md, would leave them counting records that are gone).
+            // The rollups answer most summaries: each must count exactly the stored rows at or below the watermark (a month
+            // dropped for retention without its sums, docs/runbook/postgresql.md, would leave them counting records that
+            // are gone). One statement, so that a catch-up committing meanwhile cannot make the two counts disagree.
+            details["records past the rollups' watermark"] = await ScalarTextAsync(connection,
+                "SELECT COUNT(*) FROM usage_ids WHERE seq > (SELECT seq FROM rollup_watermark)", cancellationToken).ConfigureAwait(false);
             foreach (var (table, _, _) in PostgreSqlRollups.Tables)
             {
-                var summed = long.Parse(await ScalarTextAsync(connection, $"SELECT COALESCE(SUM(records), 0) FROM {table}", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-                if (summed != records)
+                var counts = await ScalarTextAsync(connection,
+                    $"SELECT (SELECT COALESCE(SUM(records), 0) FROM {table}) || ' ' || (SELECT COUNT(*) FROM usage WHERE seq <= (SELECT seq FROM rollup_watermark))", cancellationToken).ConfigureAwait(false);
+                var (summed, folded) = (counts.Split(' ')[0], counts.Split(' ')[1]);
+                if (summed != folded)
                 {
                     problems.Add(new LedgerProblem(Spec, 0, null, string.Create(CultureInfo.InvariantCulture,
-                        $"{table} sums {summed} records but usage holds {records}: summaries answered from it are wrong; delete the sums of dropped months (docs/runbook/postgresql.md, Retention)")));
+                        $"{table} sums {summed} records but usage holds {folded} up to the rollups' watermark: summaries answered from it are wrong; delete the sums of dropped months (docs/runbook/postgresql.md, Retention)")));
                 }
             }
 
