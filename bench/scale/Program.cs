@@ -3,7 +3,7 @@ using TokenTrace;
 using TokenTrace.Scale;
 
 // dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
-// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-summary HOME BY [--project P] [--agent A] [--repeat N] | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | agent-sync CLAUDE_DIR [--ahead FILES] [--batch RECORDS] | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] [--catch-up-after N] [--no-summaries] | pg-summaries postgres://… [--only 'job;day,project'] [--no-rows] | pg-replicate postgres://… [--times N] [--first K] [--bulk]
+// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-sql DB SQL [--repeat N] | profile-summary HOME BY [--project P] [--agent A] [--repeat N] | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | agent-sync CLAUDE_DIR [--ahead FILES] [--batch RECORDS] | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] [--catch-up-after N] [--no-summaries] | pg-summaries postgres://… [--only 'job;day,project'] [--no-rows] | pg-replicate postgres://… [--times N] [--first K] [--bulk]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
 var repository = FindRepository();
@@ -72,6 +72,9 @@ switch (verb)
         return 0;
     case "duckdb-sql":
         DuckDbReference.Print(rest[0], rest[1]);
+        return 0;
+    case "profile-sql":
+        SqlProfile.Run(rest[0], rest[1], int.Parse(Option(rest, "--repeat") ?? "2", CultureInfo.InvariantCulture));
         return 0;
     case "profile-summary":
         await SummaryProfile.RunAsync(rest[0], rest[1], Option(rest, "--project"), Option(rest, "--agent"), int.Parse(Option(rest, "--repeat") ?? "3", CultureInfo.InvariantCulture));

@@ -8,7 +8,7 @@ namespace TokenTrace.Scale;
 /// <summary>
 /// Where one summary's time goes inside the process, on an existing home (usage.db and an up-to-date usage.duckdb):
 /// opening the ledger, the summary itself (feed position, DuckDB open, catch-up check, query, rows read into the
-/// builder), and writing its JSON to a null stream; each step's wall and process CPU time, repeated to show the warm
+/// builder), the same rows through a new builder, and writing its JSON to a null stream; each step's wall and process CPU time, repeated to show the warm
 /// figure beside the first.
 /// </summary>
 internal static class SummaryProfile
@@ -28,6 +28,26 @@ internal static class SummaryProfile
                 var step = Measure();
                 var summary = await analytics.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc).ConfigureAwait(false);
                 Report(string.Create(CultureInfo.InvariantCulture, $"summary --by {by} ({summary.Rows.Count} rows), run {i + 1}"), step);
+
+                // The builder's share: the same rows added to a new builder and built again.
+                step = Measure();
+                var builder = new UsageSummaryBuilder(dimensions, TimeZoneInfo.Utc);
+                foreach (var row in summary.Rows)
+                {
+                    builder.Add([.. dimensions.Select(d => row.Key[d.Name])], row.Totals);
+                }
+
+                builder.Build();
+                Report("  the same rows through a new builder", step);
+
+                // The JSON the command writes, to a null stream (what standard output costs beyond it is the terminal's).
+                step = Measure();
+                using (var writer = new System.Text.Json.Utf8JsonWriter(Stream.Null, TokenTrace.Reports.UsageSummaryJson.WriterOptions))
+                {
+                    TokenTrace.Reports.UsageSummaryJson.Write(writer, summary);
+                }
+
+                Report("  its JSON to a null stream", step);
             }
         }
     }

@@ -87,19 +87,31 @@ internal static class DailyAggregates
     }
 
     /// <summary>The sums of a set of <c>facts</c> rows, negated, in the order of <see cref="SumColumns"/>.</summary>
-    internal static string NegatedSums()
+    internal static string NegatedSums() => Sums("-");
+
+    /// <summary>The sums of a set of <c>facts</c> rows in the order of <see cref="SumColumns"/> (filling a sums table from the rows).</summary>
+    internal static string PositiveSums() => Sums("");
+
+    private static string Sums(string sign)
     {
-        var sums = new StringBuilder("""
-            -COUNT(*), -SUM(input), -SUM(output), -SUM(cache_read), -SUM(cache_write), -SUM(cache_write_1h), -SUM(reasoning),
-            -SUM(cost_pico // 1000000), -SUM(cost_pico % 1000000), -(COUNT(*) - COUNT(cost_pico)), -COUNT(energy_q)
+        var sums = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
+            {sign}COUNT(*), {sign}SUM(input), {sign}SUM(output), {sign}SUM(cache_read), {sign}SUM(cache_write), {sign}SUM(cache_write_1h), {sign}SUM(reasoning),
+            {sign}SUM(cost_pico // 1000000), {sign}SUM(cost_pico % 1000000), {sign}(COUNT(*) - COUNT(cost_pico)), {sign}COUNT(energy_q)
             """);
         foreach (var estimate in Estimates)
         {
-            sums.Append(CultureInfo.InvariantCulture, $", -SUM({estimate}_q // {Nano}), -SUM({estimate}_q % {Nano}), -SUM({estimate}_r)");
+            sums.Append(CultureInfo.InvariantCulture, $", {sign}SUM({estimate}_q // {Nano}), {sign}SUM({estimate}_q % {Nano}), {sign}SUM({estimate}_r)");
         }
 
         return sums.ToString();
     }
+
+    /// <summary>The names of the summed columns of every sums table, in the order of <see cref="SumColumns"/>.</summary>
+    internal static readonly IReadOnlyList<string> SumColumnNames =
+    [
+        "records", "input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning", "cost_hi", "cost_lo", "unpriced", "estimated",
+        .. Estimates.SelectMany(e => new[] { e + "_hi", e + "_lo", e + "_r" }),
+    ];
 
     /// <summary>
     /// The table that answers a summary by <paramref name="by"/> over <paramref name="query"/> in <paramref name="timeZone"/>,

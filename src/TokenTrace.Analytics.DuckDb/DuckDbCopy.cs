@@ -21,7 +21,13 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 6;
+    private const int Format = 7;
+
+    /// <summary>
+    /// The format an older copy is brought to <see cref="Format"/> from in place, by filling the tables it lacks from its
+    /// own rows (at 10 M records a rebuild from the ledger costs minutes; filling the tag sums and the agent-user pair, seconds).
+    /// </summary>
+    private const int UpgradableFormat = 6;
 
     /// <summary>
     /// DuckDB's buffer pool: without a limit it takes up to 80 % of the machine's memory while loading, and an import
@@ -225,9 +231,9 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 energy_low_q BIGINT, energy_low_r DOUBLE, energy_q BIGINT, energy_r DOUBLE, energy_high_q BIGINT, energy_high_r DOUBLE,
                 co2e_low_q BIGINT, co2e_low_r DOUBLE, co2e_q BIGINT, co2e_r DOUBLE, co2e_high_q BIGINT, co2e_high_r DOUBLE);
             CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
-            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql());
+            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql() + TagAggregates.CreateSql());
         var state = ReadState(connection);
-        var rebuild = state is null || state.Format != Format || state.LedgerId != position.LedgerId
+        var rebuild = state is null || (state.Format != Format && state.Format != UpgradableFormat) || state.LedgerId != position.LedgerId
             || state.LastSequence > position.LastSequence || state.LastChange > position.LastChange;
         if (!rebuild && state!.LastSequence > 0)
         {
@@ -239,6 +245,13 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         if (!rebuild && state!.LastChange > 0)
         {
             rebuild = await feed.GetChangeMarkAsync(state.LastChange, cancellationToken).ConfigureAwait(false) != state.LastChangeMark;
+        }
+
+        if (!rebuild && state!.Format == UpgradableFormat)
+        {
+            state = state with { Format = Format };
+            Execute(connection, "BEGIN TRANSACTION;" + TagAggregates.DeleteSql() + " DELETE FROM aggm_agent_user;" + TagAggregates.FillSql() + MonthlyAggregates.FillSql("aggm_agent_user")
+                + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
         var replaced = false;
@@ -267,7 +280,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             // Changes up to the position are in every record read from here on; later ones are replayed next time.
             state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null,
                 position.LastChange > 0 ? await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) : null);
-            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
+            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + TagAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
         if (position.LastSequence <= state!.LastSequence)
@@ -381,6 +394,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             var list = string.Join(',', part.Select(s => s.ToString(CultureInfo.InvariantCulture)));
             sql.Append(DailyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(MonthlyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
+            sql.Append(TagAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 

@@ -27,7 +27,7 @@ internal static class DuckDbSummaryQuery
 
     /// <summary>Whether a table of monthly or daily sums answers the summary (so it reads sums, not the copy's rows).</summary>
     public static bool AnswersFromSums(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
-        MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null;
+        MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null || TagAggregates.For(query, by, timeZone) is not null;
 
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
@@ -36,6 +36,22 @@ internal static class DuckDbSummaryQuery
         {
             var terms = monthly.Range.Concat(monthly.Filters.Select(f => $"{f.Column} = {Parameter(command, f.Value)}")).ToList();
             return RunOnSums(command, monthly.Table, terms, monthly.Keys, by, timeZone, cancellationToken);
+        }
+
+        if (TagAggregates.For(query, by, timeZone) is { } tag)
+        {
+            var days = new List<string>(2);
+            if (tag.FromDay is { } first)
+            {
+                days.Add(Invariant($"day >= {first}"));
+            }
+
+            if (tag.ToDay is { } end)
+            {
+                days.Add(Invariant($"day < {end}"));
+            }
+
+            return RunOnSums(command, TagAggregates.Source(Parameter(command, tag.TagKey), days), [], [.. by.Select(DailyAggregates.Key)], by, timeZone, cancellationToken);
         }
 
         if (DailyAggregates.For(query, by, timeZone) is { } daily)

@@ -42,7 +42,7 @@ internal sealed class FactFiles : IDisposable
         _stem = stem;
         FactsPath = factsPath;
         TagsPath = tagsPath;
-        Sums = [.. DailyAggregates.NewSums(), .. MonthlyAggregates.NewSums()];
+        Sums = [.. DailyAggregates.NewSums(), .. MonthlyAggregates.NewSums(), TagAggregates.NewSums()];
         _facts = new CsvOut(factsPath);
         try
         {
@@ -60,7 +60,7 @@ internal sealed class FactFiles : IDisposable
 
     public string TagsPath { get; }
 
-    /// <summary>The daily and monthly sums of this file's records, one per table of <see cref="DailyAggregates"/> and <see cref="MonthlyAggregates"/>.</summary>
+    /// <summary>The daily and monthly sums of this file's records, one per table of <see cref="DailyAggregates"/>, <see cref="MonthlyAggregates"/> and <see cref="TagAggregates"/>.</summary>
     public IReadOnlyList<PeriodSums> Sums { get; }
 
     /// <summary>After <see cref="Complete"/>: the CSV file of a table's sums (null when it has none).</summary>
@@ -158,7 +158,7 @@ internal sealed class FactFiles : IDisposable
             {
                 csv.Number(period);
                 csv.Text(first);
-                if (table.ValuesOf.Count > 1)
+                if (table.KeyCount > 1)
                 {
                     csv.Text(second);
                 }

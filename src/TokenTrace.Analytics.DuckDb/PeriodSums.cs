@@ -19,15 +19,39 @@ internal sealed class PeriodSums
     /// <summary>The record's period (UTC day or month number) from its UTC ticks.</summary>
     public required Func<long, long> PeriodOf { get; init; }
 
-    /// <summary>Reads the key's one or two values from a record.</summary>
-    public required IReadOnlyList<Func<UsageRecord, string?>> ValuesOf { get; init; }
+    /// <summary>Reads the key's one or two values from a record (unless <see cref="PairsOf"/> is set).</summary>
+    public IReadOnlyList<Func<UsageRecord, string?>> ValuesOf { get; init; } = [];
+
+    /// <summary>
+    /// For a table with any number of keys per record (tags: one (key, value) pair per tag): the record's pairs. The
+    /// record is added once to each.
+    /// </summary>
+    public Func<UsageRecord, IEnumerable<KeyValuePair<string, string>>>? PairsOf { get; init; }
+
+    /// <summary>How many key columns the table has after the period: one or two.</summary>
+    public int KeyCount => PairsOf is null ? ValuesOf.Count : 2;
 
     public int Count => _sums.Count;
 
     /// <summary>Adds one record; <paramref name="costPico"/> and the estimates are exactly as written to <c>facts</c>.</summary>
     public void Add(UsageRecord record, long? costPico, ReadOnlySpan<(long? Whole, double? Remainder)> estimates)
     {
-        var key = (PeriodOf(record.Timestamp.UtcTicks), ValuesOf[0](record), ValuesOf.Count > 1 ? ValuesOf[1](record) : null);
+        var period = PeriodOf(record.Timestamp.UtcTicks);
+        if (PairsOf is not null)
+        {
+            foreach (var (first, second) in PairsOf(record))
+            {
+                Add((period, first, second), record, costPico, estimates);
+            }
+
+            return;
+        }
+
+        Add((period, ValuesOf[0](record), ValuesOf.Count > 1 ? ValuesOf[1](record) : null), record, costPico, estimates);
+    }
+
+    private void Add((long Period, string? First, string? Second) key, UsageRecord record, long? costPico, ReadOnlySpan<(long? Whole, double? Remainder)> estimates)
+    {
         if (!_sums.TryGetValue(key, out var sums))
         {
             sums = new Sums();

@@ -249,6 +249,7 @@ public sealed class DuckDbCopyTests
             ("task", UsageQuery.All), ("task", months), ("month,task", UsageQuery.All), ("job,model", UsageQuery.All), ("model,job", months),
             ("project", UsageQuery.All), ("agent", new UsageQuery { Model = "o3" }), ("model", new UsageQuery { Project = "project-0" }),
             ("user,month", new UsageQuery { Model = "gpt-4o", User = "user-1" }), ("job", new UsageQuery { Job = "nobody" }),
+            ("agent,user", UsageQuery.All), ("user,agent", months), ("user", new UsageQuery { Agent = "agent-1" }), ("month,agent,user", UsageQuery.All),
         };
         var copied = ledger.SummariesFromCopy;
         foreach (var (by, query) in cases)
@@ -283,11 +284,170 @@ public sealed class DuckDbCopyTests
             copy.Open();
             using var command = copy.CreateCommand();
             command.CommandText = "SELECT COUNT(*), COUNT(DISTINCT (month, task)), MIN(records) FROM aggm_task";
+            using (var reader = command.ExecuteReader())
+            {
+                reader.Read();
+                Assert.Equal(keys, reader.GetInt64(0));
+                Assert.Equal(keys, reader.GetInt64(1));
+                Assert.True(reader.GetInt64(2) > 0);
+            }
+
+            // The same for (UTC month, agent, user).
+            var pairs = records.Select(r => (r.Timestamp.UtcDateTime.Year, r.Timestamp.UtcDateTime.Month, r.Attribution.Agent, r.Attribution.User)).Distinct().Count();
+            command.CommandText = "SELECT COUNT(*), MIN(records) FROM aggm_agent_user";
+            using (var reader = command.ExecuteReader())
+            {
+                reader.Read();
+                Assert.Equal(pairs, reader.GetInt64(0));
+                Assert.True(reader.GetInt64(1) > 0);
+            }
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Summaries_by_a_tag_come_from_daily_tag_sums_that_follow_catch_ups_and_revisions()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        var records = Records(12_000, seed: 11);
+        await ledger.AppendAsync(records.GetRange(0, 9_000));
+        Assert.True(await ledger.CatchUpAsync());
+
+        // Revisions of records with and without tags (every third record has tags), loaded in different chunks, then
+        // more records in two catch-ups.
+        var revisions = Enumerable.Range(0, 300).Select(i => i * 29).Select(i => new CostRevision(records[i].Id, i % 4 == 0 ? null : (i % 900) / 11m, null)).ToList();
+        await ledger.ReviseCostsAsync(revisions);
+        foreach (var revision in revisions)
+        {
+            var index = records.FindIndex(r => r.Id == revision.Id);
+            records[index] = records[index] with { CostUsd = revision.CostUsd };
+        }
+
+        await ledger.AppendAsync(records.GetRange(9_000, 1_000));
+        Assert.True(await ledger.CatchUpAsync());
+        await ledger.AppendAsync(records.GetRange(10_000, 2_000));
+
+        var days = new UsageQuery { Since = Start.AddDays(10), Until = Start.AddDays(100) };
+        var cases = new (string By, UsageQuery Query)[]
+        {
+            ("tag:env", UsageQuery.All), ("tag:team", UsageQuery.All), ("tag:team", days), ("tag:nobody", UsageQuery.All),
+            ("day,tag:env", days), ("tag:team,week", UsageQuery.All), ("month,tag:team", days),
+        };
+        var copied = ledger.SummariesFromCopy;
+        foreach (var (by, query) in cases)
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            Assert.NotNull(TagAggregates.For(query, dimensions, TimeZoneInfo.Utc));
+            UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+        }
+
+        Assert.Equal(copied + cases.Length, ledger.SummariesFromCopy);
+
+        // Shapes the tag sums cannot answer go to the rows, and still add up.
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var byEnv = new[] { SummaryDimension.Parse("tag:env") };
+        var notWholeDays = new UsageQuery { Since = Start.AddDays(10).AddHours(5) };
+        var others = new (IReadOnlyList<SummaryDimension> By, UsageQuery Query, TimeZoneInfo Zone)[]
+        {
+            (byEnv, notWholeDays, TimeZoneInfo.Utc), (byEnv, new UsageQuery { Model = "o3" }, TimeZoneInfo.Utc),
+            (byEnv, new UsageQuery { Tags = new Dictionary<string, string> { ["team"] = "team-1" } }, TimeZoneInfo.Utc),
+            ([SummaryDimension.Parse("day"), SummaryDimension.Parse("tag:env")], UsageQuery.All, paris),
+            ([SummaryDimension.Parse("tag:env"), SummaryDimension.Parse("tag:team")], UsageQuery.All, TimeZoneInfo.Utc),
+            ([SummaryDimension.Parse("tag:env"), SummaryDimension.Parse("model")], UsageQuery.All, TimeZoneInfo.Utc),
+        };
+        foreach (var (by, query, zone) in others)
+        {
+            Assert.Null(TagAggregates.For(query, by, zone));
+            UsageLedgerContract.AssertSame(Expected(records, query, by, zone), await ledger.SummarizeAsync(query, by, zone));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Tag_sums_give_the_sums_worked_out_by_hand_after_a_revision()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2 });
+        UsageRecord Call(string id, int day, long input, decimal? cost, string? env) => new()
+        {
+            Id = id, Timestamp = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero).AddDays(day), Model = "gpt-4o", Provider = "p",
+            Tokens = new TokenCounts { Input = input, Output = 1 }, CostUsd = cost,
+            Attribution = new Attribution { Agent = "a", Tags = env is null ? Attribution.EmptyTags : new Dictionary<string, string> { ["env"] = env, ["team"] = "t" } },
+        };
+
+        // b1 (prod) and b2 (dev) in the first chunk, b3 (no tags) and b4 (prod) in the second; then b1 is repriced.
+        await ledger.AppendAsync([Call("b1", 0, 100, 0.5m, "prod"), Call("b2", 1, 20, 0.25m, "dev"), Call("b3", 2, 7, null, null), Call("b4", 3, 3, 1m, "prod")]);
+        Assert.True(await ledger.CatchUpAsync());
+        await ledger.ReviseCostsAsync([new CostRevision("b1", 2m, null)]);
+
+        // prod: b1 (revised to 2) + b4 = 2 records, 103 input, $3; dev: b2 = 1 record, 20 input, $0.25;
+        // no env tag: b3 = 1 record, 7 input, unpriced. Most expensive first, so prod, dev, then the null group ($0).
+        var byEnv = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("tag:env")], TimeZoneInfo.Utc);
+        Assert.Equal(["prod", "dev", null], byEnv.Rows.Select(r => r.Key["tag:env"]));
+        Assert.Equal((2, 103, 3m, 0), (byEnv.Rows[0].Totals.Records, byEnv.Rows[0].Totals.InputTokens, byEnv.Rows[0].Totals.CostUsd, byEnv.Rows[0].Totals.UnpricedRecords));
+        Assert.Equal((1, 20, 0.25m, 0), (byEnv.Rows[1].Totals.Records, byEnv.Rows[1].Totals.InputTokens, byEnv.Rows[1].Totals.CostUsd, byEnv.Rows[1].Totals.UnpricedRecords));
+        Assert.Equal((1, 7, 0m, 1), (byEnv.Rows[2].Totals.Records, byEnv.Rows[2].Totals.InputTokens, byEnv.Rows[2].Totals.CostUsd, byEnv.Rows[2].Totals.UnpricedRecords));
+        Assert.Equal((4, 130, 3.25m), (byEnv.Total.Records, byEnv.Total.InputTokens, byEnv.Total.CostUsd));
+        Assert.Equal(1, ledger.SummariesFromCopy);
+
+        // Two tags per tagged record: four rows from the first chunk (b1 and b2, each env and team), two from the second
+        // (b4; b3 has none), and for the revision b1's two rows negated and two new: 4 + 2 + 2 + 2 = 10 rows holding
+        // 4 + 2 − 2 + 2 = 6 records.
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), SUM(records)::BIGINT FROM agg_tag";
             using var reader = command.ExecuteReader();
             reader.Read();
-            Assert.Equal(keys, reader.GetInt64(0));
-            Assert.Equal(keys, reader.GetInt64(1));
+            Assert.Equal(10, reader.GetInt64(0));
+            Assert.Equal(6, reader.GetInt64(1));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_format_6_copy_is_brought_to_format_7_in_place_and_answers_tags_and_agent_user_pairs()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        var records = Records(8_000, seed: 13);
+        await ledger.AppendAsync(records.GetRange(0, 6_000));
+        Assert.True(await ledger.CatchUpAsync());
+
+        // What a format-6 copy is: no tag sums, no agent-user sums. A sentinel row in another sums table tells an upgrade
+        // in place (it stays) from a rebuild (it goes).
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "UPDATE copy_state SET format = 6; DELETE FROM agg_tag; DELETE FROM aggm_agent_user; INSERT INTO agg_project (day, value, records) VALUES (-1, 'sentinel', 0);";
+            command.ExecuteNonQuery();
+        }
+
+        await ledger.AppendAsync(records.GetRange(6_000, 2_000));
+        foreach (var by in new[] { "tag:env", "tag:team", "agent,user", "user" })
+        {
+            var query = by == "user" ? new UsageQuery { Agent = "agent-1" } : UsageQuery.All;
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+        }
+
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT (SELECT format FROM copy_state), (SELECT COUNT(*) FROM agg_project WHERE value = 'sentinel'), (SELECT COUNT(*) FROM agg_tag), (SELECT COUNT(*) FROM aggm_agent_user)";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.Equal(7, reader.GetInt32(0));
+            Assert.Equal(1, reader.GetInt64(1));
             Assert.True(reader.GetInt64(2) > 0);
+            Assert.True(reader.GetInt64(3) > 0);
         }
 
         await inner.DisposeAsync();

@@ -39,9 +39,13 @@ public sealed class UsageSummaryBuilder
     }
 
     /// <summary>Builds the summary.</summary>
+    /// <remarks>
+    /// Sorted once over an array with the ordering keys read up front (cost, tokens; the joined values only when both
+    /// tie), then by the order groups were first added so that equal keys keep it as a stable sort would: a summary of
+    /// 250,000 sessions spent ≈ 1 CPU-s here with LINQ's sort, a joined string per group and closures per row.
+    /// </remarks>
     public UsageSummary Build()
     {
-        IEnumerable<(string?[] Values, UsageTotals Totals)> groups = _groups.Values;
         var timeIndex = -1;
         for (var i = 0; i < _dimensions.Count; i++)
         {
@@ -52,33 +56,119 @@ public sealed class UsageSummaryBuilder
             }
         }
 
-        groups = timeIndex >= 0
-            ? groups.OrderBy(g => g.Values[timeIndex], StringComparer.Ordinal).ThenByDescending(g => g.Totals.CostUsd).ThenBy(g => string.Join('\u0001', g.Values), StringComparer.Ordinal)
-            : groups.OrderByDescending(g => g.Totals.CostUsd).ThenByDescending(g => g.Totals.TotalTokens).ThenBy(g => string.Join('\u0001', g.Values), StringComparer.Ordinal);
-
-        var rows = groups.Select(g =>
+        var entries = new Entry[_groups.Count];
+        var n = 0;
+        foreach (var (values, totals) in _groups.Values)
         {
-            var key = new Dictionary<string, string?>(_dimensions.Count, StringComparer.Ordinal);
-            for (var i = 0; i < _dimensions.Count; i++)
+            entries[n] = new Entry(values, totals, totals.CostUsd, timeIndex >= 0 ? 0 : totals.TotalTokens, n);
+            n++;
+        }
+
+        Array.Sort(entries, timeIndex >= 0 ? new EntryComparer(timeIndex) : EntryComparer.ByCost);
+
+        var names = new string[_dimensions.Count];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = _dimensions[i].Name;
+        }
+
+        var rows = new SummaryRow[entries.Length];
+        for (var r = 0; r < entries.Length; r++)
+        {
+            var values = entries[r].Values;
+            var key = new Dictionary<string, string?>(names.Length, StringComparer.Ordinal);
+            for (var i = 0; i < names.Length; i++)
             {
-                key[_dimensions[i].Name] = g.Values[i];
+                key[names[i]] = values[i];
             }
 
-            return new SummaryRow(key, g.Totals);
-        }).ToList();
+            rows[r] = new SummaryRow(key, entries[r].Totals);
+        }
 
         return new UsageSummary(_dimensions, rows, _total);
     }
 
     private UsageTotals Group(string?[] values)
     {
-        // \u0000 marks null so that a null value and an empty string stay different groups.
-        var key = string.Join('\u0001', values.Select(v => v ?? "\u0000"));
+        // \u0000 marks null so that a null value and an empty string stay different groups; one dimension needs no joining.
+        var key = values.Length == 1 ? values[0] ?? "\u0000" : JoinKey(values);
         if (!_groups.TryGetValue(key, out var group))
         {
             _groups[key] = group = (values, new UsageTotals());
         }
 
         return group.Totals;
+    }
+
+    private static string JoinKey(string?[] values)
+    {
+        var marked = new string[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            marked[i] = values[i] ?? "\u0000";
+        }
+
+        return string.Join('\u0001', marked);
+    }
+
+    /// <summary>A group and its ordering keys; <see cref="Joined"/> (the values as the tie-break compares them) is made on first use.</summary>
+    private sealed class Entry(string?[] values, UsageTotals totals, decimal cost, long tokens, int added)
+    {
+        private string? _joined;
+
+        public string?[] Values { get; } = values;
+
+        public UsageTotals Totals { get; } = totals;
+
+        public decimal Cost { get; } = cost;
+
+        public long Tokens { get; } = tokens;
+
+        public int Added { get; } = added;
+
+        // As string.Join joins them: a null value as an empty string.
+        public string Joined => _joined ??= Values.Length == 1 ? Values[0] ?? "" : string.Join('\u0001', Values);
+    }
+
+    /// <summary>
+    /// With a time dimension: by its value, most expensive first, then by the joined values; without one: most expensive
+    /// first, then most tokens, then the joined values. Equal keys keep the order the groups were added in.
+    /// </summary>
+    private sealed class EntryComparer(int timeIndex) : IComparer<Entry>
+    {
+        public static readonly EntryComparer ByCost = new(-1);
+
+        public int Compare(Entry? x, Entry? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return 0;
+            }
+
+            int c;
+            if (timeIndex >= 0)
+            {
+                c = string.CompareOrdinal(x!.Values[timeIndex], y!.Values[timeIndex]);
+                if (c == 0)
+                {
+                    c = y.Cost.CompareTo(x.Cost);
+                }
+            }
+            else
+            {
+                c = y!.Cost.CompareTo(x!.Cost);
+                if (c == 0)
+                {
+                    c = y.Tokens.CompareTo(x.Tokens);
+                }
+            }
+
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(x.Joined, y.Joined);
+            }
+
+            return c != 0 ? c : x.Added.CompareTo(y.Added);
+        }
     }
 }
