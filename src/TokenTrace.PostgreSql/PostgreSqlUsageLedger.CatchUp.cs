@@ -36,17 +36,28 @@ public sealed partial class PostgreSqlUsageLedger
 
     /// <summary>Folds every committed record past the watermark into the rollups, waiting for a catch-up under way; the number folded.</summary>
     internal Task<long> CatchUpRollupsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync(connection => CatchUpAsync(connection, giveWay: false, cancellationToken), cancellationToken);
+        RunAsync(connection => CatchUpAsync(connection, automatic: false, cancellationToken), cancellationToken);
 
     /// <summary>
-    /// The catch-up an append runs when it left the tail long: it gives way to one under way, and a failure does not fail
-    /// the append, which is committed (the next catch-up folds the records, and summaries read them as rows meanwhile).
+    /// How long an automatic catch-up waits for the appends in flight (the feed's barrier): while it waits, new appends
+    /// queue behind it, so the wait is short, and a catch-up that does not get the barrier in time is left to the next one
+    /// (summaries read the tail as rows meanwhile, as exact).
     /// </summary>
-    private static async Task CatchUpAfterAppendAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private const string AutomaticLockTimeout = "SET LOCAL lock_timeout = '3s'";
+
+    /// <summary>Set once the role is found unable to fold (read only, or a read-only server): it stops trying.</summary>
+    private volatile bool _cannotFold;
+
+    /// <summary>
+    /// The catch-up an append runs when it left the tail long. The append is committed, so nothing here may fail it: a
+    /// catch-up that cannot run now (another under way, the barrier not granted in time, a timeout, a lost connection)
+    /// is left to the next one, and summaries read the records as rows meanwhile.
+    /// </summary>
+    private async Task CatchUpAfterAppendAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         try
         {
-            await CatchUpAsync(connection, giveWay: true, cancellationToken).ConfigureAwait(false);
+            await AutomaticCatchUpAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
@@ -56,11 +67,19 @@ public sealed partial class PostgreSqlUsageLedger
 
     /// <summary>
     /// Before a summary or a reservation read from the rollups: folds the tail when it is at least
-    /// <see cref="SummaryCatchUpAfter"/> records long. A role that may only read (a dashboard's) cannot fold; it reads the
-    /// tail as rows, which is as exact and only slower.
+    /// <see cref="SummaryCatchUpAfter"/> records long. The reading is exact without the fold (the tail is read as rows), so
+    /// the fold never fails or stalls it: it gives way to a catch-up or a revision under way, waits for the appends in
+    /// flight for a few seconds at most, and any error of the server's (a role that may only read, a statement or lock
+    /// timeout, a deadlock) leaves the tail to be read as rows. The caller's cancellation and a broken connection still end
+    /// the reading.
     /// </summary>
     private async Task CatchUpBeforeReadingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
+        if (_cannotFold)
+        {
+            return;
+        }
+
         await using (var behind = new NpgsqlCommand("SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage_ids) - (SELECT seq FROM rollup_watermark)", connection))
         {
             if ((long)(await behind.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < SummaryCatchUpAfter)
@@ -71,25 +90,47 @@ public sealed partial class PostgreSqlUsageLedger
 
         try
         {
-            await CatchUpAsync(connection, giveWay: false, cancellationToken).ConfigureAwait(false);
+            await AutomaticCatchUpAsync(connection, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        catch (PostgresException)
         {
-            // Read-only: the summary reads the tail as rows.
+            // Already recorded by AutomaticCatchUpAsync where it is lasting; the summary reads the tail as rows.
+        }
+    }
+
+    /// <summary>An automatic catch-up: gives way, waits briefly, and remembers a role that cannot fold.</summary>
+    private async Task AutomaticCatchUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (_cannotFold)
+        {
+            return;
+        }
+
+        try
+        {
+            await CatchUpAsync(connection, automatic: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ReadOnlySqlTransaction)
+        {
+            _cannotFold = true;
+            throw;
         }
     }
 
     /// <summary>
     /// The catch-up on <paramref name="connection"/>: reads the position behind the feed's barrier in one short
-    /// transaction, then folds up to it in another under the catch-up lock (when <paramref name="giveWay"/>, only if no
-    /// other catch-up or revision holds it); the number of records folded.
+    /// transaction, then folds up to it in another under the catch-up lock; the number of records folded. An
+    /// <paramref name="automatic"/> one waits at most <see cref="AutomaticLockTimeout"/> for the barrier (an error then) and
+    /// folds only if no other catch-up or revision holds the catch-up lock; an explicit one waits for both.
     /// </summary>
-    private static async Task<long> CatchUpAsync(NpgsqlConnection connection, bool giveWay, CancellationToken cancellationToken)
+    private static async Task<long> CatchUpAsync(NpgsqlConnection connection, bool automatic, CancellationToken cancellationToken)
     {
+        var giveWay = automatic;
         long upTo;
         await using (var barrier = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using (var feed = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.FeedLockKey})"), connection, barrier))
+            var take = string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.FeedLockKey})");
+            await using (var feed = new NpgsqlCommand(automatic ? AutomaticLockTimeout + "; " + take : take, connection, barrier))
             {
                 await feed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

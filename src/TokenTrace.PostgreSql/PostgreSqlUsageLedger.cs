@@ -138,6 +138,27 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
 
         return await RunAsync(async connection =>
         {
+            var changed = 0;
+            for (var start = 0; start < revisions.Count; start += RevisionsPerTransaction)
+            {
+                changed += await ReviseAsync(connection, revisions, start, Math.Min(revisions.Count, start + RevisionsPerTransaction), cancellationToken).ConfigureAwait(false);
+            }
+
+            return changed;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Revisions committed per transaction. A revision holds the feed's barrier (shared) and the catch-up lock (exclusive)
+    /// until it commits; a whole <c>reprice</c> in one transaction would hold back every catch-up, and every reservation
+    /// behind it, for minutes. Each revision is idempotent (only a row that differs changes), so a run cut between two
+    /// transactions is finished by running it again.
+    /// </summary>
+    private const int RevisionsPerTransaction = 1_000;
+
+    private static async Task<int> ReviseAsync(NpgsqlConnection connection, IReadOnlyList<CostRevision> revisions, int start, int end, CancellationToken cancellationToken)
+    {
+        {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // The id's claim names its ts and seq, so the update reads one partition through the primary key. Only a row
@@ -176,8 +197,9 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
             var catalog = command.Parameters.Add("catalog", NpgsqlDbType.Text);
             var provider = command.Parameters.Add("provider", NpgsqlDbType.Text);
             var changed = 0;
-            foreach (var revision in revisions)
+            for (var i = start; i < end; i++)
             {
+                var revision = revisions[i];
                 id.Value = revision.Id;
                 cost.Value = (object?)revision.CostUsd ?? DBNull.Value;
                 billed.Value = revision.CostUsd is { } c ? UsageTotals.RoundCost(c) : DBNull.Value;
@@ -190,7 +212,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return changed;
-        }, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>

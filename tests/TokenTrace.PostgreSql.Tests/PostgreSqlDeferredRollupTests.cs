@@ -158,6 +158,41 @@ public sealed class PostgreSqlDeferredRollupTests(PostgreSqlServer server)
     }
 
     [Fact]
+    public async Task A_long_writer_holding_the_barrier_delays_a_summary_and_a_reservation_by_seconds_not_until_it_commits()
+    {
+        // A transaction that holds the feed's barrier shared for as long as it likes (a long reprice did, in one
+        // transaction), and a tail past the summary's fold threshold: the fold a summary or a reservation tries first
+        // waits a few seconds at most for the barrier, then gives up, and the reading answers from the sums plus the
+        // tail as rows. Before, both waited for the writer to commit.
+        var database = await server.CreateDatabaseAsync();
+        await using var ledger = new PostgreSqlUsageLedger(server.Spec(database)) { SummaryCatchUpAfter = 1 };
+        await ledger.AppendAsync([Make("a", TimeSpan.Zero, "m1", "p1", "alpha", "j1", "u1", 100, 1m), Make("b", TimeSpan.FromMinutes(1), "m1", "p1", "alpha", "j1", "u1", 300, 2m)]);
+
+        await using var writer = new NpgsqlConnection(Admin(database));
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FeedLockKey})"), writer, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        // Two records, 400 in, $3, none folded (the watermark stays at 0) while the writer holds on.
+        var summary = await ledger.SummarizeAsync(UsageQuery.All, By("model"), TimeZoneInfo.Utc).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal((2L, 400L, 3m), (summary.Total.Records, summary.Total.InputTokens, summary.Total.CostUsd));
+        var budget = new Budget { Name = "alpha-cap", Scope = new UsageQuery { Project = "alpha" }, Period = BudgetPeriod.Parse("total"), Limit = 5m, Mode = BudgetMode.Hard };
+        var now = T.AddDays(1);
+        var reserved = await ledger.TryReserveAsync(budget, budget.Period.WindowAt(now, TimeZoneInfo.Utc), 1m, now, TimeSpan.FromMinutes(5)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(3m, reserved.Spend);
+        Assert.NotNull(reserved.Reservation);
+        Assert.Equal("0", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
+
+        // Once the writer is gone, the next summary folds both.
+        await transaction.CommitAsync();
+        Assert.Equal(2L, (await ledger.SummarizeAsync(UsageQuery.All, By("model"), TimeZoneInfo.Utc)).Total.Records);
+        Assert.Equal("2", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
+    }
+
+    [Fact]
     public async Task A_catch_up_waits_for_an_append_in_flight_so_the_watermark_never_passes_an_uncommitted_record()
     {
         var database = await server.CreateDatabaseAsync();
