@@ -14,7 +14,7 @@ namespace TokenTrace.Sqlite;
 /// </summary>
 /// <remarks>
 /// A value is looked up first as the same string as in the previous record (the JSON reader interns them), then in
-/// the ledger's <see cref="SqliteValueDictionary"/> and this transaction's new values, and only then in <c>dims</c>,
+/// this transaction's new values and the ledger's <see cref="SqliteValueDictionary"/>, and only then in <c>dims</c>,
 /// where a value no process has stored yet is inserted. The caller holds the write lock (<c>BEGIN IMMEDIATE</c>), so
 /// no other process can insert the same value in between; <see cref="Resolved"/> is published once the transaction
 /// commits. The statements are finalized on dispose, before the pooled connection can be reused or closed.
@@ -211,7 +211,9 @@ internal sealed class SqliteRecordInserter : IDisposable
 
     private long Resolve(string value)
     {
-        if (_dictionary.TryGet(value, out var id) || _resolved.TryGetValue(value, out id))
+        // This transaction's own values first: an import in one transaction resolves every value there, and an
+        // empty dictionary answers a miss without hashing, so a small append pays nothing for the order.
+        if (_resolved.TryGetValue(value, out var id) || _dictionary.TryGet(value, out id))
         {
             return id;
         }
