@@ -843,6 +843,11 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             wal.ExecuteNonQuery();
         }
 
+        if (IsUpToDate(connection))
+        {
+            return;
+        }
+
         using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -870,6 +875,29 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         command.Transaction = null;
         command.CommandText = SqliteSchema.AfterMigrations;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Whether the file is at the latest schema with nothing left to drop, read without a write lock: the first open
+    /// of every process (a summary, the status line) then does not queue behind a writer, which matters while an
+    /// import holds the lock for its whole transaction. Anything else goes through the locked path, which reads the
+    /// version again.
+    /// </summary>
+    private static bool IsUpToDate(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_version'), EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'usage_schema5')";
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            if (reader.GetInt64(0) == 0 || reader.GetInt64(1) != 0)
+            {
+                return false;
+            }
+        }
+
+        command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture) == SqliteSchema.Latest;
     }
 
     /// <summary>Reads one row of <see cref="SelectColumns"/>: the fields in <see cref="UsageRecordFields.Names"/> order, then <c>cost_pico</c>.</summary>
