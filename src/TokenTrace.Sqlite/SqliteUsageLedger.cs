@@ -45,6 +45,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
     /// </summary>
     internal int RollupLag { get; init; } = 20_000;
 
+    /// <summary>How many looked-up <c>dims</c> values one import transaction remembers (see <see cref="SqliteRecordInserter"/>).</summary>
+    internal int MaxResolvedPerImport { get; init; } = 65_536;
+
     /// <summary>How many rollup keys an append upserts from memory whatever its size (a call or a small batch).</summary>
     internal int RollupKeysPerAppend { get; init; } = 64;
 
@@ -92,7 +95,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         try
         {
             var transaction = Guard(() => connection.BeginTransaction(deferred: false));
-            return new SqliteImportTransaction(this, connection, transaction, Guard(() => new SqliteRecordInserter(connection, InsertSql, _values)));
+            return new SqliteImportTransaction(this, connection, transaction, Guard(() => new SqliteRecordInserter(connection, InsertSql, _values, MaxResolvedPerImport)));
         }
         catch
         {

@@ -91,6 +91,43 @@ public sealed class SqliteImportTransactionTests
         }
     }
 
+    [Fact]
+    public async Task Values_the_import_forgot_past_its_bound_are_found_again_and_stored_under_the_right_ids()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db")) { MaxResolvedPerImport = 3 };
+        await using (ledger)
+        {
+            // 12 records over 5 projects, each project seen again after the map of 3 has started over.
+            var projects = Enumerable.Range(0, 12).Select(i => "project-" + (i % 5).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var transaction = await ledger.BeginImportAsync();
+            await using (transaction)
+            {
+                transaction.Append(projects.Select((p, i) => Make("r" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "gpt-4o", 1m, i, p)).ToList());
+                transaction.Commit();
+            }
+
+            // After the commit the ledger trusts only the values still remembered; every project must read back, and an
+            // append of each project again (remembered or not) must store the same text.
+            await ledger.AppendAsync(Enumerable.Range(0, 5).Select(i => Make("again" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "gpt-4o", 1m, 20 + i, "project-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList());
+            var read = await ledger.ReadAsync(UsageQuery.All).ToDictionaryAsync(r => r.Id, r => r.Attribution.Project);
+            for (var i = 0; i < 12; i++)
+            {
+                Assert.Equal(projects[i], read["r" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal("project-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), read["again" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+
+            // 5 projects, each in dims once: 12 + 5 records, 17 USD.
+            var byProject = (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("project")], TimeZoneInfo.Utc)).Rows;
+            Assert.Equal(5, byProject.Count);
+            Assert.Equal(17m, byProject.Sum(r => r.Totals.CostUsd));
+        }
+    }
+
     private static UsageRecord Make(string id, string model, decimal cost, int minutes, string project) => new()
     {
         Id = id,
