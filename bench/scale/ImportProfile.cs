@@ -71,25 +71,55 @@ internal static class ImportProfile
         {
             var clock = Stopwatch.StartNew();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             for (var i = 0; i < records.Count; i += 5_000)
             {
                 _ = await ledger.AppendAsync(records.GetRange(i, Math.Min(5_000, records.Count - i))).ConfigureAwait(false);
             }
 
             append = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            Allocated["append"] = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             Report("SqliteUsageLedger.AppendAsync, batches of 5,000 (validate + bind + insert + indexes + rollup + commit)", clock.Elapsed.TotalSeconds, append, count);
         }
 
+        // The same records through one import transaction (what `import` into SQLite does): one commit in all.
+        DeleteDatabase(path);
+        ledger = new SqliteUsageLedger(path);
+        double inOne;
+        await using (ledger.ConfigureAwait(false))
+        {
+            var clock = Stopwatch.StartNew();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var transaction = await ledger.BeginImportAsync().ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                for (var i = 0; i < records.Count; i += 5_000)
+                {
+                    _ = transaction.Append(records.GetRange(i, Math.Min(5_000, records.Count - i)));
+                }
+
+                transaction.Commit();
+            }
+
+            inOne = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            Allocated["import transaction"] = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            Report("SqliteImportTransaction.Append, batches of 5,000, one commit", clock.Elapsed.TotalSeconds, inOne, count);
+        }
+
         Console.WriteLine();
-        Console.WriteLine("| stage (one thread) | CPU s | CPU µs/record |");
-        Console.WriteLine("|---|---:|---:|");
-        Row("read + parse JSON lines", parse, count);
-        Row("validate + attribute + price (Accept)", accept - parse, count);
-        Row("energy/CO2e estimate", prepareOnly - accept, count);
-        Row("(holding all records in memory for the append test)", prepare - prepareOnly, count);
-        Row("validate again inside AppendAsync", validate, count);
-        Row("SQLite append (AppendAsync minus its validation)", append - validate, count);
-        Row("import today: check pass (parse + Accept) + write pass (parse + Prepare + AppendAsync)", accept + prepareOnly + append, count);
+        Console.WriteLine("| stage (one thread) | CPU s | CPU µs/record | bytes allocated/record |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        const string Parse = "read + parse (UsageRecordFile.ReadEntries)", Accept = "read + parse + Accept (validate, attribute, price)",
+            Prepare = "read + parse + Prepare (+ energy estimate), not kept";
+        Row("read + parse JSON lines", parse, count, Allocated[Parse]);
+        Row("validate + attribute + price (Accept)", accept - parse, count, Allocated[Accept] - Allocated[Parse]);
+        Row("energy/CO2e estimate", prepareOnly - accept, count, Allocated[Prepare] - Allocated[Accept]);
+        Row("(holding all records in memory for the append test)", prepare - prepareOnly, count, null);
+        Row("validate again inside AppendAsync", validate, count, null);
+        Row("SQLite append (AppendAsync minus its validation), 5,000 per transaction", append - validate, count, Allocated["append"]);
+        Row("SQLite append in one import transaction (minus validation)", inOne - validate, count, Allocated["import transaction"]);
+        Row("one thread, all stages: parse + Prepare + one-transaction append", prepareOnly + inOne, count, Allocated[Prepare] + Allocated["import transaction"]);
         Console.WriteLine();
 
         if (variants.Length > 0)
@@ -112,15 +142,20 @@ internal static class ImportProfile
         GC.Collect();
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         action();
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {clock.Elapsed.TotalSeconds:F2} s wall, {cpuSeconds:F2} s CPU"));
+        Allocated[name] = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {clock.Elapsed.TotalSeconds:F2} s wall, {cpuSeconds:F2} s CPU, {Allocated[name]:N0} bytes allocated"));
         return cpuSeconds;
     }
+
+    /// <summary>Bytes allocated by each measured stage (all threads), by stage name.</summary>
+    private static readonly Dictionary<string, long> Allocated = new(StringComparer.Ordinal);
 
     private static void Report(string name, double wall, double cpu, long count) =>
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {wall:F2} s wall ({count / wall:N0} records/s), {cpu:F2} s CPU ({count / cpu:N0} records/CPU-s)"));
 
-    private static void Row(string name, double seconds, long count) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {seconds:F2} | {seconds * 1e6 / count:F2} |"));
+    private static void Row(string name, double seconds, long count, long? allocated) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {seconds:F2} | {seconds * 1e6 / count:F2} | {(allocated is { } a ? (a / (double)count).ToString("F0", CultureInfo.InvariantCulture) : "—")} |"));
 }

@@ -14,7 +14,7 @@ namespace TokenTrace.Sqlite;
 /// </summary>
 /// <remarks>
 /// A value is looked up first as the same string as in the previous record (the JSON reader interns them), then in
-/// the ledger's <see cref="SqliteValueDictionary"/> and this transaction's new values, and only then in <c>dims</c>,
+/// this transaction's new values and the ledger's <see cref="SqliteValueDictionary"/>, and only then in <c>dims</c>,
 /// where a value no process has stored yet is inserted. The caller holds the write lock (<c>BEGIN IMMEDIATE</c>), so
 /// no other process can insert the same value in between; <see cref="Resolved"/> is published once the transaction
 /// commits. The statements are finalized on dispose, before the pooled connection can be reused or closed.
@@ -30,6 +30,7 @@ internal sealed class SqliteRecordInserter : IDisposable
     private readonly sqlite3_stmt _findValue;
     private readonly sqlite3_stmt _addValue;
     private readonly SqliteValueDictionary _dictionary;
+    private readonly int _maxResolved;
     private readonly Dictionary<string, long> _resolved = new(StringComparer.Ordinal);
     private readonly string?[] _lastValue = new string?[CostPicoParameter + 1];
     private readonly long[] _lastId = new long[CostPicoParameter + 1];
@@ -38,10 +39,20 @@ internal sealed class SqliteRecordInserter : IDisposable
     private DateOnly? _lastFrom;
     private byte[] _utf8 = new byte[256];
 
-    public SqliteRecordInserter(SqliteConnection connection, string sql, SqliteValueDictionary dictionary)
+    /// <param name="connection">The connection, inside its write transaction.</param>
+    /// <param name="sql">The insert statement.</param>
+    /// <param name="dictionary">The ledger's committed values.</param>
+    /// <param name="maxResolved">
+    /// How many of this transaction's looked-up values are remembered: an import in one transaction meets every session
+    /// and task of the file, and memory must not grow with them. Past it the map starts over; a value it forgot is
+    /// found again in <c>dims</c> (an indexed lookup that sees this transaction's own inserts), and only the values
+    /// remembered at the commit are published, which is all publishing needs to be correct.
+    /// </param>
+    public SqliteRecordInserter(SqliteConnection connection, string sql, SqliteValueDictionary dictionary, int maxResolved = 65_536)
     {
         _db = connection.Handle!;
         _dictionary = dictionary;
+        _maxResolved = maxResolved;
         if (dictionary.Last is { } last)
         {
             // A file restored from a backup may have other values under the ids this process knows.
@@ -211,7 +222,9 @@ internal sealed class SqliteRecordInserter : IDisposable
 
     private long Resolve(string value)
     {
-        if (_dictionary.TryGet(value, out var id) || _resolved.TryGetValue(value, out id))
+        // This transaction's own values first: an import in one transaction resolves every value there, and an
+        // empty dictionary answers a miss without hashing, so a small append pays nothing for the order.
+        if (_resolved.TryGetValue(value, out var id) || _dictionary.TryGet(value, out id))
         {
             return id;
         }
@@ -239,6 +252,11 @@ internal sealed class SqliteRecordInserter : IDisposable
         else if (rc != raw.SQLITE_ROW)
         {
             throw Error(rc);
+        }
+
+        if (_resolved.Count >= _maxResolved)
+        {
+            _resolved.Clear();
         }
 
         _resolved[value] = id;

@@ -45,6 +45,9 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
     /// </summary>
     internal int RollupLag { get; init; } = 20_000;
 
+    /// <summary>How many looked-up <c>dims</c> values one import transaction remembers (see <see cref="SqliteRecordInserter"/>).</summary>
+    internal int MaxResolvedPerImport { get; init; } = 65_536;
+
     /// <summary>How many rollup keys an append upserts from memory whatever its size (a call or a small batch).</summary>
     internal int RollupKeysPerAppend { get; init; } = 64;
 
@@ -72,36 +75,90 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         {
             using var transaction = connection.BeginTransaction(deferred: false);
             using var inserter = new SqliteRecordInserter(connection, InsertSql, _values);
-            var added = 0;
-            var rollup = new SqliteRollupBatch();
-            // The ids stored before this append (for observers that must pass on only new records). Built only once a
-            // record is refused: every record before the first refusal was stored now, and a repeat of one of those is
-            // not a record stored before.
-            HashSet<string>? storedBefore = null, storedNow = null;
-            for (var i = 0; i < records.Count; i++)
-            {
-                var record = records[i];
-                if (inserter.Insert(record))
-                {
-                    added++;
-                    rollup.Add(record);
-                    storedNow?.Add(record.Id);
-                }
-                else
-                {
-                    storedNow ??= new HashSet<string>(records.Take(i).Select(static r => r.Id), StringComparer.Ordinal);
-                    if (!storedNow.Contains(record.Id))
-                    {
-                        (storedBefore ??= new HashSet<string>(StringComparer.Ordinal)).Add(record.Id);
-                    }
-                }
-            }
-
-            UpdateRollup(connection, transaction, added, rollup);
+            var result = AppendIn(connection, transaction, inserter, records, trackDuplicates: true);
             transaction.Commit();
             _values.Publish(inserter.Resolved);
-            return new AppendResult(added, records.Count - added) { DuplicateIds = (IReadOnlySet<string>?)storedBefore ?? (storedNow is null ? null : System.Collections.Frozen.FrozenSet<string>.Empty) };
+            return result;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens one write transaction for a whole import (see <see cref="SqliteImportTransaction"/>): nothing it appends is
+    /// visible or kept until <see cref="SqliteImportTransaction.Commit"/>, and disposing it without that rolls all of it
+    /// back. Other writers wait for it (up to the ledger's 60 s busy timeout).
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the connection or the write lock.</param>
+    /// <returns>The open transaction; the caller disposes it.</returns>
+    public async Task<SqliteImportTransaction> BeginImportAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenForWriteAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = Guard(() => connection.BeginTransaction(deferred: false));
+            return new SqliteImportTransaction(this, connection, transaction, Guard(() => new SqliteRecordInserter(connection, InsertSql, _values, MaxResolvedPerImport)));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>One batch of an import transaction (validated first, as <see cref="AppendAsync"/> validates).</summary>
+    internal AppendResult AppendToImport(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, IReadOnlyList<UsageRecord> records)
+    {
+        foreach (var record in records)
+        {
+            UsageRecordValidator.ThrowIfInvalid(record);
+        }
+
+        return Guard(() => AppendIn(connection, transaction, inserter, records, trackDuplicates: false));
+    }
+
+    /// <summary>Commits an import transaction and publishes the <c>dims</c> ids it resolved.</summary>
+    internal void CommitImport(SqliteTransaction transaction, SqliteRecordInserter inserter)
+    {
+        Guard(() =>
+        {
+            transaction.Commit();
+            return true;
+        });
+        _values.Publish(inserter.Resolved);
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="records"/> in the open <paramref name="transaction"/> and brings the rollup up to date.
+    /// With <paramref name="trackDuplicates"/>, the result names the ids that were stored before (for observers).
+    /// </summary>
+    private AppendResult AppendIn(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, IReadOnlyList<UsageRecord> records, bool trackDuplicates)
+    {
+        var added = 0;
+        var rollup = new SqliteRollupBatch();
+        // The ids stored before this append (for observers that must pass on only new records). Built only once a
+        // record is refused: every record before the first refusal was stored now, and a repeat of one of those is
+        // not a record stored before.
+        HashSet<string>? storedBefore = null, storedNow = null;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            if (inserter.Insert(record))
+            {
+                added++;
+                rollup.Add(record);
+                storedNow?.Add(record.Id);
+            }
+            else if (trackDuplicates)
+            {
+                storedNow ??= new HashSet<string>(records.Take(i).Select(static r => r.Id), StringComparer.Ordinal);
+                if (!storedNow.Contains(record.Id))
+                {
+                    (storedBefore ??= new HashSet<string>(StringComparer.Ordinal)).Add(record.Id);
+                }
+            }
+        }
+
+        UpdateRollup(connection, transaction, added, rollup);
+        return new AppendResult(added, records.Count - added) { DuplicateIds = (IReadOnlySet<string>?)storedBefore ?? (storedNow is null ? null : System.Collections.Frozen.FrozenSet<string>.Empty) };
     }
 
     /// <inheritdoc/>
@@ -789,6 +846,11 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             wal.ExecuteNonQuery();
         }
 
+        if (IsUpToDate(connection))
+        {
+            return;
+        }
+
         using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -816,6 +878,29 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         command.Transaction = null;
         command.CommandText = SqliteSchema.AfterMigrations;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Whether the file is at the latest schema with nothing left to drop, read without a write lock: the first open
+    /// of every process (a summary, the status line) then does not queue behind a writer, which matters while an
+    /// import holds the lock for its whole transaction. Anything else goes through the locked path, which reads the
+    /// version again.
+    /// </summary>
+    private static bool IsUpToDate(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_version'), EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'usage_schema5')";
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            if (reader.GetInt64(0) == 0 || reader.GetInt64(1) != 0)
+            {
+                return false;
+            }
+        }
+
+        command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture) == SqliteSchema.Latest;
     }
 
     /// <summary>Reads one row of <see cref="SelectColumns"/>: the fields in <see cref="UsageRecordFields.Names"/> order, then <c>cost_pico</c>.</summary>

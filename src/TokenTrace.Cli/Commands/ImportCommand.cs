@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using Spectre.Console;
 using TokenTrace.Analytics.DuckDb;
+using TokenTrace.Sqlite;
 
 namespace TokenTrace.Cli;
 
@@ -24,10 +25,12 @@ internal static class ImportCommand
         var command = new Command("import", """
             Import records from a JSONL or CSV export. Records already stored (same id) are skipped, so
             importing twice never double counts. A bad line stops the import (nothing is written) unless
-            --skip-invalid is given; either way the message names the file, line and field. The checked
-            records wait in a temporary file in TMPDIR (a fraction of the input's size) until every line
-            is known good; memory stays flat for any size (about 200 MB for 10 million records). A SQLite
-            ledger of 250,000 records or more then brings its analytics copy up to date, so that the next
+            --skip-invalid is given; either way the message names the file, line and field. Into a SQLite
+            ledger the whole import is one transaction, committed only when every line is known good
+            (other writers wait for it); into other ledgers the checked records wait in a temporary file
+            in TMPDIR (a fraction of the input's size) until then. Memory stays flat for any size (under
+            300 MB for 10 million records). A SQLite ledger of 250,000 records or more then brings its
+            analytics copy up to date, so that the next
             summary is fast (docs/end_user/analytics.md); that step takes about 20 s per million new records.
 
             Example:
@@ -65,9 +68,18 @@ internal static class ImportCommand
                 }
             }
 
-            // All or nothing: the check pass parses and prepares every line once, keeping the prepared records in a
-            // spill file; only when no line is bad does the write pass stream them from there into the ledger.
-            using var spill = skip ? null : new ImportSpill();
+            // All or nothing. Into SQLite: one pass, parsing on one thread while the other inserts, all in one
+            // transaction that commits only if no line was bad. Elsewhere: the check pass parses and prepares every
+            // line once, keeping the prepared records in a spill file; only when no line is bad does the write pass
+            // stream them from there into the ledger.
+            var done = false;
+            if (!skip && await ImportInOneTransactionAsync(context, path, showProgress, size, cancellationToken).ConfigureAwait(false) is { } atomic)
+            {
+                result = atomic;
+                done = true;
+            }
+
+            using var spill = skip || done ? null : new ImportSpill();
             if (spill is not null)
             {
                 var problems = new List<LedgerProblem>();
@@ -92,9 +104,7 @@ internal static class ImportCommand
 
                 if (skipped > 0)
                 {
-                    var shown = string.Join("\n  ", problems);
-                    var more = skipped > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {skipped - 10} more") : "";
-                    throw new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{skipped} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}"));
+                    throw BadLines(skipped, problems);
                 }
 
                 result = await WithProgressAsync(showProgress, spill.Count, "Writing", progress =>
@@ -156,11 +166,96 @@ internal static class ImportCommand
     }
 
     /// <summary>
-    /// Appends <paramref name="records"/> in batches: they are produced (parsed and priced, or read back from the spill)
-    /// on one thread while the ledger writes the previous batch on another; a channel of one batch keeps memory flat
-    /// when either side is slower.
+    /// The all-or-nothing import into a SQLite ledger: one pass over the file, each batch inserted into one transaction
+    /// as soon as it is parsed and priced (see <see cref="SqliteImportTransaction"/>), committed only when no line was
+    /// bad. Null when the ledger is not SQLite (the caller then checks into a spill file first).
     /// </summary>
+    private static async Task<AppendResult?> ImportInOneTransactionAsync(CliContext context, string path, bool showProgress, long size, CancellationToken cancellationToken)
+    {
+        var ledger = context.OpenLedgerForWriting();
+        await using (ledger.ConfigureAwait(false))
+        {
+            if (ledger.GetService<SqliteUsageLedger>() is not { } sqlite)
+            {
+                return null;
+            }
+
+            // Counted on the reading thread only; read here after that thread has finished.
+            long bad = 0;
+            var problems = new List<LedgerProblem>();
+            var result = await WithProgressAsync(showProgress, size, "Importing", async progress =>
+            {
+                var transaction = await sqlite.BeginImportAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    // After a bad line the rest of the file is still read, to report every bad line, but no longer
+                    // written: the transaction is rolled back.
+                    var written = await PipeAsync(
+                        WhileNoneBad(ReadAndPrepare(context, path, progress, problem =>
+                        {
+                            if (++bad <= 10)
+                            {
+                                problems.Add(problem);
+                            }
+                        }), () => bad > 0),
+                        batch => Task.FromResult(transaction.Append(batch)),
+                        null,
+                        cancellationToken).ConfigureAwait(false);
+                    if (bad == 0)
+                    {
+                        transaction.Commit();
+                    }
+
+                    return written;
+                }
+            }).ConfigureAwait(false);
+
+            if (bad > 0)
+            {
+                throw BadLines(bad, problems);
+            }
+
+            await CatchUpCopyAsync(context, ledger, result, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+    }
+
+    private static IEnumerable<UsageRecord> WhileNoneBad(IEnumerable<UsageRecord> records, Func<bool> anyBad)
+    {
+        foreach (var record in records)
+        {
+            if (!anyBad())
+            {
+                yield return record;
+            }
+        }
+    }
+
+    private static CliInputException BadLines(long count, List<LedgerProblem> problems)
+    {
+        var shown = string.Join("\n  ", problems);
+        var more = count > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {count - 10} more") : "";
+        return new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{count} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}"));
+    }
+
+    /// <summary>Appends <paramref name="records"/> to the ledger in batches (see <see cref="PipeAsync"/>), then updates its analytics copy.</summary>
     private static async Task<AppendResult> WriteAsync(CliContext context, IEnumerable<UsageRecord> records, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var ledger = context.OpenLedgerForWriting();
+        await using (ledger.ConfigureAwait(false))
+        {
+            var result = await PipeAsync(records, batch => ledger.AppendAsync(batch, cancellationToken), progress, cancellationToken).ConfigureAwait(false);
+            await CatchUpCopyAsync(context, ledger, result, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="records"/> to <paramref name="append"/> in batches: they are produced (parsed and priced,
+    /// or read back from the spill) on one thread while the previous batch is written on another; a channel of one
+    /// batch keeps memory flat when either side is slower.
+    /// </summary>
+    private static async Task<AppendResult> PipeAsync(IEnumerable<UsageRecord> records, Func<List<UsageRecord>, Task<AppendResult>> append, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<List<UsageRecord>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -196,32 +291,26 @@ internal static class ImportCommand
         }, stop.Token);
 
         var result = default(AppendResult);
-        var ledger = context.OpenLedgerForWriting();
-        await using (ledger.ConfigureAwait(false))
+        try
         {
+            long written = 0;
+            await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result += await append(batch).ConfigureAwait(false);
+                written += batch.Count;
+                progress?.Report(written);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
             try
             {
-                long written = 0;
-                await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    result += await ledger.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
-                    written += batch.Count;
-                    progress?.Report(written);
-                }
-
-                await CatchUpCopyAsync(context, ledger, result, cancellationToken).ConfigureAwait(false);
+                await producer.ConfigureAwait(false);
             }
-            finally
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                await stop.CancelAsync().ConfigureAwait(false);
-                try
-                {
-                    await producer.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    // Stopped because the ledger failed: that failure is the one to report.
-                }
+                // Stopped because the ledger failed: that failure is the one to report.
             }
         }
 

@@ -1,0 +1,82 @@
+using Microsoft.Data.Sqlite;
+
+namespace TokenTrace.Sqlite;
+
+/// <summary>
+/// One write transaction holding a whole import (<see cref="SqliteUsageLedger.BeginImportAsync"/>): the records of
+/// every <see cref="Append"/> are inserted at once, but none is visible to other connections or kept until
+/// <see cref="Commit"/>; disposing the transaction without committing rolls all of them back. This lets an importer
+/// check and write in one pass (parsing on one thread while SQLite inserts on another) and still store nothing when a
+/// late line turns out bad, instead of parsing everything into a temporary file first and writing it afterwards.
+/// </summary>
+/// <remarks>
+/// The transaction holds the ledger's write lock from the start: other writers, in this process or others, wait for
+/// it (up to the ledger's 60 s busy timeout) and readers keep seeing the ledger as it was. One commit also means one
+/// WAL flush for the whole import. Not thread-safe: one caller appends, in order.
+/// </remarks>
+public sealed class SqliteImportTransaction : IAsyncDisposable
+{
+    private readonly SqliteUsageLedger _ledger;
+    private readonly SqliteConnection _connection;
+    private readonly SqliteTransaction _transaction;
+    private readonly SqliteRecordInserter _inserter;
+    private bool _committed;
+    private bool _disposed;
+
+    internal SqliteImportTransaction(SqliteUsageLedger ledger, SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter)
+    {
+        _ledger = ledger;
+        _connection = connection;
+        _transaction = transaction;
+        _inserter = inserter;
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="records"/> (validated first, like <see cref="SqliteUsageLedger.AppendAsync"/>); records
+    /// whose id is already stored, or was appended earlier in this transaction, are counted as duplicates.
+    /// </summary>
+    /// <param name="records">The records to add, prepared (priced and estimated) by the caller.</param>
+    /// <returns>How many were added and how many were already there; <see cref="AppendResult.DuplicateIds"/> is not filled.</returns>
+    public AppendResult Append(IReadOnlyList<UsageRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_committed)
+        {
+            throw new InvalidOperationException("the import transaction is already committed");
+        }
+
+        return records.Count == 0 ? default : _ledger.AppendToImport(_connection, _transaction, _inserter, records);
+    }
+
+    /// <summary>Makes every appended record durable and visible at once (<c>synchronous = FULL</c>: flushed before this returns).</summary>
+    public void Commit()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_committed)
+        {
+            throw new InvalidOperationException("the import transaction is already committed");
+        }
+
+        _ledger.CommitImport(_transaction, _inserter);
+        _committed = true;
+    }
+
+    /// <summary>Rolls back whatever was appended unless <see cref="Commit"/> ran, and returns the connection to its pool.</summary>
+    /// <returns>A task that completes when the connection is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+
+        // The inserter's statements are finalized before the rollback: SQLite refuses to roll back a transaction
+        // while a statement is still running, and the pooled connection must come back clean.
+        _inserter.Dispose();
+        _transaction.Dispose();
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,140 @@
+using TokenTrace.Sqlite;
+using TokenTrace.Tests;
+
+namespace TokenTrace.Sqlite.Tests;
+
+public sealed class SqliteImportTransactionTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task An_import_is_invisible_to_other_readers_until_it_commits_and_then_all_there_with_its_rollup()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("usage.db");
+        var ledger = new SqliteUsageLedger(path);
+        await using var reader = new SqliteUsageLedger(path);
+        await using (ledger)
+        {
+            var transaction = await ledger.BeginImportAsync();
+            await using (transaction)
+            {
+                // Two batches, the second over two more hours: 3 records of gpt-4o and 1 of o3.
+                Assert.Equal(2, transaction.Append([Make("a", "gpt-4o", 0.25m, 0, "alpha"), Make("b", "gpt-4o", 0.5m, 10, "beta")]).Added);
+                Assert.Equal(2, transaction.Append([Make("c", "gpt-4o", 1m, 70, "alpha"), Make("d", "o3", 2m, 130, "gamma")]).Added);
+
+                Assert.Equal(0, (await reader.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.Records);
+                transaction.Commit();
+            }
+
+            // gpt-4o: 0.25 + 0.5 + 1 = 1.75 USD over 3 records, 3 × 1,000 = 3,000 input tokens; o3: 2 USD, 1 record.
+            var byModel = (await reader.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc)).Rows
+                .ToDictionary(r => r.Key["model"]!, r => r.Totals);
+            Assert.Equal(3, byModel["gpt-4o"].Records);
+            Assert.Equal(1.75m, byModel["gpt-4o"].CostUsd);
+            Assert.Equal(3_000, byModel["gpt-4o"].InputTokens);
+            Assert.Equal(2m, byModel["o3"].CostUsd);
+            Assert.Equal(["alpha", "beta", "alpha", "gamma"], await reader.ReadAsync(UsageQuery.All).Select(r => r.Attribution.Project!).ToListAsync());
+        }
+    }
+
+    [Fact]
+    public async Task An_import_disposed_without_commit_stores_nothing_and_the_values_it_saw_are_not_trusted_later()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        await using (ledger)
+        {
+            await ledger.AppendAsync([Make("kept", "gpt-4o", 1m, 0, "old-project")]);
+            var transaction = await ledger.BeginImportAsync();
+            await using (transaction)
+            {
+                transaction.Append([Make("x", "o3", 2m, 0, "rolled-back-project"), Make("y", "o3", 3m, 5, "old-project")]);
+            }
+
+            Assert.Equal(["kept"], await ledger.ReadAsync(UsageQuery.All).Select(r => r.Id).ToListAsync());
+
+            // The rolled-back transaction added "o3" and "rolled-back-project" to dims and lost them: an append after it
+            // must store them again, not reuse ids that no longer exist.
+            await ledger.AppendAsync([Make("z", "o3", 4m, 10, "rolled-back-project")]);
+            var z = await ledger.ReadAsync(UsageQuery.All).SingleAsync(r => r.Id == "z");
+            Assert.Equal("o3", z.Model);
+            Assert.Equal("rolled-back-project", z.Attribution.Project);
+            Assert.Equal(5m, (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.CostUsd); // 1 + 4
+        }
+    }
+
+    [Fact]
+    public async Task Ids_already_stored_or_repeated_within_the_import_are_duplicates_and_counted_once()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        await using (ledger)
+        {
+            await ledger.AppendAsync([Make("stored", "gpt-4o", 1m, 0, "p")]);
+            var transaction = await ledger.BeginImportAsync();
+            await using (transaction)
+            {
+                var first = transaction.Append([Make("stored", "gpt-4o", 10m, 0, "p"), Make("new", "gpt-4o", 2m, 1, "p")]);
+                var second = transaction.Append([Make("new", "gpt-4o", 20m, 1, "p"), Make("newer", "gpt-4o", 3m, 2, "p")]);
+                transaction.Commit();
+
+                Assert.Equal((1, 1), (first.Added, first.Duplicates));
+                Assert.Equal((1, 1), (second.Added, second.Duplicates));
+                Assert.Throws<InvalidOperationException>(() => transaction.Append([Make("late", "gpt-4o", 1m, 3, "p")]));
+            }
+
+            // 1 (stored) + 2 (new) + 3 (newer); the repeats' 10 and 20 are not counted.
+            var total = (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total;
+            Assert.Equal(3, total.Records);
+            Assert.Equal(6m, total.CostUsd);
+        }
+    }
+
+    [Fact]
+    public async Task Values_the_import_forgot_past_its_bound_are_found_again_and_stored_under_the_right_ids()
+    {
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db")) { MaxResolvedPerImport = 3 };
+        await using (ledger)
+        {
+            // 12 records over 5 projects, each project seen again after the map of 3 has started over.
+            var projects = Enumerable.Range(0, 12).Select(i => "project-" + (i % 5).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var transaction = await ledger.BeginImportAsync();
+            await using (transaction)
+            {
+                transaction.Append(projects.Select((p, i) => Make("r" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "gpt-4o", 1m, i, p)).ToList());
+                transaction.Commit();
+            }
+
+            // After the commit the ledger trusts only the values still remembered; every project must read back, and an
+            // append of each project again (remembered or not) must store the same text.
+            await ledger.AppendAsync(Enumerable.Range(0, 5).Select(i => Make("again" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "gpt-4o", 1m, 20 + i, "project-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList());
+            var read = await ledger.ReadAsync(UsageQuery.All).ToDictionaryAsync(r => r.Id, r => r.Attribution.Project);
+            for (var i = 0; i < 12; i++)
+            {
+                Assert.Equal(projects[i], read["r" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal("project-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), read["again" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+
+            // 5 projects, each in dims once: 12 + 5 records, 17 USD.
+            var byProject = (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("project")], TimeZoneInfo.Utc)).Rows;
+            Assert.Equal(5, byProject.Count);
+            Assert.Equal(17m, byProject.Sum(r => r.Totals.CostUsd));
+        }
+    }
+
+    private static UsageRecord Make(string id, string model, decimal cost, int minutes, string project) => new()
+    {
+        Id = id,
+        Timestamp = At.AddMinutes(minutes),
+        Model = model,
+        CostUsd = cost,
+        Tokens = new TokenCounts { Input = 1_000, Output = 100 },
+        Attribution = new Attribution { Project = project },
+    };
+}
