@@ -30,8 +30,8 @@ internal static class ImportCommand
             (other writers wait for it); into other ledgers the checked records wait in a temporary file
             in TMPDIR (a fraction of the input's size) until then. Memory stays flat for any size (under
             300 MB for 10 million records). A SQLite ledger of 250,000 records or more then brings its
-            analytics copy up to date, so that the next
-            summary is fast (docs/end_user/analytics.md); that step takes about 20 s per million new records.
+            analytics copy up to date, so that the next summary is fast (docs/end_user/analytics.md); that
+            step takes about 20 s per million new records.
 
             Example:
               tokentrace import team-usage.jsonl
