@@ -45,8 +45,14 @@ public sealed partial class PostgreSqlUsageLedger
     /// </summary>
     private const string AutomaticLockTimeout = "SET LOCAL lock_timeout = '3s'";
 
-    /// <summary>Set once the role is found unable to fold (read only, or a read-only server): it stops trying.</summary>
+    /// <summary>Set once the role is found unable to fold (it may only read): it stops trying.</summary>
     private volatile bool _cannotFold;
+
+    /// <summary>
+    /// Until when automatic folds rest (UTC ticks) after the server answered read only: a standby reached during a
+    /// failover, which a minute later may be the primary again, so the rest is short and the folds start again by themselves.
+    /// </summary>
+    private long _noFoldUntil;
 
     /// <summary>
     /// The catch-up an append runs when it left the tail long. The append is committed, so nothing here may fail it: a
@@ -75,7 +81,7 @@ public sealed partial class PostgreSqlUsageLedger
     /// </summary>
     private async Task CatchUpBeforeReadingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        if (_cannotFold)
+        if (!MayFold())
         {
             return;
         }
@@ -101,7 +107,7 @@ public sealed partial class PostgreSqlUsageLedger
     /// <summary>An automatic catch-up: gives way, waits briefly, and remembers a role that cannot fold.</summary>
     private async Task AutomaticCatchUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        if (_cannotFold)
+        if (!MayFold())
         {
             return;
         }
@@ -110,12 +116,19 @@ public sealed partial class PostgreSqlUsageLedger
         {
             await CatchUpAsync(connection, automatic: true, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ReadOnlySqlTransaction)
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             _cannotFold = true;
             throw;
         }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
+        {
+            Interlocked.Exchange(ref _noFoldUntil, DateTime.UtcNow.AddMinutes(1).Ticks);
+            throw;
+        }
     }
+
+    private bool MayFold() => !_cannotFold && DateTime.UtcNow.Ticks >= Interlocked.Read(ref _noFoldUntil);
 
     /// <summary>
     /// The catch-up on <paramref name="connection"/>: reads the position behind the feed's barrier in one short

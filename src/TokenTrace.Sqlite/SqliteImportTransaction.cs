@@ -22,6 +22,7 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     private readonly SqliteRecordInserter _inserter;
     private bool _committed;
     private bool _disposed;
+    private bool _faulted;
 
     internal SqliteImportTransaction(SqliteUsageLedger ledger, SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter)
     {
@@ -41,16 +42,35 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(records);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_committed)
+        ThrowIfUnusable();
+        if (records.Count == 0)
         {
-            throw new InvalidOperationException("the import transaction is already committed");
+            return default;
         }
 
-        return records.Count == 0 ? default : _ledger.AppendToImport(_connection, _transaction, _inserter, records);
+        try
+        {
+            return _ledger.AppendToImport(_connection, _transaction, _inserter, records);
+        }
+        catch
+        {
+            // SQLite may have rolled the transaction back on its own (a full disk, an I/O error): a later Append would
+            // then write outside any transaction, one row at a time. Nothing more may go through this one.
+            _faulted = true;
+            throw;
+        }
     }
 
     /// <summary>Makes every appended record durable and visible at once (<c>synchronous = FULL</c>: flushed before this returns).</summary>
+    /// <exception cref="InvalidOperationException">Already committed, or an <see cref="Append"/> failed (dispose it to roll back).</exception>
     public void Commit()
+    {
+        ThrowIfUnusable();
+        _ledger.CommitImport(_transaction, _inserter);
+        _committed = true;
+    }
+
+    private void ThrowIfUnusable()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed)
@@ -58,8 +78,10 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
             throw new InvalidOperationException("the import transaction is already committed");
         }
 
-        _ledger.CommitImport(_transaction, _inserter);
-        _committed = true;
+        if (_faulted)
+        {
+            throw new InvalidOperationException("an append of this import failed: it can only be disposed (which rolls it back)");
+        }
     }
 
     /// <summary>Rolls back whatever was appended unless <see cref="Commit"/> ran, and returns the connection to its pool.</summary>
@@ -75,8 +97,14 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
 
         // The inserter's statements are finalized before the rollback: SQLite refuses to roll back a transaction
         // while a statement is still running, and the pooled connection must come back clean.
-        _inserter.Dispose();
-        _transaction.Dispose();
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            _inserter.Dispose();
+            _transaction.Dispose();
+        }
+        finally
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -17,7 +17,7 @@ public sealed partial class SqliteUsageLedger
         // The same filter and summary as every other read of this budget's spend (BudgetEvaluator.QueryFor), not a copy.
         var filter = SqliteUsageFilter.From(BudgetEvaluator.QueryFor(budget, window));
         var rollup = CanUseRollup(filter, [], TimeZoneInfo.Utc);
-        return RunAsync(write: true, connection =>
+        return RunAsync(write: true, connection => WithShortLockWait(connection, () =>
         {
             // IMMEDIATE takes the write lock before the first read: no other process can append, reserve or settle
             // between the sums below and the insert, so two callers can never both fit into the same room.
@@ -68,20 +68,58 @@ public sealed partial class SqliteUsageLedger
 
             transaction.Commit();
             return new BudgetReservationResult(reservation, spend, inFlight);
-        }, cancellationToken);
+        }), cancellationToken);
     }
 
     /// <inheritdoc/>
     public Task<bool> SettleAsync(string reservationId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(reservationId);
-        return RunAsync(write: true, connection =>
+        return RunAsync(write: true, connection => WithShortLockWait(connection, () =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = "DELETE FROM budget_reservations WHERE id = @id";
             command.Parameters.AddWithValue("@id", reservationId);
             return command.ExecuteNonQuery() > 0;
-        }, cancellationToken);
+        }), cancellationToken);
+    }
+
+    /// <summary>How long a reservation or a settlement waits for the write lock, in seconds.</summary>
+    /// <remarks>
+    /// Both sit in the caller's model call. Another writer may hold the lock for minutes (an <c>import</c> is one
+    /// transaction); waiting the ledger's usual 60 s would hold the call, and a thread, that long. After this wait the
+    /// reservation fails with an <see cref="IOException"/> saying why, and the caller decides: the tracker lets the call go
+    /// ahead unreserved with a warning, as when a team server does not answer in its 2 s (a settlement not made leaves
+    /// the reservation to expire).
+    /// </remarks>
+    private const int ReservationLockWaitSeconds = 2;
+
+    private T WithShortLockWait<T>(SqliteConnection connection, Func<T> work)
+    {
+        connection.DefaultTimeout = ReservationLockWaitSeconds;
+        SetBusyTimeout(connection, ReservationLockWaitSeconds * 1000);
+        try
+        {
+            return work();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6)
+        {
+            throw new IOException(string.Create(CultureInfo.InvariantCulture,
+                $"SQLite ledger {Path}: another process has held the write lock for over {ReservationLockWaitSeconds} s (an import or a large sync commits as one transaction); the budget reservation was not taken"), ex);
+        }
+        finally
+        {
+            // The connection goes back to the pool: the next user gets the usual wait.
+            connection.DefaultTimeout = 60;
+            SetBusyTimeout(connection, 60_000);
+        }
+    }
+
+    private static void SetBusyTimeout(SqliteConnection connection, int milliseconds)
+    {
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {milliseconds}");
+        pragma.ExecuteNonQuery();
     }
 
     /// <inheritdoc/>

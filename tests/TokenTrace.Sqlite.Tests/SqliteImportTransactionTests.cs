@@ -39,6 +39,37 @@ public sealed class SqliteImportTransactionTests
     }
 
     [Fact]
+    public async Task A_budget_reservation_during_an_import_gives_up_within_seconds_saying_why_instead_of_waiting_a_minute()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("usage.db");
+        await using var importer = new SqliteUsageLedger(path);
+        await using var app = new SqliteUsageLedger(path);
+        var budget = new Budget { Name = "cap", Period = BudgetPeriod.Parse("total"), Limit = 10m, Mode = BudgetMode.Hard };
+        var window = budget.Period.WindowAt(At, TimeZoneInfo.Utc);
+        var before = await app.TryReserveAsync(budget, window, 1m, At, TimeSpan.FromMinutes(5));
+        Assert.NotNull(before.Reservation);
+
+        var transaction = await importer.BeginImportAsync();
+        await using (transaction)
+        {
+            transaction.Append([Make("a", "gpt-4o", 0.25m, 0, "alpha")]);
+
+            // The import holds the write lock. A reservation used to wait the ledger's 60 s for it (and then fail): it now
+            // gives up after about 2 s, so the caller's model call is not held (the tracker lets it go unreserved).
+            var refused = await Assert.ThrowsAsync<IOException>(() => Task.Run(() => app.TryReserveAsync(budget, window, 1m, At, TimeSpan.FromMinutes(5))).WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("write lock", refused.Message, StringComparison.Ordinal);
+            transaction.Commit();
+        }
+
+        // Committed: $0.25 spent, the first reservation's $1 still held; the connection waits as usual again.
+        var after = await app.TryReserveAsync(budget, window, 1m, At, TimeSpan.FromMinutes(5));
+        Assert.NotNull(after.Reservation);
+        Assert.Equal((0.25m, 1m), (after.Spend, after.InFlight));
+        Assert.True(await app.SettleAsync(after.Reservation!.Id));
+    }
+
+    [Fact]
     public async Task An_import_disposed_without_commit_stores_nothing_and_the_values_it_saw_are_not_trusted_later()
     {
         using var temp = new TempDirectory();

@@ -188,10 +188,10 @@ internal static class ImportCommand
                 var transaction = await sqlite.BeginImportAsync(cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
-                    // After a bad line the rest of the file is still read, to report every bad line, but no longer
-                    // written: the transaction is rolled back.
+                    // The first bad line ends the writing, and the transaction is rolled back when disposed here: the
+                    // write lock is not held while the rest of the file is read (below) only to report it.
                     var written = await PipeAsync(
-                        WhileNoneBad(ReadAndPrepare(context, path, progress, problem =>
+                        UntilBad(ReadAndPrepare(context, path, progress, problem =>
                         {
                             if (++bad <= 10)
                             {
@@ -212,6 +212,21 @@ internal static class ImportCommand
 
             if (bad > 0)
             {
+                // Nothing was stored and no lock is held: the whole file is read once more, writing nothing, so that the
+                // message counts and names every bad line, as the check pass of other ledgers does.
+                bad = 0;
+                problems.Clear();
+                foreach (var unused in ReadAndPrepare(context, path, null, problem =>
+                {
+                    if (++bad <= 10)
+                    {
+                        problems.Add(problem);
+                    }
+                }))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 throw BadLines(bad, problems);
             }
 
@@ -220,14 +235,16 @@ internal static class ImportCommand
         }
     }
 
-    private static IEnumerable<UsageRecord> WhileNoneBad(IEnumerable<UsageRecord> records, Func<bool> anyBad)
+    private static IEnumerable<UsageRecord> UntilBad(IEnumerable<UsageRecord> records, Func<bool> anyBad)
     {
         foreach (var record in records)
         {
-            if (!anyBad())
+            if (anyBad())
             {
-                yield return record;
+                yield break;
             }
+
+            yield return record;
         }
     }
 
