@@ -139,25 +139,9 @@ internal static class DailyAggregates
             return null;
         }
 
-        long? from = null, to = null;
-        if (query.Since is { } since)
+        if (!DailyAggregates.TryWholeUtcDays(query, out var from, out var to))
         {
-            if (since.UtcTicks % TimeSpan.TicksPerDay != 0)
-            {
-                return null;
-            }
-
-            from = since.UtcTicks / TimeSpan.TicksPerDay;
-        }
-
-        if (query.Until is { } until)
-        {
-            if (until.UtcTicks % TimeSpan.TicksPerDay != 0)
-            {
-                return null;
-            }
-
-            to = until.UtcTicks / TimeSpan.TicksPerDay;
+            return null;
         }
 
         return ("agg_" + column, from, to);
@@ -171,6 +155,36 @@ internal static class DailyAggregates
         "month" => "year(DATE '0001-01-01' + CAST(day AS INTEGER)) * 12 + month(DATE '0001-01-01' + CAST(day AS INTEGER)) - 1",
         _ => "value",
     };
+
+    /// <summary>
+    /// The range of <paramref name="query"/> as UTC day numbers (days since 0001-01-01; null for an open end), or false
+    /// when an end falls inside a day: the daily sums cannot answer a part of a day.
+    /// </summary>
+    internal static bool TryWholeUtcDays(UsageQuery query, out long? from, out long? to)
+    {
+        from = to = null;
+        if (query.Since is { } since)
+        {
+            if (since.UtcTicks % TimeSpan.TicksPerDay != 0)
+            {
+                return false;
+            }
+
+            from = since.UtcTicks / TimeSpan.TicksPerDay;
+        }
+
+        if (query.Until is { } until)
+        {
+            if (until.UtcTicks % TimeSpan.TicksPerDay != 0)
+            {
+                return false;
+            }
+
+            to = until.UtcTicks / TimeSpan.TicksPerDay;
+        }
+
+        return true;
+    }
 
     // Zones whose offset is zero at every instant: UTC under any of its names.
     internal static bool IsUtc(TimeZoneInfo timeZone) =>

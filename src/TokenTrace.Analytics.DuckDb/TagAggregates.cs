@@ -62,25 +62,9 @@ internal static class TagAggregates
             return null;
         }
 
-        long? from = null, to = null;
-        if (query.Since is { } since)
+        if (!DailyAggregates.TryWholeUtcDays(query, out var from, out var to))
         {
-            if (since.UtcTicks % TimeSpan.TicksPerDay != 0)
-            {
-                return null;
-            }
-
-            from = since.UtcTicks / TimeSpan.TicksPerDay;
-        }
-
-        if (query.Until is { } until)
-        {
-            if (until.UtcTicks % TimeSpan.TicksPerDay != 0)
-            {
-                return null;
-            }
-
-            to = until.UtcTicks / TimeSpan.TicksPerDay;
+            return null;
         }
 
         return (tags[0].TagKey!, from, to);
