@@ -50,6 +50,29 @@ public sealed class DuckDbCopyTests
         })];
     }
 
+    /// <summary>
+    /// 12,000 records through the copy's moves: 9,000 caught up; 300 cost revisions spread over every chunk (every fourth
+    /// made unpriced); 1,000 more caught up; 2,000 more left for the next summary's catch-up. The records as stored.
+    /// </summary>
+    private static async Task<List<UsageRecord>> LoadThroughRevisionsAndCatchUpsAsync(DuckDbAnalyticsLedger ledger, int seed)
+    {
+        var records = Records(12_000, seed);
+        await ledger.AppendAsync(records.GetRange(0, 9_000));
+        Assert.True(await ledger.CatchUpAsync());
+        var revisions = Enumerable.Range(0, 300).Select(i => i * 29).Select(i => new CostRevision(records[i].Id, i % 4 == 0 ? null : (i % 900) / 11m, null)).ToList();
+        await ledger.ReviseCostsAsync(revisions);
+        foreach (var revision in revisions)
+        {
+            var index = records.FindIndex(r => r.Id == revision.Id);
+            records[index] = records[index] with { CostUsd = revision.CostUsd };
+        }
+
+        await ledger.AppendAsync(records.GetRange(9_000, 1_000));
+        Assert.True(await ledger.CatchUpAsync());
+        await ledger.AppendAsync(records.GetRange(10_000, 2_000));
+        return records;
+    }
+
     private static (DuckDbAnalyticsLedger Ledger, SqliteUsageLedger Inner) Open(TempDirectory temp, DuckDbAnalyticsOptions? options = null)
     {
         var inner = new SqliteUsageLedger(temp.File("usage.db"));
@@ -225,22 +248,8 @@ public sealed class DuckDbCopyTests
     {
         using var temp = new TempDirectory();
         var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
-        var records = Records(12_000, seed: 9);
-        await ledger.AppendAsync(records.GetRange(0, 9_000));
-        Assert.True(await ledger.CatchUpAsync());
-
         // Revisions of records of several months and chunks (priced, unpriced), then more records in two catch-ups.
-        var revisions = Enumerable.Range(0, 300).Select(i => i * 29).Select(i => new CostRevision(records[i].Id, i % 4 == 0 ? null : (i % 900) / 11m, null)).ToList();
-        await ledger.ReviseCostsAsync(revisions);
-        foreach (var revision in revisions)
-        {
-            var index = records.FindIndex(r => r.Id == revision.Id);
-            records[index] = records[index] with { CostUsd = revision.CostUsd };
-        }
-
-        await ledger.AppendAsync(records.GetRange(9_000, 1_000));
-        Assert.True(await ledger.CatchUpAsync());
-        await ledger.AppendAsync(records.GetRange(10_000, 2_000));
+        var records = await LoadThroughRevisionsAndCatchUpsAsync(ledger, seed: 9);
 
         // Records run from 2025-10-20 for 150 days: months from November to February are whole.
         var months = new UsageQuery { Since = new DateTimeOffset(2025, 11, 1, 0, 0, 0, TimeSpan.Zero), Until = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero) };
@@ -311,23 +320,9 @@ public sealed class DuckDbCopyTests
     {
         using var temp = new TempDirectory();
         var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
-        var records = Records(12_000, seed: 11);
-        await ledger.AppendAsync(records.GetRange(0, 9_000));
-        Assert.True(await ledger.CatchUpAsync());
-
         // Revisions of records with and without tags (every third record has tags), loaded in different chunks, then
         // more records in two catch-ups.
-        var revisions = Enumerable.Range(0, 300).Select(i => i * 29).Select(i => new CostRevision(records[i].Id, i % 4 == 0 ? null : (i % 900) / 11m, null)).ToList();
-        await ledger.ReviseCostsAsync(revisions);
-        foreach (var revision in revisions)
-        {
-            var index = records.FindIndex(r => r.Id == revision.Id);
-            records[index] = records[index] with { CostUsd = revision.CostUsd };
-        }
-
-        await ledger.AppendAsync(records.GetRange(9_000, 1_000));
-        Assert.True(await ledger.CatchUpAsync());
-        await ledger.AppendAsync(records.GetRange(10_000, 2_000));
+        var records = await LoadThroughRevisionsAndCatchUpsAsync(ledger, seed: 11);
 
         var days = new UsageQuery { Since = Start.AddDays(10), Until = Start.AddDays(100) };
         var cases = new (string By, UsageQuery Query)[]
