@@ -49,6 +49,35 @@ public sealed class ImportAllOrNothingCliTests
         Assert.Equal(12m, summary.GetProperty("costUsd").GetDecimal());
     }
 
+    [Fact]
+    public async Task A_failed_import_names_every_bad_line_though_it_stops_writing_at_the_first()
+    {
+        // Line 2 is bad, so nothing is written after it; line 6,002 (past the first 5,000-record batch) is bad too, and the
+        // message must still count and name both: the file is checked to its end once the transaction is rolled back.
+        using var home = new TempDirectory();
+        var lines = new StringBuilder();
+        for (var i = 1; i <= 7_000; i++)
+        {
+            lines.Append(i switch
+            {
+                2 => """{"id":"bad-early","timestamp":"2026-11-20T10:00:00Z","model":"gpt-4o","input":-5}""",
+                6_002 => """{"id":"bad-late","timestamp":"not a time","model":"gpt-4o","input":1}""",
+                _ => string.Create(CultureInfo.InvariantCulture, $$"""{"id":"r{{i}}","timestamp":"2026-11-20T10:00:00Z","model":"gpt-4o","input":10}"""),
+            }).Append('\n');
+        }
+
+        var file = home.File("two-bad.jsonl");
+        await File.WriteAllTextAsync(file, lines.ToString());
+
+        var result = await CliRunner.RunAsync(home.Path, "import", file);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("2 bad line(s); nothing imported", result.Error, StringComparison.Ordinal);
+        Assert.Contains("two-bad.jsonl:2", result.Error, StringComparison.Ordinal);
+        Assert.Contains("two-bad.jsonl:6002", result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, await RecordsAsync(home));
+    }
+
     private static async Task<long> RecordsAsync(TempDirectory home) =>
         JsonDocument.Parse((await CliRunner.RunAsync(home.Path, "summary", "--format", "json")).Out).RootElement.GetProperty("total").GetProperty("records").GetInt64();
 }

@@ -82,29 +82,16 @@ internal static class ImportCommand
             using var spill = skip || done ? null : new ImportSpill();
             if (spill is not null)
             {
-                var problems = new List<LedgerProblem>();
+                var bad = new BadLineTally();
                 await WithProgressAsync(showProgress, size, "Checking", progress =>
                 {
-                    foreach (var record in ReadAndPrepare(context, path, progress, problem =>
-                    {
-                        if (++skipped <= 10)
-                        {
-                            problems.Add(problem);
-                        }
-                    }))
-                    {
-                        if (skipped == 0)
-                        {
-                            spill.Write(record);
-                        }
-                    }
-
+                    Check(context, path, progress, bad, spill.Write, cancellationToken);
                     return Task.FromResult(default(AppendResult));
                 }).ConfigureAwait(false);
 
-                if (skipped > 0)
+                if (bad.Count > 0)
                 {
-                    throw BadLines(skipped, problems);
+                    throw bad.ToError();
                 }
 
                 result = await WithProgressAsync(showProgress, spill.Count, "Writing", progress =>
@@ -181,8 +168,7 @@ internal static class ImportCommand
             }
 
             // Counted on the reading thread only; read here after that thread has finished.
-            long bad = 0;
-            var problems = new List<LedgerProblem>();
+            var bad = new BadLineTally();
             var result = await WithProgressAsync(showProgress, size, "Importing", async progress =>
             {
                 var transaction = await sqlite.BeginImportAsync(cancellationToken).ConfigureAwait(false);
@@ -191,17 +177,11 @@ internal static class ImportCommand
                     // The first bad line ends the writing, and the transaction is rolled back when disposed here: the
                     // write lock is not held while the rest of the file is read (below) only to report it.
                     var written = await PipeAsync(
-                        UntilBad(ReadAndPrepare(context, path, progress, problem =>
-                        {
-                            if (++bad <= 10)
-                            {
-                                problems.Add(problem);
-                            }
-                        }), () => bad > 0),
+                        UntilBad(ReadAndPrepare(context, path, progress, bad.Add), () => bad.Count > 0),
                         batch => Task.FromResult(transaction.Append(batch)),
                         null,
                         cancellationToken).ConfigureAwait(false);
-                    if (bad == 0)
+                    if (bad.Count == 0)
                     {
                         transaction.Commit();
                     }
@@ -210,24 +190,13 @@ internal static class ImportCommand
                 }
             }).ConfigureAwait(false);
 
-            if (bad > 0)
+            if (bad.Count > 0)
             {
-                // Nothing was stored and no lock is held: the whole file is read once more, writing nothing, so that the
+                // Nothing was stored and no lock is held: the whole file is checked again, writing nothing, so that the
                 // message counts and names every bad line, as the check pass of other ledgers does.
-                bad = 0;
-                problems.Clear();
-                foreach (var unused in ReadAndPrepare(context, path, null, problem =>
-                {
-                    if (++bad <= 10)
-                    {
-                        problems.Add(problem);
-                    }
-                }))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                throw BadLines(bad, problems);
+                var all = new BadLineTally();
+                Check(context, path, null, all, null, cancellationToken);
+                throw all.ToError();
             }
 
             await CatchUpCopyAsync(context, ledger, result, cancellationToken).ConfigureAwait(false);
@@ -248,11 +217,44 @@ internal static class ImportCommand
         }
     }
 
-    private static CliInputException BadLines(long count, List<LedgerProblem> problems)
+    /// <summary>
+    /// The check pass: reads and prepares every line of <paramref name="path"/>, counting the bad ones in
+    /// <paramref name="bad"/>, and hands the good records to <paramref name="keep"/> while no line has been bad.
+    /// </summary>
+    private static void Check(CliContext context, string path, IProgress<long>? progress, BadLineTally bad, Action<UsageRecord>? keep, CancellationToken cancellationToken)
     {
-        var shown = string.Join("\n  ", problems);
-        var more = count > 10 ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {count - 10} more") : "";
-        return new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{count} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}"));
+        foreach (var record in ReadAndPrepare(context, path, progress, bad.Add))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (bad.Count == 0)
+            {
+                keep?.Invoke(record);
+            }
+        }
+    }
+
+    /// <summary>The bad lines of an all-or-nothing import: how many, and the first ten, for the error that names them.</summary>
+    private sealed class BadLineTally
+    {
+        private const int Shown = 10;
+        private readonly List<LedgerProblem> _first = [];
+
+        public long Count { get; private set; }
+
+        public void Add(LedgerProblem problem)
+        {
+            if (++Count <= Shown)
+            {
+                _first.Add(problem);
+            }
+        }
+
+        public CliInputException ToError()
+        {
+            var shown = string.Join("\n  ", _first);
+            var more = Count > Shown ? string.Create(CultureInfo.InvariantCulture, $"\n  … and {Count - Shown} more") : "";
+            return new CliInputException(string.Create(CultureInfo.InvariantCulture, $"{Count} bad line(s); nothing imported (use --skip-invalid to import the rest):\n  {shown}{more}"));
+        }
     }
 
     /// <summary>Appends <paramref name="records"/> to the ledger in batches (see <see cref="PipeAsync"/>), then updates its analytics copy.</summary>
