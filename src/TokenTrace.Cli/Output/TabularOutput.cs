@@ -27,6 +27,12 @@ internal static class TabularOutput
                 break;
             default:
                 var list = rows as IReadOnlyList<T> ?? [.. rows];
+                if (list.Count >= LargeTable.MinRows)
+                {
+                    WriteLarge(context, columns, list, footer, title);
+                    break;
+                }
+
                 var compact = IsCompact(context);
                 var table = BuildTable(columns, list, footer, title, compact);
                 if (!compact && !context.Wide && NaturalWidth(table) > CliContext.Out.Profile.Width)
@@ -56,6 +62,46 @@ internal static class TabularOutput
             rows.Select(r => Texts(shown, r, compact)),
             footer is null ? null : Texts(shown, footer, compact),
             title);
+    }
+
+    /// <summary>
+    /// A table of many rows (a summary by session): the same choice of layout as Spectre's path (every column, then the
+    /// compact layout, then the essential columns), drawn by <see cref="LargeTable"/>.
+    /// </summary>
+    private static void WriteLarge<T>(CliContext context, IReadOnlyList<OutputColumn<T>> columns, IReadOnlyList<T> rows, T? footer, string? title)
+        where T : class
+    {
+        var maxWidth = context.Wide ? int.MaxValue : CliContext.Out.Profile.Width;
+        var compact = IsCompact(context);
+        var shown = Shown(columns, compact);
+        if (!compact && !context.Wide && NaturalWidth(shown, rows, footer, compact) > maxWidth)
+        {
+            compact = true;
+            shown = Shown(columns, compact);
+        }
+
+        if (compact && !context.Wide && NaturalWidth(shown, rows, footer, compact) > maxWidth)
+        {
+            shown = [.. shown.Where(c => c.Essential)];
+        }
+
+        LargeTable.Write(
+            CliContext.Out.Profile.Out.Writer,
+            [.. shown.Select(c => c.Header)],
+            [.. shown.Select(c => c.IsNumeric)],
+            [.. shown.Select(c => c.Wrap)],
+            rows.Count,
+            i => Texts(shown, rows[i], compact),
+            footer is null ? null : Texts(shown, footer, compact),
+            title,
+            maxWidth,
+            bold: CliContext.Out.Profile.Capabilities.Ansi);
+
+        static List<OutputColumn<T>> Shown(IReadOnlyList<OutputColumn<T>> columns, bool compact) =>
+            [.. columns.Where(c => c.InTable && (c.Compact || !compact))];
+
+        static int NaturalWidth(List<OutputColumn<T>> shown, IReadOnlyList<T> rows, T? footer, bool compact) =>
+            LargeTable.NaturalWidth([.. shown.Select(c => c.Header)], rows.Count, i => Texts(shown, rows[i], compact), footer is null ? null : Texts(shown, footer, compact));
     }
 
     private static int NaturalWidth(Table table) =>
@@ -96,6 +142,19 @@ internal static class TabularOutput
                 }
 
                 Console.Out.Write(md.ToString());
+                break;
+            case "table" when rows.Count >= LargeTable.MinRows:
+                LargeTable.Write(
+                    CliContext.Out.Profile.Out.Writer,
+                    header,
+                    [.. header.Select((_, i) => i > 0)],
+                    [.. header.Select((_, i) => i == 0)],
+                    rows.Count,
+                    i => rows[i],
+                    footer,
+                    title,
+                    CliContext.Out.Profile.Width,
+                    bold: CliContext.Out.Profile.Capabilities.Ansi);
                 break;
             default:
                 Render(BuildTable([.. header.Select((h, i) => (h, i > 0, i == 0))], rows, footer, title), unbounded: false);
@@ -173,7 +232,8 @@ internal static class TabularOutput
         _ => Raw(value),
     };
 
-    private static Table BuildTable(IReadOnlyList<(string Header, bool Numeric, bool Wrap)> columns, IEnumerable<string?[]> rows, string?[]? footer, string? title)
+    /// <summary>The Spectre.Console table for rows of display text (internal: <see cref="LargeTable"/>'s tests compare with it).</summary>
+    internal static Table BuildTable(IReadOnlyList<(string Header, bool Numeric, bool Wrap)> columns, IEnumerable<string?[]> rows, string?[]? footer, string? title)
     {
         var table = new Table().Border(TableBorder.Rounded);
         if (title is not null)
