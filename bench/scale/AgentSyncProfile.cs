@@ -96,11 +96,18 @@ internal static class AgentSyncProfile
 
         var pipeline = new UsageRecordPipeline();
         var prepared = new UsageRecord[records.Count];
-        Measure("UsageRecordPipeline.Prepare", records.Count, () =>
+        Measure("UsageRecordPipeline.Accept (validate, attribute, price)", records.Count, () =>
         {
             for (var i = 0; i < records.Count; i++)
             {
-                prepared[i] = pipeline.Prepare(records[i]);
+                prepared[i] = pipeline.Accept(records[i]);
+            }
+        });
+        Measure("UsageRecordPipeline.Estimate (energy, CO2e)", records.Count, () =>
+        {
+            for (var i = 0; i < records.Count; i++)
+            {
+                prepared[i] = pipeline.Estimate(prepared[i]);
             }
         });
 

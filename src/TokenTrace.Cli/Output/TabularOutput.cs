@@ -23,7 +23,7 @@ internal static class TabularOutput
                 break;
             case "markdown":
                 var all = columns.Where(c => c.InTable).ToList();
-                Write("markdown", [.. all.Select(c => c.Header)], [.. rows.Select(r => Texts(all, r, compact: false))], footer is null ? null : Texts(all, footer, compact: false), title);
+                WriteMarkdown([.. all.Select(c => c.Header)], rows.Select(r => Texts(all, r, compact: false)), footer is null ? null : Texts(all, footer, compact: false), title);
                 break;
             default:
                 var list = rows as IReadOnlyList<T> ?? [.. rows];
@@ -128,20 +128,7 @@ internal static class TabularOutput
                 Console.Out.Write(csv.ToString());
                 break;
             case "markdown":
-                var md = new StringBuilder();
-                if (title is not null)
-                {
-                    md.Append("**").Append(Escape(title)).Append("**\n\n");
-                }
-
-                md.Append("| ").AppendJoin(" | ", header.Select(Escape)).Append(" |\n");
-                md.Append('|').AppendJoin("|", header.Select((_, i) => i == 0 ? "---" : "---:")).Append("|\n");
-                foreach (var row in footer is null ? rows : rows.Append(footer.Select((c, i) => i == 0 ? $"**{c}**" : c).ToArray()))
-                {
-                    md.Append("| ").AppendJoin(" | ", row.Select(c => Escape(c ?? Money.Unknown))).Append(" |\n");
-                }
-
-                Console.Out.Write(md.ToString());
+                WriteMarkdown(header, rows, footer, title);
                 break;
             case "table" when rows.Count >= LargeTable.MinRows:
                 LargeTable.Write(
@@ -293,16 +280,48 @@ internal static class TabularOutput
         }
     }
 
+    /// <summary>Writes rows as a Markdown table, streamed in blocks: a summary by session can be 250,000 rows.</summary>
+    private static void WriteMarkdown(IReadOnlyList<string> header, IEnumerable<string?[]> rows, string?[]? footer, string? title)
+    {
+        var md = new StringBuilder();
+        if (title is not null)
+        {
+            md.Append("**").Append(Escape(title)).Append("**\n\n");
+        }
+
+        md.Append("| ").AppendJoin(" | ", header.Select(Escape)).Append(" |\n");
+        md.Append('|').AppendJoin("|", header.Select((_, i) => i == 0 ? "---" : "---:")).Append("|\n");
+        foreach (var row in footer is null ? rows : rows.Append(footer.Select((c, i) => i == 0 ? $"**{c}**" : c).ToArray()))
+        {
+            md.Append("| ").AppendJoin(" | ", row.Select(c => Escape(c ?? Money.Unknown))).Append(" |\n");
+            FlushWhenFull(md);
+        }
+
+        Console.Out.Write(md);
+        Console.Out.Flush();
+    }
+
+    /// <summary>
+    /// Writes and empties <paramref name="text"/> once it holds a block's worth: standard output flushes at every write,
+    /// so writing each line on its own was a system call per row.
+    /// </summary>
+    private static void FlushWhenFull(StringBuilder text)
+    {
+        if (text.Length >= 64 * 1024)
+        {
+            Console.Out.Write(text);
+            text.Clear();
+        }
+    }
+
     private static void WriteCsv<T>(IReadOnlyList<OutputColumn<T>> columns, IEnumerable<T> rows)
     {
         // Streamed: a summary by session can be 250,000 rows.
-        var stdout = Console.Out;
         var line = new StringBuilder();
         AppendCsv(line, columns.Select(c => c.Name));
-        stdout.Write(line.ToString());
         foreach (var row in rows)
         {
-            line.Clear();
+            FlushWhenFull(line);
             var first = true;
             foreach (var column in columns)
             {
@@ -323,10 +342,11 @@ internal static class TabularOutput
                 }
             }
 
-            stdout.Write(line.Append('\n').ToString());
+            line.Append('\n');
         }
 
-        stdout.Flush();
+        Console.Out.Write(line);
+        Console.Out.Flush();
     }
 
     private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
