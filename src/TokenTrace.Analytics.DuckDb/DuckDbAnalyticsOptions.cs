@@ -34,6 +34,13 @@ public sealed class DuckDbAnalyticsOptions
     /// <summary>Records loaded per DuckDB transaction (one set of temporary files each); smaller in tests to cross chunk edges.</summary>
     internal int ChunkRecords { get; set; } = 100_000;
 
+    /// <summary>
+    /// DuckDB's memory for a summary, in its own syntax (<c>'2GB'</c>). Loading keeps to 160 MB and spills to disk; a query
+    /// also holds its whole result, which for a summary of 1.4 million (job, day) groups is more than that. A quarter of
+    /// the machine's memory, between 160 MB and 2 GB. Past it the ledger answers that summary (internal: a test sets it tiny).
+    /// </summary>
+    internal string QueryMemoryLimit { get; set; } = DefaultQueryMemoryLimit();
+
     /// <summary>The default <see cref="DatabasePathFor"/>.</summary>
     public static string DefaultDatabasePath(string ledgerPath)
     {
@@ -41,5 +48,11 @@ public sealed class DuckDbAnalyticsOptions
         return ledgerPath.EndsWith(".duckdb", StringComparison.OrdinalIgnoreCase)
             ? ledgerPath + ".analytics.duckdb"
             : Path.ChangeExtension(ledgerPath, ".duckdb");
+    }
+
+    private static string DefaultQueryMemoryLimit()
+    {
+        var quarter = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4 / (1024 * 1024);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Clamp(quarter, 160, 2_048)}MB");
     }
 }

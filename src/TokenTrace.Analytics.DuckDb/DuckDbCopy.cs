@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 
 namespace TokenTrace.Analytics.DuckDb;
 
@@ -99,7 +100,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                     await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
 
                     // Loading runs on one DuckDB thread (the ledger is read on another at the same time); queries on every core.
-                    Execute(connection, string.Create(CultureInfo.InvariantCulture, $"SET threads = {QueryThreads};"));
+                    Execute(connection, string.Create(CultureInfo.InvariantCulture, $"SET threads = {QueryThreads}; SET memory_limit = '{options.QueryMemoryLimit}';"));
                     var result = work(connection);
                     File.Delete(path + ".failed");
                     return result;
@@ -109,6 +110,13 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                     // The ledger failed, not the copy: its own error, as its own summary would give it.
                     ExceptionDispatchInfo.Throw(ex.InnerException!);
                     throw;
+                }
+                catch (DuckDBException ex) when (!IsDamage(ex))
+                {
+                    // Not the copy's fault (a result larger than the memory allowed, an overflow): the ledger answers this
+                    // one and the copy stays. Deleting it here once cost a 10 M-record copy for a summary by job and day,
+                    // rebuilt for minutes only to fail the same way.
+                    return null;
                 }
                 catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
                 {
@@ -206,6 +214,15 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             }
         }
     }
+
+    /// <summary>
+    /// Whether DuckDB's error says the copy itself is unusable (unreadable or damaged blocks, a database invalidated by an
+    /// internal error, tables not as this version makes them), as opposed to a query that failed on a sound copy: out of
+    /// memory, an overflow, an interruption.
+    /// </summary>
+    private static bool IsDamage(DuckDBException ex) =>
+        ex.ErrorType is DuckDBErrorType.Io or DuckDBErrorType.Serialization or DuckDBErrorType.Fatal or DuckDBErrorType.Internal
+            or DuckDBErrorType.Catalog or DuckDBErrorType.Invalid or DuckDBErrorType.Connection or DuckDBErrorType.Permission;
 
     // DuckDB's messages when another process has the file open ("block" in a damage message must not match).
     private static bool IsLockConflict(DuckDBException ex) =>

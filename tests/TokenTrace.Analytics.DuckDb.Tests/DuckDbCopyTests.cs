@@ -634,6 +634,36 @@ public sealed class DuckDbCopyTests
     }
 
     [Fact]
+    public async Task A_summary_too_large_for_duckdbs_memory_is_answered_by_the_ledger_and_the_copy_is_kept()
+    {
+        using var temp = new TempDirectory();
+        var options = new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false };
+        var (ledger, inner) = Open(temp, options);
+
+        // 20,000 records, each its own task: a summary by task and day is 20,000 groups, far more than 1 MB holds.
+        var records = Records(20_000, seed: 21).Select((r, i) => r with { Attribution = r.Attribution with { Task = "task-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) } }).ToList();
+        await ledger.AppendAsync(records);
+        var byModel = new[] { SummaryDimension.Parse("model") };
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byModel, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byModel, TimeZoneInfo.Utc));
+        Assert.Equal(1, ledger.SummariesFromCopy);
+        var built = File.GetLastWriteTimeUtc(ledger.DatabasePath);
+
+        options.QueryMemoryLimit = "1MB";
+        var byTaskAndDay = new[] { SummaryDimension.Parse("task"), SummaryDimension.Parse("day") };
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc));
+
+        // The ledger answered; the copy is where it was, not marked failed, and answers the next summary without a rebuild.
+        Assert.Equal(1, ledger.SummariesFromCopy);
+        Assert.True(File.Exists(ledger.DatabasePath));
+        Assert.False(File.Exists(ledger.DatabasePath + ".failed"));
+        options.QueryMemoryLimit = "512MB";
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc));
+        Assert.Equal(2, ledger.SummariesFromCopy);
+        Assert.Equal(built, File.GetLastWriteTimeUtc(ledger.DatabasePath));
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
     public async Task An_error_of_the_ledger_during_a_catch_up_reaches_the_caller_and_leaves_the_copy_alone()
     {
         using var temp = new TempDirectory();
