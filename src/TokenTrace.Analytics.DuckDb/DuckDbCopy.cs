@@ -31,12 +31,6 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     private const int UpgradableFormat = 6;
 
     /// <summary>
-    /// DuckDB's buffer pool: without a limit it takes up to 80 % of the machine's memory while loading, and an import
-    /// that catches the copy up at its end peaked at 670 MB; past the limit DuckDB writes to its temporary folder.
-    /// </summary>
-    private const string MemoryLimit = "160MB";
-
-    /// <summary>
     /// DuckDB threads for a summary. A catch-up loads with one: a chunk loads while the ledger's next one is read on
     /// another core, and at 1 M records one loading thread took 26.5 CPU-s against 36–47 with two (the same wall time).
     /// </summary>
@@ -100,8 +94,20 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                     await CatchUpAsync(connection, feed, position, cancellationToken).ConfigureAwait(false);
 
                     // Loading runs on one DuckDB thread (the ledger is read on another at the same time); queries on every core.
-                    Execute(connection, string.Create(CultureInfo.InvariantCulture, $"SET threads = {QueryThreads}; SET memory_limit = '{options.QueryMemoryLimit}';"));
-                    var result = work(connection);
+                    Execute(connection, string.Create(CultureInfo.InvariantCulture, $"SET threads = {QueryThreads};"));
+                    T? result;
+                    try
+                    {
+                        result = work(connection);
+                    }
+                    catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.OutOfMemory)
+                    {
+                        // The loading limit stays the query's, or reading 10 M rows fills memory with cached blocks (1 GB
+                        // and more for a summary of a few thousand groups); a result larger than it gets more, once.
+                        Execute(connection, string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{options.QueryMemoryLimit}';"));
+                        result = work(connection);
+                    }
+
                     File.Delete(path + ".failed");
                     return result;
                 }
@@ -192,7 +198,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 Restrict(path);
                 Restrict(path + ".wal");
                 Execute(connection, string.Create(CultureInfo.InvariantCulture,
-                    $"SET threads = 1; SET preserve_insertion_order = false; SET memory_limit = '{MemoryLimit}';"));
+                    $"SET threads = 1; SET preserve_insertion_order = false; SET memory_limit = '{options.LoadMemoryLimit}';"));
                 return connection;
             }
             catch (DuckDBException ex) when (IsLockConflict(ex))

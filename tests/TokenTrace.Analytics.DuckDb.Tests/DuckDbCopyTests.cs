@@ -648,6 +648,7 @@ public sealed class DuckDbCopyTests
         Assert.Equal(1, ledger.SummariesFromCopy);
         var built = File.GetLastWriteTimeUtc(ledger.DatabasePath);
 
+        options.LoadMemoryLimit = "1MB";
         options.QueryMemoryLimit = "1MB";
         var byTaskAndDay = new[] { SummaryDimension.Parse("task"), SummaryDimension.Parse("day") };
         UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc));
@@ -656,6 +657,7 @@ public sealed class DuckDbCopyTests
         Assert.Equal(1, ledger.SummariesFromCopy);
         Assert.True(File.Exists(ledger.DatabasePath));
         Assert.False(File.Exists(ledger.DatabasePath + ".failed"));
+        // The loading limit is still 1 MB: the query runs out of it, and gets 512 MB on its second try.
         options.QueryMemoryLimit = "512MB";
         UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, byTaskAndDay, TimeZoneInfo.Utc));
         Assert.Equal(2, ledger.SummariesFromCopy);
