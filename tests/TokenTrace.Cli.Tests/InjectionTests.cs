@@ -22,6 +22,35 @@ public sealed class InjectionTests
         Assert.Equal("@rsp.txt", row.GetProperty("key").GetProperty("project").GetString());
         Assert.Equal(0, row.GetProperty("outputTokens").GetInt64());
     }
+
+    [Fact]
+    public async Task Escape_sequences_in_a_stored_name_never_reach_the_terminal_and_the_data_formats_keep_the_name_exact()
+    {
+        using var home = new TempDirectory();
+        // A coding agent's log can carry any text: this project name retitles the window (OSC 0), clears the screen and
+        // breaks a table's row in two.
+        const string Hostile = "web\u001b]0;pwned\u0007\u001b[2J\nroot\u009b";
+        var file = home.File("hostile.jsonl");
+        await File.WriteAllTextAsync(file, "{\"id\":\"h1\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"model\":\"gpt-4o\",\"input\":1000,\"project\":" + JsonSerializer.Serialize(Hostile) + "}\n");
+        Assert.Equal(0, (await CliRunner.RunAsync(home.Path, "import", file)).ExitCode);
+
+        foreach (var format in new[] { "table", "markdown" })
+        {
+            var shown = await CliRunner.RunAsync(home.Path, "summary", "--by", "project", "--tz", "UTC", "--format", format);
+            Assert.True(shown.ExitCode == 0, shown.Error);
+            Assert.DoesNotContain(shown.Out, c => char.IsControl(c) && c != '\n');
+            Assert.Contains("web\uFFFD]0;pwned\uFFFD\uFFFD[2J", shown.Out, StringComparison.Ordinal);
+        }
+
+        // One line for the row: the line break in the name did not split it.
+        var table = await CliRunner.RunAsync(home.Path, "summary", "--by", "project", "--tz", "UTC");
+        Assert.Single(table.Out.Split('\n'), line => line.Contains("pwned", StringComparison.Ordinal));
+        Assert.Contains(table.Out.Split('\n'), line => line.Contains("root\uFFFD", StringComparison.Ordinal) && line.Contains("pwned", StringComparison.Ordinal));
+
+        var json = await CliRunner.RunAsync(home.Path, "summary", "--by", "project", "--format", "json");
+        var row = Assert.Single(JsonDocument.Parse(json.Out).RootElement.GetProperty("rows").EnumerateArray());
+        Assert.Equal(Hostile, row.GetProperty("key").GetProperty("project").GetString());
+    }
 }
 
 public sealed class InsecureHttpTests

@@ -100,7 +100,7 @@ internal static class LargeTable
     {
         for (var c = 0; c < widths.Length; c++)
         {
-            widths[c] = Math.Max(widths[c], CellLength(cells[c] ?? Money.Unknown));
+            widths[c] = Math.Max(widths[c], CellLength(TerminalText.Visible(cells[c] ?? Money.Unknown)));
         }
     }
 
@@ -152,7 +152,7 @@ internal static class LargeTable
         line.Append('│');
         for (var c = 0; c < widths.Length; c++)
         {
-            var text = cells[c] ?? (headerRow ? "" : Money.Unknown);
+            var text = TerminalText.Visible(cells[c] ?? (headerRow ? "" : Money.Unknown));
             if (cut[c] && CellLength(text) > widths[c])
             {
                 text = TabularOutput.Shorten(text, widths[c]);

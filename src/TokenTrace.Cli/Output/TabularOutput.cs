@@ -243,7 +243,7 @@ internal static class TabularOutput
 
         foreach (var row in rows)
         {
-            table.AddRow(row.Select(c => Markup.Escape(c ?? Money.Unknown)).ToArray());
+            table.AddRow(row.Select(c => Markup.Escape(TerminalText.Visible(c ?? Money.Unknown))).ToArray());
         }
 
         if (footer is not null)
@@ -251,7 +251,7 @@ internal static class TabularOutput
             table.ShowFooters = true;
             for (var i = 0; i < footer.Length; i++)
             {
-                table.Columns[i].Footer(new Markup("[bold]" + Markup.Escape(footer[i] ?? "") + "[/]"));
+                table.Columns[i].Footer(new Markup("[bold]" + Markup.Escape(TerminalText.Visible(footer[i] ?? "")) + "[/]"));
             }
         }
 
@@ -349,7 +349,7 @@ internal static class TabularOutput
         Console.Out.Flush();
     }
 
-    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    private static string Escape(string text) => TerminalText.Visible(text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal));
 
     private static void AppendCsv(StringBuilder output, IEnumerable<string?> cells)
     {

@@ -23,11 +23,19 @@ public sealed class LargeTableTests
             ["a-much-longer-session-name", "gpt-4o", "7", null],
             ["", "gemini-2.5-pro", "1,234,567", "$12,345.67"],
             ["セッション", "gpt-5", "3", "$0.0075"],
+            ["evil\u001b]0;pwned\u0007\nname\u009b", "gpt-5", "1", "$0.01"],
         ];
         string?[] footer = ["Total", "", "1,235,811", "$12,346.19"];
 
         Assert.Equal(Spectre(rows, footer, "Usage by session"), Large(rows, footer, "Usage by session", 200));
         Assert.Equal(Spectre(rows, null, null), Large(rows, null, null, 200));
+
+        // Control characters are shown, not obeyed: one line per row (with the borders, the header and the total: 6 more),
+        // and no escape reaches the terminal.
+        var large = Large(rows, footer, null, 200);
+        Assert.Equal(rows.Length + 6, large.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.DoesNotContain(large, c => char.IsControl(c) && c != '\n');
+        Assert.Contains("evil\uFFFD]0;pwned\uFFFD\uFFFDname\uFFFD", large, StringComparison.Ordinal);
     }
 
     [Fact]
