@@ -51,14 +51,16 @@ public static class UsageSummaryJson
     /// the same options, standing where the rows stand (inside the <c>rows</c> array, after other rows), so its bytes
     /// are the ones this writer would have written; they are copied in order as one raw value each.
     /// </remarks>
-    public static void Write(Utf8JsonWriter writer, UsageSummary summary)
+    public static void Write(Utf8JsonWriter writer, UsageSummary summary) => Write(writer, summary, Math.Min(Environment.ProcessorCount, 8));
+
+    /// <summary>As <see cref="Write(Utf8JsonWriter, UsageSummary)"/> on <paramref name="cores"/> cores (tests choose it).</summary>
+    internal static void Write(Utf8JsonWriter writer, UsageSummary summary, int cores)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(summary);
         writer.WriteStartObject();
         writer.WriteStartArray(RowsName);
         var rows = summary.Rows;
-        var cores = Math.Min(Environment.ProcessorCount, 8);
         if (cores > 1 && rows.Count > 2 * BlockRows)
         {
             WriteBlocksInParallel(writer, rows, cores);
