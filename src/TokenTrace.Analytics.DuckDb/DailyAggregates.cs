@@ -106,6 +106,15 @@ internal static class DailyAggregates
         return sums.ToString();
     }
 
+    /// <summary>
+    /// The sums of a sums table's rows, in the order of <see cref="SumColumns"/> and of the same types: what merging rows
+    /// of one key into one row writes (see <see cref="MonthlyAggregates.CompactSql"/>, <see cref="AllTimeAggregates.MergeSql"/>).
+    /// </summary>
+    internal static string MergedSums() =>
+        "SUM(records)::BIGINT, SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT, "
+        + "SUM(reasoning)::BIGINT, SUM(cost_hi)::BIGINT, SUM(cost_lo)::BIGINT, SUM(unpriced)::BIGINT, SUM(estimated)::BIGINT, "
+        + string.Join(", ", Estimates.Select(e => $"SUM({e}_hi)::BIGINT, SUM({e}_lo)::BIGINT, SUM({e}_r)"));
+
     /// <summary>The names of the summed columns of every sums table, in the order of <see cref="SumColumns"/>.</summary>
     internal static readonly IReadOnlyList<string> SumColumnNames =
     [
@@ -195,6 +204,16 @@ internal static class DailyAggregates
         "SUM(records)::BIGINT, SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT, "
         + "SUM(reasoning)::BIGINT, SUM(cost_hi)::BIGINT, SUM(cost_lo)::BIGINT, SUM(unpriced)::BIGINT, SUM(estimated)::BIGINT, "
         + string.Join(", ", Estimates.Select(ExactSum));
+
+    /// <summary>
+    /// The same columns as <see cref="SummedColumns"/> from one row of a sums table that holds one row per key (no
+    /// <c>GROUP BY</c>): each estimate joined from its row's whole units, nanounits and rest as <see cref="ExactSum"/> joins
+    /// a group's.
+    /// </summary>
+    public static string RowColumns() =>
+        "records, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost_hi, cost_lo, unpriced, estimated, "
+        + string.Join(", ", Estimates.Select(e => string.Create(CultureInfo.InvariantCulture,
+            $"((IFNULL({e}_hi, 0)::HUGEINT * {Nano} + IFNULL({e}_lo, 0))::DOUBLE / {FactFiles.FixedPointScale.ToString("R", CultureInfo.InvariantCulture)} + IFNULL({e}_r, 0))")));
 
     /// <summary>Whole nanounits per unit: a sums table keeps an estimate's whole nanounits as whole units and the nanounits below.</summary>
     internal const long Nano = 1_000_000_000;

@@ -21,13 +21,14 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 7;
+    private const int Format = 8;
 
     /// <summary>
-    /// The format an older copy is brought to <see cref="Format"/> from in place, by filling the tables it lacks from its
-    /// own rows (at 10 M records a rebuild from the ledger costs minutes; filling the tag sums and the agent-user pair, seconds).
+    /// The formats an older copy is brought to <see cref="Format"/> from in place, by filling the tables it lacks from its
+    /// own rows (at 10 M records a rebuild from the ledger costs minutes; filling the tag sums and the agent-user pair
+    /// (format 6), then the session totals (format 7), seconds).
     /// </summary>
-    private const int UpgradableFormat = 6;
+    private static readonly int[] UpgradableFormats = [6, 7];
 
     /// <summary>
     /// DuckDB's buffer pool: without a limit it takes up to 80 % of the machine's memory while loading, and an import
@@ -231,9 +232,9 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 energy_low_q BIGINT, energy_low_r DOUBLE, energy_q BIGINT, energy_r DOUBLE, energy_high_q BIGINT, energy_high_r DOUBLE,
                 co2e_low_q BIGINT, co2e_low_r DOUBLE, co2e_q BIGINT, co2e_r DOUBLE, co2e_high_q BIGINT, co2e_high_r DOUBLE);
             CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
-            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql() + TagAggregates.CreateSql());
+            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql() + TagAggregates.CreateSql() + AllTimeAggregates.CreateSql());
         var state = ReadState(connection);
-        var rebuild = state is null || (state.Format != Format && state.Format != UpgradableFormat) || state.LedgerId != position.LedgerId
+        var rebuild = state is null || (state.Format != Format && !UpgradableFormats.Contains(state.Format)) || state.LedgerId != position.LedgerId
             || state.LastSequence > position.LastSequence || state.LastChange > position.LastChange;
         if (!rebuild && state!.LastSequence > 0)
         {
@@ -247,10 +248,13 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             rebuild = await feed.GetChangeMarkAsync(state.LastChange, cancellationToken).ConfigureAwait(false) != state.LastChangeMark;
         }
 
-        if (!rebuild && state!.Format == UpgradableFormat)
+        if (!rebuild && state!.Format != Format)
         {
+            var fill = state.Format == 6
+                ? TagAggregates.DeleteSql() + " DELETE FROM aggm_agent_user;" + TagAggregates.FillSql() + MonthlyAggregates.FillSql("aggm_agent_user")
+                : "";
             state = state with { Format = Format };
-            Execute(connection, "BEGIN TRANSACTION;" + TagAggregates.DeleteSql() + " DELETE FROM aggm_agent_user;" + TagAggregates.FillSql() + MonthlyAggregates.FillSql("aggm_agent_user")
+            Execute(connection, "BEGIN TRANSACTION;" + fill + AllTimeAggregates.DeleteSql() + AllTimeAggregates.FillSql()
                 + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
@@ -280,7 +284,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             // Changes up to the position are in every record read from here on; later ones are replayed next time.
             state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null,
                 position.LastChange > 0 ? await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) : null);
-            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + TagAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
+            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + TagAggregates.DeleteSql() + AllTimeAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
         if (position.LastSequence <= state!.LastSequence)
@@ -395,6 +399,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             sql.Append(DailyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(MonthlyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(TagAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
+            sql.Append(AllTimeAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 
@@ -408,7 +413,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         {
             if (files.SumsPath(sums) is { } sumsPath)
             {
-                sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO {sums.Table} SELECT * FROM read_csv(").Append(Quote(sumsPath))
+                sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO {sums.Table} SELECT {sums.Select} FROM read_csv(").Append(Quote(sumsPath))
                     .Append(", columns = ").Append(sums.CsvColumns).Append(", ").Append(FactFiles.ReadOptions).Append(");");
             }
         }
@@ -419,6 +424,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 .Append(", ").Append(FactFiles.ReadOptions).Append(");");
         }
 
+        // In the load's transaction: a copy committed with two rows of a session would give that session twice.
+        sql.Append(AllTimeAggregates.MergeSql());
         sql.Append(" DELETE FROM copy_state; ").Append(StateInsert(state)).Append(" COMMIT;");
         try
         {

@@ -27,11 +27,18 @@ internal static class DuckDbSummaryQuery
 
     /// <summary>Whether a table of monthly or daily sums answers the summary (so it reads sums, not the copy's rows).</summary>
     public static bool AnswersFromSums(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
-        MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null || TagAggregates.For(query, by, timeZone) is not null;
+        AllTimeAggregates.Answers(query, by) || MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null || TagAggregates.For(query, by, timeZone) is not null;
 
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
+        if (AllTimeAggregates.Answers(query, by))
+        {
+            // One row per session already: read as they are (the order as every summary's, for the total's sake).
+            command.CommandText = $"SELECT value AS k0, {DailyAggregates.RowColumns()} FROM {AllTimeAggregates.Table} ORDER BY k0 NULLS FIRST";
+            return Read(command, by, timeZone, cancellationToken);
+        }
+
         if (MonthlyAggregates.For(query, by, timeZone) is { } monthly)
         {
             var terms = monthly.Range.Concat(monthly.Filters.Select(f => $"{f.Column} = {Parameter(command, f.Value)}")).ToList();
