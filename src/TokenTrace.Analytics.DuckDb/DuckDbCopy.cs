@@ -26,7 +26,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     /// <summary>
     /// The formats an older copy is brought to <see cref="Format"/> from in place, by filling the tables it lacks from its
     /// own rows (at 10 M records a rebuild from the ledger costs minutes; filling the tag sums and the agent-user pair
-    /// (format 6), then the session totals (format 7), seconds).
+    /// (format 6), then the session totals and the (project, job) sums (format 7), seconds).
     /// </summary>
     private static readonly int[] UpgradableFormats = [6, 7];
 
@@ -232,7 +232,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 energy_low_q BIGINT, energy_low_r DOUBLE, energy_q BIGINT, energy_r DOUBLE, energy_high_q BIGINT, energy_high_r DOUBLE,
                 co2e_low_q BIGINT, co2e_low_r DOUBLE, co2e_q BIGINT, co2e_r DOUBLE, co2e_high_q BIGINT, co2e_high_r DOUBLE);
             CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
-            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql() + TagAggregates.CreateSql() + AllTimeAggregates.CreateSql());
+            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql() + TagAggregates.CreateSql() + AllTimeAggregates.CreateSql() + ProjectJobAggregates.CreateSql());
         var state = ReadState(connection);
         var rebuild = state is null || (state.Format != Format && !UpgradableFormats.Contains(state.Format)) || state.LedgerId != position.LedgerId
             || state.LastSequence > position.LastSequence || state.LastChange > position.LastChange;
@@ -254,7 +254,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 ? TagAggregates.DeleteSql() + " DELETE FROM aggm_agent_user;" + TagAggregates.FillSql() + MonthlyAggregates.FillSql("aggm_agent_user")
                 : "";
             state = state with { Format = Format };
-            Execute(connection, "BEGIN TRANSACTION;" + fill + AllTimeAggregates.DeleteSql() + AllTimeAggregates.FillSql()
+            Execute(connection, "BEGIN TRANSACTION;" + fill + AllTimeAggregates.DeleteSql() + AllTimeAggregates.FillSql() + ProjectJobAggregates.DeleteSql() + ProjectJobAggregates.FillSql()
                 + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
@@ -284,7 +284,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             // Changes up to the position are in every record read from here on; later ones are replayed next time.
             state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null,
                 position.LastChange > 0 ? await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) : null);
-            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + TagAggregates.DeleteSql() + AllTimeAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
+            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + TagAggregates.DeleteSql() + AllTimeAggregates.DeleteSql() + ProjectJobAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
         if (position.LastSequence <= state!.LastSequence)
@@ -292,6 +292,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             if (replaced)
             {
                 CompactMonthly(connection, fromSequence: null);
+                Compact(connection, ProjectJobAggregates.CompactSql(afterSequence: null));
             }
 
             return;
@@ -340,6 +341,9 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         // Replaced records left negated rows in any month; new records only in the months from their first on.
         CompactMonthly(connection, replaced ? null : firstNew);
 
+        // A copy built from the start merges every pair at once; a catch-up, the pairs of its new records.
+        Compact(connection, ProjectJobAggregates.CompactSql(replaced || firstNew == 0 ? null : firstNew));
+
         static Task WaitAsync(Task? task) => task ?? Task.CompletedTask;
 
         static Task LoadAndDisposeAsync(DuckDBConnection connection, FactFiles files, CopyState state) => Task.Run(() =>
@@ -372,15 +376,21 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 
         foreach (var sql in MonthlyAggregates.CompactSql(fromMonth))
         {
-            try
-            {
-                Execute(connection, sql);
-            }
-            catch
-            {
-                Execute(connection, "ROLLBACK");
-                throw;
-            }
+            Compact(connection, sql);
+        }
+    }
+
+    // One merge, a transaction of its own.
+    private static void Compact(DuckDBConnection connection, string sql)
+    {
+        try
+        {
+            Execute(connection, sql);
+        }
+        catch
+        {
+            Execute(connection, "ROLLBACK");
+            throw;
         }
     }
 
@@ -400,6 +410,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             sql.Append(MonthlyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(TagAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(AllTimeAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
+            sql.Append(ProjectJobAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 

@@ -27,7 +27,8 @@ internal static class DuckDbSummaryQuery
 
     /// <summary>Whether a table of monthly or daily sums answers the summary (so it reads sums, not the copy's rows).</summary>
     public static bool AnswersFromSums(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
-        AllTimeAggregates.Answers(query, by) || MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null || TagAggregates.For(query, by, timeZone) is not null;
+        AllTimeAggregates.Answers(query, by) || MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null || TagAggregates.For(query, by, timeZone) is not null
+        || ProjectJobAggregates.For(query, by) is not null;
 
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
@@ -75,6 +76,12 @@ internal static class DuckDbSummaryQuery
             }
 
             return RunOnSums(command, daily.Table, terms, [.. by.Select(DailyAggregates.Key)], by, timeZone, cancellationToken);
+        }
+
+        if (ProjectJobAggregates.For(query, by) is { } pairs)
+        {
+            var terms = pairs.Filters.Select(f => $"{f.Column} = {Parameter(command, f.Value)}").ToList();
+            return RunOnSums(command, ProjectJobAggregates.Table, terms, pairs.Keys, by, timeZone, cancellationToken);
         }
 
         var where = Where(command, query);

@@ -423,16 +423,16 @@ public sealed class DuckDbCopyTests
             copy.Open();
             using var command = copy.CreateCommand();
             command.CommandText = format == 6
-                ? "UPDATE copy_state SET format = 6; DELETE FROM agg_tag; DELETE FROM aggm_agent_user; DROP TABLE aggt_session;"
-                : "UPDATE copy_state SET format = 7; DROP TABLE aggt_session;";
+                ? "UPDATE copy_state SET format = 6; DELETE FROM agg_tag; DELETE FROM aggm_agent_user; DROP TABLE aggt_session; DROP TABLE aggt_project_job;"
+                : "UPDATE copy_state SET format = 7; DROP TABLE aggt_session; DROP TABLE aggt_project_job;";
             command.CommandText += " INSERT INTO agg_project (day, value, records) VALUES (-1, 'sentinel', 0);";
             command.ExecuteNonQuery();
         }
 
         await ledger.AppendAsync(records.GetRange(6_000, 2_000));
-        foreach (var by in new[] { "tag:env", "tag:team", "agent,user", "user", "session" })
+        foreach (var by in new[] { "tag:env", "tag:team", "agent,user", "user", "session", "job" })
         {
-            var query = by == "user" ? new UsageQuery { Agent = "agent-1" } : UsageQuery.All;
+            var query = by switch { "user" => new UsageQuery { Agent = "agent-1" }, "job" => new UsageQuery { Project = "project-0" }, _ => UsageQuery.All };
             var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
             UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
         }
@@ -442,7 +442,7 @@ public sealed class DuckDbCopyTests
             copy.Open();
             using var command = copy.CreateCommand();
             command.CommandText = "SELECT (SELECT format FROM copy_state), (SELECT COUNT(*) FROM agg_project WHERE value = 'sentinel'), (SELECT COUNT(*) FROM agg_tag), "
-                + "(SELECT COUNT(*) FROM aggm_agent_user), (SELECT COUNT(*) FROM aggt_session)";
+                + "(SELECT COUNT(*) FROM aggm_agent_user), (SELECT COUNT(*) FROM aggt_session), (SELECT COUNT(*) FROM aggt_project_job)";
             using var reader = command.ExecuteReader();
             reader.Read();
             Assert.Equal(8, reader.GetInt32(0));
@@ -452,6 +452,7 @@ public sealed class DuckDbCopyTests
 
             // One row per session, the sessionless records' group among them.
             Assert.Equal(records.Select(r => r.Attribution.Session).Distinct().Count(), reader.GetInt64(4));
+            Assert.Equal(records.Select(r => (r.Attribution.Project, r.Attribution.Job)).Distinct().Count(), reader.GetInt64(5));
         }
 
         await inner.DisposeAsync();
@@ -498,6 +499,59 @@ public sealed class DuckDbCopyTests
             Assert.Equal(1, reader.GetInt64(2));
             Assert.True(reader.GetInt64(3) > 0);
             Assert.Equal(12_000, reader.GetInt64(4));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Summaries_by_project_or_job_filtered_by_the_other_come_from_project_job_sums_merged_after_each_catch_up()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        // Five chunks, 300 revisions across them, two more catch-ups (the last one by the first summary below).
+        var records = await LoadThroughRevisionsAndCatchUpsAsync(ledger, seed: 17);
+
+        var cases = new (string By, UsageQuery Query)[]
+        {
+            ("job", new UsageQuery { Project = "project-0" }), ("job", new UsageQuery { Project = "project-7" }), ("project", new UsageQuery { Job = "job-3" }),
+            ("project,job", new UsageQuery { Project = "project-1" }), ("job", new UsageQuery { Project = "nobody" }),
+            ("job", new UsageQuery { Project = "project-0", Job = "job-0" }),
+        };
+        var copied = ledger.SummariesFromCopy;
+        foreach (var (by, query) in cases)
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            Assert.NotNull(ProjectJobAggregates.For(query, dimensions));
+            UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+        }
+
+        Assert.Equal(copied + cases.Length, ledger.SummariesFromCopy);
+
+        // A range, another filter or another dimension is not theirs, and still adds up.
+        var byJob = new[] { SummaryDimension.Parse("job") };
+        var others = new (IReadOnlyList<SummaryDimension> By, UsageQuery Query)[]
+        {
+            (byJob, new UsageQuery { Project = "project-0", Since = Start.AddDays(10) }), (byJob, new UsageQuery { Project = "project-0", Model = "o3" }),
+            ([SummaryDimension.Parse("task")], new UsageQuery { Project = "project-0" }), ([SummaryDimension.Parse("job")], UsageQuery.All),
+        };
+        foreach (var (by, query) in others)
+        {
+            Assert.Null(ProjectJobAggregates.For(query, by));
+            UsageLedgerContract.AssertSame(Expected(records, query, by, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, by, TimeZoneInfo.Utc));
+        }
+
+        // The merges left one row per pair (the null project and the null job among them), none empty.
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), MIN(records), SUM(records)::BIGINT FROM aggt_project_job";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.Equal(records.Select(r => (r.Attribution.Project, r.Attribution.Job)).Distinct().Count(), reader.GetInt64(0));
+            Assert.True(reader.GetInt64(1) > 0);
+            Assert.Equal(12_000, reader.GetInt64(2));
         }
 
         await inner.DisposeAsync();
