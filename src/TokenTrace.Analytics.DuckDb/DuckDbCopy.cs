@@ -26,7 +26,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
     /// <summary>
     /// The formats an older copy is brought to <see cref="Format"/> from in place, by filling the tables it lacks from its
     /// own rows (at 10 M records a rebuild from the ledger costs minutes; filling the tag sums and the agent-user pair
-    /// (format 6), then the session totals and the (project, job) sums (format 7), seconds).
+    /// (format 6), then the session totals and the (project, job) sums, and merging the daily project sums to one row per
+    /// day and project (format 7), seconds).
     /// </summary>
     private static readonly int[] UpgradableFormats = [6, 7];
 
@@ -255,6 +256,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 : "";
             state = state with { Format = Format };
             Execute(connection, "BEGIN TRANSACTION;" + fill + AllTimeAggregates.DeleteSql() + AllTimeAggregates.FillSql() + ProjectJobAggregates.DeleteSql() + ProjectJobAggregates.FillSql()
+                + DailyAggregates.MergeDuplicatesSql(DailyAggregates.MergedTable, ["day", "value"])
                 + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
@@ -435,8 +437,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 .Append(", ").Append(FactFiles.ReadOptions).Append(");");
         }
 
-        // In the load's transaction: a copy committed with two rows of a session would give that session twice.
-        sql.Append(AllTimeAggregates.MergeSql());
+        // In the load's transaction: a copy committed with two rows of a session (or of a day and project) would give it twice.
+        sql.Append(AllTimeAggregates.MergeSql()).Append(DailyAggregates.MergeDuplicatesSql(DailyAggregates.MergedTable, ["day", "value"]));
         sql.Append(" DELETE FROM copy_state; ").Append(StateInsert(state)).Append(" COMMIT;");
         try
         {

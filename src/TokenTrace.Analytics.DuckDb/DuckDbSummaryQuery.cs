@@ -75,7 +75,8 @@ internal static class DuckDbSummaryQuery
                 terms.Add(Invariant($"day < {to}"));
             }
 
-            return RunOnSums(command, daily.Table, terms, [.. by.Select(DailyAggregates.Key)], by, timeZone, cancellationToken);
+            return RunOnSums(command, daily.Table, terms, [.. by.Select(DailyAggregates.Key)], by, timeZone, cancellationToken,
+                grouped: !DailyAggregates.OneRowPerGroup(daily.Table, by));
         }
 
         if (ProjectJobAggregates.For(query, by) is { } pairs)
@@ -144,15 +145,18 @@ internal static class DuckDbSummaryQuery
     /// A summary from a table of daily or monthly sums (see <see cref="DailyAggregates"/>, <see cref="MonthlyAggregates"/>):
     /// its rows matching <paramref name="terms"/>, grouped by <paramref name="keyColumns"/> (one expression per dimension).
     /// </summary>
+    /// <remarks>With <paramref name="grouped"/> false the table holds one row per group already, read as it is.</remarks>
     private static UsageSummary RunOnSums(
         DuckDBCommand command, string table, IReadOnlyList<string> terms, IReadOnlyList<string> keyColumns, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool grouped = true)
     {
         var where = terms.Count == 0 ? "" : " WHERE " + string.Join(" AND ", terms);
         var keys = Enumerable.Range(0, by.Count).Select(i => keyColumns[i] + " AS k" + i.ToString(CultureInfo.InvariantCulture));
         var groups = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
         var order = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture) + " NULLS FIRST"));
-        command.CommandText = $"SELECT {string.Join(", ", keys)}, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY {groups} ORDER BY {order}";
+        command.CommandText = grouped
+            ? $"SELECT {string.Join(", ", keys)}, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY {groups} ORDER BY {order}"
+            : $"SELECT {string.Join(", ", keys)}, {DailyAggregates.RowColumns()} FROM {table}{where} ORDER BY {order}";
         return Read(command, by, timeZone, cancellationToken);
     }
 

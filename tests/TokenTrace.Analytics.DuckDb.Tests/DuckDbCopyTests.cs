@@ -228,12 +228,13 @@ public sealed class DuckDbCopyTests
         Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("model")], TimeZoneInfo.Utc));
 
         // The sums are kept per chunk, day and value (these records are spread over 150 days in every chunk, so there are
-        // many rows; a real, time-ordered history has a few per day), negated rows included for the revisions.
+        // many rows; a real, time-ordered history has a few per day), negated rows included for the revisions; the
+        // project's are merged to one row per day and value instead (see the test of day and project).
         using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
         {
             copy.Open();
             using var command = copy.CreateCommand();
-            command.CommandText = "SELECT COUNT(*), COUNT(*) FILTER (WHERE records < 0) FROM agg_project";
+            command.CommandText = "SELECT COUNT(*), COUNT(*) FILTER (WHERE records < 0) FROM agg_job";
             using var reader = command.ExecuteReader();
             reader.Read();
             Assert.True(reader.GetInt64(0) > 0);
@@ -550,6 +551,37 @@ public sealed class DuckDbCopyTests
             using var reader = command.ExecuteReader();
             reader.Read();
             Assert.Equal(records.Select(r => (r.Attribution.Project, r.Attribution.Job)).Distinct().Count(), reader.GetInt64(0));
+            Assert.True(reader.GetInt64(1) > 0);
+            Assert.Equal(12_000, reader.GetInt64(2));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Daily_project_sums_are_kept_at_one_row_per_day_and_project_so_day_and_project_read_them_ungrouped()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        // Five chunks (a day's records split between two of them), 300 revisions, two more catch-ups.
+        var records = await LoadThroughRevisionsAndCatchUpsAsync(ledger, seed: 19);
+
+        var days = new UsageQuery { Since = Start.AddDays(10), Until = Start.AddDays(100) };
+        foreach (var (by, query, ungrouped) in new[] { ("day,project", UsageQuery.All, true), ("project,day", days, true), ("week,project", UsageQuery.All, false), ("project", days, false) })
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            Assert.Equal(("agg_project", ungrouped), (DailyAggregates.For(query, dimensions, TimeZoneInfo.Utc)?.Table, DailyAggregates.OneRowPerGroup("agg_project", dimensions)));
+            UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+        }
+
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), MIN(records), SUM(records)::BIGINT FROM agg_project";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.Equal(records.Select(r => (r.Timestamp.UtcDateTime.Date, r.Attribution.Project)).Distinct().Count(), reader.GetInt64(0));
             Assert.True(reader.GetInt64(1) > 0);
             Assert.Equal(12_000, reader.GetInt64(2));
         }
