@@ -22,13 +22,15 @@ namespace TokenTrace.Analytics.DuckDb;
 internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 {
     /// <summary>Bumped when the copy's tables change shape: an older copy is rebuilt.</summary>
-    private const int Format = 7;
+    private const int Format = 8;
 
     /// <summary>
-    /// The format an older copy is brought to <see cref="Format"/> from in place, by filling the tables it lacks from its
-    /// own rows (at 10 M records a rebuild from the ledger costs minutes; filling the tag sums and the agent-user pair, seconds).
+    /// The formats an older copy is brought to <see cref="Format"/> from in place, by filling the tables it lacks from its
+    /// own rows (at 10 M records a rebuild from the ledger costs minutes; filling the tag sums and the agent-user pair
+    /// (format 6), then the session totals and the (project, job) sums, and merging the daily project sums to one row per
+    /// day and project (format 7), seconds).
     /// </summary>
-    private const int UpgradableFormat = 6;
+    private static readonly int[] UpgradableFormats = [6, 7];
 
     /// <summary>
     /// DuckDB threads for a summary. A catch-up loads with one: a chunk loads while the ledger's next one is read on
@@ -254,9 +256,9 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 energy_low_q BIGINT, energy_low_r DOUBLE, energy_q BIGINT, energy_r DOUBLE, energy_high_q BIGINT, energy_high_r DOUBLE,
                 co2e_low_q BIGINT, co2e_low_r DOUBLE, co2e_q BIGINT, co2e_r DOUBLE, co2e_high_q BIGINT, co2e_high_r DOUBLE);
             CREATE TABLE IF NOT EXISTS fact_tags (seq BIGINT, key VARCHAR, value VARCHAR);
-            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql() + TagAggregates.CreateSql());
+            """ + DailyAggregates.CreateSql() + MonthlyAggregates.CreateSql() + TagAggregates.CreateSql() + AllTimeAggregates.CreateSql() + ProjectJobAggregates.CreateSql());
         var state = ReadState(connection);
-        var rebuild = state is null || (state.Format != Format && state.Format != UpgradableFormat) || state.LedgerId != position.LedgerId
+        var rebuild = state is null || (state.Format != Format && !UpgradableFormats.Contains(state.Format)) || state.LedgerId != position.LedgerId
             || state.LastSequence > position.LastSequence || state.LastChange > position.LastChange;
         if (!rebuild && state!.LastSequence > 0)
         {
@@ -270,10 +272,14 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             rebuild = await feed.GetChangeMarkAsync(state.LastChange, cancellationToken).ConfigureAwait(false) != state.LastChangeMark;
         }
 
-        if (!rebuild && state!.Format == UpgradableFormat)
+        if (!rebuild && state!.Format != Format)
         {
+            var fill = state.Format == 6
+                ? TagAggregates.DeleteSql() + " DELETE FROM aggm_agent_user;" + TagAggregates.FillSql() + MonthlyAggregates.FillSql("aggm_agent_user")
+                : "";
             state = state with { Format = Format };
-            Execute(connection, "BEGIN TRANSACTION;" + TagAggregates.DeleteSql() + " DELETE FROM aggm_agent_user;" + TagAggregates.FillSql() + MonthlyAggregates.FillSql("aggm_agent_user")
+            Execute(connection, "BEGIN TRANSACTION;" + fill + AllTimeAggregates.DeleteSql() + AllTimeAggregates.FillSql() + ProjectJobAggregates.DeleteSql() + ProjectJobAggregates.FillSql()
+                + DailyAggregates.MergeDuplicatesSql(DailyAggregates.MergedTable, ["day", "value"])
                 + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
@@ -303,7 +309,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             // Changes up to the position are in every record read from here on; later ones are replayed next time.
             state = new CopyState(Format, position.LedgerId, 0, position.LastChange, null,
                 position.LastChange > 0 ? await feed.GetChangeMarkAsync(position.LastChange, cancellationToken).ConfigureAwait(false) : null);
-            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + TagAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
+            Execute(connection, "BEGIN TRANSACTION; DELETE FROM facts; DELETE FROM fact_tags;" + DailyAggregates.DeleteSql() + MonthlyAggregates.DeleteSql() + TagAggregates.DeleteSql() + AllTimeAggregates.DeleteSql() + ProjectJobAggregates.DeleteSql() + " DELETE FROM copy_state; " + StateInsert(state) + " COMMIT;");
         }
 
         if (position.LastSequence <= state!.LastSequence)
@@ -311,6 +317,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             if (replaced)
             {
                 CompactMonthly(connection, fromSequence: null);
+                Compact(connection, ProjectJobAggregates.CompactSql(afterSequence: null));
             }
 
             return;
@@ -359,6 +366,9 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         // Replaced records left negated rows in any month; new records only in the months from their first on.
         CompactMonthly(connection, replaced ? null : firstNew);
 
+        // A copy built from the start merges every pair at once; a catch-up, the pairs of its new records.
+        Compact(connection, ProjectJobAggregates.CompactSql(replaced || firstNew == 0 ? null : firstNew));
+
         static Task WaitAsync(Task? task) => task ?? Task.CompletedTask;
 
         static Task LoadAndDisposeAsync(DuckDBConnection connection, FactFiles files, CopyState state) => Task.Run(() =>
@@ -391,15 +401,21 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
 
         foreach (var sql in MonthlyAggregates.CompactSql(fromMonth))
         {
-            try
-            {
-                Execute(connection, sql);
-            }
-            catch
-            {
-                Execute(connection, "ROLLBACK");
-                throw;
-            }
+            Compact(connection, sql);
+        }
+    }
+
+    // One merge, a transaction of its own.
+    private static void Compact(DuckDBConnection connection, string sql)
+    {
+        try
+        {
+            Execute(connection, sql);
+        }
+        catch
+        {
+            Execute(connection, "ROLLBACK");
+            throw;
         }
     }
 
@@ -418,6 +434,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
             sql.Append(DailyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(MonthlyAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(TagAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
+            sql.Append(AllTimeAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
+            sql.Append(ProjectJobAggregates.SubtractSql($"(SELECT * FROM facts WHERE seq IN ({list}))"));
             sql.Append(CultureInfo.InvariantCulture, $" DELETE FROM facts WHERE seq IN ({list}); DELETE FROM fact_tags WHERE seq IN ({list});");
         }
 
@@ -431,7 +449,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         {
             if (files.SumsPath(sums) is { } sumsPath)
             {
-                sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO {sums.Table} SELECT * FROM read_csv(").Append(Quote(sumsPath))
+                sql.Append(CultureInfo.InvariantCulture, $" INSERT INTO {sums.Table} SELECT {sums.Select} FROM read_csv(").Append(Quote(sumsPath))
                     .Append(", columns = ").Append(sums.CsvColumns).Append(", ").Append(FactFiles.ReadOptions).Append(");");
             }
         }
@@ -442,6 +460,8 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 .Append(", ").Append(FactFiles.ReadOptions).Append(");");
         }
 
+        // In the load's transaction: a copy committed with two rows of a session (or of a day and project) would give it twice.
+        sql.Append(AllTimeAggregates.MergeSql()).Append(DailyAggregates.MergeDuplicatesSql(DailyAggregates.MergedTable, ["day", "value"]));
         sql.Append(" DELETE FROM copy_state; ").Append(StateInsert(state)).Append(" COMMIT;");
         try
         {

@@ -27,11 +27,19 @@ internal static class DuckDbSummaryQuery
 
     /// <summary>Whether a table of monthly or daily sums answers the summary (so it reads sums, not the copy's rows).</summary>
     public static bool AnswersFromSums(UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone) =>
-        MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null || TagAggregates.For(query, by, timeZone) is not null;
+        AllTimeAggregates.Answers(query, by) || MonthlyAggregates.For(query, by, timeZone) is not null || DailyAggregates.For(query, by, timeZone) is not null || TagAggregates.For(query, by, timeZone) is not null
+        || ProjectJobAggregates.For(query, by) is not null;
 
     public static UsageSummary? Run(DuckDBConnection connection, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
         using var command = connection.CreateCommand();
+        if (AllTimeAggregates.Answers(query, by))
+        {
+            // One row per session already: read as they are (the order as every summary's, for the total's sake).
+            command.CommandText = $"SELECT value AS k0, {DailyAggregates.RowColumns()} FROM {AllTimeAggregates.Table} ORDER BY k0 NULLS FIRST";
+            return Read(command, by, timeZone, cancellationToken);
+        }
+
         if (MonthlyAggregates.For(query, by, timeZone) is { } monthly)
         {
             var terms = monthly.Range.Concat(monthly.Filters.Select(f => $"{f.Column} = {Parameter(command, f.Value)}")).ToList();
@@ -67,7 +75,14 @@ internal static class DuckDbSummaryQuery
                 terms.Add(Invariant($"day < {to}"));
             }
 
-            return RunOnSums(command, daily.Table, terms, [.. by.Select(DailyAggregates.Key)], by, timeZone, cancellationToken);
+            return RunOnSums(command, daily.Table, terms, [.. by.Select(DailyAggregates.Key)], by, timeZone, cancellationToken,
+                grouped: !DailyAggregates.OneRowPerGroup(daily.Table, by));
+        }
+
+        if (ProjectJobAggregates.For(query, by) is { } pairs)
+        {
+            var terms = pairs.Filters.Select(f => $"{f.Column} = {Parameter(command, f.Value)}").ToList();
+            return RunOnSums(command, ProjectJobAggregates.Table, terms, pairs.Keys, by, timeZone, cancellationToken);
         }
 
         var where = Where(command, query);
@@ -130,15 +145,18 @@ internal static class DuckDbSummaryQuery
     /// A summary from a table of daily or monthly sums (see <see cref="DailyAggregates"/>, <see cref="MonthlyAggregates"/>):
     /// its rows matching <paramref name="terms"/>, grouped by <paramref name="keyColumns"/> (one expression per dimension).
     /// </summary>
+    /// <remarks>With <paramref name="grouped"/> false the table holds one row per group already, read as it is.</remarks>
     private static UsageSummary RunOnSums(
         DuckDBCommand command, string table, IReadOnlyList<string> terms, IReadOnlyList<string> keyColumns, IReadOnlyList<SummaryDimension> by, TimeZoneInfo timeZone,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool grouped = true)
     {
         var where = terms.Count == 0 ? "" : " WHERE " + string.Join(" AND ", terms);
         var keys = Enumerable.Range(0, by.Count).Select(i => keyColumns[i] + " AS k" + i.ToString(CultureInfo.InvariantCulture));
         var groups = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)));
         var order = string.Join(", ", Enumerable.Range(0, by.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture) + " NULLS FIRST"));
-        command.CommandText = $"SELECT {string.Join(", ", keys)}, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY {groups} ORDER BY {order}";
+        command.CommandText = grouped
+            ? $"SELECT {string.Join(", ", keys)}, {DailyAggregates.SummedColumns()} FROM {table}{where} GROUP BY {groups} ORDER BY {order}"
+            : $"SELECT {string.Join(", ", keys)}, {DailyAggregates.RowColumns()} FROM {table}{where} ORDER BY {order}";
         return Read(command, by, timeZone, cancellationToken);
     }
 

@@ -42,7 +42,7 @@ internal sealed class FactFiles : IDisposable
         _stem = stem;
         FactsPath = factsPath;
         TagsPath = tagsPath;
-        Sums = [.. DailyAggregates.NewSums(), .. MonthlyAggregates.NewSums(), TagAggregates.NewSums()];
+        Sums = [.. DailyAggregates.NewSums(), .. MonthlyAggregates.NewSums(), TagAggregates.NewSums(), AllTimeAggregates.NewSums(), ProjectJobAggregates.NewSums()];
         _facts = new CsvOut(factsPath);
         try
         {
@@ -60,7 +60,7 @@ internal sealed class FactFiles : IDisposable
 
     public string TagsPath { get; }
 
-    /// <summary>The daily and monthly sums of this file's records, one per table of <see cref="DailyAggregates"/>, <see cref="MonthlyAggregates"/> and <see cref="TagAggregates"/>.</summary>
+    /// <summary>The daily and monthly sums of this file's records, one per table of <see cref="DailyAggregates"/>, <see cref="MonthlyAggregates"/>, <see cref="TagAggregates"/>, <see cref="AllTimeAggregates"/> and <see cref="ProjectJobAggregates"/>.</summary>
     public IReadOnlyList<PeriodSums> Sums { get; }
 
     /// <summary>After <see cref="Complete"/>: the CSV file of a table's sums (null when it has none).</summary>

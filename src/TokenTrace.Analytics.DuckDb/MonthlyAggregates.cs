@@ -97,9 +97,7 @@ internal static class MonthlyAggregates
     public static IEnumerable<string> CompactSql(long? fromMonth)
     {
         var where = fromMonth is { } from ? string.Create(CultureInfo.InvariantCulture, $" WHERE month >= {from}") : "";
-        var sums = "SUM(records)::BIGINT, SUM(input)::BIGINT, SUM(output)::BIGINT, SUM(cache_read)::BIGINT, SUM(cache_write)::BIGINT, SUM(cache_write_1h)::BIGINT, "
-            + "SUM(reasoning)::BIGINT, SUM(cost_hi)::BIGINT, SUM(cost_lo)::BIGINT, SUM(unpriced)::BIGINT, SUM(estimated)::BIGINT, "
-            + string.Join(", ", DailyAggregates.Estimates.Select(e => $"SUM({e}_hi)::BIGINT, SUM({e}_lo)::BIGINT, SUM({e}_r)"));
+        var sums = DailyAggregates.MergedSums();
         foreach (var (table, keys) in Tables)
         {
             var columns = KeyColumns(keys);

@@ -16,6 +16,9 @@ internal sealed class PeriodSums
     /// <summary>The <c>columns</c> argument of <c>read_csv</c> for the table's CSV file (<see cref="FactFiles.Complete"/> writes it).</summary>
     public required string CsvColumns { get; init; }
 
+    /// <summary>The columns of the CSV file that go to the table (<c>*</c>, or <c>* EXCLUDE (period)</c> for a table without periods).</summary>
+    public string Select { get; init; } = "*";
+
     /// <summary>The record's period (UTC day or month number) from its UTC ticks.</summary>
     public required Func<long, long> PeriodOf { get; init; }
 

@@ -228,12 +228,13 @@ public sealed class DuckDbCopyTests
         Assert.Null(DailyAggregates.For(UsageQuery.All, [SummaryDimension.Parse("model")], TimeZoneInfo.Utc));
 
         // The sums are kept per chunk, day and value (these records are spread over 150 days in every chunk, so there are
-        // many rows; a real, time-ordered history has a few per day), negated rows included for the revisions.
+        // many rows; a real, time-ordered history has a few per day), negated rows included for the revisions; the
+        // project's are merged to one row per day and value instead (see the test of day and project).
         using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
         {
             copy.Open();
             using var command = copy.CreateCommand();
-            command.CommandText = "SELECT COUNT(*), COUNT(*) FILTER (WHERE records < 0) FROM agg_project";
+            command.CommandText = "SELECT COUNT(*), COUNT(*) FILTER (WHERE records < 0) FROM agg_job";
             using var reader = command.ExecuteReader();
             reader.Read();
             Assert.True(reader.GetInt64(0) > 0);
@@ -405,8 +406,10 @@ public sealed class DuckDbCopyTests
         await inner.DisposeAsync();
     }
 
-    [Fact]
-    public async Task A_format_6_copy_is_brought_to_format_7_in_place_and_answers_tags_and_agent_user_pairs()
+    [Theory]
+    [InlineData(6)]
+    [InlineData(7)]
+    public async Task An_older_copy_is_brought_to_format_8_in_place_and_answers_tags_agent_user_pairs_and_sessions(int format)
     {
         using var temp = new TempDirectory();
         var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
@@ -414,20 +417,23 @@ public sealed class DuckDbCopyTests
         await ledger.AppendAsync(records.GetRange(0, 6_000));
         Assert.True(await ledger.CatchUpAsync());
 
-        // What a format-6 copy is: no tag sums, no agent-user sums. A sentinel row in another sums table tells an upgrade
-        // in place (it stays) from a rebuild (it goes).
+        // What a format-6 copy is: no tag sums, no agent-user sums, no session totals; format 7 lacks the session totals.
+        // A sentinel row in another sums table tells an upgrade in place (it stays) from a rebuild (it goes).
         using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
         {
             copy.Open();
             using var command = copy.CreateCommand();
-            command.CommandText = "UPDATE copy_state SET format = 6; DELETE FROM agg_tag; DELETE FROM aggm_agent_user; INSERT INTO agg_project (day, value, records) VALUES (-1, 'sentinel', 0);";
+            command.CommandText = format == 6
+                ? "UPDATE copy_state SET format = 6; DELETE FROM agg_tag; DELETE FROM aggm_agent_user; DROP TABLE aggt_session; DROP TABLE aggt_project_job;"
+                : "UPDATE copy_state SET format = 7; DROP TABLE aggt_session; DROP TABLE aggt_project_job;";
+            command.CommandText += " INSERT INTO agg_project (day, value, records) VALUES (-1, 'sentinel', 0);";
             command.ExecuteNonQuery();
         }
 
         await ledger.AppendAsync(records.GetRange(6_000, 2_000));
-        foreach (var by in new[] { "tag:env", "tag:team", "agent,user", "user" })
+        foreach (var by in new[] { "tag:env", "tag:team", "agent,user", "user", "session", "job" })
         {
-            var query = by == "user" ? new UsageQuery { Agent = "agent-1" } : UsageQuery.All;
+            var query = by switch { "user" => new UsageQuery { Agent = "agent-1" }, "job" => new UsageQuery { Project = "project-0" }, _ => UsageQuery.All };
             var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
             UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
         }
@@ -436,13 +442,199 @@ public sealed class DuckDbCopyTests
         {
             copy.Open();
             using var command = copy.CreateCommand();
-            command.CommandText = "SELECT (SELECT format FROM copy_state), (SELECT COUNT(*) FROM agg_project WHERE value = 'sentinel'), (SELECT COUNT(*) FROM agg_tag), (SELECT COUNT(*) FROM aggm_agent_user)";
+            command.CommandText = "SELECT (SELECT format FROM copy_state), (SELECT COUNT(*) FROM agg_project WHERE value = 'sentinel'), (SELECT COUNT(*) FROM agg_tag), "
+                + "(SELECT COUNT(*) FROM aggm_agent_user), (SELECT COUNT(*) FROM aggt_session), (SELECT COUNT(*) FROM aggt_project_job)";
             using var reader = command.ExecuteReader();
             reader.Read();
-            Assert.Equal(7, reader.GetInt32(0));
+            Assert.Equal(8, reader.GetInt32(0));
             Assert.Equal(1, reader.GetInt64(1));
             Assert.True(reader.GetInt64(2) > 0);
             Assert.True(reader.GetInt64(3) > 0);
+
+            // One row per session, the sessionless records' group among them.
+            Assert.Equal(records.Select(r => r.Attribution.Session).Distinct().Count(), reader.GetInt64(4));
+            Assert.Equal(records.Select(r => (r.Attribution.Project, r.Attribution.Job)).Distinct().Count(), reader.GetInt64(5));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_summary_by_session_over_everything_comes_from_session_totals_kept_at_one_row_per_session_through_catch_ups_and_revisions()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        // Five chunks, 300 revisions across them, two more catch-ups (the last one by the summary itself): sessions recur
+        // across chunks, so every load had rows to merge.
+        var records = await LoadThroughRevisionsAndCatchUpsAsync(ledger, seed: 15);
+        var bySession = new[] { SummaryDimension.Parse("session") };
+
+        Assert.True(AllTimeAggregates.Answers(UsageQuery.All, bySession));
+        var copied = ledger.SummariesFromCopy;
+        UsageLedgerContract.AssertSame(Expected(records, UsageQuery.All, bySession, TimeZoneInfo.Utc), await ledger.SummarizeAsync(UsageQuery.All, bySession, TimeZoneInfo.Utc));
+        Assert.Equal(copied + 1, ledger.SummariesFromCopy);
+
+        // A range, a filter or a second dimension goes to the daily sums or the rows, and still adds up.
+        var days = new UsageQuery { Since = Start.AddDays(10), Until = Start.AddDays(100) };
+        var others = new (IReadOnlyList<SummaryDimension> By, UsageQuery Query)[]
+        {
+            (bySession, days), (bySession, new UsageQuery { Model = "o3" }), (bySession, new UsageQuery { Session = "session-1" }),
+            ([SummaryDimension.Parse("session"), SummaryDimension.Parse("model")], UsageQuery.All), ([SummaryDimension.Parse("tag:session")], UsageQuery.All),
+        };
+        foreach (var (by, query) in others)
+        {
+            Assert.False(AllTimeAggregates.Answers(query, by));
+            UsageLedgerContract.AssertSame(Expected(records, query, by, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, by, TimeZoneInfo.Utc));
+        }
+
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), COUNT(DISTINCT value), COUNT(*) FILTER (WHERE value IS NULL), MIN(records), SUM(records)::BIGINT FROM aggt_session";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            var sessions = records.Where(r => r.Attribution.Session is not null).Select(r => r.Attribution.Session).Distinct().Count();
+            Assert.Equal(sessions + 1, reader.GetInt64(0));
+            Assert.Equal(sessions, reader.GetInt64(1));
+            Assert.Equal(1, reader.GetInt64(2));
+            Assert.True(reader.GetInt64(3) > 0);
+            Assert.Equal(12_000, reader.GetInt64(4));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Summaries_by_project_or_job_filtered_by_the_other_come_from_project_job_sums_merged_after_each_catch_up()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        // Five chunks, 300 revisions across them, two more catch-ups (the last one by the first summary below).
+        var records = await LoadThroughRevisionsAndCatchUpsAsync(ledger, seed: 17);
+
+        var cases = new (string By, UsageQuery Query)[]
+        {
+            ("job", new UsageQuery { Project = "project-0" }), ("job", new UsageQuery { Project = "project-7" }), ("project", new UsageQuery { Job = "job-3" }),
+            ("project,job", new UsageQuery { Project = "project-1" }), ("job", new UsageQuery { Project = "nobody" }),
+            ("job", new UsageQuery { Project = "project-0", Job = "job-0" }),
+        };
+        var copied = ledger.SummariesFromCopy;
+        foreach (var (by, query) in cases)
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            Assert.NotNull(ProjectJobAggregates.For(query, dimensions));
+            UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+        }
+
+        Assert.Equal(copied + cases.Length, ledger.SummariesFromCopy);
+
+        // A range, another filter or another dimension is not theirs, and still adds up.
+        var byJob = new[] { SummaryDimension.Parse("job") };
+        var others = new (IReadOnlyList<SummaryDimension> By, UsageQuery Query)[]
+        {
+            (byJob, new UsageQuery { Project = "project-0", Since = Start.AddDays(10) }), (byJob, new UsageQuery { Project = "project-0", Model = "o3" }),
+            ([SummaryDimension.Parse("task")], new UsageQuery { Project = "project-0" }), ([SummaryDimension.Parse("job")], UsageQuery.All),
+        };
+        foreach (var (by, query) in others)
+        {
+            Assert.Null(ProjectJobAggregates.For(query, by));
+            UsageLedgerContract.AssertSame(Expected(records, query, by, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, by, TimeZoneInfo.Utc));
+        }
+
+        // The merges left one row per pair (the null project and the null job among them), none empty.
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), MIN(records), SUM(records)::BIGINT FROM aggt_project_job";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.Equal(records.Select(r => (r.Attribution.Project, r.Attribution.Job)).Distinct().Count(), reader.GetInt64(0));
+            Assert.True(reader.GetInt64(1) > 0);
+            Assert.Equal(12_000, reader.GetInt64(2));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Daily_project_sums_are_kept_at_one_row_per_day_and_project_so_day_and_project_read_them_ungrouped()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2_500 });
+        // Five chunks (a day's records split between two of them), 300 revisions, two more catch-ups.
+        var records = await LoadThroughRevisionsAndCatchUpsAsync(ledger, seed: 19);
+
+        var days = new UsageQuery { Since = Start.AddDays(10), Until = Start.AddDays(100) };
+        foreach (var (by, query, ungrouped) in new[] { ("day,project", UsageQuery.All, true), ("project,day", days, true), ("week,project", UsageQuery.All, false), ("project", days, false) })
+        {
+            var dimensions = by.Split(',').Select(SummaryDimension.Parse).ToList();
+            Assert.Equal(("agg_project", ungrouped), (DailyAggregates.For(query, dimensions, TimeZoneInfo.Utc)?.Table, DailyAggregates.OneRowPerGroup("agg_project", dimensions)));
+            UsageLedgerContract.AssertSame(Expected(records, query, dimensions, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, dimensions, TimeZoneInfo.Utc));
+        }
+
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT COUNT(*), MIN(records), SUM(records)::BIGINT FROM agg_project";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.Equal(records.Select(r => (r.Timestamp.UtcDateTime.Date, r.Attribution.Project)).Distinct().Count(), reader.GetInt64(0));
+            Assert.True(reader.GetInt64(1) > 0);
+            Assert.Equal(12_000, reader.GetInt64(2));
+        }
+
+        await inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Session_totals_give_the_sums_worked_out_by_hand_after_a_revision()
+    {
+        using var temp = new TempDirectory();
+        var (ledger, inner) = Open(temp, new DuckDbAnalyticsOptions { MinimumRecords = 0, PreferLedgerAggregates = false, ChunkRecords = 2 });
+        UsageRecord Call(string id, int day, long input, decimal? cost, string? session) => new()
+        {
+            Id = id, Timestamp = new DateTimeOffset(2026, 1, 1, 23, 0, 0, TimeSpan.Zero).AddDays(day), Model = "gpt-4o", Provider = "p",
+            Tokens = new TokenCounts { Input = input, Output = 1 }, CostUsd = cost,
+            Impact = new ImpactEstimate(new EstimateRange(1, 2, 4), new EstimateRange(0.5, 1, 2)),
+            Attribution = new Attribution { Session = session },
+        };
+
+        // Chunks of two: (s1 on 1 Jan, s1 on 2 Jan), (s2, no session); then a second catch-up: (s1 on 5 Jan, no session);
+        // then s1's first record is repriced.
+        await ledger.AppendAsync([Call("c1", 0, 100, 0.5m, "s1"), Call("c2", 1, 20, 0.25m, "s1"), Call("c3", 2, 7, null, "s2"), Call("c4", 3, 3, 1m, null)]);
+        Assert.True(await ledger.CatchUpAsync());
+        await ledger.AppendAsync([Call("c5", 4, 1_000, 0.125m, "s1"), Call("c6", 5, 2, 0.5m, null)]);
+        Assert.True(await ledger.CatchUpAsync());
+        await ledger.ReviseCostsAsync([new CostRevision("c1", 3m, null)]);
+
+        // s1: c1 (revised to $3) + c2 + c5 = 3 records, 1,120 input, $3.375, energy 3 × 2 Wh; no session: c4 + c6 = 2 records,
+        // 5 input, $1.5; s2: c3 = 1 record, 7 input, unpriced ($0). Most expensive first.
+        var summary = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Parse("session")], TimeZoneInfo.Utc);
+        Assert.Equal(["s1", null, "s2"], summary.Rows.Select(r => r.Key["session"]));
+        Assert.Equal((3, 1_120, 3.375m, 0, 6.0), (summary.Rows[0].Totals.Records, summary.Rows[0].Totals.InputTokens, summary.Rows[0].Totals.CostUsd, summary.Rows[0].Totals.UnpricedRecords, summary.Rows[0].Totals.EnergyWh!.Value.Central));
+        Assert.Equal((2, 5, 1.5m, 0), (summary.Rows[1].Totals.Records, summary.Rows[1].Totals.InputTokens, summary.Rows[1].Totals.CostUsd, summary.Rows[1].Totals.UnpricedRecords));
+        Assert.Equal((1, 7, 0m, 1), (summary.Rows[2].Totals.Records, summary.Rows[2].Totals.InputTokens, summary.Rows[2].Totals.CostUsd, summary.Rows[2].Totals.UnpricedRecords));
+        Assert.Equal((6, 1_132, 4.875m, 12.0), (summary.Total.Records, summary.Total.InputTokens, summary.Total.CostUsd, summary.Total.EnergyWh!.Value.Central));
+        Assert.Equal(1, ledger.SummariesFromCopy);
+
+        // Four loads (two chunks, then one, then the revision's replacement), each merged in its own transaction: one row
+        // per session, s1's holding its three records after its first was taken out (negated) and put back.
+        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
+        {
+            copy.Open();
+            using var command = copy.CreateCommand();
+            command.CommandText = "SELECT value, records, input FROM aggt_session ORDER BY value NULLS FIRST";
+            using var reader = command.ExecuteReader();
+            var rows = new List<(string?, long, long)>();
+            while (reader.Read())
+            {
+                rows.Add((reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+
+            Assert.Equal([(null, 2, 5), ("s1", 3, 1_120), ("s2", 1, 7)], rows);
         }
 
         await inner.DisposeAsync();
