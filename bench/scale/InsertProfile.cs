@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Data.Sqlite;
 using TokenTrace.Sqlite;
 
 namespace TokenTrace.Scale;
@@ -12,7 +13,7 @@ namespace TokenTrace.Scale;
 /// </summary>
 internal static class InsertProfile
 {
-    public static async Task RunAsync(string jsonl, string scratch, int records, int repeat)
+    public static async Task RunAsync(string jsonl, string scratch, int records, int repeat, bool dropIndexes = false)
     {
         Directory.CreateDirectory(scratch);
         var pipeline = new UsageRecordPipeline();
@@ -46,6 +47,12 @@ internal static class InsertProfile
                 var clock = Stopwatch.StartNew();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var indexes = dropIndexes ? Sql(path, "SELECT group_concat(sql, ';') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage' AND sql IS NOT NULL") : null;
+                if (indexes is not null)
+                {
+                    Sql(path, "DROP INDEX ix_usage_time; DROP INDEX ix_usage_session_ts");
+                }
+
                 var transaction = await ledger.BeginImportAsync().ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
@@ -57,11 +64,25 @@ internal static class InsertProfile
                     transaction.Commit();
                 }
 
+                if (indexes is not null)
+                {
+                    Sql(path, indexes);
+                }
+
                 var seconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                 var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"round {round}: {prepared.Count:N0} records, {seconds:F2} CPU-s, {seconds * 1e6 / prepared.Count:F2} CPU-µs/record, {prepared.Count / seconds:N0} records/CPU-s, {clock.Elapsed.TotalSeconds:F2} s wall, {bytes / (double)prepared.Count:F0} B/record"));
             }
         }
+    }
+
+    private static string? Sql(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar() as string;
     }
 }

@@ -31,8 +31,24 @@ switch (verb)
         await ImportProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", Option(rest, "--variants")?.Split(',') ?? []);
         return 0;
     case "profile-insert":
+        if (Option(rest, "--sqlite-config") is { } config)
+        {
+            // Experiments: SQLite's process-wide settings, before any connection opens.
+            SQLitePCL.Batteries_V2.Init();
+            foreach (var setting in config.Split(','))
+            {
+                var rc = setting switch
+                {
+                    "multithread" => SQLitePCL.raw.sqlite3_config(2),
+                    "nomemstatus" => SQLitePCL.raw.sqlite3_config(9, 0),
+                    _ => throw new ArgumentException(setting),
+                };
+                Console.WriteLine($"sqlite3_config {setting}: {rc}");
+            }
+        }
+
         await InsertProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile",
-            int.Parse(Option(rest, "--records") ?? "300000", CultureInfo.InvariantCulture), int.Parse(Option(rest, "--repeat") ?? "3", CultureInfo.InvariantCulture));
+            int.Parse(Option(rest, "--records") ?? "300000", CultureInfo.InvariantCulture), int.Parse(Option(rest, "--repeat") ?? "3", CultureInfo.InvariantCulture), rest.Contains("--drop-indexes"));
         return 0;
     case "insert-variants":
         var pipeline = new UsageRecordPipeline();
