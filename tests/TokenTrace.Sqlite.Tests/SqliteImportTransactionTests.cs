@@ -123,6 +123,36 @@ public sealed class SqliteImportTransactionTests
     }
 
     [Fact]
+    public async Task An_invalid_record_late_in_a_batch_is_refused_by_name_and_nothing_of_the_import_is_kept()
+    {
+        // Each record is validated just before its insert: the records before the bad one are already in the
+        // transaction when it throws, so the transaction must refuse more appends and roll all of them back.
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        await using (ledger)
+        {
+            await ledger.AppendAsync([Make("before", "gpt-4o", 1m, 0, "p")]);
+            var transaction = await ledger.BeginImportAsync();
+            await using (transaction)
+            {
+                transaction.Append([Make("a", "gpt-4o", 2m, 1, "new-project")]);
+                var bad = Make("bad", "gpt-4o", 3m, 3, "p") with { Tokens = new TokenCounts { Input = -5 } };
+                var error = Assert.Throws<ArgumentException>(() => transaction.Append([Make("b", "gpt-4o", 4m, 2, "new-project"), bad, Make("c", "gpt-4o", 5m, 4, "p")]));
+                Assert.Contains("'bad'", error.Message, StringComparison.Ordinal);
+                Assert.Contains("input: -5 is negative", error.Message, StringComparison.Ordinal);
+                Assert.Throws<InvalidOperationException>(() => transaction.Append([Make("d", "gpt-4o", 6m, 5, "p")]));
+                Assert.Throws<InvalidOperationException>(transaction.Commit);
+            }
+
+            // Only the record stored before the import: 1 record, $1, and no trace of "new-project".
+            var total = (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total;
+            Assert.Equal((1, 1m), (total.Records, total.CostUsd));
+            Assert.Equal(["before"], await ledger.ReadAsync(UsageQuery.All).Select(r => r.Id).ToListAsync());
+            Assert.Empty(await ledger.ReadAsync(new UsageQuery { Project = "new-project" }).ToListAsync());
+        }
+    }
+
+    [Fact]
     public async Task Values_the_import_forgot_past_its_bound_are_found_again_and_stored_under_the_right_ids()
     {
         using var temp = new TempDirectory();
