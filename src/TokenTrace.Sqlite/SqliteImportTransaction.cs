@@ -20,6 +20,7 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly SqliteRecordInserter _inserter;
+    private readonly SqliteImportRollup _rollup = new();
     private bool _committed;
     private bool _disposed;
     private bool _faulted;
@@ -50,7 +51,7 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
 
         try
         {
-            return _ledger.AppendToImport(_connection, _transaction, _inserter, records);
+            return _ledger.AppendToImport(_connection, _transaction, _inserter, _rollup, records);
         }
         catch
         {
@@ -66,7 +67,17 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     public void Commit()
     {
         ThrowIfUnusable();
-        _ledger.CommitImport(_transaction, _inserter);
+        try
+        {
+            _ledger.CommitImport(_connection, _transaction, _inserter, _rollup);
+        }
+        catch
+        {
+            // The last rollup update or the commit failed: what was appended is not kept, and nothing more goes through.
+            _faulted = true;
+            throw;
+        }
+
         _committed = true;
     }
 

@@ -106,18 +106,46 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
 
     /// <summary>
     /// One batch of an import transaction, each record validated (as <see cref="AppendAsync"/> validates) just before
-    /// it is inserted: a separate pass over a 5,000-record batch read every record from memory twice, and an invalid
-    /// record faults the whole import transaction anyway (<see cref="SqliteImportTransaction.Append"/>), so nothing
-    /// of the batch is kept either way.
+    /// it is inserted: a separate pass over the batch read every record from memory twice, and an invalid record faults
+    /// the whole import transaction anyway (<see cref="SqliteImportTransaction.Append"/>), so nothing of the batch is
+    /// kept either way. The rollup is brought up to date every <see cref="SqliteImportRollup.Records"/> records, not
+    /// per append (see <see cref="SqliteImportRollup"/>).
     /// </summary>
-    internal AppendResult AppendToImport(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, IReadOnlyList<UsageRecord> records) =>
-        Guard(() => AppendIn(connection, transaction, inserter, records, trackDuplicates: false, validate: true));
+    internal AppendResult AppendToImport(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, SqliteImportRollup rollup, IReadOnlyList<UsageRecord> records) =>
+        Guard(() =>
+        {
+            var added = 0;
+            foreach (var record in records)
+            {
+                UsageRecordValidator.ThrowIfInvalid(record);
+                if (inserter.Insert(record))
+                {
+                    added++;
+                    rollup.Added++;
+                    rollup.Batch.Add(record);
+                }
 
-    /// <summary>Commits an import transaction and publishes the <c>dims</c> ids it resolved.</summary>
-    internal void CommitImport(SqliteTransaction transaction, SqliteRecordInserter inserter)
+                if (++rollup.Handed == SqliteImportRollup.Records)
+                {
+                    UpdateRollup(connection, transaction, rollup.Added, rollup.Batch);
+                    rollup.Reset();
+                }
+            }
+
+            return new AppendResult(added, records.Count - added);
+        });
+
+    /// <summary>Brings the rollup up to date with the import's last records, commits, and publishes the <c>dims</c> ids it resolved.</summary>
+    internal void CommitImport(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, SqliteImportRollup rollup)
     {
         Guard(() =>
         {
+            if (rollup.Handed > 0)
+            {
+                UpdateRollup(connection, transaction, rollup.Added, rollup.Batch);
+                rollup.Reset();
+            }
+
             transaction.Commit();
             return true;
         });
@@ -128,7 +156,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
     /// Inserts <paramref name="records"/> in the open <paramref name="transaction"/> and brings the rollup up to date.
     /// With <paramref name="trackDuplicates"/>, the result names the ids that were stored before (for observers).
     /// </summary>
-    private AppendResult AppendIn(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, IReadOnlyList<UsageRecord> records, bool trackDuplicates, bool validate = false)
+    private AppendResult AppendIn(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, IReadOnlyList<UsageRecord> records, bool trackDuplicates)
     {
         var added = 0;
         var rollup = new SqliteRollupBatch();
@@ -139,11 +167,6 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
-            if (validate)
-            {
-                UsageRecordValidator.ThrowIfInvalid(record);
-            }
-
             if (inserter.Insert(record))
             {
                 added++;
