@@ -34,8 +34,10 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// Inserts <paramref name="records"/> (validated first, like <see cref="SqliteUsageLedger.AppendAsync"/>); records
-    /// whose id is already stored, or was appended earlier in this transaction, are counted as duplicates.
+    /// Inserts <paramref name="records"/> (each validated as <see cref="SqliteUsageLedger.AppendAsync"/> validates, just
+    /// before its insert; an invalid one throws and faults the transaction); records whose id is already stored, or was
+    /// appended earlier in this transaction, are counted as duplicates. Any batch size stores the same: the rollup is
+    /// brought up to date every 5,000 records, not per call.
     /// </summary>
     /// <param name="records">The records to add, prepared (priced and estimated) by the caller.</param>
     /// <returns>How many were added and how many were already there; <see cref="AppendResult.DuplicateIds"/> is not filled.</returns>
