@@ -3,7 +3,7 @@ using TokenTrace;
 using TokenTrace.Scale;
 
 // dotnet run -c Release --project bench/scale -- [run] [--records N] [--work DIR] [--no-duckdb] [--no-tokentrace] [--skip "report (whole year),--by session"]
-// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-sql DB SQL [--repeat N] | profile-summary HOME BY [--project P] [--agent A] [--repeat N] | profile-import FILE [--variants 1,2] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | agent-sync CLAUDE_DIR [--ahead FILES] [--batch RECORDS] | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] [--catch-up-after N] [--no-summaries] | pg-summaries postgres://… [--only 'job;day,project'] [--no-rows] | pg-replicate postgres://… [--times N] [--first K] [--bulk]
+// Other verbs: generate N FILE | claude-corpus DIR MEGABYTES | duckdb-load FILE DB REPO | duckdb-query DB | duckdb-sql DB SQL | profile-sql DB SQL [--repeat N] | profile-summary HOME BY [--project P] [--agent A] [--repeat N] | profile-import FILE [--variants 1,2] | profile-insert FILE [--records N] [--repeat R] | insert-variants FILE [--variants 1,2] | parse-direct FILE | profile-agent-sync CLAUDE_DIR | agent-sync CLAUDE_DIR [--ahead FILES] [--batch RECORDS] | profile-catch-up LEDGER.db [--feed-only] | pg-ingest postgres://… [--records N] [--batch N] [--catch-up-after N] [--no-summaries] | pg-summaries postgres://… [--only 'job;day,project'] [--no-rows] | pg-replicate postgres://… [--times N] [--first K] [--bulk]
 var verb = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "run";
 var rest = verb == "run" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? args : args[1..];
 var repository = FindRepository();
@@ -29,6 +29,26 @@ switch (verb)
         return 0;
     case "profile-import":
         await ImportProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile", Option(rest, "--variants")?.Split(',') ?? []);
+        return 0;
+    case "profile-insert":
+        if (Option(rest, "--sqlite-config") is { } config)
+        {
+            // Experiments: SQLite's process-wide settings, before any connection opens.
+            SQLitePCL.Batteries_V2.Init();
+            foreach (var setting in config.Split(','))
+            {
+                var rc = setting switch
+                {
+                    "multithread" => SQLitePCL.raw.sqlite3_config(2),
+                    "nomemstatus" => SQLitePCL.raw.sqlite3_config(9, 0),
+                    _ => throw new ArgumentException(setting),
+                };
+                Console.WriteLine($"sqlite3_config {setting}: {rc}");
+            }
+        }
+
+        await InsertProfile.RunAsync(rest[0], Option(rest, "--scratch") ?? "/tmp/tokentrace-scale/profile",
+            int.Parse(Option(rest, "--records") ?? "300000", CultureInfo.InvariantCulture), int.Parse(Option(rest, "--repeat") ?? "3", CultureInfo.InvariantCulture), rest.Contains("--drop-indexes"));
         return 0;
     case "insert-variants":
         var pipeline = new UsageRecordPipeline();

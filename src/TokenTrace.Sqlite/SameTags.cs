@@ -24,7 +24,21 @@ internal sealed class SameTags : IEqualityComparer<IReadOnlyDictionary<string, s
         }
 
         // The keys of either set are distinct (ordinally too), so with equal counts every pair of x found in y means
-        // the same pairs.
+        // the same pairs. The JSON reader hands out Dictionary instances: enumerated as such, through their struct
+        // enumerators, comparing allocates nothing (through the interface, three or four enumerators a record).
+        if (x is Dictionary<string, string> dx && y is Dictionary<string, string> dy)
+        {
+            foreach (var pair in dx)
+            {
+                if (!Contains(dy, pair))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         foreach (var pair in x)
         {
             if (!Contains(y, pair))
@@ -40,12 +54,38 @@ internal sealed class SameTags : IEqualityComparer<IReadOnlyDictionary<string, s
     {
         // Order-independent: the same pairs enumerated in another order hash alike.
         var hash = obj.Count;
+        if (obj is Dictionary<string, string> dictionary)
+        {
+            foreach (var (key, value) in dictionary)
+            {
+                hash += Hash(key, value);
+            }
+
+            return hash;
+        }
+
         foreach (var (key, value) in obj)
         {
-            hash += HashCode.Combine(StringComparer.Ordinal.GetHashCode(key), StringComparer.Ordinal.GetHashCode(value));
+            hash += Hash(key, value);
         }
 
         return hash;
+    }
+
+    private static int Hash(string key, string value) =>
+        HashCode.Combine(StringComparer.Ordinal.GetHashCode(key), StringComparer.Ordinal.GetHashCode(value));
+
+    private static bool Contains(Dictionary<string, string> tags, KeyValuePair<string, string> pair)
+    {
+        foreach (var (key, value) in tags)
+        {
+            if (string.Equals(key, pair.Key, StringComparison.Ordinal))
+            {
+                return string.Equals(value, pair.Value, StringComparison.Ordinal);
+            }
+        }
+
+        return false;
     }
 
     private static bool Contains(IReadOnlyDictionary<string, string> tags, KeyValuePair<string, string> pair)

@@ -20,6 +20,7 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _transaction;
     private readonly SqliteRecordInserter _inserter;
+    private readonly SqliteImportRollup _rollup = new();
     private bool _committed;
     private bool _disposed;
     private bool _faulted;
@@ -33,8 +34,10 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// Inserts <paramref name="records"/> (validated first, like <see cref="SqliteUsageLedger.AppendAsync"/>); records
-    /// whose id is already stored, or was appended earlier in this transaction, are counted as duplicates.
+    /// Inserts <paramref name="records"/> (each validated as <see cref="SqliteUsageLedger.AppendAsync"/> validates, just
+    /// before its insert; an invalid one throws and faults the transaction); records whose id is already stored, or was
+    /// appended earlier in this transaction, are counted as duplicates. Any batch size stores the same: the rollup is
+    /// brought up to date every 5,000 records, not per call.
     /// </summary>
     /// <param name="records">The records to add, prepared (priced and estimated) by the caller.</param>
     /// <returns>How many were added and how many were already there; <see cref="AppendResult.DuplicateIds"/> is not filled.</returns>
@@ -50,7 +53,7 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
 
         try
         {
-            return _ledger.AppendToImport(_connection, _transaction, _inserter, records);
+            return _ledger.AppendToImport(_connection, _transaction, _inserter, _rollup, records);
         }
         catch
         {
@@ -66,7 +69,17 @@ public sealed class SqliteImportTransaction : IAsyncDisposable
     public void Commit()
     {
         ThrowIfUnusable();
-        _ledger.CommitImport(_transaction, _inserter);
+        try
+        {
+            _ledger.CommitImport(_connection, _transaction, _inserter, _rollup);
+        }
+        catch
+        {
+            // The last rollup update or the commit failed: what was appended is not kept, and nothing more goes through.
+            _faulted = true;
+            throw;
+        }
+
         _committed = true;
     }
 

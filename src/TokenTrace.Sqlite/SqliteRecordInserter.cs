@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -29,6 +30,13 @@ internal sealed class SqliteRecordInserter : IDisposable
     private readonly sqlite3_stmt _statement;
     private readonly sqlite3_stmt _findValue;
     private readonly sqlite3_stmt _addValue;
+
+    // The native handles of the above, for SqliteBindings: valid until Dispose finalizes the statements, and the
+    // connection outlives the inserter.
+    private readonly nint _dbHandle;
+    private readonly nint _insert;
+    private readonly nint _find;
+    private readonly nint _add;
     private readonly SqliteValueDictionary _dictionary;
     private readonly int _maxResolved;
     private readonly Dictionary<string, long> _resolved = new(StringComparer.Ordinal);
@@ -37,7 +45,9 @@ internal sealed class SqliteRecordInserter : IDisposable
     private readonly Dictionary<IReadOnlyDictionary<string, string>, string> _tagTexts = new(SameTags.Instance);
     private readonly Binding[] _bound = new Binding[CostPicoParameter + 1];
     private DateOnly? _lastFrom;
-    private byte[] _utf8 = new byte[256];
+
+    // Pinned, so its address can be handed to SQLite, which copies the text before the bind returns.
+    private byte[] _utf8 = GC.AllocateUninitializedArray<byte>(256, pinned: true);
 
     /// <param name="connection">The connection, inside its write transaction.</param>
     /// <param name="sql">The insert statement.</param>
@@ -76,6 +86,10 @@ internal sealed class SqliteRecordInserter : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
         Check(raw.sqlite3_prepare_v2(_db, "SELECT id FROM dims WHERE value = ?1", out _findValue));
         Check(raw.sqlite3_prepare_v2(_db, "INSERT INTO dims (value) VALUES (?1)", out _addValue));
+        _dbHandle = _db.DangerousGetHandle();
+        _insert = _statement.DangerousGetHandle();
+        _find = _findValue.DangerousGetHandle();
+        _add = _addValue.DangerousGetHandle();
     }
 
     /// <summary>The ids of values this transaction looked up in or added to <c>dims</c>: valid once it commits.</summary>
@@ -84,7 +98,6 @@ internal sealed class SqliteRecordInserter : IDisposable
     /// <summary>Inserts <paramref name="r"/>; false when a record with its id is already stored.</summary>
     public bool Insert(UsageRecord r)
     {
-        var s = _statement;
         var t = r.Tokens;
         var a = r.Attribution;
         var energy = r.Impact?.EnergyWh;
@@ -161,14 +174,14 @@ internal sealed class SqliteRecordInserter : IDisposable
         Number(33, r.LatencyMs);
         Value(34, r.Status);
 
-        var rc = raw.sqlite3_step(s);
-        raw.sqlite3_reset(s);
+        var rc = SqliteBindings.Step(_insert);
+        _ = SqliteBindings.Reset(_insert); // repeats the step's error, if any
         if (rc != raw.SQLITE_DONE)
         {
             throw Error(rc);
         }
 
-        return raw.sqlite3_changes(_db) == 1;
+        return SqliteBindings.Changes(_dbHandle) == 1;
     }
 
     public void Dispose()
@@ -229,19 +242,19 @@ internal sealed class SqliteRecordInserter : IDisposable
             return id;
         }
 
-        Text(_findValue, 1, value);
-        var rc = raw.sqlite3_step(_findValue);
+        Text(_find, 1, value);
+        var rc = SqliteBindings.Step(_find);
         if (rc == raw.SQLITE_ROW)
         {
-            id = raw.sqlite3_column_int64(_findValue, 0);
+            id = SqliteColumns.Int64(_find, 0);
         }
 
-        raw.sqlite3_reset(_findValue);
+        _ = SqliteBindings.Reset(_find);
         if (rc == raw.SQLITE_DONE)
         {
-            Text(_addValue, 1, value);
-            rc = raw.sqlite3_step(_addValue);
-            raw.sqlite3_reset(_addValue);
+            Text(_add, 1, value);
+            rc = SqliteBindings.Step(_add);
+            _ = SqliteBindings.Reset(_add);
             if (rc != raw.SQLITE_DONE)
             {
                 throw Error(rc);
@@ -263,34 +276,28 @@ internal sealed class SqliteRecordInserter : IDisposable
         return id;
     }
 
-    private void Text(sqlite3_stmt statement, int index, string? value)
+    private void Text(nint statement, int index, string value)
     {
-        if (value is null)
-        {
-            raw.sqlite3_bind_null(statement, index);
-            return;
-        }
-
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (max > _utf8.Length)
         {
-            _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
+            _utf8 = GC.AllocateUninitializedArray<byte>(Math.Max(max, _utf8.Length * 2), pinned: true);
         }
 
         var length = Encoding.UTF8.GetBytes(value, _utf8);
-        raw.sqlite3_bind_text(statement, index, _utf8.AsSpan(0, length));
+        Check(SqliteBindings.Text(statement, index, Marshal.UnsafeAddrOfPinnedArrayElement(_utf8, 0), length));
     }
 
     private void Formatted<T>(int index, T value, string? format)
         where T : IUtf8SpanFormattable
     {
-        Span<byte> utf8 = stackalloc byte[64];
-        if (!value.TryFormat(utf8, out var length, format, CultureInfo.InvariantCulture))
+        // The buffer is never shorter than 256 bytes; a decimal needs at most about 30.
+        if (!value.TryFormat(_utf8, out var length, format, CultureInfo.InvariantCulture))
         {
-            throw new InvalidOperationException("a decimal longer than 64 bytes");
+            throw new InvalidOperationException("a decimal longer than the text buffer");
         }
 
-        raw.sqlite3_bind_text(_statement, index, utf8[..length]);
+        Check(SqliteBindings.Text(_insert, index, Marshal.UnsafeAddrOfPinnedArrayElement(_utf8, 0), length));
         _bound[index] = default;
     }
 
@@ -303,7 +310,7 @@ internal sealed class SqliteRecordInserter : IDisposable
             return;
         }
 
-        Text(_statement, index, value);
+        Text(_insert, index, value);
         _bound[index] = default;
     }
 
@@ -315,7 +322,7 @@ internal sealed class SqliteRecordInserter : IDisposable
         }
         else if (_bound[index] != new Binding(BindingKind.Real, BitConverter.DoubleToInt64Bits(v)))
         {
-            raw.sqlite3_bind_double(_statement, index, v);
+            Check(SqliteBindings.Double(_insert, index, v));
             _bound[index] = new Binding(BindingKind.Real, BitConverter.DoubleToInt64Bits(v));
         }
     }
@@ -324,7 +331,7 @@ internal sealed class SqliteRecordInserter : IDisposable
     {
         if (_bound[index] != new Binding(BindingKind.Integer, value))
         {
-            raw.sqlite3_bind_int64(_statement, index, value);
+            Check(SqliteBindings.Int64(_insert, index, value));
             _bound[index] = new Binding(BindingKind.Integer, value);
         }
     }
@@ -333,11 +340,12 @@ internal sealed class SqliteRecordInserter : IDisposable
     {
         if (_bound[index].Kind != BindingKind.Null)
         {
-            raw.sqlite3_bind_null(_statement, index);
+            Check(SqliteBindings.Null(_insert, index));
             _bound[index] = new Binding(BindingKind.Null, 0);
         }
     }
 
+    /// <summary>Throws unless <paramref name="rc"/> is SQLITE_OK: a bind fails only on a wrong parameter number or out of memory, and must never leave a parameter silently unset.</summary>
     private void Check(int rc)
     {
         if (rc != raw.SQLITE_OK)

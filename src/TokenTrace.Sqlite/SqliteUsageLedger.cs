@@ -104,22 +104,48 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
         }
     }
 
-    /// <summary>One batch of an import transaction (validated first, as <see cref="AppendAsync"/> validates).</summary>
-    internal AppendResult AppendToImport(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, IReadOnlyList<UsageRecord> records)
-    {
-        foreach (var record in records)
+    /// <summary>
+    /// One batch of an import transaction, each record validated (as <see cref="AppendAsync"/> validates) just before
+    /// it is inserted: a separate pass over the batch read every record from memory twice, and an invalid record faults
+    /// the whole import transaction anyway (<see cref="SqliteImportTransaction.Append"/>), so nothing of the batch is
+    /// kept either way. The rollup is brought up to date every <see cref="SqliteImportRollup.Records"/> records, not
+    /// per append (see <see cref="SqliteImportRollup"/>).
+    /// </summary>
+    internal AppendResult AppendToImport(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, SqliteImportRollup rollup, IReadOnlyList<UsageRecord> records) =>
+        Guard(() =>
         {
-            UsageRecordValidator.ThrowIfInvalid(record);
-        }
+            var added = 0;
+            foreach (var record in records)
+            {
+                UsageRecordValidator.ThrowIfInvalid(record);
+                if (inserter.Insert(record))
+                {
+                    added++;
+                    rollup.Added++;
+                    rollup.Batch.Add(record);
+                }
 
-        return Guard(() => AppendIn(connection, transaction, inserter, records, trackDuplicates: false));
-    }
+                if (++rollup.Handed == SqliteImportRollup.Records)
+                {
+                    UpdateRollup(connection, transaction, rollup.Added, rollup.Batch);
+                    rollup.Reset();
+                }
+            }
 
-    /// <summary>Commits an import transaction and publishes the <c>dims</c> ids it resolved.</summary>
-    internal void CommitImport(SqliteTransaction transaction, SqliteRecordInserter inserter)
+            return new AppendResult(added, records.Count - added);
+        });
+
+    /// <summary>Brings the rollup up to date with the import's last records, commits, and publishes the <c>dims</c> ids it resolved.</summary>
+    internal void CommitImport(SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter, SqliteImportRollup rollup)
     {
         Guard(() =>
         {
+            if (rollup.Handed > 0)
+            {
+                UpdateRollup(connection, transaction, rollup.Added, rollup.Batch);
+                rollup.Reset();
+            }
+
             transaction.Commit();
             return true;
         });

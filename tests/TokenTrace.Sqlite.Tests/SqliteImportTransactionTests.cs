@@ -123,6 +123,78 @@ public sealed class SqliteImportTransactionTests
     }
 
     [Fact]
+    public async Task An_invalid_record_late_in_a_batch_is_refused_by_name_and_nothing_of_the_import_is_kept()
+    {
+        // Each record is validated just before its insert: the records before the bad one are already in the
+        // transaction when it throws, so the transaction must refuse more appends and roll all of them back.
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        await using (ledger)
+        {
+            await ledger.AppendAsync([Make("before", "gpt-4o", 1m, 0, "p")]);
+            var transaction = await ledger.BeginImportAsync();
+            await using (transaction)
+            {
+                transaction.Append([Make("a", "gpt-4o", 2m, 1, "new-project")]);
+                var bad = Make("bad", "gpt-4o", 3m, 3, "p") with { Tokens = new TokenCounts { Input = -5 } };
+                var error = Assert.Throws<ArgumentException>(() => transaction.Append([Make("b", "gpt-4o", 4m, 2, "new-project"), bad, Make("c", "gpt-4o", 5m, 4, "p")]));
+                Assert.Contains("'bad'", error.Message, StringComparison.Ordinal);
+                Assert.Contains("input: -5 is negative", error.Message, StringComparison.Ordinal);
+                Assert.Throws<InvalidOperationException>(() => transaction.Append([Make("d", "gpt-4o", 6m, 5, "p")]));
+                Assert.Throws<InvalidOperationException>(transaction.Commit);
+            }
+
+            // Only the record stored before the import: 1 record, $1, and no trace of "new-project".
+            var total = (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total;
+            Assert.Equal((1, 1m), (total.Records, total.CostUsd));
+            Assert.Equal(["before"], await ledger.ReadAsync(UsageQuery.All).Select(r => r.Id).ToListAsync());
+            Assert.Empty(await ledger.ReadAsync(new UsageQuery { Project = "new-project" }).ToListAsync());
+        }
+    }
+
+    [Fact]
+    public async Task The_rollup_an_import_stores_is_the_same_bit_for_bit_however_its_appends_are_chunked()
+    {
+        // 12,000 records over 20 hours with energy and CO2e estimates whose float sums depend on where partial sums
+        // are added: the rollup is updated every 5,000 records handed to the import, whatever the appends' size, so
+        // chunks of 1,000, 5,000, 7 and 12,000 must store the same rows, the REAL sums to the last bit.
+        var records = Enumerable.Range(0, 12_000).Select(i => Make("r" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), i % 3 == 0 ? "o3" : "gpt-4o", 0.001m * (i % 17), i / 10, "p") with
+        {
+            Impact = new ImpactEstimate(new EstimateRange(0.1 / (i + 1), 1.0 / (i + 3), 10.0 / (i + 7)), new EstimateRange(0.3 / (i + 1), 0.7 / (i + 2), 3.0 / (i + 5))),
+        }).ToList();
+        var rollups = new List<string>();
+        foreach (var chunk in new[] { 1_000, 5_000, 7, 12_000 })
+        {
+            using var temp = new TempDirectory();
+            var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+            await using (ledger)
+            {
+                var transaction = await ledger.BeginImportAsync();
+                await using (transaction)
+                {
+                    foreach (var part in records.Chunk(chunk))
+                    {
+                        transaction.Append(part);
+                    }
+
+                    transaction.Commit();
+                }
+
+                Assert.Equal(12_000, (await ledger.SummarizeAsync(UsageQuery.All, [], TimeZoneInfo.Utc)).Total.Records);
+            }
+
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={temp.File("usage.db")};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT group_concat(printf('%d|%s|%d|%!.17g|%!.17g|%!.17g|%!.17g|%!.17g|%!.17g', bucket, model, records, energy_low, energy, energy_high, co2e_low, co2e, co2e_high), ';') FROM (SELECT * FROM usage_rollup ORDER BY bucket, model)";
+            rollups.Add((string)command.ExecuteScalar()!);
+        }
+
+        Assert.Contains("|o3|", rollups[0], StringComparison.Ordinal);
+        Assert.All(rollups, r => Assert.Equal(rollups[0], r));
+    }
+
+    [Fact]
     public async Task Values_the_import_forgot_past_its_bound_are_found_again_and_stored_under_the_right_ids()
     {
         using var temp = new TempDirectory();

@@ -70,6 +70,47 @@ public sealed class SqliteRecordInserterTests
         Assert.All(records, r => DeepAssert.Equal(r, read[r.Id]));
     }
 
+    [Fact]
+    public void Tag_sets_of_other_dictionary_types_are_the_same_as_plain_dictionaries_with_the_same_pairs()
+    {
+        // Plain dictionaries are compared through their own enumerators (no allocation); any other read-only
+        // dictionary through the interface: both ways must agree, or equal tags would get two dims ids.
+        var plain = new Dictionary<string, string> { ["env"] = "prod", ["team"] = "search" };
+        var frozen = System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(new Dictionary<string, string> { ["team"] = "search", ["env"] = "prod" });
+        var readOnly = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string> { ["team"] = "search", ["env"] = "prod" });
+        var other = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string> { ["team"] = "search", ["env"] = "dev" });
+
+        Assert.True(SameTags.Instance.Equals(plain, frozen));
+        Assert.True(SameTags.Instance.Equals(frozen, plain));
+        Assert.True(SameTags.Instance.Equals(readOnly, plain));
+        Assert.False(SameTags.Instance.Equals(other, plain));
+        Assert.False(SameTags.Instance.Equals(plain, other));
+        Assert.Equal(SameTags.Instance.GetHashCode(plain), SameTags.Instance.GetHashCode(frozen));
+        Assert.Equal(SameTags.Instance.GetHashCode(plain), SameTags.Instance.GetHashCode(readOnly));
+    }
+
+    [Fact]
+    public async Task Text_longer_than_the_bind_buffer_and_not_ascii_is_stored_whole()
+    {
+        // Text is bound from a pinned buffer of 256 bytes that grows: an id and values well past it, in characters of
+        // two and four UTF-8 bytes, must come back exactly, and so must a short one bound after them (same buffer).
+        var wide = string.Concat(Enumerable.Repeat("é€😀", 200)); // 200 × (2 + 3 + 4) = 1,800 UTF-8 bytes
+        UsageRecord[] records =
+        [
+            EveryField with { Id = "long-" + wide, Attribution = EveryField.Attribution with { Project = "p-" + wide, Tags = new Dictionary<string, string> { ["k"] = wide } } },
+            EveryField with { Id = "short", Attribution = EveryField.Attribution with { Project = "p" } },
+            EveryField with { Id = "cost", CostUsd = 0.1234567890123456789m },
+        ];
+        using var temp = new TempDirectory();
+        var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+
+        await ledger.AppendAsync(records);
+
+        var read = await ledger.ReadAsync(UsageQuery.All).ToDictionaryAsync(r => r.Id);
+        Assert.Equal(3, read.Count);
+        Assert.All(records, r => DeepAssert.Equal(r, read[r.Id]));
+    }
+
     private static List<KeyValuePair<string, string>> Pairs(IReadOnlyDictionary<string, string> tags) =>
         tags.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
 }

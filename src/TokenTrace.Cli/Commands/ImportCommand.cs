@@ -16,6 +16,14 @@ internal static class ImportCommand
     /// at 372 MB, with 5,000 at 195 MB (docs/architecture/performance.md, "Ingest (issue 10)").
     /// </summary>
     private const int BatchSize = 5_000;
+
+    /// <summary>
+    /// Records per append into a SQLite import transaction, which commits once at the end whatever the batch: small, so
+    /// that a record dies young. It lives for about two batches (the one being written, the one being read); at 5,000
+    /// that is ≈ 20 MB of allocation, more than the CLI's 16 MB young generation, so nearly every record was copied
+    /// out of it by the GC (docs/architecture/performance.md, "The insert thread, fourth round").
+    /// </summary>
+    private const int TransactionBatchSize = 1_000;
     private const int MaxWarnings = 20;
 
     public static Command Create()
@@ -180,7 +188,8 @@ internal static class ImportCommand
                         UntilBad(ReadAndPrepare(context, path, progress, bad.Add), () => bad.Count > 0),
                         batch => Task.FromResult(transaction.Append(batch)),
                         null,
-                        cancellationToken).ConfigureAwait(false);
+                        cancellationToken,
+                        TransactionBatchSize).ConfigureAwait(false);
                     if (bad.Count == 0)
                     {
                         transaction.Commit();
@@ -274,7 +283,7 @@ internal static class ImportCommand
     /// or read back from the spill) on one thread while the previous batch is written on another; a channel of one
     /// batch keeps memory flat when either side is slower.
     /// </summary>
-    private static async Task<AppendResult> PipeAsync(IEnumerable<UsageRecord> records, Func<List<UsageRecord>, Task<AppendResult>> append, IProgress<long>? progress, CancellationToken cancellationToken)
+    private static async Task<AppendResult> PipeAsync(IEnumerable<UsageRecord> records, Func<List<UsageRecord>, Task<AppendResult>> append, IProgress<long>? progress, CancellationToken cancellationToken, int batchSize = BatchSize)
     {
         var channel = Channel.CreateBounded<List<UsageRecord>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -282,18 +291,18 @@ internal static class ImportCommand
         {
             try
             {
-                var batch = new List<UsageRecord>(BatchSize);
+                var batch = new List<UsageRecord>(batchSize);
                 foreach (var record in records)
                 {
                     batch.Add(record);
-                    if (batch.Count == BatchSize)
+                    if (batch.Count == batchSize)
                     {
                         await channel.Writer.WriteAsync(batch, stop.Token).ConfigureAwait(false);
 
                         // Read on only once the writer has taken that batch: at most two batches are in memory, the one
                         // being written and the one being read, and the two threads still overlap.
                         await channel.Writer.WaitToWriteAsync(stop.Token).ConfigureAwait(false);
-                        batch = new List<UsageRecord>(BatchSize);
+                        batch = new List<UsageRecord>(batchSize);
                     }
                 }
 

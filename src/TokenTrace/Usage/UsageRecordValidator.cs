@@ -86,14 +86,20 @@ public static class UsageRecordValidator
 
         return problems ?? (IReadOnlyList<string>)[];
 
+        // Three calls, not a loop over an array of the three: that array was most of what validating a record
+        // allocated, and every record is validated on its way into a ledger.
         void CheckEstimate(string field, EstimateRange range)
         {
-            foreach (var (suffix, value) in new[] { ("Low", range.Low), ("", range.Central), ("High", range.High) })
+            CheckEstimateValue(field, "Low", range.Low);
+            CheckEstimateValue(field, "", range.Central);
+            CheckEstimateValue(field, "High", range.High);
+        }
+
+        void CheckEstimateValue(string field, string suffix, double value)
+        {
+            if (!double.IsFinite(value) || value < 0 || value > UsageLimits.MaxImpactPerRecord)
             {
-                if (!double.IsFinite(value) || value < 0 || value > UsageLimits.MaxImpactPerRecord)
-                {
-                    Problem(string.Create(CultureInfo.InvariantCulture, $"{field}{suffix}: {value:R} is outside 0..{UsageLimits.MaxImpactPerRecord:R} (docs/methodology/limits.md)"));
-                }
+                Problem(string.Create(CultureInfo.InvariantCulture, $"{field}{suffix}: {value:R} is outside 0..{UsageLimits.MaxImpactPerRecord:R} (docs/methodology/limits.md)"));
             }
         }
 
