@@ -100,14 +100,15 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                     T? result;
                     try
                     {
-                        result = work(connection);
+                        result = Query(connection, work);
                     }
-                    catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.OutOfMemory)
+                    catch (DuckDBException ex) when (!IsDamage(ex))
                     {
-                        // The loading limit stays the query's, or reading 10 M rows fills memory with cached blocks (1 GB
-                        // and more for a summary of a few thousand groups); a result larger than it gets more, once.
-                        Execute(connection, string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{options.QueryMemoryLimit}';"));
-                        result = work(connection);
+                        // Not the copy's fault (a result larger than the memory allowed, an overflow): the ledger answers
+                        // this one and the copy stays. Deleting it here once cost a 10 M-record copy for a summary by job
+                        // and day, rebuilt for minutes only to fail the same way. (A catch-up's failure is still the
+                        // copy's: deleted, rebuilt once, then marked failed for an hour.)
+                        return null;
                     }
 
                     File.Delete(path + ".failed");
@@ -118,13 +119,6 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                     // The ledger failed, not the copy: its own error, as its own summary would give it.
                     ExceptionDispatchInfo.Throw(ex.InnerException!);
                     throw;
-                }
-                catch (DuckDBException ex) when (!IsDamage(ex))
-                {
-                    // Not the copy's fault (a result larger than the memory allowed, an overflow): the ledger answers this
-                    // one and the copy stays. Deleting it here once cost a 10 M-record copy for a summary by job and day,
-                    // rebuilt for minutes only to fail the same way.
-                    return null;
                 }
                 catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
                 {
@@ -220,6 +214,24 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
                 restarted = true;
                 DeleteCopy();
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs a summary's query within the loading limit, or reading 10 M rows fills memory with cached blocks (1 GB and
+    /// more for a summary of a few thousand groups); a result larger than it (a million groups) gets more, once.
+    /// </summary>
+    private T? Query<T>(DuckDBConnection connection, Func<DuckDBConnection, T?> work)
+        where T : class
+    {
+        try
+        {
+            return work(connection);
+        }
+        catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.OutOfMemory)
+        {
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"SET memory_limit = '{options.QueryMemoryLimit}';"));
+            return work(connection);
         }
     }
 
@@ -414,7 +426,7 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         }
         catch
         {
-            Execute(connection, "ROLLBACK");
+            RollBack(connection);
             throw;
         }
     }
@@ -469,8 +481,24 @@ internal sealed class DuckDbCopy(string path, DuckDbAnalyticsOptions options)
         }
         catch
         {
-            Execute(connection, "ROLLBACK");
+            RollBack(connection);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Ends the failed transaction. When the failing statement was the <c>COMMIT</c>, DuckDB has already ended it and the
+    /// rollback fails too; that error must not replace the first, which says whether the copy is damaged.
+    /// </summary>
+    private static void RollBack(DuckDBConnection connection)
+    {
+        try
+        {
+            Execute(connection, "ROLLBACK");
+        }
+        catch (DuckDBException)
+        {
+            // No transaction left to end.
         }
     }
 

@@ -51,9 +51,10 @@ internal static class LargeTable
         if (title is not null)
         {
             var total = TotalWidth(widths);
+            title = TerminalText.Visible(title);
             var length = CellLength(title);
             var left = Math.Max(0, (total - length) / 2);
-            line.Append(' ', left).Append(title).Append(' ', Math.Max(0, total - length - left)).Append('\n');
+            line.Append(' ', left).Append(title).Append(' ', Math.Max(0, total - length - left)).Append(Environment.NewLine);
         }
 
         Border(line, widths, '╭', '┬', '╮');
@@ -144,7 +145,7 @@ internal static class LargeTable
             line.Append('─', widths[c] + 2).Append(c == widths.Length - 1 ? right : middle);
         }
 
-        line.Append('\n');
+        line.Append(Environment.NewLine);
     }
 
     private static void Row(StringBuilder line, int[] widths, IReadOnlyList<bool> numeric, bool[] cut, string?[] cells, bool headerRow, bool bold)
@@ -155,7 +156,7 @@ internal static class LargeTable
             var text = TerminalText.Visible(cells[c] ?? (headerRow ? "" : Money.Unknown));
             if (cut[c] && CellLength(text) > widths[c])
             {
-                text = TabularOutput.Shorten(text, widths[c]);
+                text = Shorten(text, widths[c]);
             }
 
             var pad = Math.Max(0, widths[c] - CellLength(text));
@@ -182,7 +183,40 @@ internal static class LargeTable
             line.Append(" │");
         }
 
-        line.Append('\n');
+        line.Append(Environment.NewLine);
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> cut to at most <paramref name="width"/> terminal cells with an ellipsis in the middle, as
+    /// <see cref="TabularOutput.Shorten"/> does for Latin text, counting cells rather than characters (a Japanese name's
+    /// characters take two) and never splitting a character made of two UTF-16 units.
+    /// </summary>
+    private static string Shorten(string text, int width)
+    {
+        if (CellLength(text) == text.Length)
+        {
+            return TabularOutput.Shorten(text, width);
+        }
+
+        var runes = text.EnumerateRunes().Select(r => (Text: r.ToString(), Cells: CellLength(r.ToString()))).ToList();
+        var tailBudget = (width - 1) / 2;
+        var headBudget = width - 1 - tailBudget;
+        var head = new StringBuilder();
+        for (var i = 0; i < runes.Count && runes[i].Cells <= headBudget; i++)
+        {
+            head.Append(runes[i].Text);
+            headBudget -= runes[i].Cells;
+        }
+
+        var tail = new List<string>();
+        for (var i = runes.Count - 1; i >= 0 && runes[i].Cells <= tailBudget; i--)
+        {
+            tail.Add(runes[i].Text);
+            tailBudget -= runes[i].Cells;
+        }
+
+        tail.Reverse();
+        return head.Append('…').Append(string.Concat(tail)).ToString();
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ internal static class TabularOutput
                 break;
             default:
                 var list = rows as IReadOnlyList<T> ?? [.. rows];
-                if (list.Count >= LargeTable.MinRows)
+                if (list.Count >= LargeTable.MinRows && CliContext.Out.Profile.Capabilities.Unicode)
                 {
                     WriteLarge(context, columns, list, footer, title);
                     break;
@@ -130,7 +130,7 @@ internal static class TabularOutput
             case "markdown":
                 WriteMarkdown(header, rows, footer, title);
                 break;
-            case "table" when rows.Count >= LargeTable.MinRows:
+            case "table" when rows.Count >= LargeTable.MinRows && CliContext.Out.Profile.Capabilities.Unicode:
                 LargeTable.Write(
                     CliContext.Out.Profile.Out.Writer,
                     header,
@@ -225,7 +225,7 @@ internal static class TabularOutput
         var table = new Table().Border(TableBorder.Rounded);
         if (title is not null)
         {
-            table.Title(Markup.Escape(title));
+            table.Title(Markup.Escape(TerminalText.Visible(title)));
         }
 
         foreach (var (header, numeric, wrap) in columns)

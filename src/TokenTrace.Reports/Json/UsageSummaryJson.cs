@@ -61,7 +61,9 @@ public static class UsageSummaryJson
         writer.WriteStartObject();
         writer.WriteStartArray(RowsName);
         var rows = summary.Rows;
-        if (cores > 1 && rows.Count > 2 * BlockRows)
+        // Blocks are rendered by writers of their own at the depth of a summary at the top; a summary nested in a report
+        // is written row by row, so that its indentation stays the document's.
+        if (cores > 1 && rows.Count > 2 * BlockRows && writer.CurrentDepth == 2)
         {
             WriteBlocksInParallel(writer, rows, cores);
         }

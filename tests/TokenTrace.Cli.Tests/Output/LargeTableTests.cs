@@ -68,6 +68,19 @@ public sealed class LargeTableTests
         Assert.Equal("│ sess…mns │ claude-sonnet-4-5-20250929 │ 1,234,567 │ $12,345.67 │", lines[3]);
     }
 
+    [Fact]
+    public void A_name_of_wide_characters_is_cut_by_terminal_cells_not_by_characters()
+    {
+        string?[][] rows = [[new string('東', 30), "gpt-5", "1", "$0.01"]];
+
+        var lines = Large(rows, null, null, 80).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        // Natural width 90: 60 cells of name (30 characters of two cells), 5 + 7 + 5 for the other columns, 13 for borders
+        // and padding. At 80 the name gets 50 cells: 12 characters (24 cells), the ellipsis, 12 more, one cell of padding.
+        Assert.All(lines, line => Assert.Equal(80, line.Length + line.Count(c => c == '東')));
+        Assert.Equal("│ " + new string('東', 12) + "…" + new string('東', 12) + "  │ gpt-5 │       1 │ $0.01 │", lines[3]);
+    }
+
     private static string Spectre(string?[][] rows, string?[]? footer, string? title)
     {
         var writer = new StringWriter { NewLine = "\n" };

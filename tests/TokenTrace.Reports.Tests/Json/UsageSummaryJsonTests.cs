@@ -41,6 +41,30 @@ public sealed class UsageSummaryJsonTests
         Assert.Contains("\"rows\": []", Written(empty, 2), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_large_summary_inside_a_report_keeps_the_reports_indentation_on_every_core_count()
+    {
+        var summary = Summary(["project"], i => [Value(i)]);
+
+        Assert.Equal(Nested(summary, 1), Nested(summary, 3));
+        Assert.Contains("\n      {\n        \"key\": {", Nested(summary, 3), StringComparison.Ordinal);
+    }
+
+    // A report's summary is a property of the report's object (byProject), one level deeper than a summary's own JSON.
+    private static string Nested(UsageSummary summary, int cores)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, UsageSummaryJson.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("byProject");
+            UsageSummaryJson.Write(writer, summary, cores);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     // Values with quotes, control characters, non-ASCII text and nulls, each distinct.
     private static string? Value(int i) => (i % 7) switch
     {
