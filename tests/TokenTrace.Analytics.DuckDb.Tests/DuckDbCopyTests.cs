@@ -79,6 +79,18 @@ public sealed class DuckDbCopyTests
         return (new DuckDbAnalyticsLedger(inner, temp.File("usage.duckdb"), options ?? DuckDbLedgerContractTests.Always), inner);
     }
 
+    /// <summary>The first row of <paramref name="sql"/> over the copy's own tables, every column as a whole number.</summary>
+    private static long[] CopyCounts(DuckDbAnalyticsLedger ledger, string sql)
+    {
+        using var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath);
+        copy.Open();
+        using var command = copy.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        return [.. Enumerable.Range(0, reader.FieldCount).Select(reader.GetInt64)];
+    }
+
     private static UsageSummary Expected(IEnumerable<UsageRecord> records, UsageQuery query, IReadOnlyList<SummaryDimension> by, TimeZoneInfo zone)
     {
         var builder = new UsageSummaryBuilder(by, zone);
@@ -487,20 +499,11 @@ public sealed class DuckDbCopyTests
             UsageLedgerContract.AssertSame(Expected(records, query, by, TimeZoneInfo.Utc), await ledger.SummarizeAsync(query, by, TimeZoneInfo.Utc));
         }
 
-        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
-        {
-            copy.Open();
-            using var command = copy.CreateCommand();
-            command.CommandText = "SELECT COUNT(*), COUNT(DISTINCT value), COUNT(*) FILTER (WHERE value IS NULL), MIN(records), SUM(records)::BIGINT FROM aggt_session";
-            using var reader = command.ExecuteReader();
-            reader.Read();
-            var sessions = records.Where(r => r.Attribution.Session is not null).Select(r => r.Attribution.Session).Distinct().Count();
-            Assert.Equal(sessions + 1, reader.GetInt64(0));
-            Assert.Equal(sessions, reader.GetInt64(1));
-            Assert.Equal(1, reader.GetInt64(2));
-            Assert.True(reader.GetInt64(3) > 0);
-            Assert.Equal(12_000, reader.GetInt64(4));
-        }
+        var counts = CopyCounts(ledger, "SELECT COUNT(*), COUNT(DISTINCT value), COUNT(*) FILTER (WHERE value IS NULL), MIN(records), SUM(records)::BIGINT FROM aggt_session");
+        var sessions = records.Where(r => r.Attribution.Session is not null).Select(r => r.Attribution.Session).Distinct().Count();
+        Assert.Equal([sessions + 1, sessions, 1], counts[..3]);
+        Assert.True(counts[3] > 0);
+        Assert.Equal(12_000, counts[4]);
 
         await inner.DisposeAsync();
     }
@@ -543,17 +546,10 @@ public sealed class DuckDbCopyTests
         }
 
         // The merges left one row per pair (the null project and the null job among them), none empty.
-        using (var copy = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + ledger.DatabasePath))
-        {
-            copy.Open();
-            using var command = copy.CreateCommand();
-            command.CommandText = "SELECT COUNT(*), MIN(records), SUM(records)::BIGINT FROM aggt_project_job";
-            using var reader = command.ExecuteReader();
-            reader.Read();
-            Assert.Equal(records.Select(r => (r.Attribution.Project, r.Attribution.Job)).Distinct().Count(), reader.GetInt64(0));
-            Assert.True(reader.GetInt64(1) > 0);
-            Assert.Equal(12_000, reader.GetInt64(2));
-        }
+        var counts = CopyCounts(ledger, "SELECT COUNT(*), MIN(records), SUM(records)::BIGINT FROM aggt_project_job");
+        Assert.Equal(records.Select(r => (r.Attribution.Project, r.Attribution.Job)).Distinct().Count(), counts[0]);
+        Assert.True(counts[1] > 0);
+        Assert.Equal(12_000, counts[2]);
 
         await inner.DisposeAsync();
     }
