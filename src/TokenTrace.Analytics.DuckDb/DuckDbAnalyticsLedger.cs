@@ -33,6 +33,9 @@ public sealed class DuckDbAnalyticsLedger : DelegatingUsageLedger, IUsageSummari
         _copy = new DuckDbCopy(DatabasePath, _options);
     }
 
+    /// <summary>Appends go to the ledger as they are: the copy catches up from its change feed, whoever wrote them.</summary>
+    protected override bool AppendsPassThrough => true;
+
     /// <summary>The DuckDB database file that holds the copy.</summary>
     public string DatabasePath { get; }
 

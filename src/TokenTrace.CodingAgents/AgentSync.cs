@@ -102,7 +102,8 @@ public sealed class AgentSync
             cursors.LedgerId = ledgerId;
         }
 
-        var batch = new Batch(ledger, cursors, _cursorPath, BatchRecords);
+        var batch = new Batch(ledger, cursors, _cursorPath, BatchRecords, CommitRecords);
+        await using var rollBackUnlessCommitted = batch.ConfigureAwait(false);
         var results = new List<AgentSourceSync>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (reader, given) in work)
@@ -113,7 +114,7 @@ public sealed class AgentSync
             result.Files = files.Count;
             listed.UnionWith(files);
             await ReadAndApplyAsync(reader, files, cursors, batch, result, cancellationToken).ConfigureAwait(false);
-            await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await batch.FlushAsync(commit: true, cancellationToken).ConfigureAwait(false);
         }
 
         cursors.ForgetDeleted(listed);
@@ -146,13 +147,29 @@ public sealed class AgentSync
     internal int BatchRecords { get; set; } = BatchSize;
 
     /// <summary>
-    /// Files read (and priced) ahead of the appends: with the batch being filled, what is held in memory. Enough that the
-    /// cores keep reading while the writer appends a batch (8 per core); 1 reads one file at a time (tests compare).
+    /// Records appended in one write transaction before it is committed, when the ledger takes one
+    /// (<see cref="IUsageBulkAppender"/>): 50,000, about half a second of the SQLite writer's work, so the ledger's write
+    /// lock is never held long; another size only for tests.
     /// </summary>
-    internal int FilesAhead { get; set; } = Math.Max(2, Environment.ProcessorCount * 8);
+    internal int CommitRecords { get; set; } = 50_000;
 
     /// <summary>
-    /// Reads (and prices) each file in a task of its own on every core, up to <see cref="FilesAhead"/> files ahead of
+    /// Most files read (and priced) ahead of the appends; 1 reads one file at a time (tests compare). Generous: what
+    /// bounds memory is <see cref="BytesAhead"/>, and a count alone stalled the cores — while the file to be applied next
+    /// was a large one, the other core finished the few small files after it and then waited (measured in performance.md).
+    /// </summary>
+    internal int FilesAhead { get; set; } = 512;
+
+    /// <summary>
+    /// Most bytes of history read ahead of the appends, beside the file to be applied next (which is read whatever its
+    /// size): 64 MB of Claude Code lines make ≈ 13,000 records, ≈ 16 MB of memory. Enough for the other cores to keep
+    /// reading while one reads a file of tens of megabytes.
+    /// </summary>
+    internal long BytesAhead { get; set; } = 64L << 20;
+
+    /// <summary>
+    /// Reads (and prices) each file in a task of its own on every core, up to <see cref="FilesAhead"/> files and
+    /// <see cref="BytesAhead"/> bytes ahead of
     /// the appends, while this thread appends the records in file order: the ledger takes one writer at a time,
     /// so reading and preparing must never wait for a batch to be written, nor the writer for the next file to be parsed.
     /// The outcomes are applied in the order of <paramref name="files"/>, whichever read finishes first, so what is stored
@@ -166,24 +183,30 @@ public sealed class AgentSync
         var settled = files.Select(IsSettled).ToList();
         var now = _time.GetUtcNow().UtcTicks;
         var ahead = Math.Max(1, FilesAhead);
-        var reading = new Queue<Task<FileOutcome>>(ahead);
+        var reading = new Queue<(Task<FileOutcome> Read, long Bytes)>();
+        var bytesAhead = 0L;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var next = 0;
         try
         {
             while (next < files.Count || reading.Count > 0)
             {
-                while (next < files.Count && reading.Count < ahead)
+                while (next < files.Count && reading.Count < ahead && (reading.Count == 0 || bytesAhead < BytesAhead))
                 {
                     var index = next++;
+                    var bytes = NewBytes(files[index], known[index]);
+                    bytesAhead += bytes;
+
                     // The thread pool's global queue is first in, first out (a task started from a pool thread would
                     // otherwise go to its own queue, taken last in, first out, and the file awaited next read last).
-                    reading.Enqueue(Task.Factory.StartNew(
+                    reading.Enqueue((Task.Factory.StartNew(
                         () => ReadFile(reader, files[index], known[index], settled[index], now),
-                        stop.Token, TaskCreationOptions.PreferFairness, TaskScheduler.Default));
+                        stop.Token, TaskCreationOptions.PreferFairness, TaskScheduler.Default), bytes));
                 }
 
-                var outcome = await reading.Dequeue().ConfigureAwait(false);
+                var (read, readBytes) = reading.Dequeue();
+                var outcome = await read.ConfigureAwait(false);
+                bytesAhead -= readBytes;
                 await ApplyAsync(outcome, batch, result, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -192,8 +215,15 @@ public sealed class AgentSync
             // An append that failed (or a cancelled sync) stops the reads not yet started and waits for those running, so
             // none outlives the sync; their outcomes are dropped, their cursors not moved.
             await stop.CancelAsync().ConfigureAwait(false);
-            await ((Task)Task.WhenAll(reading)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)Task.WhenAll(reading.Select(r => r.Read))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>About how many bytes reading <paramref name="file"/> will go through: all of it, or what follows its cursor.</summary>
+    private static long NewBytes(string file, AgentCursor? cursor)
+    {
+        var size = new FileInfo(file) is { Exists: true } info ? info.Length : 0;
+        return cursor is not null && cursor.Offset <= size ? size - cursor.Offset : size;
     }
 
     private bool IsSettled(string file) =>
@@ -326,12 +356,24 @@ public sealed class AgentSync
 
     /// <summary>
     /// Records waiting to be appended, with the cursors that become true once they are: a cursor is saved only after its
-    /// file's records are in the ledger, so a crash in between reads them again (and the ledger drops the repeats).
+    /// file's records are committed to the ledger, so a crash in between reads them again (and the ledger drops the
+    /// repeats). A ledger that takes one write transaction for many appends (<see cref="IUsageBulkAppender"/>, SQLite)
+    /// gets the batches inside one, committed every <see cref="AgentSync.CommitRecords"/> records or <see cref="CommitAfter"/>, and
+    /// at the end of each agent: one flush to disk instead of one per batch, and cheaper inserts (measured in
+    /// performance.md). The bound keeps the ledger's write lock from being held long, since other writers and budget
+    /// reservations wait for it. Any other ledger gets one <see cref="IUsageLedger.AppendAsync"/> per batch.
     /// </summary>
-    private sealed class Batch(IUsageLedger ledger, AgentCursorFile cursors, string cursorPath, int size)
+    private sealed class Batch(IUsageLedger ledger, AgentCursorFile cursors, string cursorPath, int size, int commitRecords) : IAsyncDisposable
     {
+        /// <summary>How long one write transaction stays open before it is committed (records keep coming).</summary>
+        public static readonly TimeSpan CommitAfter = TimeSpan.FromSeconds(1);
+
         private readonly Dictionary<string, UsageRecord> _records = new(StringComparer.Ordinal);
         private readonly List<(string File, AgentCursor Cursor)> _cursors = [];
+        private readonly IUsageBulkAppender? _bulk = ledger.GetService<IUsageBulkAppender>();
+        private IUsageAppendTransaction? _open;
+        private long _openedAt;
+        private long _inOpen;
         private AgentSourceSync? _result;
 
         public async Task AddAsync(IReadOnlyList<UsageRecord> records, string file, AgentCursor cursor, AgentSourceSync result, CancellationToken cancellationToken)
@@ -349,18 +391,50 @@ public sealed class AgentSync
             _cursors.Add((file, cursor));
             if (_records.Count >= size)
             {
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                await FlushAsync(commit: false, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        public async Task FlushAsync(CancellationToken cancellationToken)
+        /// <summary>
+        /// Appends the waiting records; with <paramref name="commit"/> (or once the open transaction is full or old), commits
+        /// them and saves the cursors of every file whose records are now in the ledger.
+        /// </summary>
+        public async Task FlushAsync(bool commit, CancellationToken cancellationToken)
         {
             if (_records.Count > 0)
             {
-                var appended = await ledger.AppendAsync([.. _records.Values], cancellationToken).ConfigureAwait(false);
+                AppendResult appended;
+                if (_bulk is null)
+                {
+                    appended = await ledger.AppendAsync([.. _records.Values], cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    if (_open is null)
+                    {
+                        _open = await _bulk.BeginAppendTransactionAsync(cancellationToken).ConfigureAwait(false);
+                        _openedAt = Environment.TickCount64;
+                    }
+
+                    appended = _open.Append([.. _records.Values]);
+                    _inOpen += _records.Count;
+                }
+
                 _result!.Added += appended.Added;
                 _result.Duplicates += appended.Duplicates;
                 _records.Clear();
+            }
+
+            if (_open is not null)
+            {
+                if (!commit && _inOpen < commitRecords && Environment.TickCount64 - _openedAt < CommitAfter.TotalMilliseconds)
+                {
+                    return; // the cursors wait for the commit
+                }
+
+                _open.Commit();
+                await _open.DisposeAsync().ConfigureAwait(false);
+                (_open, _inOpen) = (null, 0);
             }
 
             foreach (var (file, cursor) in _cursors)
@@ -372,6 +446,16 @@ public sealed class AgentSync
             {
                 cursors.Save(cursorPath);
                 _cursors.Clear();
+            }
+        }
+
+        /// <summary>Rolls back an uncommitted transaction (a failed or cancelled sync): its files' cursors were not saved.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (_open is { } open)
+            {
+                _open = null;
+                await open.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

@@ -14,7 +14,7 @@ namespace TokenTrace.Sqlite;
 /// it (up to the ledger's 60 s busy timeout) and readers keep seeing the ledger as it was. One commit also means one
 /// WAL flush for the whole import. Not thread-safe: one caller appends, in order.
 /// </remarks>
-public sealed class SqliteImportTransaction : IAsyncDisposable
+public sealed class SqliteImportTransaction : IUsageAppendTransaction
 {
     private readonly SqliteUsageLedger _ledger;
     private readonly SqliteConnection _connection;

@@ -15,7 +15,7 @@ namespace TokenTrace.Sqlite;
 /// the operating system and a power cut, as long as the disk honours flushes. Disposing the ledger closes its pooled
 /// connections and with them <c>usage.db</c>, <c>-wal</c> and <c>-shm</c>.
 /// </remarks>
-public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
+public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations, IUsageBulkAppender
 {
     private const long TicksPerBucket = TimeSpan.TicksPerMinute * 15;
     private static readonly string InsertSql = BuildInsertSql();
@@ -103,6 +103,10 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             throw;
         }
     }
+
+    /// <inheritdoc/>
+    async Task<IUsageAppendTransaction> IUsageBulkAppender.BeginAppendTransactionAsync(CancellationToken cancellationToken) =>
+        await BeginImportAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// One batch of an import transaction, each record validated (as <see cref="AppendAsync"/> validates) just before

@@ -282,6 +282,8 @@ public sealed partial class TokenTracker : IAsyncDisposable
     /// <summary>Keeps the caller's ledger open when the tracker's chain is disposed.</summary>
     private sealed class OwnedByCaller(IUsageLedger inner) : DelegatingUsageLedger(inner)
     {
+        protected override bool AppendsPassThrough => true;
+
 #pragma warning disable CA2215 // Not disposing the inner ledger is the point: the caller owns it.
         public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 #pragma warning restore CA2215

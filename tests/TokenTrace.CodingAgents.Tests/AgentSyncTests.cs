@@ -213,16 +213,19 @@ public sealed class AgentSyncTests
         Assert.Equal(0, Single(await sync.SyncAsync(ledger)).FilesRead);
     }
 
-    [Fact]
-    public async Task An_append_that_fails_midway_stops_the_sync_and_the_next_sync_adds_exactly_what_was_not_stored()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_append_that_fails_midway_stops_the_sync_and_the_next_sync_adds_exactly_what_was_not_stored(bool inOneTransaction)
     {
         using var home = new TempDirectory();
         var expected = WriteManyFiles(home);
         var (sync, _) = NewSync(home);
+        sync.CommitRecords = AgentSync.BatchSize; // in one write transaction: committed after each batch, as the test needs
         await using var inner = new SqliteUsageLedger(home.File("usage.db"));
 
         // The second batch fails (a full disk): the sync must stop, never hang, and keep the cursors of the first batch only.
-        var failing = new InterceptedLedger(inner, call => call == 2 ? throw new IOException("disk full") : Task.CompletedTask);
+        var failing = new InterceptedLedger(inner, call => call == 2 ? throw new IOException("disk full") : Task.CompletedTask, inOneTransaction);
         await Assert.ThrowsAsync<IOException>(() => sync.SyncAsync(failing).WaitAsync(TimeSpan.FromMinutes(2)));
         var storedAfterFailure = (await inner.ReadAsync(UsageQuery.All).ToListAsync()).Count;
         Assert.Equal(failing.Appended, storedAfterFailure); // the first batch: whole files, at least BatchSize records
@@ -233,8 +236,10 @@ public sealed class AgentSyncTests
         Assert.Equal(expected.Tokens, await TotalAsync(inner));
     }
 
-    [Fact]
-    public async Task A_sync_cancelled_midway_stops_and_the_next_sync_adds_exactly_what_was_not_stored()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_sync_cancelled_midway_stops_and_the_next_sync_adds_exactly_what_was_not_stored(bool inOneTransaction)
     {
         using var home = new TempDirectory();
         var expected = WriteManyFiles(home);
@@ -249,7 +254,7 @@ public sealed class AgentSyncTests
             }
 
             return Task.CompletedTask;
-        });
+        }, inOneTransaction);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sync.SyncAsync(cancelling, cancellationToken: cancel.Token).WaitAsync(TimeSpan.FromMinutes(2)));
         var stored = (await inner.ReadAsync(UsageQuery.All).ToListAsync()).Count;
@@ -282,13 +287,43 @@ public sealed class AgentSyncTests
         return (200 * 150, tokens);
     }
 
-    /// <summary>A ledger that runs <paramref name="beforeAppend"/> (given the append's number, from 1) before each append it passes on.</summary>
-    private sealed class InterceptedLedger(IUsageLedger inner, Func<int, Task> beforeAppend) : IUsageLedger
+    /// <summary>
+    /// A ledger that runs <paramref name="beforeAppend"/> (given the append's number, from 1) before each append it passes
+    /// on: each <see cref="AppendAsync"/>, or with <paramref name="inOneTransaction"/> each append into a write transaction
+    /// of the inner ledger's <see cref="IUsageBulkAppender"/> (without, it offers none: a wrapper that sees appends must hide it).
+    /// </summary>
+    private sealed class InterceptedLedger(IUsageLedger inner, Func<int, Task> beforeAppend, bool inOneTransaction = false) : IUsageLedger, IUsageBulkAppender
     {
         private int _calls;
 
-        /// <summary>Records the inner ledger took.</summary>
+        /// <summary>Records the inner ledger took (and, in a write transaction, kept: counted at its commit).</summary>
         public long Appended { get; private set; }
+
+        private Task BeforeAppend() => beforeAppend(Interlocked.Increment(ref _calls));
+
+        public async Task<IUsageAppendTransaction> BeginAppendTransactionAsync(CancellationToken cancellationToken = default) =>
+            new Transaction(this, await inner.GetService<IUsageBulkAppender>()!.BeginAppendTransactionAsync(cancellationToken));
+
+        private sealed class Transaction(InterceptedLedger owner, IUsageAppendTransaction open) : IUsageAppendTransaction
+        {
+            private long _added;
+
+            public AppendResult Append(IReadOnlyList<UsageRecord> records)
+            {
+                owner.BeforeAppend().GetAwaiter().GetResult();
+                var result = open.Append(records);
+                _added += result.Added;
+                return result;
+            }
+
+            public void Commit()
+            {
+                open.Commit();
+                owner.Appended += _added;
+            }
+
+            public ValueTask DisposeAsync() => open.DisposeAsync();
+        }
 
         public string Spec => inner.Spec;
 
@@ -302,7 +337,8 @@ public sealed class AgentSyncTests
 
         public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken = default) => inner.ReadAsync(query, cancellationToken);
 
-        public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(IUsageBulkAppender) ? (inOneTransaction ? this : null) : inner.GetService(serviceType, serviceKey);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -161,16 +161,17 @@ internal static class ImportCommand
     }
 
     /// <summary>
-    /// The all-or-nothing import into a SQLite ledger: one pass over the file, each batch inserted into one transaction
-    /// as soon as it is parsed and priced (see <see cref="SqliteImportTransaction"/>), committed only when no line was
-    /// bad. Null when the ledger is not SQLite (the caller then checks into a spill file first).
+    /// The all-or-nothing import into a ledger that takes one write transaction (<see cref="IUsageBulkAppender"/>, SQLite's
+    /// <see cref="SqliteImportTransaction"/>): one pass over the file, each batch inserted into the transaction as soon as
+    /// it is parsed and priced, committed only when no line was bad. Null when the ledger has no such transaction (the
+    /// caller then checks into a spill file first).
     /// </summary>
     private static async Task<AppendResult?> ImportInOneTransactionAsync(CliContext context, string path, bool showProgress, long size, CancellationToken cancellationToken)
     {
         var ledger = context.OpenLedgerForWriting();
         await using (ledger.ConfigureAwait(false))
         {
-            if (ledger.GetService<SqliteUsageLedger>() is not { } sqlite)
+            if (ledger.GetService<IUsageBulkAppender>() is not { } bulk)
             {
                 return null;
             }
@@ -179,7 +180,7 @@ internal static class ImportCommand
             var bad = new BadLineTally();
             var result = await WithProgressAsync(showProgress, size, "Importing", async progress =>
             {
-                var transaction = await sqlite.BeginImportAsync(cancellationToken).ConfigureAwait(false);
+                var transaction = await bulk.BeginAppendTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
                     // The first bad line ends the writing, and the transaction is rolled back when disposed here: the

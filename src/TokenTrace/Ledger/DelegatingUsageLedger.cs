@@ -26,12 +26,26 @@ public abstract class DelegatingUsageLedger : IUsageLedger
         InnerLedger.ReadAsync(query, cancellationToken);
 
     /// <summary>
-    /// Returns this wrapper when it is a <paramref name="serviceType"/> (and no key is given), otherwise asks the inner ledger.
+    /// Whether a record appended through this wrapper reaches the inner ledger as it is, with no other effect (no sink,
+    /// no estimate, no batching), so that writing straight into the inner ledger's <see cref="IUsageBulkAppender"/>
+    /// transaction is the same as appending here. False unless a wrapper says so: otherwise a bulk writer would bypass it.
+    /// </summary>
+    protected virtual bool AppendsPassThrough => false;
+
+    /// <summary>
+    /// Returns this wrapper when it is a <paramref name="serviceType"/> (and no key is given), otherwise asks the inner
+    /// ledger — except for the inner ledger's <see cref="IUsageBulkAppender"/>, found only when
+    /// <see cref="AppendsPassThrough"/>.
     /// </summary>
     public virtual object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : InnerLedger.GetService(serviceType, serviceKey);
+        if (serviceKey is null && serviceType.IsInstanceOfType(this))
+        {
+            return this;
+        }
+
+        return serviceType == typeof(IUsageBulkAppender) && !AppendsPassThrough ? null : InnerLedger.GetService(serviceType, serviceKey);
     }
 
     /// <summary>Disposes the inner ledger.</summary>
