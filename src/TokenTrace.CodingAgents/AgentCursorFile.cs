@@ -13,6 +13,12 @@ internal sealed class AgentCursorFile
     private const int Version = 1;
     private const int HeadBytes = 4096;
 
+    /// <summary>
+    /// The bytes last read from or written to the file: a save that would write the same bytes again is skipped, so a
+    /// sync with nothing new (the status line's, many times a minute) writes and flushes nothing.
+    /// </summary>
+    private byte[]? _onDisk;
+
     public Dictionary<string, AgentCursor> Cursors { get; } = new(StringComparer.Ordinal);
 
     public string? LedgerId { get; set; }
@@ -49,6 +55,7 @@ internal sealed class AgentCursorFile
 
         try
         {
+            file._onDisk = bytes;
             using var document = JsonDocument.Parse(bytes);
             var root = document.RootElement;
             if (root.GetProperty("version").GetInt32() != Version)
@@ -104,8 +111,15 @@ internal sealed class AgentCursorFile
             writer.WriteEndObject();
         }
 
+        var bytes = buffer.ToArray();
+        if (_onDisk is not null && bytes.AsSpan().SequenceEqual(_onDisk))
+        {
+            return;
+        }
+
         SecureFile.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path)));
-        SecureFile.WriteAllBytesAtomic(path, buffer.ToArray());
+        SecureFile.WriteAllBytesAtomic(path, bytes);
+        _onDisk = bytes;
     }
 
     /// <summary>A hash of the first bytes of <paramref name="path"/>, at most <paramref name="limit"/> of them.</summary>

@@ -21,9 +21,19 @@ public sealed class SqliteImportTransaction : IUsageAppendTransaction
     private readonly SqliteTransaction _transaction;
     private readonly SqliteRecordInserter _inserter;
     private readonly SqliteImportRollup _rollup = new();
+    private long _handed;
+    private bool _largeCache;
     private bool _committed;
     private bool _disposed;
     private bool _faulted;
+
+    /// <summary>
+    /// Records handed to one transaction before its connection's page cache grows from 16 to 64 MB: a large import's
+    /// id index outgrows the small cache and every insert would read its pages again, while a coding agent's first sync
+    /// (≈ 200,000 records for a 1 GB history) keeps the 48 MB of memory (issue 12 bounds it at 150 MB; measured in
+    /// performance.md).
+    /// </summary>
+    internal const long LargeCacheAfter = 250_000;
 
     internal SqliteImportTransaction(SqliteUsageLedger ledger, SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter)
     {
@@ -53,7 +63,15 @@ public sealed class SqliteImportTransaction : IUsageAppendTransaction
 
         try
         {
-            return _ledger.AppendToImport(_connection, _transaction, _inserter, _rollup, records);
+            var result = _ledger.AppendToImport(_connection, _transaction, _inserter, _rollup, records);
+            _handed += records.Count;
+            if (!_largeCache && _handed >= LargeCacheAfter)
+            {
+                SetCache(SqliteUsageLedger.LargeWriteCacheKib);
+                _largeCache = true;
+            }
+
+            return result;
         }
         catch
         {
@@ -81,6 +99,13 @@ public sealed class SqliteImportTransaction : IUsageAppendTransaction
         }
 
         _committed = true;
+    }
+
+    private void SetCache(int kib)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "PRAGMA cache_size = -" + kib.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        command.ExecuteNonQuery();
     }
 
     private void ThrowIfUnusable()
@@ -114,6 +139,17 @@ public sealed class SqliteImportTransaction : IUsageAppendTransaction
         {
             _inserter.Dispose();
             _transaction.Dispose();
+            if (_largeCache)
+            {
+                try
+                {
+                    SetCache(SqliteUsageLedger.WriteCacheKib);
+                }
+                catch (SqliteException)
+                {
+                    // The pooled connection keeps the larger cache: more memory for its next writer, nothing wrong.
+                }
+            }
         }
         finally
         {
