@@ -33,7 +33,10 @@ public sealed class SqliteImportTransaction : IUsageAppendTransaction
     /// (≈ 200,000 records for a 1 GB history) keeps the 48 MB of memory (issue 12 bounds it at 150 MB; measured in
     /// performance.md).
     /// </summary>
-    internal const long LargeCacheAfter = 250_000;
+    internal long LargeCacheAfter { get; set; } = 250_000;
+
+    /// <summary>The transaction's connection (for tests of its settings).</summary>
+    internal SqliteConnection Connection => _connection;
 
     internal SqliteImportTransaction(SqliteUsageLedger ledger, SqliteConnection connection, SqliteTransaction transaction, SqliteRecordInserter inserter)
     {
@@ -139,17 +142,6 @@ public sealed class SqliteImportTransaction : IUsageAppendTransaction
         {
             _inserter.Dispose();
             _transaction.Dispose();
-            if (_largeCache)
-            {
-                try
-                {
-                    SetCache(SqliteUsageLedger.WriteCacheKib);
-                }
-                catch (SqliteException)
-                {
-                    // The pooled connection keeps the larger cache: more memory for its next writer, nothing wrong.
-                }
-            }
         }
         finally
         {

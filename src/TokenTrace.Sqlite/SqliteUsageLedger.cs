@@ -694,8 +694,8 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
 
     /// <summary>
     /// The write connection's page cache, in KB: 16 MB. An import transaction raises it to
-    /// <see cref="LargeWriteCacheKib"/> once it has been handed <see cref="SqliteImportTransaction.LargeCacheAfter"/>
-    /// records, and lowers it again before the pooled connection is reused.
+    /// <see cref="LargeWriteCacheKib"/> once it has been handed 250,000 records
+    /// (<see cref="SqliteImportTransaction.LargeCacheAfter"/>); every open of a pooled connection sets it back.
     /// </summary>
     internal const int WriteCacheKib = 16_384;
 

@@ -44,13 +44,36 @@ public sealed class SqliteConnectionHygieneTests
 
         await using (var writer = await ledger.OpenForWriteAsync(CancellationToken.None))
         {
-            Assert.Equal(-65536L, Pragma(writer, "cache_size"));
+            Assert.Equal(-16384L, Pragma(writer, "cache_size")); // 16 MB
             Assert.Equal(2L, Pragma(writer, "synchronous")); // FULL
         }
 
         await using var reader = await ledger.OpenForReadAsync(CancellationToken.None);
-        Assert.NotEqual(-65536L, Pragma(reader, "cache_size"));
+        Assert.NotEqual(-16384L, Pragma(reader, "cache_size"));
         Assert.Equal(1L, Pragma(reader, "query_only"));
+    }
+
+    [Fact]
+    public async Task A_large_import_gets_the_larger_cache_and_the_pooled_writer_after_it_the_small_one_again()
+    {
+        using var temp = new TempDirectory();
+        await using var ledger = new SqliteUsageLedger(temp.File("usage.db"));
+        SqliteConnection used;
+        await using (var import = await ledger.BeginImportAsync())
+        {
+            import.LargeCacheAfter = 3; // 250,000 records in a real import
+            used = import.Connection;
+            import.Append([Make("a"), Make("b")]);
+            Assert.Equal(-16384L, Pragma(used, "cache_size")); // 2 records handed: still small
+            import.Append([Make("c")]);
+            Assert.Equal(-65536L, Pragma(used, "cache_size")); // 3 handed: 64 MB
+            import.Commit();
+        }
+
+        // The next writer takes the same pooled connection, and its open sets the small cache again.
+        await using var writer = await ledger.OpenForWriteAsync(CancellationToken.None);
+        Assert.Equal(-16384L, Pragma(writer, "cache_size"));
+        Assert.Equal(3, (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Count);
     }
 
     [Fact]
