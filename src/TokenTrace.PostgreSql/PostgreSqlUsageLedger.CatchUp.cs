@@ -19,8 +19,9 @@ namespace TokenTrace.PostgreSql;
 public sealed partial class PostgreSqlUsageLedger
 {
     /// <summary>
-    /// The number of records past the watermark at which an append, after it committed, folds them into the rollups:
-    /// large, so that one pass aggregates many batches, and small enough that a summary reads the tail as rows quickly.
+    /// The number of records past the watermark at which an append, after it committed, starts a fold of them into the
+    /// rollups in the background: large, so that one pass aggregates many batches, and small enough that a summary reads
+    /// the tail as rows quickly.
     /// </summary>
     /// <remarks>
     /// Counted as sequence numbers past the watermark (one query-free subtraction in the merge's answer), which also
@@ -55,23 +56,6 @@ public sealed partial class PostgreSqlUsageLedger
     private long _noFoldUntil;
 
     /// <summary>
-    /// The catch-up an append runs when it left the tail long. The append is committed, so nothing here may fail it: a
-    /// catch-up that cannot run now (another under way, the barrier not granted in time, a timeout, a lost connection)
-    /// is left to the next one, and summaries read the records as rows meanwhile.
-    /// </summary>
-    private async Task CatchUpAfterAppendAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await AutomaticCatchUpAsync(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
-        {
-            // Nothing is lost: the sums and the watermark move together or not at all.
-        }
-    }
-
-    /// <summary>
     /// Before a summary or a reservation read from the rollups: folds the tail when it is at least
     /// <see cref="SummaryCatchUpAfter"/> records long. The reading is exact without the fold (the tail is read as rows), so
     /// the fold never fails or stalls it: it gives way to a catch-up or a revision under way, waits for the appends in
@@ -86,12 +70,9 @@ public sealed partial class PostgreSqlUsageLedger
             return;
         }
 
-        await using (var behind = new NpgsqlCommand("SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage_ids) - (SELECT seq FROM rollup_watermark)", connection))
+        if (await TailLengthAsync(connection, cancellationToken).ConfigureAwait(false) < SummaryCatchUpAfter)
         {
-            if ((long)(await behind.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < SummaryCatchUpAfter)
-            {
-                return;
-            }
+            return;
         }
 
         try
@@ -102,6 +83,13 @@ public sealed partial class PostgreSqlUsageLedger
         {
             // Already recorded by AutomaticCatchUpAsync where it is lasting; the summary reads the tail as rows.
         }
+    }
+
+    /// <summary>How many sequence numbers lie past the watermark (an upper bound of the records a fold would take).</summary>
+    private static async Task<long> TailLengthAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var behind = new NpgsqlCommand("SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage_ids) - (SELECT seq FROM rollup_watermark)", connection);
+        return (long)(await behind.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     /// <summary>An automatic catch-up: gives way, waits briefly, and remembers a role that cannot fold.</summary>

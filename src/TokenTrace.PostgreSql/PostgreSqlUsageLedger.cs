@@ -74,7 +74,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
             await EnsurePartitionsAsync(records, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await RunAsync(async connection =>
+                var (result, behind) = await RunAsync(async connection =>
                 {
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await ExecuteAsync(connection, transaction, AppendPrelude, cancellationToken).ConfigureAwait(false);
@@ -90,13 +90,17 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    if (behind >= CatchUpAfter)
-                    {
-                        await CatchUpAfterAppendAsync(connection, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    return new AppendResult(added, records.Count - added);
+                    return (new AppendResult(added, records.Count - added), behind);
                 }, cancellationToken).ConfigureAwait(false);
+
+                // The records are committed: the append returns now, and the fold it leaves long enough runs after it,
+                // in the background (see FoldInBackground), so no appender waits seconds for it.
+                if (behind >= CatchUpAfter)
+                {
+                    FoldInBackground();
+                }
+
+                return result;
             }
             catch (IOException ex) when (attempt == 1 && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.CheckViolation })
             {
@@ -275,9 +279,14 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
         return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
     }
 
-    /// <summary>Closes this ledger's pooled connections.</summary>
+    /// <summary>Cancels a fold running in the background and waits for it to end (it rolls back whole), then closes this ledger's pooled connections.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (!await StopBackgroundFoldAsync().ConfigureAwait(false))
+        {
+            return;
+        }
+
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _migration.Dispose();
     }
