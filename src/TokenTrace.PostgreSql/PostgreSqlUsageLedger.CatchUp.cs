@@ -30,8 +30,8 @@ public sealed partial class PostgreSqlUsageLedger
     internal long CatchUpAfter { get; init; } = 100_000;
 
     /// <summary>
-    /// The number of records past the watermark at which a summary answered from the rollups (or a reservation) folds
-    /// them first: reading more as rows would cost the summary more than the fold.
+    /// The number of records past the watermark at which a summary answered from the rollups folds them first: reading
+    /// more as rows would cost the summary more than the fold. A reservation never folds: it reads the tail as rows.
     /// </summary>
     internal long SummaryCatchUpAfter { get; init; } = 20_000;
 
@@ -56,7 +56,7 @@ public sealed partial class PostgreSqlUsageLedger
     private long _noFoldUntil;
 
     /// <summary>
-    /// Before a summary or a reservation read from the rollups: folds the tail when it is at least
+    /// Before a summary read from the rollups: folds the tail when it is at least
     /// <see cref="SummaryCatchUpAfter"/> records long. The reading is exact without the fold (the tail is read as rows), so
     /// the fold never fails or stalls it: it gives way to a catch-up or a revision under way, waits for the appends in
     /// flight for a few seconds at most, and any error of the server's (a role that may only read, a statement or lock
@@ -171,6 +171,11 @@ public sealed partial class PostgreSqlUsageLedger
         fold.Parameters.AddWithValue("from", from);
         fold.Parameters.AddWithValue("to", upTo);
         var folded = (long)(await fold.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await using (var gate = new NpgsqlCommand(PostgreSqlSchema.FoldCommitGate, connection, transaction))
+        {
+            await gate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return folded;
     }
