@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -39,13 +40,43 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
     private readonly ConcurrentDictionary<string, bool> _knownZones = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _migration = new(1, 1);
     private volatile bool _initialized;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Opens the ledger at <paramref name="url"/> (<c>postgres://user@host:port/database</c> or <c>postgresql://…</c>).</summary>
     /// <exception cref="FormatException">The URL is malformed; the message says what is wrong (never the password).</exception>
     public PostgreSqlUsageLedger(string url)
+        : this(url, null)
     {
-        var (connectionString, display) = PostgreSqlConnectionSpec.Parse(url);
+    }
+
+    /// <summary>
+    /// Opens the ledger at <paramref name="url"/> (<c>postgres://user@host:port/database</c> or <c>postgresql://…</c>)
+    /// with <paramref name="options"/> (copied; the URL's <c>fold_after</c> and <c>summary_fold_after</c> win over them).
+    /// </summary>
+    /// <exception cref="FormatException">The URL is malformed or an option in it is bad; the message names it (never the password).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold of <paramref name="options"/> is below 1; the message names it.</exception>
+    public PostgreSqlUsageLedger(string url, PostgreSqlLedgerOptions? options)
+    {
+        options ??= new PostgreSqlLedgerOptions();
+        ArgumentNullException.ThrowIfNull(options.LoggerFactory, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
+        if (options.FoldAfterRecords < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FoldAfterRecords, "PostgreSqlLedgerOptions.FoldAfterRecords (fold_after) must be at least 1 record");
+        }
+
+        if (options.SummaryFoldAfterRecords < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SummaryFoldAfterRecords, "PostgreSqlLedgerOptions.SummaryFoldAfterRecords (summary_fold_after) must be at least 1 record");
+        }
+
+        var (connectionString, display, foldAfter, summaryFoldAfter) = PostgreSqlConnectionSpec.Parse(url);
         Spec = display;
+        CatchUpAfter = foldAfter ?? options.FoldAfterRecords;
+        SummaryCatchUpAfter = summaryFoldAfter ?? options.SummaryFoldAfterRecords;
+        _logger = options.LoggerFactory.CreateLogger<PostgreSqlUsageLedger>();
+        _time = options.TimeProvider;
         _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
