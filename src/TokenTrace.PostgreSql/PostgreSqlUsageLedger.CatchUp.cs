@@ -209,9 +209,10 @@ public sealed partial class PostgreSqlUsageLedger
     /// The catch-up on <paramref name="connection"/>: reads the position behind the feed's barrier in one short
     /// transaction, then folds up to it in another under the catch-up lock; the number of records folded. An
     /// <paramref name="automatic"/> one waits at most <see cref="AutomaticLockTimeout"/> for the barrier (an error then) and
-    /// folds only if no other catch-up or revision holds the catch-up lock; an explicit one waits for both.
+    /// folds only if no other catch-up or revision holds the catch-up lock; an explicit one waits for both. At most
+    /// <paramref name="maxSequences"/> sequence numbers past the watermark are folded (a rebuild's bounded step).
     /// </summary>
-    private static async Task<long> CatchUpAsync(NpgsqlConnection connection, bool automatic, CancellationToken cancellationToken)
+    private static async Task<long> CatchUpAsync(NpgsqlConnection connection, bool automatic, CancellationToken cancellationToken, long maxSequences = long.MaxValue)
     {
         var giveWay = automatic;
         long upTo;
@@ -252,6 +253,11 @@ public sealed partial class PostgreSqlUsageLedger
         if (upTo <= from)
         {
             return 0;
+        }
+
+        if (upTo - from > maxSequences)
+        {
+            upTo = from + maxSequences;
         }
 
         await using var fold = new NpgsqlCommand(PostgreSqlSchema.CatchUp, connection, transaction);
