@@ -26,14 +26,6 @@ public sealed class PostgreSqlBackgroundFoldTests(PostgreSqlServer server)
 
     private static UsageRecord[] Records(int from, int count) => [.. Enumerable.Range(from, count).Select(Make)];
 
-    private async Task<string> ScalarAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
-    }
-
     [Fact]
     public async Task An_append_that_crosses_the_threshold_returns_before_its_fold_and_the_fold_catches_up_after_it()
     {
@@ -59,7 +51,7 @@ public sealed class PostgreSqlBackgroundFoldTests(PostgreSqlServer server)
         // append's call before, so the append could not return until the fold did.
         Assert.Equal(new AppendResult(3, 0), await ledger.AppendAsync(Records(3, 3)).WaitAsync(Generous));
         await folding.Task.WaitAsync(Generous);
-        Assert.Equal("0", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("0", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
 
         // Exact meanwhile, from the (empty) sums plus the tail as rows: 6 records, 60 in, $0.06.
         Assert.True(ledger.CanSummarizeFromAggregates(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc));
@@ -72,8 +64,8 @@ public sealed class PostgreSqlBackgroundFoldTests(PostgreSqlServer server)
         // Released, the fold catches up: the watermark moves to 9 and the sums hold all 9 records, $0.09.
         release.SetResult();
         await ledger.BackgroundFoldIdle.WaitAsync(Generous);
-        Assert.Equal("9", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
-        Assert.Equal("9 0.09", await ScalarAsync(database, "SELECT SUM(records) || ' ' || trim_scale(SUM(cost)) FROM usage_hourly"));
+        Assert.Equal("9", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("9 0.09", await server.ScalarAsync(database, "SELECT SUM(records) || ' ' || trim_scale(SUM(cost)) FROM usage_hourly"));
         var after = await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc);
         Assert.Equal((9L, 90L, 0.09m), (after.Total.Records, after.Total.InputTokens, after.Total.CostUsd));
     }
@@ -112,7 +104,7 @@ public sealed class PostgreSqlBackgroundFoldTests(PostgreSqlServer server)
         await held.Task.WaitAsync(Generous);
         await ledger.DisposeAsync().AsTask().WaitAsync(Generous);
         await ledger.BackgroundFoldIdle.WaitAsync(Generous);
-        Assert.Equal("0 3", await ScalarAsync(database, "SELECT (SELECT seq FROM rollup_watermark) || ' ' || (SELECT COUNT(*) FROM usage)"));
+        Assert.Equal("0 3", await server.ScalarAsync(database, "SELECT (SELECT seq FROM rollup_watermark) || ' ' || (SELECT COUNT(*) FROM usage)"));
 
         // Disposed twice: nothing more to stop.
         await ledger.DisposeAsync();

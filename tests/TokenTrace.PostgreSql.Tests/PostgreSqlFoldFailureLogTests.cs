@@ -26,14 +26,6 @@ public sealed class PostgreSqlFoldFailureLogTests(PostgreSqlServer server)
         Attribution = new Attribution { Project = "alpha" },
     };
 
-    private async Task<string> AdminAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? "";
-    }
-
     [Fact]
     public async Task A_fold_that_keeps_failing_is_logged_once_retried_after_a_back_off_and_never_logs_the_password()
     {
@@ -51,7 +43,7 @@ public sealed class PostgreSqlFoldFailureLogTests(PostgreSqlServer server)
         // lasting failure (22003), not a timeout. Summaries by project read the daily project sums, which are intact.
         await ledger.AppendAsync([Make("a", 0)]);
         Assert.Equal(1, await ledger.CatchUpRollupsAsync());
-        await AdminAsync(database, "SET tokentrace.rollup_fold = 'on'; UPDATE usage_hourly SET input = 9223372036854775800");
+        await server.ScalarAsync(database, "SET tokentrace.rollup_fold = 'on'; UPDATE usage_hourly SET input = 9223372036854775800");
         await ledger.AppendAsync([Make("b", 1)]);
 
         // Five summaries: the first tries the fold (1 ≥ 1 behind) and fails, the others find the folds resting. Each is
@@ -66,7 +58,7 @@ public sealed class PostgreSqlFoldFailureLogTests(PostgreSqlServer server)
         Assert.Contains("22003", warning.Message, StringComparison.Ordinal);
         Assert.Contains("1 min", warning.Message, StringComparison.Ordinal);
         Assert.Contains(ledger.Spec, warning.Message, StringComparison.Ordinal);
-        Assert.Equal("1", await AdminAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("1", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
 
         // Past the first rest (1 minute): retried, fails the same way, not logged again; the rest doubles to 2 minutes.
         time.Advance(TimeSpan.FromSeconds(61));
@@ -75,14 +67,14 @@ public sealed class PostgreSqlFoldFailureLogTests(PostgreSqlServer server)
 
         // Repaired (the true sum of a is 10 in). Within the rest nothing retries, so the watermark stays; after it, the
         // next summary folds b, and the recovery is logged once.
-        await AdminAsync(database, "SET tokentrace.rollup_fold = 'on'; UPDATE usage_hourly SET input = 10");
+        await server.ScalarAsync(database, "SET tokentrace.rollup_fold = 'on'; UPDATE usage_hourly SET input = 10");
         time.Advance(TimeSpan.FromSeconds(60));
         await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc);
-        Assert.Equal("1", await AdminAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("1", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
         time.Advance(TimeSpan.FromSeconds(61));
         await ledger.SummarizeAsync(UsageQuery.All, byProject, TimeZoneInfo.Utc);
-        Assert.Equal("2", await AdminAsync(database, "SELECT seq FROM rollup_watermark"));
-        Assert.Equal("20", await AdminAsync(database, "SELECT SUM(input) FROM usage_hourly"));
+        Assert.Equal("2", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("20", await server.ScalarAsync(database, "SELECT SUM(input) FROM usage_hourly"));
         var recovered = Assert.Single(logs.Collector.GetSnapshot(), r => r.Level == LogLevel.Information);
         Assert.Contains("after 2 failed fold(s)", recovered.Message, StringComparison.Ordinal);
 

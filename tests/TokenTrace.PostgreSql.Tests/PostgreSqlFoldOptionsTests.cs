@@ -26,14 +26,6 @@ public sealed class PostgreSqlFoldOptionsTests(PostgreSqlServer server)
         }),
     ];
 
-    private async Task<string> WatermarkAsync(string database)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT seq FROM rollup_watermark", connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? "";
-    }
-
     [Fact]
     public async Task The_thresholds_in_the_url_set_when_appends_and_summaries_fold()
     {
@@ -46,14 +38,14 @@ public sealed class PostgreSqlFoldOptionsTests(PostgreSqlServer server)
         // 2 records: below 3, the append folds nothing; a summary from the sums finds 2 ≥ 2 behind and folds them.
         await ledger.AppendAsync(Records(0, 2));
         await ledger.BackgroundFoldIdle.WaitAsync(Generous);
-        Assert.Equal("0", await WatermarkAsync(database));
+        Assert.Equal("0", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
         Assert.Equal(2L, (await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc)).Total.Records);
-        Assert.Equal("2", await WatermarkAsync(database));
+        Assert.Equal("2", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
 
         // 3 more: 5 − 2 = 3 ≥ 3 behind, so the append starts a fold, which takes them.
         await ledger.AppendAsync(Records(2, 3));
         await ledger.BackgroundFoldIdle.WaitAsync(Generous);
-        Assert.Equal("5", await WatermarkAsync(database));
+        Assert.Equal("5", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
     }
 
     [Fact]
@@ -66,7 +58,7 @@ public sealed class PostgreSqlFoldOptionsTests(PostgreSqlServer server)
             // 2 ≥ 2: folded after the append.
             await fromOptions.AppendAsync(Records(0, 2));
             await fromOptions.BackgroundFoldIdle.WaitAsync(Generous);
-            Assert.Equal("2", await WatermarkAsync(database));
+            Assert.Equal("2", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
         }
 
         await using (var urlWins = new PostgreSqlUsageLedger(server.Spec(database) + "?FOLD_AFTER=5", options))
@@ -75,7 +67,7 @@ public sealed class PostgreSqlFoldOptionsTests(PostgreSqlServer server)
             await urlWins.AppendAsync(Records(2, 2));
             await urlWins.BackgroundFoldIdle.WaitAsync(Generous);
             Assert.Equal(4L, (await urlWins.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model], TimeZoneInfo.Utc)).Total.Records);
-            Assert.Equal("2", await WatermarkAsync(database));
+            Assert.Equal("2", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
         }
     }
 

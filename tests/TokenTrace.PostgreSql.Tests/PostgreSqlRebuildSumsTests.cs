@@ -39,16 +39,8 @@ public sealed class PostgreSqlRebuildSumsTests(PostgreSqlServer server)
         Attribution = new Attribution { Project = project, Job = job, User = user },
     };
 
-    private async Task<string> AdminAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? "";
-    }
-
     /// <summary>Adds a record and $100 to alpha's first day, and 999 input tokens to every hourly sum: wrong sums, records intact.</summary>
-    private Task<string> CorruptAsync(string database) => AdminAsync(database,
+    private Task<string> CorruptAsync(string database) => server.ScalarAsync(database,
         "SET tokentrace.rollup_fold = 'on'; UPDATE usage_daily_project SET records = records + 1, cost = cost + 100 WHERE project = 'alpha' AND bucket = (SELECT MIN(bucket) FROM usage_daily_project); UPDATE usage_hourly SET input = input + 999");
 
     private static async Task AssertSumsMatchTheRecordsAsync(PostgreSqlUsageLedger ledger)
@@ -92,7 +84,7 @@ public sealed class PostgreSqlRebuildSumsTests(PostgreSqlServer server)
 
         // Five records in steps of 2 sequence numbers: 3 folds (2, 2, 1), and the sums are right again.
         Assert.Equal(5, await ledger.GetService<IAggregateRebuilder>()!.RebuildAggregatesAsync());
-        Assert.Equal("5", await AdminAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("5", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
         await AssertSumsMatchTheRecordsAsync(ledger);
     }
 

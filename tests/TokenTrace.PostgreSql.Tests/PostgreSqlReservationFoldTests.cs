@@ -24,16 +24,6 @@ public sealed class PostgreSqlReservationFoldTests(PostgreSqlServer server)
         Attribution = new Attribution { Project = "alpha" },
     };
 
-    private string Admin(string database) => new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = database }.ConnectionString;
-
-    private async Task<string> ScalarAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(Admin(database));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? "";
-    }
-
     [Fact]
     public async Task A_reservation_neither_waits_for_a_fold_under_way_nor_folds_and_its_spend_is_exact()
     {
@@ -55,11 +45,11 @@ public sealed class PostgreSqlReservationFoldTests(PostgreSqlServer server)
         var first = await ledger.TryReserveAsync(budget, window, 1m, now, TimeSpan.FromMinutes(5));
         Assert.Equal(3.5m, first.Spend);
         Assert.NotNull(first.Reservation);
-        Assert.Equal("2", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("2", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
 
         // A fold under way, held in the middle of its work: another session holds the hourly sums' rows, so the fold's
         // upsert waits on them while it holds the catch-up lock (seen in pg_locks: the one lock of this database not granted).
-        await using var holder = new NpgsqlConnection(Admin(database));
+        await using var holder = new NpgsqlConnection(server.ConnectionString(database));
         await holder.OpenAsync();
         await using var hold = await holder.BeginTransactionAsync();
         await using (var rows = new NpgsqlCommand("SELECT bucket FROM usage_hourly FOR UPDATE", holder, hold))
@@ -68,7 +58,7 @@ public sealed class PostgreSqlReservationFoldTests(PostgreSqlServer server)
         }
 
         var fold = ledger.CatchUpRollupsAsync();
-        await using (var watcher = new NpgsqlConnection(Admin(database)))
+        await using (var watcher = new NpgsqlConnection(server.ConnectionString(database)))
         {
             await watcher.OpenAsync();
             await using var waiting = new NpgsqlCommand(
@@ -91,7 +81,7 @@ public sealed class PostgreSqlReservationFoldTests(PostgreSqlServer server)
         // Released, the fold takes c; the spend is the same from the sums alone.
         await hold.RollbackAsync();
         Assert.Equal(1, await fold.WaitAsync(Generous));
-        Assert.Equal("3", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
+        Assert.Equal("3", await server.ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
         var after = await ledger.TryReserveAsync(budget, window, 1m, now, TimeSpan.FromMinutes(5));
         Assert.Equal((3.5m, 2m), (after.Spend, after.InFlight));
     }
