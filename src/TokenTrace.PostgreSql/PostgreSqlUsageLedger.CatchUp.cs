@@ -26,13 +26,15 @@ public sealed partial class PostgreSqlUsageLedger
     /// </summary>
     /// <remarks>
     /// Counted as sequence numbers past the watermark (one query-free subtraction in the merge's answer), which also
-    /// counts the numbers duplicate claims drew and left unused: a fold may come early, never late.
+    /// counts the numbers duplicate claims drew and left unused: a fold may come early, never late. Set from the URL's
+    /// <c>fold_after</c> or <see cref="PostgreSqlLedgerOptions.FoldAfterRecords"/>; tests and the scale bench set it here.
     /// </remarks>
     internal long CatchUpAfter { get; init; }
 
     /// <summary>
     /// The number of records past the watermark at which a summary answered from the rollups folds them first: reading
-    /// more as rows would cost the summary more than the fold. A reservation never folds: it reads the tail as rows.
+    /// more as rows would cost the summary more than the fold. A reservation never folds: it reads the tail as rows. Set
+    /// from the URL's <c>summary_fold_after</c> or <see cref="PostgreSqlLedgerOptions.SummaryFoldAfterRecords"/>.
     /// </summary>
     internal long SummaryCatchUpAfter { get; init; }
 

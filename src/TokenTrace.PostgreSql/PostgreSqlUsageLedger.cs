@@ -16,7 +16,9 @@ namespace TokenTrace.PostgreSql;
 /// <remarks>
 /// Durability: an append returns after its transaction committed, so with the server's default
 /// <c>synchronous_commit = on</c> an acknowledged record survives a crash of this process, of the server and of its
-/// machine. The schema is created on first use; the database itself must exist (see docs/runbook/postgresql.md).
+/// machine. The schema is created on first use; the database itself must exist (see docs/runbook/postgresql.md). The
+/// tables of sums are folded in the background after appends (<see cref="PostgreSqlLedgerOptions"/>); dispose the ledger
+/// to stop a fold under way.
 /// </remarks>
 public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregatedSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
 {
