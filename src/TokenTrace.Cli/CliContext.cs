@@ -163,15 +163,19 @@ internal sealed class CliContext
     /// <summary>Opens the ledger named by <paramref name="spec"/> for adding to it, creating it if needed (a hook's own ledger setting).</summary>
     public IUsageLedger OpenLedgerForWriting(string spec) => Open(existingOnly: false, spec);
 
+    /// <summary>Opens the ledger for a long-running command (<c>serve</c>) whose ledger logs through <paramref name="logging"/>.</summary>
+    public IUsageLedger OpenLedgerForWriting(Microsoft.Extensions.Logging.ILoggerFactory logging) => Open(existingOnly: false, logging: logging);
+
     /// <summary>Whether the ledger is the built-in default: no <c>--ledger</c>, no <c>TOKENTRACE_LEDGER</c>, none in the config file.</summary>
     public bool IsDefaultLedger => Parse.GetValue(GlobalOptions.Ledger) is null && Settings.Ledger is null;
 
-    private IUsageLedger Open(bool existingOnly, string? spec = null)
+    private IUsageLedger Open(bool existingOnly, string? spec = null, Microsoft.Extensions.Logging.ILoggerFactory? logging = null)
     {
         var context = new LedgerOpenContext
         {
             Files = Settings.Files.ToFileLedgerOptions() with { OnProblem = Warn },
             OpenExistingOnly = existingOnly,
+            LoggerFactory = logging ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
         };
         try
         {

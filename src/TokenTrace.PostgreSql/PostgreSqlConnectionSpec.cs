@@ -9,14 +9,15 @@ namespace TokenTrace.PostgreSql;
 /// </summary>
 /// <remarks>
 /// Query keys are Npgsql connection-string keywords (<c>sslmode=require</c>, <c>timeout=5</c>,
-/// <c>host=/var/run/postgresql</c> for a Unix socket folder). Without a password in the URL, Npgsql reads
+/// <c>host=/var/run/postgresql</c> for a Unix socket folder), and the ledger's own <c>fold_after</c> and
+/// <c>summary_fold_after</c> (<see cref="PostgreSqlLedgerOptions"/>). Without a password in the URL, Npgsql reads
 /// <c>PGPASSWORD</c> or <c>~/.pgpass</c>, so a secret need not appear on a command line.
 /// </remarks>
 internal static class PostgreSqlConnectionSpec
 {
     /// <summary>Parses <paramref name="url"/>.</summary>
     /// <exception cref="FormatException">The URL is malformed or names an unknown option; the message says which.</exception>
-    public static (string ConnectionString, string Display) Parse(string url)
+    public static (string ConnectionString, string Display, long? FoldAfter, long? SummaryFoldAfter) Parse(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
         var text = url.Trim();
@@ -54,11 +55,24 @@ internal static class PostgreSqlConnectionSpec
         }
 
         builder.Database = database;
+        long? foldAfter = null, summaryFoldAfter = null;
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
             var value = equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
+            if (key.Equals("fold_after", StringComparison.OrdinalIgnoreCase))
+            {
+                foldAfter = Records(text, "fold_after", value);
+                continue;
+            }
+
+            if (key.Equals("summary_fold_after", StringComparison.OrdinalIgnoreCase))
+            {
+                summaryFoldAfter = Records(text, "summary_fold_after", value);
+                continue;
+            }
+
             try
             {
                 builder[key] = value;
@@ -75,8 +89,14 @@ internal static class PostgreSqlConnectionSpec
             throw new FormatException($"ledger '{Redact(text)}': name the host, as in postgres://user@localhost/tokentrace (or ?host=/var/run/postgresql for a socket folder)");
         }
 
-        return (builder.ConnectionString, Redact(text));
+        return (builder.ConnectionString, Redact(text), foldAfter, summaryFoldAfter);
     }
+
+    /// <summary>A fold threshold: a whole number of records, at least 1, in invariant digits (no sign, separator or exponent).</summary>
+    private static long Records(string url, string option, string value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var records) && records >= 1
+            ? records
+            : throw new FormatException($"ledger '{Redact(url)}': option '{option}' must be a whole number of records, at least 1 (as in {option}=100000), not '{value}'");
 
     /// <summary>The URL without its password (in the user part or a <c>password=</c> option), safe for messages and <see cref="IUsageLedger.Spec"/>.</summary>
     public static string Redact(string url)

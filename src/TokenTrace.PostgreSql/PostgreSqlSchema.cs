@@ -37,6 +37,17 @@ internal static class PostgreSqlSchema
     public const long CatchUpLockKey = 0x546F6B656E547233; // "TokenTr3"
 
     /// <summary>
+    /// The key of the gate a fold passes only to commit: it takes it exclusively after its work, just before its
+    /// <c>COMMIT</c>, and a reservation holds it shared from before it reads the watermark until it commits, so no fold
+    /// commits between the reservation's reading of the watermark and of the spend, while the reservation waits at most
+    /// for a fold's commit, never for its work (docs/architecture/decisions.md, "A reservation never waits for a fold").
+    /// </summary>
+    public const long FoldCommitLockKey = 0x546F6B656E547234; // "TokenTr4"
+
+    /// <summary>What a fold runs last before its <c>COMMIT</c>: see <see cref="FoldCommitLockKey"/>.</summary>
+    public static readonly string FoldCommitGate = string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({FoldCommitLockKey})");
+
+    /// <summary>
     /// The setting a transaction turns on (<c>SET LOCAL</c>) before it writes the rollups; without it the guard trigger of
     /// schema 4 refuses the write, so a process of an older TokenTrace, whose append adds to the sums itself, fails
     /// instead of counting its records twice (once by its append, once by the next catch-up).

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace TokenTrace.PostgreSql;
@@ -19,20 +20,23 @@ namespace TokenTrace.PostgreSql;
 public sealed partial class PostgreSqlUsageLedger
 {
     /// <summary>
-    /// The number of records past the watermark at which an append, after it committed, folds them into the rollups:
-    /// large, so that one pass aggregates many batches, and small enough that a summary reads the tail as rows quickly.
+    /// The number of records past the watermark at which an append, after it committed, starts a fold of them into the
+    /// rollups in the background: large, so that one pass aggregates many batches, and small enough that a summary reads
+    /// the tail as rows quickly.
     /// </summary>
     /// <remarks>
     /// Counted as sequence numbers past the watermark (one query-free subtraction in the merge's answer), which also
-    /// counts the numbers duplicate claims drew and left unused: a fold may come early, never late.
+    /// counts the numbers duplicate claims drew and left unused: a fold may come early, never late. Set from the URL's
+    /// <c>fold_after</c> or <see cref="PostgreSqlLedgerOptions.FoldAfterRecords"/>; tests and the scale bench set it here.
     /// </remarks>
-    internal long CatchUpAfter { get; init; } = 100_000;
+    internal long CatchUpAfter { get; init; }
 
     /// <summary>
-    /// The number of records past the watermark at which a summary answered from the rollups (or a reservation) folds
-    /// them first: reading more as rows would cost the summary more than the fold.
+    /// The number of records past the watermark at which a summary answered from the rollups folds them first: reading
+    /// more as rows would cost the summary more than the fold. A reservation never folds: it reads the tail as rows. Set
+    /// from the URL's <c>summary_fold_after</c> or <see cref="PostgreSqlLedgerOptions.SummaryFoldAfterRecords"/>.
     /// </summary>
-    internal long SummaryCatchUpAfter { get; init; } = 20_000;
+    internal long SummaryCatchUpAfter { get; init; }
 
     /// <summary>Folds every committed record past the watermark into the rollups, waiting for a catch-up under way; the number folded.</summary>
     internal Task<long> CatchUpRollupsAsync(CancellationToken cancellationToken = default) =>
@@ -49,30 +53,24 @@ public sealed partial class PostgreSqlUsageLedger
     private volatile bool _cannotFold;
 
     /// <summary>
-    /// Until when automatic folds rest (UTC ticks) after the server answered read only: a standby reached during a
-    /// failover, which a minute later may be the primary again, so the rest is short and the folds start again by themselves.
+    /// Until when automatic folds rest (UTC ticks of the ledger's clock) after a fold failed for a reason that a retry a
+    /// moment later would meet again: a standby reached during a failover (a minute), any other error of the server's
+    /// (a minute, doubling with each failure in a row up to an hour). Summaries read the tail as rows meanwhile.
     /// </summary>
     private long _noFoldUntil;
 
-    /// <summary>
-    /// The catch-up an append runs when it left the tail long. The append is committed, so nothing here may fail it: a
-    /// catch-up that cannot run now (another under way, the barrier not granted in time, a timeout, a lost connection)
-    /// is left to the next one, and summaries read the records as rows meanwhile.
-    /// </summary>
-    private async Task CatchUpAfterAppendAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await AutomaticCatchUpAsync(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
-        {
-            // Nothing is lost: the sums and the watermark move together or not at all.
-        }
-    }
+    private readonly Lock _foldFailures = new();
+
+    /// <summary>The error last logged (its SQLSTATE and message), so that a failure is logged once, not on every retry.</summary>
+    private string? _loggedFoldFailure;
+
+    private int _foldFailuresInARow;
+
+    /// <summary>The longest rest between automatic folds that keep failing.</summary>
+    private static readonly TimeSpan LongestFoldRest = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Before a summary or a reservation read from the rollups: folds the tail when it is at least
+    /// Before a summary read from the rollups: folds the tail when it is at least
     /// <see cref="SummaryCatchUpAfter"/> records long. The reading is exact without the fold (the tail is read as rows), so
     /// the fold never fails or stalls it: it gives way to a catch-up or a revision under way, waits for the appends in
     /// flight for a few seconds at most, and any error of the server's (a role that may only read, a statement or lock
@@ -86,12 +84,9 @@ public sealed partial class PostgreSqlUsageLedger
             return;
         }
 
-        await using (var behind = new NpgsqlCommand("SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage_ids) - (SELECT seq FROM rollup_watermark)", connection))
+        if (await TailLengthAsync(connection, cancellationToken).ConfigureAwait(false) < SummaryCatchUpAfter)
         {
-            if ((long)(await behind.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! < SummaryCatchUpAfter)
-            {
-                return;
-            }
+            return;
         }
 
         try
@@ -104,7 +99,18 @@ public sealed partial class PostgreSqlUsageLedger
         }
     }
 
-    /// <summary>An automatic catch-up: gives way, waits briefly, and remembers a role that cannot fold.</summary>
+    /// <summary>How many sequence numbers lie past the watermark (an upper bound of the records a fold would take).</summary>
+    private static async Task<long> TailLengthAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var behind = new NpgsqlCommand("SELECT (SELECT COALESCE(MAX(seq), 0) FROM usage_ids) - (SELECT seq FROM rollup_watermark)", connection);
+        return (long)(await behind.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// An automatic catch-up: gives way, waits briefly, and after a lasting failure (anything but a timeout, a deadlock, a
+    /// serialization failure, a lost connection or a server shutting down) rests for a while and logs it, once per
+    /// distinct error; a role that cannot fold stops trying.
+    /// </summary>
     private async Task AutomaticCatchUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         if (!MayFold())
@@ -116,27 +122,99 @@ public sealed partial class PostgreSqlUsageLedger
         {
             await CatchUpAsync(connection, automatic: true, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        catch (PostgresException ex) when (!cancellationToken.IsCancellationRequested && IsLasting(ex))
         {
-            _cannotFold = true;
+            FoldFailed(ex);
             throw;
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction)
+
+        FoldSucceeded();
+    }
+
+    /// <summary>
+    /// Whether a retry a moment later would likely meet <paramref name="error"/> again. Not a lock or statement timeout
+    /// (<c>55P03</c>, <c>57014</c>), a transaction rolled back for a deadlock or a serialization failure (class 40), a
+    /// connection error (class 08) or a server shutting down or restarting (class 57): the next fold simply runs.
+    /// </summary>
+    private static bool IsLasting(PostgresException error) =>
+        error.SqlState is not (PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled)
+        && !error.SqlState.StartsWith("40", StringComparison.Ordinal)
+        && !error.SqlState.StartsWith("08", StringComparison.Ordinal)
+        && !error.SqlState.StartsWith("57", StringComparison.Ordinal);
+
+    private void FoldFailed(PostgresException error)
+    {
+        TimeSpan rest;
+        bool log;
+        lock (_foldFailures)
         {
-            Interlocked.Exchange(ref _noFoldUntil, DateTime.UtcNow.AddMinutes(1).Ticks);
-            throw;
+            _foldFailuresInARow++;
+            if (error.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                _cannotFold = true;
+            }
+
+            // A standby answers read only during a failover and may be the primary a minute later: a short rest each time.
+            rest = error.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction
+                ? TimeSpan.FromMinutes(1)
+                : TimeSpan.FromMinutes(Math.Min(LongestFoldRest.TotalMinutes, Math.Pow(2, Math.Min(_foldFailuresInARow - 1, 10))));
+            Interlocked.Exchange(ref _noFoldUntil, _time.GetUtcNow().UtcTicks + rest.Ticks);
+            var key = error.SqlState + ": " + error.MessageText;
+            log = !string.Equals(key, _loggedFoldFailure, StringComparison.Ordinal);
+            _loggedFoldFailure = key;
+        }
+
+        if (log)
+        {
+            // The ledger's spec is shown without its password, and the server's message never holds the connection string.
+            if (_cannotFold)
+            {
+                LogCannotFold(_logger, error, Spec, error.SqlState, error.MessageText);
+            }
+            else
+            {
+                LogFoldFailed(_logger, error, Spec, error.SqlState, error.MessageText, rest.TotalMinutes);
+            }
         }
     }
 
-    private bool MayFold() => !_cannotFold && DateTime.UtcNow.Ticks >= Interlocked.Read(ref _noFoldUntil);
+    private void FoldSucceeded()
+    {
+        int failed;
+        lock (_foldFailures)
+        {
+            failed = _foldFailuresInARow;
+            if (failed == 0)
+            {
+                return;
+            }
+
+            _foldFailuresInARow = 0;
+            _loggedFoldFailure = null;
+        }
+
+        LogFoldRecovered(_logger, Spec, failed);
+    }
+
+    private bool MayFold() => !_cannotFold && _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _noFoldUntil);
+
+    [LoggerMessage(1, LogLevel.Warning, "PostgreSQL ledger {Ledger}: folding the records past the sums' watermark failed ({SqlState}: {Error}); summaries stay exact (they read those records as rows, slower as they grow); automatic folds rest {RestMinutes} min and retry, and this is logged again only if the error changes (docs/runbook/postgresql.md, \"When a fold fails\")")]
+    private static partial void LogFoldFailed(ILogger logger, Exception exception, string ledger, string sqlState, string error, double restMinutes);
+
+    [LoggerMessage(2, LogLevel.Warning, "PostgreSQL ledger {Ledger}: this role may not write the tables of sums ({SqlState}: {Error}); this process stops folding them, and summaries read the records past the watermark as rows (exact, slower as they grow) until a role that may write runs a fold (docs/runbook/postgresql.md, \"When a fold fails\")")]
+    private static partial void LogCannotFold(ILogger logger, Exception exception, string ledger, string sqlState, string error);
+
+    [LoggerMessage(3, LogLevel.Information, "PostgreSQL ledger {Ledger}: the sums are folded again, after {Failures} failed fold(s)")]
+    private static partial void LogFoldRecovered(ILogger logger, string ledger, int failures);
 
     /// <summary>
     /// The catch-up on <paramref name="connection"/>: reads the position behind the feed's barrier in one short
     /// transaction, then folds up to it in another under the catch-up lock; the number of records folded. An
     /// <paramref name="automatic"/> one waits at most <see cref="AutomaticLockTimeout"/> for the barrier (an error then) and
-    /// folds only if no other catch-up or revision holds the catch-up lock; an explicit one waits for both.
+    /// folds only if no other catch-up or revision holds the catch-up lock; an explicit one waits for both. At most
+    /// <paramref name="maxSequences"/> sequence numbers past the watermark are folded (a rebuild's bounded step).
     /// </summary>
-    private static async Task<long> CatchUpAsync(NpgsqlConnection connection, bool automatic, CancellationToken cancellationToken)
+    private static async Task<long> CatchUpAsync(NpgsqlConnection connection, bool automatic, CancellationToken cancellationToken, long maxSequences = long.MaxValue)
     {
         var giveWay = automatic;
         long upTo;
@@ -179,10 +257,20 @@ public sealed partial class PostgreSqlUsageLedger
             return 0;
         }
 
+        if (upTo - from > maxSequences)
+        {
+            upTo = from + maxSequences;
+        }
+
         await using var fold = new NpgsqlCommand(PostgreSqlSchema.CatchUp, connection, transaction);
         fold.Parameters.AddWithValue("from", from);
         fold.Parameters.AddWithValue("to", upTo);
         var folded = (long)(await fold.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await using (var gate = new NpgsqlCommand(PostgreSqlSchema.FoldCommitGate, connection, transaction))
+        {
+            await gate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return folded;
     }

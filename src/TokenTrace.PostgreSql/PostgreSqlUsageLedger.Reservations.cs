@@ -21,12 +21,8 @@ public sealed partial class PostgreSqlUsageLedger
         var rollup = RollupFor(query, [], TimeZoneInfo.Utc);
         return RunAsync(async connection =>
         {
-            // Keeps the tail the spend check reads as rows short; the check is exact either way (see PostgreSqlRollups.Covering).
-            if (rollup is not null)
-            {
-                await CatchUpBeforeReadingAsync(connection, cancellationToken).ConfigureAwait(false);
-            }
-
+            // No fold here, and no wait for one: the spend check reads the records past the watermark as rows (exact, see
+            // PostgreSqlRollups.Covering); the tail is kept short by the folds appends and summaries start.
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // The lock is taken by its own statement: under READ COMMITTED every later statement reads a snapshot taken after
@@ -39,9 +35,10 @@ public sealed partial class PostgreSqlUsageLedger
                 await lockBudget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // Shared with other readers, exclusive of a catch-up: no fold commits between reading the watermark and the
-            // spend (see PostgreSqlRollups.Covering), and a fold under way finishes first.
-            await using (var folds = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.CatchUpLockKey})"), connection, transaction))
+            // Shared with other reservations, exclusive of a fold's commit only: no fold commits between reading the
+            // watermark and the spend (see PostgreSqlRollups.Covering), and a fold under way goes on with its work; it
+            // waits for this transaction before it commits, and this one waits at most for a fold's commit.
+            await using (var folds = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock_shared({PostgreSqlSchema.FoldCommitLockKey})"), connection, transaction))
             {
                 await folds.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -15,7 +16,9 @@ namespace TokenTrace.PostgreSql;
 /// <remarks>
 /// Durability: an append returns after its transaction committed, so with the server's default
 /// <c>synchronous_commit = on</c> an acknowledged record survives a crash of this process, of the server and of its
-/// machine. The schema is created on first use; the database itself must exist (see docs/runbook/postgresql.md).
+/// machine. The schema is created on first use; the database itself must exist (see docs/runbook/postgresql.md). The
+/// tables of sums are folded in the background after appends (<see cref="PostgreSqlLedgerOptions"/>); dispose the ledger
+/// to stop a fold under way.
 /// </remarks>
 public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregatedSummarizer, ICostReviser, ILedgerHealthCheck, IBudgetStore, IBudgetReservations
 {
@@ -39,13 +42,43 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
     private readonly ConcurrentDictionary<string, bool> _knownZones = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _migration = new(1, 1);
     private volatile bool _initialized;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Opens the ledger at <paramref name="url"/> (<c>postgres://user@host:port/database</c> or <c>postgresql://…</c>).</summary>
     /// <exception cref="FormatException">The URL is malformed; the message says what is wrong (never the password).</exception>
     public PostgreSqlUsageLedger(string url)
+        : this(url, null)
     {
-        var (connectionString, display) = PostgreSqlConnectionSpec.Parse(url);
+    }
+
+    /// <summary>
+    /// Opens the ledger at <paramref name="url"/> (<c>postgres://user@host:port/database</c> or <c>postgresql://…</c>)
+    /// with <paramref name="options"/> (copied; the URL's <c>fold_after</c> and <c>summary_fold_after</c> win over them).
+    /// </summary>
+    /// <exception cref="FormatException">The URL is malformed or an option in it is bad; the message names it (never the password).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A threshold of <paramref name="options"/> is below 1; the message names it.</exception>
+    public PostgreSqlUsageLedger(string url, PostgreSqlLedgerOptions? options)
+    {
+        options ??= new PostgreSqlLedgerOptions();
+        ArgumentNullException.ThrowIfNull(options.LoggerFactory, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
+        if (options.FoldAfterRecords < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FoldAfterRecords, "PostgreSqlLedgerOptions.FoldAfterRecords (fold_after) must be at least 1 record");
+        }
+
+        if (options.SummaryFoldAfterRecords < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SummaryFoldAfterRecords, "PostgreSqlLedgerOptions.SummaryFoldAfterRecords (summary_fold_after) must be at least 1 record");
+        }
+
+        var (connectionString, display, foldAfter, summaryFoldAfter) = PostgreSqlConnectionSpec.Parse(url);
         Spec = display;
+        CatchUpAfter = foldAfter ?? options.FoldAfterRecords;
+        SummaryCatchUpAfter = summaryFoldAfter ?? options.SummaryFoldAfterRecords;
+        _logger = options.LoggerFactory.CreateLogger<PostgreSqlUsageLedger>();
+        _time = options.TimeProvider;
         _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
@@ -74,7 +107,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
             await EnsurePartitionsAsync(records, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await RunAsync(async connection =>
+                var (result, behind) = await RunAsync(async connection =>
                 {
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await ExecuteAsync(connection, transaction, AppendPrelude, cancellationToken).ConfigureAwait(false);
@@ -90,13 +123,17 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    if (behind >= CatchUpAfter)
-                    {
-                        await CatchUpAfterAppendAsync(connection, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    return new AppendResult(added, records.Count - added);
+                    return (new AppendResult(added, records.Count - added), behind);
                 }, cancellationToken).ConfigureAwait(false);
+
+                // The records are committed: the append returns now, and the fold it leaves long enough runs after it,
+                // in the background (see FoldInBackground), so no appender waits seconds for it.
+                if (behind >= CatchUpAfter)
+                {
+                    FoldInBackground();
+                }
+
+                return result;
             }
             catch (IOException ex) when (attempt == 1 && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.CheckViolation })
             {
@@ -275,9 +312,14 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, IPreaggregated
         return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
     }
 
-    /// <summary>Closes this ledger's pooled connections.</summary>
+    /// <summary>Cancels a fold running in the background and waits for it to end (it rolls back whole), then closes this ledger's pooled connections.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (!await StopBackgroundFoldAsync().ConfigureAwait(false))
+        {
+            return;
+        }
+
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _migration.Dispose();
     }

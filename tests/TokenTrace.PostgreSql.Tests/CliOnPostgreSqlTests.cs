@@ -51,7 +51,7 @@ public sealed class CliOnPostgreSqlTests(PostgreSqlServer server)
         Assert.True(doctor.ExitCode == 0, doctor.Out + doctor.Error);
     }
 
-    private static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, params string[] args)
+    internal static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
         start.ArgumentList.Add(Cli);

@@ -151,8 +151,9 @@ public sealed class PostgreSqlDeferredRollupTests(PostgreSqlServer server)
         Assert.Equal(4L, (await ledger.SummarizeAsync(UsageQuery.All, By("model"), TimeZoneInfo.Utc)).Total.Records);
         Assert.Equal("4", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
 
-        // 5 more: 9 - 4 = 5 ≥ 5 behind after the append's commit, so the append folds them itself.
+        // 5 more: 9 - 4 = 5 ≥ 5 behind after the append's commit, so the append starts a fold of them in the background.
         await ledger.AppendAsync([.. Enumerable.Range(4, 5).Select(i => Make("x" + i, TimeSpan.FromMinutes(i), "m1", "p1", "alpha", "j1", "u1", 10, 0.01m))]);
+        await ledger.BackgroundFoldIdle.WaitAsync(Generous);
         Assert.Equal("9", await ScalarAsync(database, "SELECT seq FROM rollup_watermark"));
         Assert.Equal("9 0.09", await ScalarAsync(database, "SELECT SUM(records) || ' ' || trim_scale(SUM(cost)) FROM usage_daily_job"));
     }

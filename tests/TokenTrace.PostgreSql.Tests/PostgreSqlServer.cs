@@ -44,6 +44,18 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         Host = "127.0.0.1", Port = Port, Username = Superuser, Database = "postgres", Pooling = false,
     }.ConnectionString;
 
+    /// <summary>A connection string for the superuser in <paramref name="database"/>, without pooling.</summary>
+    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database }.ConnectionString;
+
+    /// <summary>Runs <paramref name="sql"/> as the superuser in <paramref name="database"/>; its first value as invariant text ("" for none).</summary>
+    public async Task<string> ScalarAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToString(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture) ?? "";
+    }
+
     /// <summary>Creates a new empty database and returns its name.</summary>
     public async Task<string> CreateDatabaseAsync()
     {

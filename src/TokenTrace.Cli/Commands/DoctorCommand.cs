@@ -13,6 +13,10 @@ internal static class DoctorCommand
         {
             Description = "Move unreadable lines of a JSONL or CSV ledger into a .rejected file beside it (nothing is deleted), then check again.",
         };
+        var rebuildSums = new Option<bool>("--rebuild-sums")
+        {
+            Description = "Throw away the sums the ledger keeps beside its records (PostgreSQL's tables of sums, SQLite's hourly rollup) and sum them again from the records, in steps, then check again.",
+        };
         var command = new Command("doctor", """
             Check the configuration, the ledger's integrity (torn or malformed lines, a damaged database)
             and list models that have no price. Exits 2 when the ledger has problems.
@@ -20,8 +24,10 @@ internal static class DoctorCommand
             Examples:
               tokentrace doctor --ledger jsonl:~/.tokentrace/usage
               tokentrace doctor --repair --ledger csv:usage.csv
+              tokentrace doctor --rebuild-sums --ledger postgres://tokentrace@db/tokentrace
             """);
         command.Options.Add(repair);
+        command.Options.Add(rebuildSums);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CliContext(parse);
@@ -38,6 +44,23 @@ internal static class DoctorCommand
                     else
                     {
                         context.Info($"{target.Spec} cannot be repaired in place; see docs/runbook/backup-and-recovery.md.");
+                    }
+                }
+            }
+
+            if (parse.GetValue(rebuildSums))
+            {
+                var target = context.OpenLedger();
+                await using (target.ConfigureAwait(false))
+                {
+                    if (target.GetService<IAggregateRebuilder>() is { } rebuilder)
+                    {
+                        var summed = await rebuilder.RebuildAggregatesAsync(cancellationToken).ConfigureAwait(false);
+                        context.Info(string.Create(CultureInfo.InvariantCulture, $"Rebuilt the sums of {target.Spec} from {summed:N0} record(s)."));
+                    }
+                    else
+                    {
+                        context.Info($"{target.Spec} keeps no sums beside its records: nothing to rebuild.");
                     }
                 }
             }

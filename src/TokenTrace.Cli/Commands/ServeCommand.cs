@@ -61,7 +61,9 @@ internal static class ServeCommand
                 throw new CliInputException($"--ledger {context.LedgerSpec}: serve hosts a ledger it owns (sqlite:…, postgres://…), not another TokenTrace server; point clients at that server instead");
             }
 
-            var ledger = context.OpenLedgerForWriting();
+            // The ledger's own lines (a PostgreSQL fold of the sums that keeps failing) go to the console beside the server's.
+            using var ledgerLogging = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+            var ledger = context.OpenLedgerForWriting(ledgerLogging);
             await using (ledger.ConfigureAwait(false))
             {
                 var options = new TokenTraceServerOptions
