@@ -117,7 +117,13 @@ public sealed class AgentSync
             await batch.FlushAsync(commit: true, cancellationToken).ConfigureAwait(false);
         }
 
-        cursors.ForgetDeleted(listed);
+        // Only a sync that listed every file of its agents knows which are gone: a sync of given files (a status line's
+        // own transcript) would otherwise look for each of the thousands of other files on disk, every few seconds.
+        if (work.All(w => w.Files is null))
+        {
+            cursors.ForgetDeleted(listed);
+        }
+
         cursors.LedgerId = await IdentityAsync(ledger, cancellationToken).ConfigureAwait(false);
         cursors.Save(_cursorPath);
         return results;

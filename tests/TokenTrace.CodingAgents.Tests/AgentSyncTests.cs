@@ -347,6 +347,30 @@ public sealed class AgentSyncTests
         (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Sum(r => r.Tokens.Total);
 
     [Fact]
+    public async Task Only_a_full_sync_forgets_the_cursors_of_deleted_files_so_a_status_line_sync_never_looks_at_other_files()
+    {
+        using var home = new TempDirectory();
+        var mine = Transcript(home, "proj-a", "mine.jsonl");
+        var gone = Transcript(home, "proj-b", "gone.jsonl");
+        File.WriteAllLines(mine, [Stopped("a1", 100, 10)]);
+        File.WriteAllLines(gone, [Stopped("b1", 1000, 100)]);
+        var (sync, _) = NewSync(home);
+        await using var ledger = new SqliteUsageLedger(home.File("usage.db"));
+        await sync.SyncAsync(ledger);
+        File.Delete(gone);
+        File.AppendAllLines(mine, [Stopped("a2", 200, 20)]);
+
+        // The focused sync stores its file's new response and leaves the other cursors as they are.
+        Assert.Equal(1L, (await sync.SyncFilesAsync(ledger, "claude-code", [mine])).Added);
+        Assert.Contains("gone.jsonl", File.ReadAllText(home.File("cursors.json")), StringComparison.Ordinal);
+
+        // The full sync lists every file and drops the cursor of the one that is gone.
+        Assert.Equal(0L, Single(await sync.SyncAsync(ledger)).Added);
+        Assert.DoesNotContain("gone.jsonl", File.ReadAllText(home.File("cursors.json")), StringComparison.Ordinal);
+        Assert.Equal(1_430L, await TotalAsync(ledger)); // 110 + 220 + 1,100: nothing lost
+    }
+
+    [Fact]
     public async Task A_sync_of_given_files_reads_only_them_and_shares_its_cursors_with_the_full_sync()
     {
         using var home = new TempDirectory();
