@@ -160,6 +160,13 @@ public sealed class AgentSync
     internal int CommitRecords { get; set; } = 50_000;
 
     /// <summary>
+    /// How long a write transaction may have been open when the writer is about to wait for a file still being read:
+    /// older, it is committed first, so the ledger's write lock is not held through the read of a large file (other
+    /// writers and budget reservations wait for it).
+    /// </summary>
+    internal TimeSpan CommitBeforeWaiting { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// Most files read (and priced) ahead of the appends; 1 reads one file at a time (tests compare). Generous: what
     /// bounds memory is <see cref="BytesAhead"/>, and a count alone stalled the cores — while the file to be applied next
     /// was a large one, the other core finished the few small files after it and then waited (measured in performance.md).
@@ -211,6 +218,12 @@ public sealed class AgentSync
                 }
 
                 var (read, readBytes) = reading.Dequeue();
+                if (!read.IsCompleted && batch.OpenFor >= CommitBeforeWaiting)
+                {
+                    // The writer would wait for a read (a large file) holding the ledger's write lock: commit first.
+                    await batch.FlushAsync(commit: true, cancellationToken).ConfigureAwait(false);
+                }
+
                 var outcome = await read.ConfigureAwait(false);
                 bytesAhead -= readBytes;
                 await ApplyAsync(outcome, batch, result, cancellationToken).ConfigureAwait(false);
@@ -364,13 +377,17 @@ public sealed class AgentSync
     /// Records waiting to be appended, with the cursors that become true once they are: a cursor is saved only after its
     /// file's records are committed to the ledger, so a crash in between reads them again (and the ledger drops the
     /// repeats). A ledger that takes one write transaction for many appends (<see cref="IUsageBulkAppender"/>, SQLite)
-    /// gets the batches inside one, committed every <see cref="AgentSync.CommitRecords"/> records or <see cref="CommitAfter"/>, and
-    /// at the end of each agent: one flush to disk instead of one per batch, and cheaper inserts (measured in
+    /// gets the batches inside one, committed every <see cref="AgentSync.CommitRecords"/> records or <see cref="CommitAfter"/>,
+    /// before the writer waits for a file still being read (once open for <see cref="AgentSync.CommitBeforeWaiting"/>), and at the
+    /// end of each agent: one flush to disk instead of one per batch, and cheaper inserts (measured in
     /// performance.md). The bound keeps the ledger's write lock from being held long, since other writers and budget
     /// reservations wait for it. Any other ledger gets one <see cref="IUsageLedger.AppendAsync"/> per batch.
     /// </summary>
     private sealed class Batch(IUsageLedger ledger, AgentCursorFile cursors, string cursorPath, int size, int commitRecords) : IAsyncDisposable
     {
+        /// <summary>How long the write transaction has been open (zero when none is).</summary>
+        public TimeSpan OpenFor => _open is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - _openedAt);
+
         /// <summary>How long one write transaction stays open before it is committed (records keep coming).</summary>
         public static readonly TimeSpan CommitAfter = TimeSpan.FromSeconds(1);
 

@@ -296,6 +296,9 @@ public sealed class AgentSyncTests
     {
         private int _calls;
 
+        /// <summary>Called after each commit of a write transaction.</summary>
+        public Action? Committed { get; init; }
+
         /// <summary>Records the inner ledger took (and, in a write transaction, kept: counted at its commit).</summary>
         public long Appended { get; private set; }
 
@@ -320,6 +323,7 @@ public sealed class AgentSyncTests
             {
                 open.Commit();
                 owner.Appended += _added;
+                owner.Committed?.Invoke();
             }
 
             public ValueTask DisposeAsync() => open.DisposeAsync();
@@ -345,6 +349,55 @@ public sealed class AgentSyncTests
 
     private static async Task<long> TotalAsync(IUsageLedger ledger) =>
         (await ledger.ReadAsync(UsageQuery.All).ToListAsync()).Sum(r => r.Tokens.Total);
+
+    [Fact]
+    public async Task The_writer_commits_before_it_waits_for_a_file_still_being_read_so_the_write_lock_is_not_held_through_it()
+    {
+        using var home = new TempDirectory();
+        var first = Transcript(home, "p", "s0.jsonl");
+        var second = Transcript(home, "p", "s1.jsonl");
+        File.WriteAllLines(first, [Stopped("a1", 100, 10)]);
+        File.WriteAllLines(second, [Stopped("b1", 200, 20)]);
+        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reader = new ReadAfter(second, committed.Task);
+        var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
+        var sync = new AgentSync([reader], environment, new UsageRecordPipeline(), home.File("cursors.json")) { CommitBeforeWaiting = TimeSpan.Zero };
+        await using var inner = new SqliteUsageLedger(home.File("usage.db"));
+        var ledger = new InterceptedLedger(inner, _ => Task.CompletedTask, inOneTransaction: true) { Committed = () => committed.TrySetResult() };
+
+        // The second file's read lasts until the first file's record is committed: a writer that kept its transaction
+        // open while waiting for that read would let the read time out first.
+        var result = Single(await sync.SyncAsync(ledger));
+
+        Assert.True(reader.WaitedFor, "the second file was read before the first file's record was committed");
+        Assert.Equal(2L, result.Added);
+    }
+
+    /// <summary>A Claude Code reader whose read of <paramref name="late"/> waits for <paramref name="signal"/> (10 s at most).</summary>
+    private sealed class ReadAfter(string late, Task signal) : IAgentHistoryReader
+    {
+        private readonly ClaudeCodeReader _inner = new();
+
+        public bool WaitedFor { get; private set; }
+
+        public string Source => _inner.Source;
+
+        public bool AppendOnly => _inner.AppendOnly;
+
+        public IReadOnlyList<string> FindRoots(AgentEnvironment environment) => _inner.FindRoots(environment);
+
+        public IEnumerable<string> FindFiles(string root) => _inner.FindFiles(root);
+
+        public void Read(AgentFileRead read)
+        {
+            if (read.Path == late)
+            {
+                WaitedFor = signal.Wait(TimeSpan.FromSeconds(10));
+            }
+
+            _inner.Read(read);
+        }
+    }
 
     [Fact]
     public async Task Only_a_full_sync_forgets_the_cursors_of_deleted_files_so_a_status_line_sync_never_looks_at_other_files()
