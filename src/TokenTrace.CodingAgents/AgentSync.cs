@@ -77,7 +77,7 @@ public sealed class AgentSync
     /// <param name="ledger">The ledger to append to.</param>
     /// <param name="source">The agent whose files they are (<see cref="IAgentHistoryReader.Source"/>).</param>
     /// <param name="files">The files, named as the agent's <see cref="IAgentHistoryReader.FindFiles"/> names them (full paths).</param>
-    /// <param name="cancellationToken">Stops the sync; what was appended stays, and is never appended twice.</param>
+    /// <param name="cancellationToken">Stops the sync; what was committed stays (an open write transaction is committed first), and is never appended twice.</param>
     /// <exception cref="ArgumentException"><paramref name="source"/> is not one of this sync's readers.</exception>
     /// <exception cref="TimeoutException">Another sync of this ledger ran for longer than <see cref="LockTimeout"/>.</exception>
     public async Task<AgentSourceSync> SyncFilesAsync(IUsageLedger ledger, string source, IReadOnlyList<string> files, CancellationToken cancellationToken = default)
@@ -102,19 +102,31 @@ public sealed class AgentSync
             cursors.LedgerId = ledgerId;
         }
 
-        var batch = new Batch(ledger, cursors, _cursorPath, BatchRecords, CommitRecords);
+        // A sync of given files (a status line's, cut off after 0.7 s) commits more often, so that what it read is kept.
+        var focused = work.Any(w => w.Files is not null);
+        var batch = new Batch(ledger, cursors, _cursorPath, BatchRecords, CommitRecords, focused ? FocusedCommitAfter : CommitAfter);
         await using var rollBackUnlessCommitted = batch.ConfigureAwait(false);
         var results = new List<AgentSourceSync>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (reader, given) in work)
+        try
         {
-            var result = new AgentSourceSync(reader.Source);
-            results.Add(result);
-            var files = given ?? [.. reader.FindRoots(_environment).SelectMany(reader.FindFiles)];
-            result.Files = files.Count;
-            listed.UnionWith(files);
-            await ReadAndApplyAsync(reader, files, cursors, batch, result, cancellationToken).ConfigureAwait(false);
-            await batch.FlushAsync(commit: true, cancellationToken).ConfigureAwait(false);
+            foreach (var (reader, given) in work)
+            {
+                var result = new AgentSourceSync(reader.Source);
+                results.Add(result);
+                var files = given ?? [.. reader.FindRoots(_environment).SelectMany(reader.FindFiles)];
+                result.Files = files.Count;
+                listed.UnionWith(files);
+                await ReadAndApplyAsync(reader, files, cursors, batch, result, cancellationToken).ConfigureAwait(false);
+                await batch.FlushAsync(commit: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cut off: the open transaction holds whole files whose cursors wait for its commit; keep them rather than
+            // read them again next time.
+            await batch.CommitOpenAsync().ConfigureAwait(false);
+            throw;
         }
 
         // Only a sync that listed every file of its agents knows which are gone: a sync of given files (a status line's
@@ -165,6 +177,15 @@ public sealed class AgentSync
     /// writers and budget reservations wait for it).
     /// </summary>
     internal TimeSpan CommitBeforeWaiting { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long one write transaction stays open before it is committed (records keep coming).</summary>
+    private static readonly TimeSpan CommitAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The same for a sync of given files (<see cref="SyncFilesAsync"/>): a status line cuts its sync off after 0.7 s,
+    /// and the process ends soon after, so what was read must have been committed by then.
+    /// </summary>
+    private static readonly TimeSpan FocusedCommitAfter = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Most files read (and priced) ahead of the appends; 1 reads one file at a time (tests compare). Generous: what
@@ -218,10 +239,19 @@ public sealed class AgentSync
                 }
 
                 var (read, readBytes) = reading.Dequeue();
-                if (!read.IsCompleted && batch.OpenFor >= CommitBeforeWaiting)
+                if (!read.IsCompleted && batch.OpenFor is { } open && open > TimeSpan.Zero)
                 {
-                    // The writer would wait for a read (a large file) holding the ledger's write lock: commit first.
-                    await batch.FlushAsync(commit: true, cancellationToken).ConfigureAwait(false);
+                    // The writer waits for a read (a large file) holding the ledger's write lock: once the transaction
+                    // is CommitBeforeWaiting old, it is committed, so other writers never wait through the read.
+                    if (CommitBeforeWaiting > open)
+                    {
+                        await Task.WhenAny(read, Task.Delay(CommitBeforeWaiting - open, cancellationToken)).ConfigureAwait(false);
+                    }
+
+                    if (!read.IsCompleted)
+                    {
+                        await batch.FlushAsync(commit: true, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 var outcome = await read.ConfigureAwait(false);
@@ -377,19 +407,16 @@ public sealed class AgentSync
     /// Records waiting to be appended, with the cursors that become true once they are: a cursor is saved only after its
     /// file's records are committed to the ledger, so a crash in between reads them again (and the ledger drops the
     /// repeats). A ledger that takes one write transaction for many appends (<see cref="IUsageBulkAppender"/>, SQLite)
-    /// gets the batches inside one, committed every <see cref="AgentSync.CommitRecords"/> records or <see cref="CommitAfter"/>,
+    /// gets the batches inside one, committed every <see cref="AgentSync.CommitRecords"/> records or <see cref="AgentSync.CommitAfter"/> (200 ms for a sync of given files),
     /// before the writer waits for a file still being read (once open for <see cref="AgentSync.CommitBeforeWaiting"/>), and at the
     /// end of each agent: one flush to disk instead of one per batch, and cheaper inserts (measured in
     /// performance.md). The bound keeps the ledger's write lock from being held long, since other writers and budget
     /// reservations wait for it. Any other ledger gets one <see cref="IUsageLedger.AppendAsync"/> per batch.
     /// </summary>
-    private sealed class Batch(IUsageLedger ledger, AgentCursorFile cursors, string cursorPath, int size, int commitRecords) : IAsyncDisposable
+    private sealed class Batch(IUsageLedger ledger, AgentCursorFile cursors, string cursorPath, int size, int commitRecords, TimeSpan commitAfter) : IAsyncDisposable
     {
-        /// <summary>How long the write transaction has been open (zero when none is).</summary>
-        public TimeSpan OpenFor => _open is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - _openedAt);
-
-        /// <summary>How long one write transaction stays open before it is committed (records keep coming).</summary>
-        public static readonly TimeSpan CommitAfter = TimeSpan.FromSeconds(1);
+        /// <summary>How long the write transaction has been open; null when none is.</summary>
+        public TimeSpan? OpenFor => _open is null ? null : TimeSpan.FromMilliseconds(Math.Max(1, Environment.TickCount64 - _openedAt));
 
         private readonly Dictionary<string, UsageRecord> _records = new(StringComparer.Ordinal);
         private readonly List<(string File, AgentCursor Cursor)> _cursors = [];
@@ -450,7 +477,7 @@ public sealed class AgentSync
 
             if (_open is not null)
             {
-                if (!commit && _inOpen < commitRecords && Environment.TickCount64 - _openedAt < CommitAfter.TotalMilliseconds)
+                if (!commit && _inOpen < commitRecords && Environment.TickCount64 - _openedAt < commitAfter.TotalMilliseconds)
                 {
                     return; // the cursors wait for the commit
                 }
@@ -469,6 +496,27 @@ public sealed class AgentSync
             {
                 cursors.Save(cursorPath);
                 _cursors.Clear();
+            }
+        }
+
+        /// <summary>
+        /// After a cancellation: commits the open transaction, if any, with the records waiting for it (whole files) and
+        /// saves their cursors. Best effort: should the commit fail, the records are read again by the next sync.
+        /// </summary>
+        public async Task CommitOpenAsync()
+        {
+            if (_open is null)
+            {
+                return;
+            }
+
+            try
+            {
+                await FlushAsync(commit: true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Left to DisposeAsync, which rolls back; the cursors were not moved.
             }
         }
 

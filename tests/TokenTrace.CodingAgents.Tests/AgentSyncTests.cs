@@ -259,6 +259,11 @@ public sealed class AgentSyncTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sync.SyncAsync(cancelling, cancellationToken: cancel.Token).WaitAsync(TimeSpan.FromMinutes(2)));
         var stored = (await inner.ReadAsync(UsageQuery.All).ToListAsync()).Count;
         Assert.Equal(cancelling.Appended, stored);
+        if (inOneTransaction)
+        {
+            // Cut off with the first batch in its open transaction: committed, not read again (a status line's sync).
+            Assert.True(stored >= AgentSync.BatchSize && stored % 150 == 0, $"{stored} stored");
+        }
 
         var resumed = Single(await sync.SyncAsync(inner));
         Assert.Equal(expected.Records - stored, resumed.Added);
@@ -361,7 +366,8 @@ public sealed class AgentSyncTests
         var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = new ReadAfter(second, committed.Task);
         var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
-        var sync = new AgentSync([reader], environment, new UsageRecordPipeline(), home.File("cursors.json")) { CommitBeforeWaiting = TimeSpan.Zero };
+        // Each file's records appended at once (into the open transaction), and committed as soon as the writer would wait.
+        var sync = new AgentSync([reader], environment, new UsageRecordPipeline(), home.File("cursors.json")) { BatchRecords = 1, CommitBeforeWaiting = TimeSpan.Zero };
         await using var inner = new SqliteUsageLedger(home.File("usage.db"));
         var ledger = new InterceptedLedger(inner, _ => Task.CompletedTask, inOneTransaction: true) { Committed = () => committed.TrySetResult() };
 

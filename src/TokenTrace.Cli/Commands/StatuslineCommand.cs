@@ -25,6 +25,9 @@ internal static class StatuslineCommand
                 : throw new FormatException($"TOKENTRACE_STATUSLINE_SYNC_MS: '{text}' is not a number of milliseconds")
             : TimeSpan.FromMilliseconds(700);
 
+    /// <summary>How long a cut-off sync is given to commit what it has read before the status line answers.</summary>
+    private static readonly TimeSpan CommitGrace = TimeSpan.FromMilliseconds(150);
+
     /// <summary>How long to wait for standard input to be closed.</summary>
     private static readonly TimeSpan InputDeadline = TimeSpan.FromMilliseconds(300);
 
@@ -104,8 +107,10 @@ internal static class StatuslineCommand
         var running = sync.SyncFilesAsync(ledger, UsageSources.ClaudeCode, ClaudeCodeReader.SessionFiles(transcript), stop.Token);
         if (await Task.WhenAny(running, Task.Delay(deadline, cancellationToken)).ConfigureAwait(false) != running)
         {
-            // Cut off: what it appended stays, the rest is read again by the next sync (cursors move only after appends).
+            // Cut off: it commits what it has read so far (it also commits every 200 ms) and the rest is read again by
+            // the next sync (cursors move only after commits). A moment for that commit, then the answer regardless.
             await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(running, Task.Delay(CommitGrace, CancellationToken.None)).ConfigureAwait(false);
             return false;
         }
 

@@ -113,7 +113,8 @@ internal sealed class ClaudeCodeHook(ParseResult parse, TimeSpan timeout)
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
-            // What was stored before the limit stays stored (records are appended before their cursors move on).
+            // What was read before the limit stays stored: a cut-off sync commits its open transaction, and cursors move
+            // only after commits.
             Note(string.Create(CultureInfo.InvariantCulture, $"sync not finished in the time it has (--timeout {timeout.TotalSeconds:0.#} s); going on with what is stored"));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
