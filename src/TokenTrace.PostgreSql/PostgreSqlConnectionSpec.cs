@@ -80,7 +80,9 @@ internal static class PostgreSqlConnectionSpec
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
             {
-                throw new FormatException($"ledger '{Redact(text)}': option '{key}' is not a PostgreSQL connection option Npgsql knows, or '{value}' is not a value for it ({ex.Message})", ex);
+                // Neither the value nor its pair in the URL is repeated: under a mistyped key ("passwrd") it may be a password.
+                var shown = Without(text, k => IsSecret(k) || string.Equals(k, key, StringComparison.Ordinal));
+                throw new FormatException($"ledger '{shown}': option '{key}' is not a PostgreSQL connection option Npgsql knows, or its value is not one for it ({ex.Message})", ex);
             }
         }
 

@@ -83,6 +83,11 @@ public sealed class PostgreSqlConnectionSpecTests
         var (connectionString, display, _, _) = PostgreSqlConnectionSpec.Parse("postgres://u@localhost/db?pass%77ord=PW_hidden&timeout=10");
         Assert.Equal("PW_hidden", new NpgsqlConnectionStringBuilder(connectionString).Password);
         Assert.Equal("postgres://u@localhost/db?timeout=10", display);
+
+        // A mistyped keyword is refused, naming it, without repeating its value (it may be the password).
+        var typo = Assert.Throws<FormatException>(() => PostgreSqlConnectionSpec.Parse("postgres://u@localhost/db?passwrd=PW_typo"));
+        Assert.Contains("'passwrd'", typo.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("PW_typo", typo.Message, StringComparison.Ordinal);
     }
 
     [Fact]
