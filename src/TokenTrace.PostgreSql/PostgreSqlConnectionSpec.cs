@@ -5,7 +5,8 @@ namespace TokenTrace.PostgreSql;
 
 /// <summary>
 /// Reads a ledger URL, <c>postgres://user[:password]@host[:port]/database[?key=value&amp;…]</c> (or <c>postgresql://</c>),
-/// into an Npgsql connection string, and the same URL without its password for display.
+/// into an Npgsql connection string, and the same URL for display: without its password, and without the ledger's own
+/// options.
 /// </summary>
 /// <remarks>
 /// Query keys are Npgsql connection-string keywords (<c>sslmode=require</c>, <c>timeout=5</c>,
@@ -59,7 +60,7 @@ internal static class PostgreSqlConnectionSpec
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
+            var key = Key(pair, equals);
             var value = equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
             if (key.Equals("fold_after", StringComparison.OrdinalIgnoreCase))
             {
@@ -79,7 +80,9 @@ internal static class PostgreSqlConnectionSpec
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
             {
-                throw new FormatException($"ledger '{Redact(text)}': option '{key}' is not a PostgreSQL connection option Npgsql knows, or '{value}' is not a value for it ({ex.Message})", ex);
+                // Neither the value nor its pair in the URL is repeated: under a mistyped key ("passwrd") it may be a password.
+                var shown = Without(text, k => IsSecret(k) || string.Equals(k, key, StringComparison.Ordinal));
+                throw new FormatException($"ledger '{shown}': option '{key}' is not a PostgreSQL connection option Npgsql knows, or its value is not one for it ({ex.Message})", ex);
             }
         }
 
@@ -89,7 +92,9 @@ internal static class PostgreSqlConnectionSpec
             throw new FormatException($"ledger '{Redact(text)}': name the host, as in postgres://user@localhost/tokentrace (or ?host=/var/run/postgresql for a socket folder)");
         }
 
-        return (builder.ConnectionString, Redact(text), foldAfter, summaryFoldAfter);
+        // The display leaves out the ledger's own options, so that tuning a fold threshold does not change the ledger's
+        // Spec: the coding-agent sync names its cursor file after it, and a new name would read every agent file again.
+        return (builder.ConnectionString, Without(text, key => IsSecret(key) || IsLedgerOption(key)), foldAfter, summaryFoldAfter);
     }
 
     /// <summary>A fold threshold: a whole number of records, at least 1, in invariant digits (no sign, separator or exponent).</summary>
@@ -98,8 +103,45 @@ internal static class PostgreSqlConnectionSpec
             ? records
             : throw new FormatException($"ledger '{Redact(url)}': option '{option}' must be a whole number of records, at least 1 (as in {option}=100000), not '{value}'");
 
-    /// <summary>The URL without its password (in the user part or a <c>password=</c> option), safe for messages and <see cref="IUsageLedger.Spec"/>.</summary>
-    public static string Redact(string url)
+    /// <summary>
+    /// The URL without its password (in the user part, or a query option Npgsql reads as a password: <c>password</c>,
+    /// <c>pwd</c>, <c>psw</c>, <c>ssl password</c>, <c>sslpassword</c>, in any case and percent-encoding), safe for messages.
+    /// </summary>
+    public static string Redact(string url) => Without(url, IsSecret);
+
+    /// <summary>The query key of <paramref name="pair"/> as the parser reads it: percent-decoded, <c>+</c> as a space.</summary>
+    private static string Key(string pair, int equals) =>
+        Uri.UnescapeDataString((equals < 0 ? pair : pair[..equals]).Replace('+', ' ')).Trim();
+
+    /// <summary>
+    /// Whether Npgsql reads <paramref name="key"/> as a password. Its keywords are compared case-insensitively, with
+    /// synonyms (<c>pwd</c>, <c>psw</c>, <c>ssl password</c> and <c>sslpassword</c>), so ask it rather than keep a list.
+    /// </summary>
+    private static bool IsSecret(string key)
+    {
+        if (key.Contains("password", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var probe = new NpgsqlConnectionStringBuilder();
+        try
+        {
+            probe[key] = "x";
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            return false;
+        }
+
+        return probe.Password is not null || probe.SslPassword is not null;
+    }
+
+    private static bool IsLedgerOption(string key) =>
+        key.Equals("fold_after", StringComparison.OrdinalIgnoreCase) || key.Equals("summary_fold_after", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The URL without the password of its user part and without the query pairs whose key <paramref name="drop"/> names.</summary>
+    private static string Without(string url, Func<string, bool> drop)
     {
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
         var query = url.IndexOf('?', StringComparison.Ordinal);
@@ -119,7 +161,7 @@ internal static class PostgreSqlConnectionSpec
             return url;
         }
 
-        var kept = url[(query + 1)..].Split('&').Where(pair => !pair.StartsWith("password=", StringComparison.OrdinalIgnoreCase));
+        var kept = url[(query + 1)..].Split('&').Where(pair => !drop(Key(pair, pair.IndexOf('=', StringComparison.Ordinal))));
         var rest = string.Join('&', kept);
         return rest.Length == 0 ? url[..query] : url[..(query + 1)] + rest;
     }

@@ -57,12 +57,16 @@ public sealed partial class PostgreSqlUsageLedger
         }
     }
 
-    /// <summary>Folds until no append asked for another fold meanwhile; every error stays here (the appends are committed).</summary>
+    /// <summary>
+    /// Folds until no append asked for another fold meanwhile and the last fold did not stop at its limit
+    /// (<see cref="AutomaticFoldLimit"/>) with a long tail behind it; every error stays here (the appends are committed).
+    /// </summary>
     private async Task RunBackgroundFoldsAsync()
     {
         var again = false;
         while (true)
         {
+            var moreBehind = false;
             try
             {
                 if (BeforeBackgroundFold is { } hold)
@@ -75,7 +79,7 @@ public sealed partial class PostgreSqlUsageLedger
                     // A repeat runs only if the tail is still long: the fold that just ended may have taken it all.
                     if (!again || await TailLengthAsync(connection, _stopping.Token).ConfigureAwait(false) >= CatchUpAfter)
                     {
-                        await AutomaticCatchUpAsync(connection, _stopping.Token).ConfigureAwait(false);
+                        moreBehind = await AutomaticCatchUpAsync(connection, _stopping.Token).ConfigureAwait(false);
                     }
 
                     return 0;
@@ -89,7 +93,7 @@ public sealed partial class PostgreSqlUsageLedger
 
             lock (_foldState)
             {
-                if (!_foldAgain || _stopped)
+                if ((!_foldAgain && !moreBehind) || _stopped)
                 {
                     _folding = false;
                     return;

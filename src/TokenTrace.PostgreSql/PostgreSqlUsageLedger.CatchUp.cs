@@ -40,7 +40,16 @@ public sealed partial class PostgreSqlUsageLedger
 
     /// <summary>Folds every committed record past the watermark into the rollups, waiting for a catch-up under way; the number folded.</summary>
     internal Task<long> CatchUpRollupsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync(connection => CatchUpAsync(connection, automatic: false, cancellationToken), cancellationToken);
+        RunAsync(async connection => (await CatchUpAsync(connection, automatic: false, cancellationToken).ConfigureAwait(false)).Folded, cancellationToken);
+
+    /// <summary>
+    /// The most sequence numbers one automatic fold takes (a background fold, a summary's): <see cref="CatchUpAfter"/> or
+    /// <see cref="RebuildStep"/>, the larger. Outside a rebuild a fold starts near <see cref="CatchUpAfter"/> behind and is
+    /// seldom cut; after a rebuild set the watermark back to 0 the tail is the whole ledger, and an uncapped fold would hold
+    /// the catch-up lock (and a user's summary waiting on its fold) for minutes. The background fold goes on in steps while
+    /// the tail stays long; a summary reads what its step left as rows.
+    /// </summary>
+    private long AutomaticFoldLimit => Math.Max(CatchUpAfter, RebuildStep);
 
     /// <summary>
     /// How long an automatic catch-up waits for the appends in flight (the feed's barrier): while it waits, new appends
@@ -107,20 +116,22 @@ public sealed partial class PostgreSqlUsageLedger
     }
 
     /// <summary>
-    /// An automatic catch-up: gives way, waits briefly, and after a lasting failure (anything but a timeout, a deadlock, a
-    /// serialization failure, a lost connection or a server shutting down) rests for a while and logs it, once per
-    /// distinct error; a role that cannot fold stops trying.
+    /// An automatic catch-up of at most <see cref="AutomaticFoldLimit"/> sequence numbers: gives way, waits briefly, and
+    /// after a lasting failure (anything but a timeout, a deadlock, a serialization failure, a lost connection or a server
+    /// shutting down) rests for a while and logs it, once per distinct error; a role that cannot fold stops trying. True
+    /// when it stopped at its limit with more committed records behind it.
     /// </summary>
-    private async Task AutomaticCatchUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<bool> AutomaticCatchUpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         if (!MayFold())
         {
-            return;
+            return false;
         }
 
+        CatchUpOutcome outcome;
         try
         {
-            await CatchUpAsync(connection, automatic: true, cancellationToken).ConfigureAwait(false);
+            outcome = await CatchUpAsync(connection, automatic: true, cancellationToken, AutomaticFoldLimit).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (!cancellationToken.IsCancellationRequested && IsLasting(ex))
         {
@@ -128,7 +139,14 @@ public sealed partial class PostgreSqlUsageLedger
             throw;
         }
 
-        FoldSucceeded();
+        // A fold that gave way to another process's fold or a revision proved nothing about the error that made folds
+        // fail here: the failure count, the back-off and the error last logged stay as they were.
+        if (!outcome.GaveWay)
+        {
+            FoldSucceeded();
+        }
+
+        return outcome.MoreBehind;
     }
 
     /// <summary>
@@ -209,12 +227,13 @@ public sealed partial class PostgreSqlUsageLedger
 
     /// <summary>
     /// The catch-up on <paramref name="connection"/>: reads the position behind the feed's barrier in one short
-    /// transaction, then folds up to it in another under the catch-up lock; the number of records folded. An
-    /// <paramref name="automatic"/> one waits at most <see cref="AutomaticLockTimeout"/> for the barrier (an error then) and
-    /// folds only if no other catch-up or revision holds the catch-up lock; an explicit one waits for both. At most
-    /// <paramref name="maxSequences"/> sequence numbers past the watermark are folded (a rebuild's bounded step).
+    /// transaction, then folds up to it in another under the catch-up lock. An <paramref name="automatic"/> one waits at
+    /// most <see cref="AutomaticLockTimeout"/> for the barrier (an error then) and folds only if no other catch-up or
+    /// revision holds the catch-up lock (else it gives way); an explicit one waits for both. At most
+    /// <paramref name="maxSequences"/> sequence numbers past the watermark are folded (a rebuild's step, an automatic
+    /// fold's limit).
     /// </summary>
-    private static async Task<long> CatchUpAsync(NpgsqlConnection connection, bool automatic, CancellationToken cancellationToken, long maxSequences = long.MaxValue)
+    private static async Task<CatchUpOutcome> CatchUpAsync(NpgsqlConnection connection, bool automatic, CancellationToken cancellationToken, long maxSequences = long.MaxValue)
     {
         var giveWay = automatic;
         long upTo;
@@ -236,7 +255,7 @@ public sealed partial class PostgreSqlUsageLedger
         {
             if (giveWay && await prelude.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is false)
             {
-                return 0;
+                return new CatchUpOutcome(0, GaveWay: true, MoreBehind: false);
             }
 
             if (!giveWay)
@@ -254,10 +273,11 @@ public sealed partial class PostgreSqlUsageLedger
 
         if (upTo <= from)
         {
-            return 0;
+            return new CatchUpOutcome(0, GaveWay: false, MoreBehind: false);
         }
 
-        if (upTo - from > maxSequences)
+        var moreBehind = upTo - from > maxSequences;
+        if (moreBehind)
         {
             upTo = from + maxSequences;
         }
@@ -272,6 +292,13 @@ public sealed partial class PostgreSqlUsageLedger
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return folded;
+        return new CatchUpOutcome(folded, GaveWay: false, moreBehind);
     }
+
+    /// <summary>
+    /// What a catch-up did: the records it <paramref name="Folded"/>; whether it <paramref name="GaveWay"/> (an automatic
+    /// one found the catch-up lock held by another catch-up or a revision, and folded nothing, which is neither a success
+    /// nor a failure); whether it stopped at its limit with <paramref name="MoreBehind"/> it, committed and not folded.
+    /// </summary>
+    private readonly record struct CatchUpOutcome(long Folded, bool GaveWay, bool MoreBehind);
 }

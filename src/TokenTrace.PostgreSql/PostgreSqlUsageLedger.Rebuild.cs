@@ -56,7 +56,7 @@ public sealed partial class PostgreSqlUsageLedger : IAggregateRebuilder
                     }
                 }
 
-                folded += await CatchUpAsync(connection, automatic: false, cancellationToken, RebuildStep).ConfigureAwait(false);
+                folded += (await CatchUpAsync(connection, automatic: false, cancellationToken, RebuildStep).ConfigureAwait(false)).Folded;
             }
         }, cancellationToken);
 }

@@ -318,7 +318,8 @@ internal static class SqliteSchema
 
     /// <summary>
     /// What summaries read as the rollup: its rows, plus the rows appended since the last fold (<c>seq</c> after
-    /// <c>rollup_seq</c>, at most <see cref="SqliteUsageLedger.RollupLag"/> of them) in the same shape, one per record.
+    /// <c>rollup_seq</c>: fewer than <see cref="SqliteUsageLedger.RollupLag"/> of them, more while a rebuild runs) in the
+    /// same shape, one per record.
     /// One statement, so one snapshot: a fold by another process cannot count a record twice or not at all.
     /// </summary>
     public const string RollupSource = """

@@ -16,8 +16,10 @@ public sealed partial class SqliteUsageLedger : IAggregateRebuilder
     /// <inheritdoc/>
     /// <remarks>
     /// Folds up to the last row stored when the rebuild started; rows appended meanwhile are folded by the appends, as
-    /// always. Cut off midway, the rollup holds the rows up to <c>rollup_seq</c>, and the rest is read as rows until an
-    /// append or another rebuild folds it.
+    /// always. An append meanwhile finds a long backlog and folds one bounded step of it (its own rows plus at most
+    /// <see cref="RebuildStep"/>), never the whole rest in its transaction. Cut off midway, the rollup holds the rows up to
+    /// <c>rollup_seq</c>, and the rest is read as rows while each later append folds a step of it, or another rebuild
+    /// folds it all.
     /// </remarks>
     public async Task<long> RebuildAggregatesAsync(CancellationToken cancellationToken = default)
     {

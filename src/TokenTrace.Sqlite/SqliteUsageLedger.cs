@@ -955,7 +955,11 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
     /// Brings the rollup up to date with an append of <paramref name="added"/> rows, or leaves them waiting: a batch
     /// that is the whole backlog and has few keys (<see cref="RollupKeysPerAppend"/>, or one per 4 records) is upserted
     /// from its sums in memory; a batch with about one key per record (records spread over many hours) waits, and the
-    /// backlog is folded in bulk once it reaches <see cref="RollupLag"/> rows.
+    /// backlog is folded in bulk once it reaches <see cref="RollupLag"/> rows, at most the append's own rows plus
+    /// <see cref="RollupLag"/> or <see cref="RebuildStep"/> (the larger) of it. Outside a rebuild the backlog never
+    /// exceeds that; after a rebuild set <c>rollup_seq</c> back to 0 it does, and an uncapped fold would take the whole
+    /// ledger inside this append's transaction (tens of seconds at 10 M rows). A partial fold keeps the rollup a prefix
+    /// of the rows up to <c>rollup_seq</c>, which summaries complete by reading the rest as rows.
     /// </summary>
     private void UpdateRollup(SqliteConnection connection, SqliteTransaction transaction, int added, SqliteRollupBatch rollup)
     {
@@ -984,7 +988,7 @@ public sealed partial class SqliteUsageLedger : IUsageLedger, IPreaggregatedSumm
             return;
         }
 
-        command.Parameters.AddWithValue("@to", last);
+        command.Parameters.AddWithValue("@to", Math.Min(last, folded + added + Math.Max(RollupLag, RebuildStep)));
         command.ExecuteNonQuery();
     }
 

@@ -50,4 +50,53 @@ public sealed class SqliteRebuildSumsTests
 
         UsageLedgerContract.AssertSame(expected.Build(), await ledger.SummarizeAsync(UsageQuery.All, [SummaryDimension.Model, SummaryDimension.Parse("hour")], TimeZoneInfo.Utc));
     }
+
+    [Fact]
+    public async Task An_append_during_a_rebuild_folds_one_bounded_step_not_the_whole_rest()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.File("usage.db");
+        await using var ledger = new SqliteUsageLedger(path) { RollupLag = 3, RebuildStep = 2 };
+
+        // Ten records, one per hour, model m1, 10 in and $0.10 each; the appends keep the rollup folded (lag < 3 after each).
+        UsageRecord Make(string id, int hours) => new()
+        {
+            Id = id, Timestamp = T.AddHours(hours), Model = "m1", Provider = "p1", Tokens = new TokenCounts { Input = 10, Output = 1 }, CostUsd = 0.10m,
+        };
+        await ledger.AppendAsync(Enumerable.Range(0, 10).Select(i => Make("r" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), i)).ToList());
+
+        // The state a rebuild leaves after its first transaction (the rollup emptied, rollup_seq = 0), as if it were cut off there.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var reset = connection.CreateCommand();
+            reset.CommandText = "DELETE FROM usage_rollup; UPDATE ledger_meta SET value = '0' WHERE key = 'rollup_seq'";
+            reset.ExecuteNonQuery();
+        }
+
+        // One more record: 11 rows behind (≥ 3). It folds its own 1 row plus max(RollupLag 3, RebuildStep 2) = 4 sequence
+        // numbers, so rollup_seq = 0 + 4 = 4, not 11 (the whole rest in one transaction).
+        await ledger.AppendAsync([Make("r10", 10)]);
+        Assert.Equal(4L, RollupSeq(path));
+
+        // The partial rollup is a valid prefix: the summary is still exact (11 records, 110 in, $1.10).
+        var byModel = new[] { SummaryDimension.Model };
+        var summary = await ledger.SummarizeAsync(UsageQuery.All, byModel, TimeZoneInfo.Utc);
+        Assert.Equal((11L, 110L, 1.10m), (summary.Total.Records, summary.Total.InputTokens, summary.Total.CostUsd));
+
+        // The next append takes the next step: 12 rows, 8 behind, folds 1 + 3 = 4 more, rollup_seq = 8.
+        await ledger.AppendAsync([Make("r11", 11)]);
+        Assert.Equal(8L, RollupSeq(path));
+        summary = await ledger.SummarizeAsync(UsageQuery.All, byModel, TimeZoneInfo.Utc);
+        Assert.Equal((12L, 120L, 1.20m), (summary.Total.Records, summary.Total.InputTokens, summary.Total.CostUsd));
+    }
+
+    private static long RollupSeq(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT CAST(value AS INTEGER) FROM ledger_meta WHERE key = 'rollup_seq'";
+        return (long)command.ExecuteScalar()!;
+    }
 }
