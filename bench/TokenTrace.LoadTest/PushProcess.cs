@@ -12,6 +12,8 @@ internal sealed class PushProcess
     private readonly Process _process;
     private readonly Task<string> _output;
     private readonly Task<string> _error;
+    private readonly Lock _gate = new();
+    private bool _disposed;
 
     private PushProcess(string device, Process process)
     {
@@ -24,8 +26,18 @@ internal sealed class PushProcess
     /// <summary>The device name it pushes as.</summary>
     public string Device { get; }
 
-    /// <summary>Whether it is still running.</summary>
-    public bool Running => !_process.HasExited;
+    /// <summary>Whether it is still running (false once <see cref="WaitAsync"/> has seen it exit and let it go).</summary>
+    public bool Running
+    {
+        get
+        {
+            // A push that finished before the others is disposed by WaitAsync: asking a disposed Process threw.
+            lock (_gate)
+            {
+                return !_disposed && !_process.HasExited;
+            }
+        }
+    }
 
     /// <summary>
     /// Starts <c>push --to <paramref name="server"/></c> of <paramref name="ledgerSpec"/> as device
@@ -72,7 +84,12 @@ internal sealed class PushProcess
         }
 
         var receipt = new PushReceipt(Device, _process.ExitCode, pushed, stored, duplicates, error.Trim());
-        _process.Dispose();
+        lock (_gate)
+        {
+            _disposed = true;
+            _process.Dispose();
+        }
+
         return receipt;
     }
 }

@@ -8,6 +8,12 @@ public enum IngestGate
     Unavailable,
     StoreThenDropAnswer,
 
+    /// <summary>Stores the batch, sends the answer's headers and half its body, then drops the connection (a server killed mid-answer).</summary>
+    StoreThenCutAnswer,
+
+    /// <summary>Drops the connection before reading the request (a server killed while the batch is being sent).</summary>
+    DropWhileReceiving,
+
     /// <summary>Never answers (until the client gives up): a hung server.</summary>
     Hang,
 }

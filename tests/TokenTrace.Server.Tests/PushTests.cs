@@ -95,6 +95,36 @@ public sealed class PushTests
     }
 
     [Fact]
+    public async Task A_batch_whose_answer_is_cut_off_midway_is_sent_again_and_stored_once()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var machine = new Machine("m", 25);
+        await machine.FillAsync();
+        // The second batch is stored and its answer cut after the headers (a server killed mid-answer): the body's read
+        // fails, and the retry finds the batch on the server. 25 in batches of 10: 10 + (10 again, duplicates) + 5.
+        server.Gate = n => n == 2 ? IngestGate.StoreThenCutAnswer : IngestGate.Pass;
+
+        var result = await machine.PushAsync(server, batchSize: 10);
+
+        Assert.Equal((25L, 15L, 10L, 3), (result.Sent, result.Stored, result.Duplicates, result.Batches));
+        Assert.Equal(25, (await IngestTests.ReadAllAsync(server.Ledger)).Count);
+    }
+
+    [Fact]
+    public async Task A_batch_cut_off_while_it_is_sent_is_sent_again()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var machine = new Machine("m", 2_000);
+        await machine.FillAsync();
+        // The second batch's connection is dropped before the server reads it (a server killed mid-upload).
+        server.Gate = n => n == 2 ? IngestGate.DropWhileReceiving : IngestGate.Pass;
+
+        var result = await machine.PushAsync(server, batchSize: 500);
+
+        Assert.Equal((2_000L, 2_000L, 0L, 4), (result.Sent, result.Stored, result.Duplicates, result.Batches));
+    }
+
+    [Fact]
     public async Task A_server_unavailable_for_a_moment_is_retried()
     {
         await using var server = await ServerHarness.StartAsync();
