@@ -49,14 +49,27 @@ public sealed class AgentSyncOrderTests
         }
 
         // The first file's read waits until the 7 others have been read: they can only be read meanwhile on other threads.
-        var reader = new FirstFileReadLast(Path.Combine(project, "s0.jsonl"), others: 7);
+        // A generous timeout: should the files be read one at a time, this fails the test instead of hanging it.
+        var first = Path.Combine(project, "s0.jsonl");
+        var othersRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read = 0;
+        var othersWereReadFirst = false;
+        var reader = new HookedClaudeReader(
+            before: path => othersWereReadFirst |= path == first && othersRead.Task.Wait(TimeSpan.FromSeconds(30)),
+            after: path =>
+            {
+                if (path != first && Interlocked.Increment(ref read) == 7)
+                {
+                    othersRead.TrySetResult();
+                }
+            });
         var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
         var sync = new AgentSync([reader], environment, new UsageRecordPipeline(), home.File("cursors.json")) { FilesAhead = 8 };
         await using var ledger = new JsonlUsageLedger(home.File("ledger"));
 
         var result = Assert.Single(await sync.SyncAsync(ledger));
 
-        Assert.True(reader.OthersWereReadFirst);
+        Assert.True(othersWereReadFirst);
         Assert.Equal(8L, result.Added);
         var stored = await ledger.ReadAsync(UsageQuery.All).Select(r => r.Id).ToListAsync();
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"claude:m{i}:r-m{i}"), stored);
@@ -133,38 +146,6 @@ public sealed class AgentSyncOrderTests
     }
 
     /// <summary>Claude Code's reader, holding the read of one file until a number of other files have been read.</summary>
-    private sealed class FirstFileReadLast(string first, int others) : IAgentHistoryReader
-    {
-        private readonly ClaudeCodeReader _inner = new();
-        private readonly TaskCompletionSource _othersRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _read;
-
-        public bool OthersWereReadFirst { get; private set; }
-
-        public string Source => _inner.Source;
-
-        public bool AppendOnly => _inner.AppendOnly;
-
-        public IReadOnlyList<string> FindRoots(AgentEnvironment environment) => _inner.FindRoots(environment);
-
-        public IEnumerable<string> FindFiles(string root) => _inner.FindFiles(root);
-
-        public void Read(AgentFileRead read)
-        {
-            if (read.Path == first)
-            {
-                // A generous timeout: should the files be read one at a time, this fails the test instead of hanging it.
-                OthersWereReadFirst = _othersRead.Task.Wait(TimeSpan.FromSeconds(30));
-            }
-
-            _inner.Read(read);
-            if (read.Path != first && Interlocked.Increment(ref _read) == others)
-            {
-                _othersRead.TrySetResult();
-            }
-        }
-    }
-
     private static string Line(string session, string message, long input, long output, bool sidechain, int padding = 0) =>
         $$"""{"timestamp":"2026-03-01T10:00:00.000Z","sessionId":"{{session}}","cwd":"/w","isSidechain":{{(sidechain ? "true" : "false")}},"type":"assistant","message":{"id":"{{message}}","model":"claude-sonnet-4-5-20250929","role":"assistant","content":[{"type":"text","text":"{{new string('x', padding)}}"}],"stop_reason":"end_turn","usage":{"input_tokens":{{input}},"output_tokens":{{output}}""" + "}}" + $$""","requestId":"r-{{message}}"}""";
 }

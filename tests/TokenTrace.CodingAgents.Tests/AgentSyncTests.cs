@@ -364,7 +364,8 @@ public sealed class AgentSyncTests
         File.WriteAllLines(first, [Stopped("a1", 100, 10)]);
         File.WriteAllLines(second, [Stopped("b1", 200, 20)]);
         var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var reader = new ReadAfter(second, committed.Task);
+        var waitedFor = false;
+        var reader = new HookedClaudeReader(before: path => waitedFor |= path == second && committed.Task.Wait(TimeSpan.FromSeconds(10)));
         var environment = new AgentEnvironment(home.Path, name => name == "CLAUDE_CONFIG_DIR" ? Path.Combine(home.Path, "claude") : null);
         // Each file's records appended at once (into the open transaction), and committed as soon as the writer would wait.
         var sync = new AgentSync([reader], environment, new UsageRecordPipeline(), home.File("cursors.json")) { BatchRecords = 1, CommitBeforeWaiting = TimeSpan.Zero };
@@ -375,34 +376,8 @@ public sealed class AgentSyncTests
         // open while waiting for that read would let the read time out first.
         var result = Single(await sync.SyncAsync(ledger));
 
-        Assert.True(reader.WaitedFor, "the second file was read before the first file's record was committed");
+        Assert.True(waitedFor, "the second file was read before the first file's record was committed");
         Assert.Equal(2L, result.Added);
-    }
-
-    /// <summary>A Claude Code reader whose read of <paramref name="late"/> waits for <paramref name="signal"/> (10 s at most).</summary>
-    private sealed class ReadAfter(string late, Task signal) : IAgentHistoryReader
-    {
-        private readonly ClaudeCodeReader _inner = new();
-
-        public bool WaitedFor { get; private set; }
-
-        public string Source => _inner.Source;
-
-        public bool AppendOnly => _inner.AppendOnly;
-
-        public IReadOnlyList<string> FindRoots(AgentEnvironment environment) => _inner.FindRoots(environment);
-
-        public IEnumerable<string> FindFiles(string root) => _inner.FindFiles(root);
-
-        public void Read(AgentFileRead read)
-        {
-            if (read.Path == late)
-            {
-                WaitedFor = signal.Wait(TimeSpan.FromSeconds(10));
-            }
-
-            _inner.Read(read);
-        }
     }
 
     [Fact]

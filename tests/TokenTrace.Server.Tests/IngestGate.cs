@@ -8,9 +8,6 @@ public enum IngestGate
     Unavailable,
     StoreThenDropAnswer,
 
-    /// <summary>Stores the batch, sends the answer's headers and half its body, then drops the connection (a server killed mid-answer).</summary>
-    StoreThenCutAnswer,
-
     /// <summary>Drops the connection before reading the request (a server killed while the batch is being sent).</summary>
     DropWhileReceiving,
 

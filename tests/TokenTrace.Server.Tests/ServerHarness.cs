@@ -139,22 +139,6 @@ public sealed class ServerHarness : IAsyncDisposable
                     case IngestGate.DropWhileReceiving:
                         context.Abort();
                         return;
-                    case IngestGate.StoreThenCutAnswer:
-                        // The batch is stored and the answer starts (status, headers, half the body), then the
-                        // connection drops: the sender has a response whose body cannot be read to its end.
-                        var original = context.Response.Body;
-                        using (var answer = new MemoryStream())
-                        {
-                            context.Response.Body = answer;
-                            await following(context);
-                            context.Response.Body = original;
-                            context.Response.ContentLength = answer.Length;
-                            await original.WriteAsync(answer.GetBuffer().AsMemory(0, (int)(answer.Length / 2)));
-                            await original.FlushAsync();
-                        }
-
-                        context.Abort();
-                        return;
                     default:
                         await following(context);
                         return;

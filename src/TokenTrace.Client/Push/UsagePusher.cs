@@ -39,7 +39,7 @@ public sealed class UsagePusher : IDisposable
         builder.AddTimeout(TimeSpan.FromSeconds(100));
         var handler = new ResilienceHandler(builder.Build())
         {
-            InnerHandler = options.Handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) },
+            InnerHandler = new BufferedAnswerHandler { InnerHandler = options.Handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) } },
         };
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
